@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+// Vigil: a Swift runtime for monitoring functions. No package dependencies by design:
+// the toolchain, libcurl and OpenSSL's libcrypto (through two tiny C shims) are all it uses.
+import PackageDescription
+
+let package = Package(
+  name: "vigil",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "vigil", targets: ["vigil"])
+  ],
+  targets: [
+    .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+    .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+    .target(name: "VigilCore", dependencies: ["VigilCron"]),
+    .target(name: "VigilCron"),
+    .target(name: "VigilNet", dependencies: ["CCurl", "CCrypto", "VigilCore"]),
+    .target(name: "VigilAlerting", dependencies: ["VigilCore", "VigilCron", "VigilNet"]),
+    .target(name: "VigilChecks", dependencies: ["VigilCore", "VigilCron", "VigilNet"]),
+    .target(
+      name: "VigilRuntime",
+      dependencies: ["VigilCore", "VigilCron", "VigilNet", "VigilAlerting", "VigilChecks"]
+    ),
+    .executableTarget(name: "vigil", dependencies: ["VigilRuntime"]),
+    .target(name: "TestSupport", dependencies: ["VigilCore"], path: "Tests/Support"),
+    .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "TestSupport"]),
+    .testTarget(name: "VigilCronTests", dependencies: ["VigilCron"]),
+    .testTarget(name: "VigilNetTests", dependencies: ["VigilNet", "TestSupport"]),
+    .testTarget(
+      name: "VigilRuntimeTests",
+      dependencies: ["VigilRuntime", "VigilChecks", "VigilAlerting", "TestSupport"]
+    ),
+    .testTarget(name: "VigilCLITests", dependencies: ["TestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,20 @@
+import VigilCore
+
+/// Writes alerts to the log stream (standard error, one JSON line each): the default channel, needing no
+/// credentials.
+public struct ConsoleChannel: Channel {
+  public let name: String
+  let logger: Logger
+
+  public init(name: String = "console", logger: Logger) {
+    self.name = name
+    self.logger = logger
+  }
+
+  public func deliver(_ notification: AlertNotification) async throws(ChannelError) {
+    let firing = notification.notices.contains { $0.status == .firing }
+    logger.log(
+      firing ? .warning : .info, notification.title,
+      ["channel": name, "alert": notification.text, "notices": String(notification.notices.count)])
+  }
+}

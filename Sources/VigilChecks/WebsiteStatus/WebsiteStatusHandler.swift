@@ -1,0 +1,172 @@
+import VigilCore
+import VigilCron
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `website-status`: checks each configured URL, evaluates its conditions, and reports every target (up or
+/// down, with timings) as an alert candidate.
+public struct WebsiteStatusHandler: Handler {
+  let transport: any HTTPTransport
+
+  public init(transport: any HTTPTransport = CurlHTTPClient()) {
+    self.transport = transport
+  }
+
+  public func handle(_ event: InvocationEvent, context: Context) async throws -> WebsiteStatusResult {
+    let config = try Self.configuration(event: event, context: context)
+    let results = try await withThrowingTaskGroup(of: (Int, TargetResult).self) { group in
+      var collected: [(Int, TargetResult)] = []
+      var next = 0
+      func start() {
+        let index = next
+        let target = config.targets[index]
+        group.addTask { (index, await check(target, context: context)) }
+        next += 1
+      }
+      while next < min(config.concurrency, config.targets.count) { start() }
+      while let result = try await group.next() {
+        collected.append(result)
+        if next < config.targets.count { start() }
+      }
+      return collected.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+    let now = context.clock.now
+    return WebsiteStatusResult(
+      function: context.functionName, checkedAt: ISO8601.format(now, fractional: true),
+      up: results.filter(\.up).count, down: results.filter { !$0.up }.count, targets: results,
+      alertCandidates: zip(config.targets, results).map {
+        candidate(target: $0.0, result: $0.1, context: context, at: now)
+      })
+  }
+
+  /// The targets: the event's `targets` when it carries some, else the function's configuration.
+  static func configuration(event: InvocationEvent, context: Context) throws -> WebsiteStatusConfig {
+    if case .raw(let json) = event, json["targets"] != nil {
+      let node = YAMLNode(json: .object(["targets": json["targets"] ?? .null]), file: "event")
+      return try WebsiteStatusConfig.read(
+        ConfigValue(
+          node, path: "event", substitution: EnvironmentSubstitution(environment: context.environment)))
+    }
+    guard let configuration = context.configuration else {
+      throw InvocationFailure(
+        errorType: "ConfigurationMissing",
+        errorMessage:
+          "website-status needs functions/\(context.functionName)/config.yml with 'targets:' (or an event with a 'targets' list)"
+      )
+    }
+    return try WebsiteStatusConfig.read(configuration)
+  }
+
+  func check(_ target: WebsiteTarget, context: Context) async -> TargetResult {
+    let safeURL = Redactor.redactURL(target.url)
+    if target.insecure {
+      context.logger.warning(
+        "TLS verification is OFF for this target (insecure: true); its certificate is not checked",
+        ["target": target.name, "url": safeURL])
+    }
+    let request = HTTPRequest(
+      url: target.url, method: target.method, headers: target.headers,
+      body: target.body.map { Data($0.utf8) },
+      connectTimeout: min(target.connectTimeout, target.timeout),
+      timeout: min(target.timeout, max(0.001, context.remainingTime)),
+      maxBodyBytes: target.maxBodyBytes, followRedirects: target.followRedirects, insecure: target.insecure,
+      caFile: target.caFile)
+    do {
+      let response = try await transport.send(request)
+      var failed: [FailedCondition] = []
+      for condition in target.conditions {
+        if let actual = condition.evaluate(response) {
+          failed.append(FailedCondition(condition: condition.source, actual: actual))
+        }
+      }
+      return TargetResult(
+        name: target.name, url: safeURL, up: failed.isEmpty, status: response.status, error: nil,
+        errorKind: nil,
+        failedConditions: failed, timings: response.timings, remoteIP: response.remoteIP,
+        httpVersion: response.httpVersion, bytes: response.bytesReceived, bodyTruncated: response.truncated)
+    } catch {
+      return TargetResult(
+        name: target.name, url: safeURL, up: false, status: nil,
+        error: Redactor.shared.redact(error.description),
+        errorKind: error.kind, failedConditions: [], timings: nil, remoteIP: nil, httpVersion: nil,
+        bytes: nil,
+        bodyTruncated: nil)
+    }
+  }
+
+  func candidate(target: WebsiteTarget, result: TargetResult, context: Context, at now: Date)
+    -> AlertCandidate
+  {
+    var facts: [AlertCandidate.Fact] = [.init("url", result.url), .init("region", context.region)]
+    if let status = result.status { facts.append(.init("status", String(status))) }
+    if let error = result.error { facts.append(.init("error", error)) }
+    for failed in result.failedConditions {
+      facts.append(.init("failed", "\(failed.condition) (actual \(failed.actual))"))
+    }
+    if let timings = result.timings {
+      let parts = [
+        ("dns", timings.dnsMs), ("connect", timings.connectMs), ("tls", timings.tlsMs),
+        ("ttfb", timings.firstByteMs), ("total", timings.totalMs),
+      ]
+      facts.append(
+        .init(
+          "timings",
+          parts.map { "\($0.0) \(WebsiteCondition.format(milliseconds: $0.1))" }.joined(separator: ", ")))
+    }
+    let summary: String
+    if result.up {
+      summary = "\(target.name) is up"
+    } else if let error = result.error {
+      summary = "\(target.name) is down: \(error)"
+    } else {
+      summary =
+        "\(target.name) is down: "
+        + result.failedConditions.map { "\($0.condition) failed (actual \($0.actual))" }.joined(
+          separator: "; ")
+    }
+    return AlertCandidate(
+      function: context.functionName, check: "http", target: target.name, healthy: result.up,
+      severity: target.severity,
+      summary: summary, facts: facts, observedAt: now)
+  }
+}
+
+/// What `website-status` returns.
+public struct WebsiteStatusResult: Sendable, Encodable, AlertProducing {
+  public var function: String
+  public var checkedAt: String
+  public var up: Int
+  public var down: Int
+  public var targets: [TargetResult]
+  public var alertCandidates: [AlertCandidate]
+
+  enum CodingKeys: String, CodingKey { case function, checkedAt, up, down, targets }
+}
+
+/// One target's outcome.
+public struct TargetResult: Sendable, Codable {
+  public var name: String
+  public var url: String
+  public var up: Bool
+  public var status: Int?
+  public var error: String?
+  /// `dns`, `refused`, `timeout`, `tls`…, when the request itself failed.
+  public var errorKind: String?
+  public var failedConditions: [FailedCondition]
+  public var timings: HTTPTimings?
+  public var remoteIP: String?
+  public var httpVersion: String?
+  public var bytes: Int64?
+  public var bodyTruncated: Bool?
+}
+
+/// A condition that was not met, with what was found.
+public struct FailedCondition: Sendable, Codable {
+  public var condition: String
+  public var actual: String
+}

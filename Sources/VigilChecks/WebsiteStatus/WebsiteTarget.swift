@@ -1,0 +1,125 @@
+import VigilCore
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// One URL that `website-status` checks, with its conditions.
+public struct WebsiteTarget: Sendable {
+  public var name: String
+  public var url: String
+  public var method: String
+  public var headers: [(name: String, value: String)]
+  public var body: String?
+  public var timeout: Double
+  public var connectTimeout: Double
+  public var insecure: Bool
+  public var caFile: String?
+  public var followRedirects: Bool
+  public var maxBodyBytes: Int
+  public var conditions: [WebsiteCondition]
+  public var severity: AlertCandidate.Severity
+
+  static let keys = [
+    "name", "url", "method", "headers", "body", "timeout", "connectTimeout", "insecure", "caFile",
+    "followRedirects", "maxBodyBytes", "conditions", "severity",
+  ]
+}
+
+/// The `website-status` configuration: `functions/website-status/config.yml`.
+public struct WebsiteStatusConfig: Sendable {
+  public var targets: [WebsiteTarget]
+  /// How many targets are checked at once.
+  public var concurrency: Int
+
+  /// Reads the configuration (or an event's `targets` override, which has the same shape).
+  public static func read(_ root: ConfigValue) throws(ConfigError) -> WebsiteStatusConfig {
+    let map = try root.mapping(allowed: ["targets", "defaults", "concurrency"])
+    let defaults = try map.optional("defaults")?.mapping(
+      allowed: WebsiteTarget.keys.filter { $0 != "name" && $0 != "url" })
+    var targets: [WebsiteTarget] = []
+    var names: Set<String> = []
+    for item in try map.required("targets").list() {
+      let target = try readTarget(item, defaults: defaults)
+      if !names.insert(target.name).inserted {
+        throw item.error("two targets are named '\(target.name)'; names identify alerts and must be unique")
+      }
+      targets.append(target)
+    }
+    if targets.isEmpty { throw map.owner.error("'targets' is empty: list at least one URL to check") }
+    let concurrency = try map.optional("concurrency")?.int() ?? 16
+    guard (1...1024).contains(concurrency) else {
+      throw (map.optional("concurrency") ?? root).error("'concurrency' must be 1-1024, found \(concurrency)")
+    }
+    return WebsiteStatusConfig(targets: targets, concurrency: concurrency)
+  }
+
+  private static func readTarget(_ item: ConfigValue, defaults: ConfigMapping?) throws(ConfigError)
+    -> WebsiteTarget
+  {
+    let map = try item.mapping(allowed: WebsiteTarget.keys)
+    func value(_ key: String) -> ConfigValue? { map.optional(key) ?? defaults?.optional(key) }
+    let urlValue = try map.required("url")
+    let url = try urlValue.string()
+    guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+      throw urlValue.error("'url' must start with http:// or https://, found '\(Redactor.redactURL(url))'")
+    }
+    Redactor.shared.registerSecrets(inURL: url)
+    var headers: [(name: String, value: String)] = []
+    for (name, headerValue) in try value("headers")?.stringMap() ?? [:] {
+      guard !name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
+        !headerValue.contains(where: { $0 == "\r" || $0 == "\n" })
+      else {
+        throw (value("headers") ?? item).error("header '\(name)' contains a line break or ':'")
+      }
+      if EnvironmentSubstitution.looksSecret(name) || name.lowercased() == "authorization" {
+        Redactor.shared.register(headerValue)
+      }
+      headers.append((name, headerValue))
+    }
+    var conditions: [WebsiteCondition] = []
+    for condition in try value("conditions")?.list() ?? [] {
+      conditions.append(try WebsiteCondition.parse(condition))
+    }
+    if conditions.isEmpty {
+      conditions = [WebsiteCondition(subject: .status, comparison: .less(400), source: "status < 400")]
+    }
+    let severityText = try value("severity")?.string() ?? "critical"
+    guard let severity = AlertCandidate.Severity(rawValue: severityText) else {
+      throw (value("severity") ?? item).error(
+        "'severity' must be info, warning or critical, found '\(severityText)'")
+    }
+    let insecure = try value("insecure")?.bool() ?? false
+    return WebsiteTarget(
+      name: try map.optional("name")?.string() ?? URLText.host(of: url),
+      url: url, method: try value("method")?.string().uppercased() ?? "GET", headers: headers,
+      body: try value("body")?.string(), timeout: try value("timeout")?.duration() ?? 10,
+      connectTimeout: try value("connectTimeout")?.duration() ?? 5, insecure: insecure,
+      caFile: try value("caFile")?.string(), followRedirects: try value("followRedirects")?.bool() ?? true,
+      maxBodyBytes: try value("maxBodyBytes")?.int() ?? 1 << 20, conditions: conditions, severity: severity)
+  }
+}
+
+extension Redactor {
+  /// Registers credentials and secret-looking query values of a URL so they never reach a log.
+  func registerSecrets(inURL url: String) {
+    let redacted = Redactor.redactURL(url)
+    guard redacted != url else { return }
+    // Whatever redactURL masked is a secret: register each differing piece.
+    let original = url.split(whereSeparator: { "&?@/".contains($0) })
+    let masked = Set(redacted.split(whereSeparator: { "&?@/".contains($0) }))
+    for piece in original where !masked.contains(piece) {
+      let text = String(piece)
+      if let equals = text.firstIndex(of: "=") {
+        register(String(text[text.index(after: equals)...]))
+      } else if let colon = text.firstIndex(of: ":") {
+        register(String(text[text.index(after: colon)...]))
+      } else {
+        register(text)
+      }
+    }
+  }
+}

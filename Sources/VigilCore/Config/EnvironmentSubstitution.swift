@@ -1,0 +1,73 @@
+/// Replaces `${env:NAME}` and `${env:NAME, default}` in configuration text with environment values.
+///
+/// Any other `${…}` form is an error rather than being passed through silently.
+public struct EnvironmentSubstitution: Sendable {
+  /// The environment variables to read from.
+  public var environment: [String: String]
+
+  public init(environment: [String: String]) {
+    self.environment = environment
+  }
+
+  /// Names whose values are treated as secrets and kept out of logs.
+  public static func looksSecret(_ name: String) -> Bool {
+    let upper = name.uppercased()
+    return ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASS", "WEBHOOK", "AUTH", "CREDENTIAL", "SIGN"]
+      .contains { upper.contains($0) }
+  }
+
+  /// The text with every `${env:…}` replaced; `mark` locates the text for errors.
+  public func substitute(_ text: String, at mark: SourceMark) throws(ConfigError) -> String {
+    guard text.contains("${") else { return text }
+    var result = ""
+    var rest = Substring(text)
+    while let open = rest.firstRange(of: "${") {
+      result += rest[rest.startIndex..<open.lowerBound]
+      let column = mark.column + text.distance(from: text.startIndex, to: open.lowerBound)
+      let here = SourceMark(file: mark.file, line: mark.line, column: column)
+      guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+        throw ConfigError(here, "unclosed '${': expected '${env:NAME}'")
+      }
+      let inner = rest[open.upperBound..<close]
+      guard inner.hasPrefix("env:") else {
+        throw ConfigError(
+          here,
+          "unsupported variable '${\(inner)}': only '${env:NAME}' and '${env:NAME, default}' are supported")
+      }
+      let spec = inner.dropFirst(4)
+      let name: String
+      var fallback: String?
+      if let comma = spec.firstIndex(of: ",") {
+        name = spec[spec.startIndex..<comma].trimmingSpaces()
+        var value = spec[spec.index(after: comma)...].trimmingSpaces()
+        if value.count >= 2, let first = value.first, first == "'" || first == "\"", value.last == first {
+          value = String(value.dropFirst().dropLast())
+        }
+        fallback = value
+      } else {
+        name = spec.trimmingSpaces()
+      }
+      guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+        throw ConfigError(here, "bad environment variable name '\(name)' in '${\(inner)}'")
+      }
+      if let value = environment[name] {
+        result += value
+      } else if let fallback {
+        result += fallback
+      } else {
+        throw ConfigError(
+          here,
+          "environment variable \(name) is not set (referenced as '${env:\(name)}'; set it, or give a default: '${env:\(name), value}')"
+        )
+      }
+      rest = rest[rest.index(after: close)...]
+    }
+    return result + rest
+  }
+}
+
+extension Substring {
+  func trimmingSpaces() -> String {
+    String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+  }
+}

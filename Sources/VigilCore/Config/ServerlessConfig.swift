@@ -1,0 +1,320 @@
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `serverless.yml`, in the Serverless Framework's Tencent SCF form: a provider and named functions, each
+/// with a handler, limits, environment and `timer` (and `apigw`) events.
+public struct ServerlessConfig: Sendable {
+  /// The file it was read from.
+  public var file: String
+  /// `service:`.
+  public var service: String
+  /// `provider:` settings shared by every function.
+  public var provider: Provider
+  /// Functions that were read without error, in file order.
+  public var functions: [FunctionSpec]
+  /// Functions whose own section has a problem (e.g. a missing environment variable): they cannot run,
+  /// the others can.
+  public var invalidFunctions: [(name: String, error: ConfigError)]
+  /// `custom.vigil` settings.
+  public var vigil: VigilSettings
+  /// The folder holding `functions/<name>/`.
+  public var functionsDirectory: String
+
+  /// The provider section.
+  public struct Provider: Sendable {
+    public var name: String
+    public var runtime: String
+    public var region: String
+    public var namespace: String
+    public var memorySize: Int
+    public var timeout: Double
+    public var environment: [String: String]
+  }
+
+  /// Vigil's own settings under `custom: vigil:`.
+  public struct VigilSettings: Sendable {
+    /// Where state (samples, incidents, outbox) is kept; default `.vigil`.
+    public var stateDirectory: String?
+    /// Zone for triggers that name none; default `Asia/Shanghai` (SCF evaluates timers in UTC+8).
+    public var timezone: String
+    public var timezoneMark: SourceMark?
+  }
+
+  /// Finds a function by name.
+  public func function(named name: String) -> FunctionSpec? {
+    functions.first { $0.name == name }
+  }
+
+  /// Every function name, valid or not, in file order.
+  public var allFunctionNames: [String] {
+    (functions.map { ($0.mark.line, $0.name) } + invalidFunctions.map { ($0.error.mark.line, $0.name) })
+      .sorted { $0.0 < $1.0 }.map(\.1)
+  }
+}
+
+/// One function of `serverless.yml`.
+public struct FunctionSpec: Sendable {
+  public var name: String
+  /// The Vigil handler that runs it (e.g. `website-status`).
+  public var handler: String
+  public var description: String?
+  /// Time limit in seconds.
+  public var timeout: Double
+  public var memorySize: Int
+  /// Provider environment merged with the function's own.
+  public var environment: [String: String]
+  public var timers: [TimerTrigger]
+  public var routes: [GatewayRoute]
+  public var namespace: String
+  public var region: String
+  /// Where the function is declared.
+  public var mark: SourceMark
+  public var handlerMark: SourceMark
+}
+
+/// A `timer` event: a seven-field cron expression that fires the function with an SCF timer event.
+public struct TimerTrigger: Sendable {
+  public var name: String
+  public var cronExpression: String
+  public var cronMark: SourceMark
+  public var enabled: Bool
+  /// Becomes the event's `Message`.
+  public var argument: String
+  /// IANA zone, or nil for the project default.
+  public var timezone: String?
+  public var timezoneMark: SourceMark?
+}
+
+/// An `apigw` event endpoint: requests to `method path` become API-gateway events.
+public struct GatewayRoute: Sendable {
+  public var path: String
+  public var method: String
+}
+
+extension ServerlessConfig {
+  /// The timeout used when neither provider nor function names one (SCF's default is 3 s).
+  public static let defaultTimeout: Double = 3
+  /// The memory size used when none is given, in MB.
+  public static let defaultMemorySize = 128
+
+  /// Reads and checks the file at `path`.
+  public static func load(path: String, environment: [String: String]) throws -> ServerlessConfig {
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw ConfigError(SourceMark(file: path, line: 0, column: 0), "cannot read the file: \(error)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw ConfigError(SourceMark(file: path, line: 1, column: 1), "the file is not valid UTF-8")
+    }
+    let directory = NSStringPath(path: path).deletingLastPathComponent
+    return try parse(text, file: path, directory: directory, environment: environment)
+  }
+
+  /// Reads configuration text; `directory` is where `functions/` is looked for.
+  public static func parse(
+    _ text: String, file: String, directory: String, environment: [String: String]
+  ) throws(ConfigError) -> ServerlessConfig {
+    let root = ConfigValue(
+      try YAMLParser.parse(text, file: file), path: "serverless.yml",
+      substitution: EnvironmentSubstitution(environment: environment))
+    if root.isNull {
+      throw root.error("the file is empty: expected 'service:', 'provider:' and 'functions:'")
+    }
+    let top = try root.mapping(allowed: [
+      "service", "app", "stage", "org", "frameworkVersion", "provider", "plugins", "functions", "custom",
+      "package", "resources",
+    ])
+    let service = try top.optional("service")?.string() ?? "vigil"
+    let provider = try readProvider(top.optional("provider"))
+    let vigil = try readVigilSettings(top.optional("custom"))
+    let functionsValue = try top.required("functions")
+    guard case .mapping(let entries) = functionsValue.node.kind else {
+      throw functionsValue.error(
+        "'functions' must map function names to their settings, found \(functionsValue.node.kindDescription)")
+    }
+    var functions: [FunctionSpec] = []
+    var invalid: [(String, ConfigError)] = []
+    for entry in entries {
+      let value = ConfigValue(entry.value, path: "functions.\(entry.key)", substitution: root.substitution)
+      do throws(ConfigError) {
+        functions.append(
+          try readFunction(name: entry.key, mark: entry.keyMark, value: value, provider: provider))
+      } catch {
+        invalid.append((entry.key, error))
+      }
+    }
+    return ServerlessConfig(
+      file: file, service: service, provider: provider, functions: functions,
+      invalidFunctions: invalid, vigil: vigil,
+      functionsDirectory: directory.isEmpty ? "functions" : directory + "/functions")
+  }
+
+  private static func readProvider(_ value: ConfigValue?) throws(ConfigError) -> Provider {
+    var provider = Provider(
+      name: "tencent", runtime: "CustomRuntime", region: "ap-guangzhou", namespace: "default",
+      memorySize: defaultMemorySize, timeout: defaultTimeout, environment: [:])
+    guard let value else { return provider }
+    let map = try value.mapping(allowed: [
+      "name", "runtime", "region", "namespace", "memorySize", "timeout", "environment", "credentials",
+      "stage", "role",
+    ])
+    if let name = try map.optional("name")?.string() { provider.name = name }
+    if let runtime = try map.optional("runtime")?.string() { provider.runtime = runtime }
+    if let region = try map.optional("region")?.string() { provider.region = region }
+    if let namespace = try map.optional("namespace")?.string() { provider.namespace = namespace }
+    if let memory = map.optional("memorySize") { provider.memorySize = try readMemory(memory) }
+    if let timeout = map.optional("timeout") { provider.timeout = try readTimeout(timeout) }
+    if let environment = map.optional("environment") {
+      provider.environment = try readEnvironment(environment)
+    }
+    return provider
+  }
+
+  private static func readVigilSettings(_ custom: ConfigValue?) throws(ConfigError) -> VigilSettings {
+    var settings = VigilSettings(stateDirectory: nil, timezone: "Asia/Shanghai", timezoneMark: nil)
+    guard let custom, case .mapping(let entries) = custom.node.kind,
+      let entry = entries.first(where: { $0.key == "vigil" })
+    else { return settings }
+    let value = ConfigValue(entry.value, path: "custom.vigil", substitution: custom.substitution)
+    let map = try value.mapping(allowed: ["stateDir", "timezone", "channels", "alerting"])
+    settings.stateDirectory = try map.optional("stateDir")?.string()
+    if let zone = map.optional("timezone") {
+      settings.timezone = try zone.string()
+      settings.timezoneMark = zone.mark
+    }
+    return settings
+  }
+
+  private static func readFunction(
+    name: String, mark: SourceMark, value: ConfigValue, provider: Provider
+  ) throws(ConfigError) -> FunctionSpec {
+    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+      throw ConfigError(mark, "function name '\(name)' may only contain letters, digits, '-' and '_'")
+    }
+    let map = try value.mapping(allowed: [
+      "handler", "description", "runtime", "memorySize", "timeout", "initTimeout", "environment", "events",
+      "namespace", "region",
+    ])
+    let handlerValue = try map.required("handler")
+    var environment = provider.environment
+    if let own = map.optional("environment") {
+      environment.merge(try readEnvironment(own)) { _, new in new }
+    }
+    var timers: [TimerTrigger] = []
+    var routes: [GatewayRoute] = []
+    for event in try map.optional("events")?.list() ?? [] {
+      guard case .mapping(let pairs) = event.node.kind, pairs.count == 1, let pair = pairs.first else {
+        throw event.error(
+          "each event must be a single 'timer:' or 'apigw:' mapping, found \(event.node.kindDescription)")
+      }
+      let body = ConfigValue(pair.value, path: "\(event.path).\(pair.key)", substitution: event.substitution)
+      switch pair.key {
+      case "timer": timers.append(try readTimer(body, index: timers.count, function: name))
+      case "apigw": routes.append(contentsOf: try readGateway(body))
+      default:
+        throw ConfigError(
+          pair.keyMark,
+          "unsupported event type '\(pair.key)' in function '\(name)'; Vigil runs 'timer' and 'apigw' events")
+      }
+    }
+    return FunctionSpec(
+      name: name, handler: try handlerValue.string(),
+      description: try map.optional("description")?.string(),
+      timeout: try map.optional("timeout").map { v throws(ConfigError) in try readTimeout(v) }
+        ?? provider.timeout,
+      memorySize: try map.optional("memorySize").map { v throws(ConfigError) in try readMemory(v) }
+        ?? provider.memorySize,
+      environment: environment, timers: timers, routes: routes,
+      namespace: try map.optional("namespace")?.string() ?? provider.namespace,
+      region: try map.optional("region")?.string() ?? provider.region,
+      mark: mark, handlerMark: handlerValue.mark)
+  }
+
+  private static func readTimer(_ value: ConfigValue, index: Int, function: String) throws(ConfigError)
+    -> TimerTrigger
+  {
+    let map = try value.mapping(allowed: ["name", "parameters"])
+    let parameters = try map.required("parameters").mapping(allowed: [
+      "cronExpression", "enable", "argument", "qualifier", "timezone",
+    ])
+    let cron = try parameters.required("cronExpression")
+    let zone = parameters.optional("timezone")
+    return TimerTrigger(
+      name: try map.optional("name")?.string() ?? "timer-\(function)-\(index + 1)",
+      cronExpression: try cron.string(), cronMark: cron.mark,
+      enabled: try parameters.optional("enable")?.bool() ?? true,
+      argument: try parameters.optional("argument")?.string() ?? "",
+      timezone: try zone?.string(), timezoneMark: zone?.mark)
+  }
+
+  private static func readGateway(_ value: ConfigValue) throws(ConfigError) -> [GatewayRoute] {
+    let map = try value.mapping(allowed: ["name", "parameters"])
+    guard let parameters = map.optional("parameters") else { return [] }
+    let settings = try parameters.mapping(allowed: [
+      "protocols", "environment", "endpoints", "serviceId", "serviceName", "description", "enableCORS",
+      "netTypes",
+    ])
+    var routes: [GatewayRoute] = []
+    for endpoint in try settings.optional("endpoints")?.list() ?? [] {
+      let fields = try endpoint.mapping(allowed: [
+        "path", "method", "description", "function", "enableCORS", "serviceTimeout", "apiName",
+        "responseType",
+      ])
+      let method = try fields.optional("method")?.string().uppercased() ?? "ANY"
+      let allowedMethods = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "ANY"]
+      guard allowedMethods.contains(method) else {
+        throw try fields.required("method").error(
+          "method must be one of \(allowedMethods.joined(separator: ", ")), found '\(method)'")
+      }
+      let pathValue = try fields.required("path")
+      let path = try pathValue.string()
+      guard path.hasPrefix("/") else {
+        throw pathValue.error("an endpoint path must start with '/', found '\(path)'")
+      }
+      routes.append(GatewayRoute(path: path, method: method))
+    }
+    return routes
+  }
+
+  private static func readEnvironment(_ value: ConfigValue) throws(ConfigError) -> [String: String] {
+    // Tencent's form nests the map under `variables:`; the flat AWS form is accepted too.
+    if case .mapping(let entries) = value.node.kind, entries.count == 1, entries[0].key == "variables" {
+      return try ConfigValue(
+        entries[0].value, path: "\(value.path).variables", substitution: value.substitution
+      ).stringMap()
+    }
+    return try value.stringMap()
+  }
+
+  private static func readTimeout(_ value: ConfigValue) throws(ConfigError) -> Double {
+    let seconds = try value.duration()
+    guard seconds > 0, seconds <= 86_400 else {
+      throw value.error(
+        "'\(value.path)' must be between 1ms and 24h (SCF allows up to 900 s), found '\((try? value.string()) ?? "")'"
+      )
+    }
+    return seconds
+  }
+
+  private static func readMemory(_ value: ConfigValue) throws(ConfigError) -> Int {
+    let megabytes = try value.int()
+    guard (16...65_536).contains(megabytes) else {
+      throw value.error("'\(value.path)' is in MB and must be between 16 and 65536, found \(megabytes)")
+    }
+    return megabytes
+  }
+}
+
+/// Path helpers without NSString (FoundationEssentials has none).
+struct NSStringPath {
+  let path: String
+  var deletingLastPathComponent: String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+}

@@ -1,0 +1,41 @@
+/// A place in a configuration file: what every config error names.
+public struct SourceMark: Sendable, Hashable, CustomStringConvertible {
+  /// The file as the user gave it (relative paths stay relative).
+  public var file: String
+  /// 1-based line.
+  public var line: Int
+  /// 1-based column.
+  public var column: Int
+
+  public init(file: String, line: Int, column: Int) {
+    self.file = file
+    self.line = line
+    self.column = column
+  }
+
+  public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A configuration problem, located: `serverless.yml:12:5: unknown key 'memorysize' …`.
+public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// Where the problem is.
+  public var mark: SourceMark
+  /// What is wrong and what was expected.
+  public var message: String
+
+  public init(_ mark: SourceMark, _ message: String) {
+    self.mark = mark
+    self.message = message
+  }
+
+  public var description: String { "\(mark): \(message)" }
+}
+
+/// Several configuration problems found in one pass (`vigil validate` reports them all).
+public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
+  public var errors: [ConfigError]
+
+  public init(_ errors: [ConfigError]) { self.errors = errors }
+
+  public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,213 @@
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// The event a handler receives, recognised by its shape; the raw JSON is always kept.
+public enum InvocationEvent: Sendable {
+  /// Tencent SCF timer trigger: `{"Type":"Timer","TriggerName","Time","Message"}`.
+  case timer(TimerEvent)
+  /// AWS EventBridge scheduled event (`"detail-type": "Scheduled Event"`).
+  case scheduled(ScheduledEvent)
+  /// API-gateway request (SCF API Gateway or AWS REST API proxy shape).
+  case gateway(GatewayEvent)
+  /// Anything else.
+  case raw(JSONValue)
+
+  /// Recognises the event's kind from its JSON.
+  public init(json: JSONValue) {
+    if json["Type"]?.stringValue == "Timer", let event = try? TimerEvent(json: json) {
+      self = .timer(event)
+    } else if json["detail-type"]?.stringValue == "Scheduled Event",
+      let event = try? ScheduledEvent(json: json)
+    {
+      self = .scheduled(event)
+    } else if json["httpMethod"]?.stringValue != nil, json["path"]?.stringValue != nil,
+      let event = try? GatewayEvent(json: json)
+    {
+      self = .gateway(event)
+    } else {
+      self = .raw(json)
+    }
+  }
+
+  /// Parses event bytes; a clear error when they are not JSON.
+  public init(data: Data, source: String) throws(EventError) {
+    if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+      self.init(json: .object([:]))
+      return
+    }
+    do {
+      self.init(json: try JSONValue.parse(data))
+    } catch {
+      throw EventError(source: source, message: "the event is not valid JSON (\(EventError.describe(error)))")
+    }
+  }
+
+  /// The event as JSON, whatever its kind.
+  public var json: JSONValue {
+    switch self {
+    case .timer(let event): return event.json
+    case .scheduled(let event): return event.json
+    case .gateway(let event): return event.json
+    case .raw(let json): return json
+    }
+  }
+
+  /// A short name for logs: `timer`, `scheduled`, `gateway` or `raw`.
+  public var kindName: String {
+    switch self {
+    case .timer: return "timer"
+    case .scheduled: return "scheduled"
+    case .gateway: return "gateway"
+    case .raw: return "raw"
+    }
+  }
+}
+
+/// An event that could not be read.
+public struct EventError: Error, Sendable, CustomStringConvertible {
+  public var source: String
+  public var message: String
+  public var description: String { "\(source): \(message)" }
+
+  static func describe(_ error: any Error) -> String {
+    if let decoding = error as? DecodingError {
+      switch decoding {
+      case .dataCorrupted(let context):
+        return context.underlyingError.map { "\($0)" } ?? context.debugDescription
+      case .keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
+      case .typeMismatch(let type, let context):
+        return "expected \(type) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+      case .valueNotFound(_, let context):
+        return "missing value at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+      @unknown default: return "\(decoding)"
+      }
+    }
+    return "\(error)"
+  }
+}
+
+/// Tencent SCF timer event.
+public struct TimerEvent: Sendable, Codable {
+  public var type: String
+  public var triggerName: String
+  /// The scheduled time as SCF writes it (`2019-02-21T11:49:00Z`).
+  public var time: String
+  /// The trigger's `argument`.
+  public var message: String
+
+  enum CodingKeys: String, CodingKey {
+    case type = "Type", triggerName = "TriggerName", time = "Time", message = "Message"
+  }
+
+  public init(triggerName: String, time: String, message: String) {
+    self.type = "Timer"
+    self.triggerName = triggerName
+    self.time = time
+    self.message = message
+  }
+
+  init(json: JSONValue) throws {
+    self = try JSONDecoder().decode(TimerEvent.self, from: JSONCoding.encode(json))
+  }
+
+  public var json: JSONValue { (try? JSONValue.from(self)) ?? .null }
+}
+
+/// AWS EventBridge scheduled event.
+public struct ScheduledEvent: Sendable, Codable {
+  public var id: String
+  public var detailType: String
+  public var source: String
+  public var account: String?
+  public var time: String
+  public var region: String?
+  public var resources: [String]
+  public var detail: JSONValue?
+
+  enum CodingKeys: String, CodingKey {
+    case id, detailType = "detail-type", source, account, time, region, resources, detail
+  }
+
+  init(json: JSONValue) throws {
+    self = try JSONDecoder().decode(ScheduledEvent.self, from: JSONCoding.encode(json))
+  }
+
+  public var json: JSONValue { (try? JSONValue.from(self)) ?? .null }
+}
+
+/// An API-gateway request event (SCF shape; AWS REST API proxy events decode too).
+public struct GatewayEvent: Sendable, Codable {
+  public var httpMethod: String
+  public var path: String
+  public var headers: [String: String]
+  public var queryString: [String: String]
+  public var pathParameters: [String: String]
+  public var body: String?
+  public var isBase64Encoded: Bool
+  public var requestContext: JSONValue?
+
+  public init(
+    httpMethod: String, path: String, headers: [String: String] = [:], queryString: [String: String] = [:],
+    pathParameters: [String: String] = [:], body: String? = nil, isBase64Encoded: Bool = false,
+    requestContext: JSONValue? = nil
+  ) {
+    self.httpMethod = httpMethod
+    self.path = path
+    self.headers = headers
+    self.queryString = queryString
+    self.pathParameters = pathParameters
+    self.body = body
+    self.isBase64Encoded = isBase64Encoded
+    self.requestContext = requestContext
+  }
+
+  init(json: JSONValue) throws {
+    func strings(_ value: JSONValue?) -> [String: String] {
+      var result: [String: String] = [:]
+      for (key, member) in value?.objectValue ?? [:] {
+        switch member {
+        case .string(let text): result[key] = text
+        case .int(let number): result[key] = String(number)
+        case .bool(let flag): result[key] = String(flag)
+        default: continue
+        }
+      }
+      return result
+    }
+    guard let method = json["httpMethod"]?.stringValue, let path = json["path"]?.stringValue else {
+      throw EventError(source: "event", message: "an API-gateway event needs 'httpMethod' and 'path'")
+    }
+    self.init(
+      httpMethod: method, path: path, headers: strings(json["headers"]),
+      queryString: strings(json["queryString"] ?? json["queryStringParameters"]),
+      pathParameters: strings(json["pathParameters"]), body: json["body"]?.stringValue,
+      isBase64Encoded: json["isBase64Encoded"] == .bool(true), requestContext: json["requestContext"])
+  }
+
+  /// A header value, case-insensitively.
+  public func header(_ name: String) -> String? {
+    let lowered = name.lowercased()
+    return headers.first { $0.key.lowercased() == lowered }?.value
+  }
+
+  public var json: JSONValue { (try? JSONValue.from(self)) ?? .null }
+}
+
+/// The response shape API gateways expect from an integrated function.
+public struct GatewayResponse: Sendable, Codable {
+  public var isBase64Encoded: Bool
+  public var statusCode: Int
+  public var headers: [String: String]
+  public var body: String
+
+  public init(statusCode: Int, headers: [String: String] = ["Content-Type": "application/json"], body: String)
+  {
+    self.isBase64Encoded = false
+    self.statusCode = statusCode
+    self.headers = headers
+    self.body = body
+  }
+}

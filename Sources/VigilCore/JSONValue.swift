@@ -1,0 +1,127 @@
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Any JSON value: what events, handler results and state records are made of.
+///
+/// Integers and floating-point numbers are kept apart so that offsets and counters survive a round trip.
+public enum JSONValue: Sendable, Hashable, Codable {
+  case null
+  case bool(Bool)
+  case int(Int64)
+  case double(Double)
+  case string(String)
+  case array([JSONValue])
+  case object([String: JSONValue])
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    if container.decodeNil() {
+      self = .null
+    } else if let value = try? container.decode(Bool.self) {
+      self = .bool(value)
+    } else if let value = try? container.decode(Int64.self) {
+      self = .int(value)
+    } else if let value = try? container.decode(Double.self) {
+      self = .double(value)
+    } else if let value = try? container.decode(String.self) {
+      self = .string(value)
+    } else if let value = try? container.decode([JSONValue].self) {
+      self = .array(value)
+    } else {
+      self = .object(try container.decode([String: JSONValue].self))
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    switch self {
+    case .null: try container.encodeNil()
+    case .bool(let value): try container.encode(value)
+    case .int(let value): try container.encode(value)
+    case .double(let value): try container.encode(value)
+    case .string(let value): try container.encode(value)
+    case .array(let value): try container.encode(value)
+    case .object(let value): try container.encode(value)
+    }
+  }
+
+  /// The member `key` of an object, or nil.
+  public subscript(key: String) -> JSONValue? {
+    if case .object(let members) = self { return members[key] }
+    return nil
+  }
+
+  /// The string, if this is one.
+  public var stringValue: String? {
+    if case .string(let value) = self { return value }
+    return nil
+  }
+
+  /// The number as Double, if this is a number.
+  public var doubleValue: Double? {
+    switch self {
+    case .int(let value): return Double(value)
+    case .double(let value): return value
+    default: return nil
+    }
+  }
+
+  /// The number as Int64, if this is an integer (or a double with no fraction).
+  public var intValue: Int64? {
+    switch self {
+    case .int(let value): return value
+    case .double(let value) where value.rounded() == value && abs(value) < 9e15: return Int64(value)
+    default: return nil
+    }
+  }
+
+  /// The members, if this is an object.
+  public var objectValue: [String: JSONValue]? {
+    if case .object(let members) = self { return members }
+    return nil
+  }
+
+  /// The elements, if this is an array.
+  public var arrayValue: [JSONValue]? {
+    if case .array(let elements) = self { return elements }
+    return nil
+  }
+}
+
+extension JSONValue {
+  /// Decodes JSON bytes.
+  public static func parse(_ data: Data) throws -> JSONValue {
+    try JSONDecoder().decode(JSONValue.self, from: data)
+  }
+
+  /// Converts any Encodable value to a JSONValue.
+  public static func from(_ value: some Encodable) throws -> JSONValue {
+    try parse(JSONCoding.encode(value))
+  }
+
+  /// Compact JSON with sorted keys.
+  public func encodedString() -> String {
+    (try? JSONCoding.encodeString(self)) ?? "null"
+  }
+}
+
+/// The encoder settings Vigil uses everywhere: sorted keys (stable output), no escaped slashes.
+public enum JSONCoding {
+  /// Encodes compactly with sorted keys.
+  public static func encode(_ value: some Encodable, pretty: Bool = false) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting =
+      pretty
+      ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    return try encoder.encode(value)
+  }
+
+  /// Encodes to a UTF-8 string.
+  public static func encodeString(_ value: some Encodable, pretty: Bool = false) throws -> String {
+    String(decoding: try encode(value, pretty: pretty), as: UTF8.self)
+  }
+}

@@ -1,0 +1,134 @@
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// State as a folder of files: each key is a file written atomically (write, fsync, rename, fsync the
+/// folder); locks are `flock` on files under `.locks/`, so separate processes on one folder exclude each other.
+public struct FileStateStore: StateStore {
+  /// The folder.
+  public let root: String
+
+  /// Opens (and creates) the folder.
+  public init(root: String) throws {
+    self.root = root
+    try FileStateStore.makeDirectory(root)
+  }
+
+  private func path(_ key: String) -> String { "\(root)/\(key)" }
+
+  public func read(_ key: String) throws -> Data? {
+    try validateStateKey(key)
+    let descriptor = open(path(key), O_RDONLY | O_CLOEXEC)
+    if descriptor < 0 {
+      if errno == ENOENT { return nil }
+      throw StateError("cannot read state '\(key)' at \(path(key)): \(String(cString: strerror(errno)))")
+    }
+    defer { close(descriptor) }
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw StateError("cannot read state '\(key)': \(String(cString: strerror(errno)))")
+      }
+      if count == 0 { break }
+      data.append(contentsOf: buffer[0..<count])
+    }
+    return data
+  }
+
+  public func write(_ key: String, _ data: Data) throws {
+    try validateStateKey(key)
+    let target = path(key)
+    let folder = NSStringPath(path: target).deletingLastPathComponent
+    try FileStateStore.makeDirectory(folder)
+    let temporary = "\(folder)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+      throw StateError("cannot write state '\(key)' in \(folder): \(String(cString: strerror(errno)))")
+    }
+    var failure: String?
+    data.withUnsafeBytes { bytes in
+      var offset = 0
+      while offset < bytes.count, let base = bytes.baseAddress {
+        let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          failure = String(cString: strerror(errno))
+          return
+        }
+        offset += written
+      }
+    }
+    if failure == nil && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+    close(descriptor)
+    if failure == nil && rename(temporary, target) != 0 { failure = String(cString: strerror(errno)) }
+    if let failure {
+      unlink(temporary)
+      throw StateError("cannot write state '\(key)' at \(target): \(failure)")
+    }
+    let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if folderDescriptor >= 0 {
+      fsync(folderDescriptor)
+      close(folderDescriptor)
+    }
+  }
+
+  public func delete(_ key: String) throws {
+    try validateStateKey(key)
+    if unlink(path(key)) != 0 && errno != ENOENT {
+      throw StateError("cannot delete state '\(key)': \(String(cString: strerror(errno)))")
+    }
+  }
+
+  public func keys(prefix: String) throws -> [String] {
+    var result: [String] = []
+    func walk(_ relative: String) {
+      let folder = relative.isEmpty ? root : "\(root)/\(relative)"
+      guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+      for name in entries where !name.hasPrefix(".") {
+        let key = relative.isEmpty ? name : "\(relative)/\(name)"
+        var info = stat()
+        if stat("\(root)/\(key)", &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+          walk(key)
+        } else if key.hasPrefix(prefix) {
+          result.append(key)
+        }
+      }
+    }
+    walk("")
+    return result.sorted()
+  }
+
+  public func withLock<T>(_ name: String, _ body: () throws -> T) throws -> T {
+    let folder = "\(root)/.locks"
+    try FileStateStore.makeDirectory(folder)
+    let safeName = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+    let descriptor = open("\(folder)/\(safeName).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+      throw StateError("cannot open lock '\(name)' in \(folder): \(String(cString: strerror(errno)))")
+    }
+    defer { close(descriptor) }
+    while flock(descriptor, LOCK_EX) != 0 {
+      if errno != EINTR {
+        throw StateError("cannot take lock '\(name)': \(String(cString: strerror(errno)))")
+      }
+    }
+    defer { flock(descriptor, LOCK_UN) }
+    return try body()
+  }
+
+  static func makeDirectory(_ path: String) throws {
+    do {
+      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+      throw StateError("cannot create the state folder \(path): \(error)")
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import Synchronization
+import VigilCron
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A cheap logger value: structured metadata (request id, function) travels with it; where lines go is the
+/// sink's business. Secrets registered with the sink's redactor never reach the output.
+public struct Logger: Sendable {
+  /// Severity, in increasing order.
+  public enum Level: Int, Sendable, Comparable, CaseIterable {
+    case debug, info, warning, error
+    public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var name: String {
+      switch self {
+      case .debug: return "debug"
+      case .info: return "info"
+      case .warning: return "warning"
+      case .error: return "error"
+      }
+    }
+  }
+
+  public var metadata: [String: String]
+  public var minimumLevel: Level
+  public let sink: any LogSink
+
+  public init(sink: any LogSink, minimumLevel: Level = .info, metadata: [String: String] = [:]) {
+    self.sink = sink
+    self.minimumLevel = minimumLevel
+    self.metadata = metadata
+  }
+
+  /// A copy with more metadata.
+  public func with(_ extra: [String: String]) -> Logger {
+    var copy = self
+    copy.metadata.merge(extra) { _, new in new }
+    return copy
+  }
+
+  public func log(_ level: Level, _ message: String, _ fields: [String: String] = [:]) {
+    guard level >= minimumLevel else { return }
+    sink.write(
+      LogRecord(
+        time: Date(), level: level, message: message, fields: metadata.merging(fields) { _, new in new }))
+  }
+
+  public func debug(_ message: String, _ fields: [String: String] = [:]) { log(.debug, message, fields) }
+  public func info(_ message: String, _ fields: [String: String] = [:]) { log(.info, message, fields) }
+  public func warning(_ message: String, _ fields: [String: String] = [:]) { log(.warning, message, fields) }
+  public func error(_ message: String, _ fields: [String: String] = [:]) { log(.error, message, fields) }
+
+  /// A logger that drops everything.
+  public static let silent = Logger(sink: DiscardingSink(), minimumLevel: .error)
+}
+
+/// One log line.
+public struct LogRecord: Sendable {
+  public var time: Date
+  public var level: Logger.Level
+  public var message: String
+  public var fields: [String: String]
+}
+
+/// Where log records go.
+public protocol LogSink: Sendable {
+  func write(_ record: LogRecord)
+}
+
+/// Masks registered secret values (passwords, tokens, webhook keys) wherever they appear in a line.
+public final class Redactor: Sendable {
+  private let secrets = Mutex<Set<String>>([])
+
+  public init() {}
+
+  /// The process-wide redactor: config loading registers secrets here, every sink applies it.
+  public static let shared = Redactor()
+
+  /// Registers a value to mask; very short values are ignored (they would mask ordinary words).
+  public func register(_ secret: String) {
+    guard secret.count >= 4 else { return }
+    secrets.withLock { _ = $0.insert(secret) }
+  }
+
+  /// The text with every registered secret replaced by `***`.
+  public func redact(_ text: String) -> String {
+    let known = secrets.withLock { $0 }
+    guard !known.isEmpty else { return text }
+    var result = text
+    for secret in known.sorted(by: { $0.count > $1.count }) where result.contains(secret) {
+      result = result.replacing(secret, with: "***")
+    }
+    return result
+  }
+
+  /// A URL with query values of secret-looking parameters (`key`, `access_token`, `sign`…) and any
+  /// user:password masked: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***`.
+  public static func redactURL(_ url: String) -> String {
+    var text = url
+    if let scheme = text.firstRange(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+      !text[scheme.upperBound..<at].contains("/")
+    {
+      text.replaceSubrange(scheme.upperBound..<at, with: "***")
+    }
+    guard let question = text.firstIndex(of: "?") else { return text }
+    let query = text[text.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false)
+    let masked = query.map { pair -> String in
+      guard let equals = pair.firstIndex(of: "=") else { return String(pair) }
+      let name = pair[..<equals]
+      return EnvironmentSubstitution.looksSecret(String(name))
+        || ["sign", "access_token", "token"].contains(name.lowercased())
+        ? "\(name)=***" : String(pair)
+    }
+    return text[...question] + masked.joined(separator: "&")
+  }
+}
+
+/// Writes one JSON object per line to standard error (the form `vigil invoke` and FaaS platforms log in).
+public struct JSONLinesSink: LogSink {
+  private let redactor: Redactor
+  private let descriptor: Int32
+
+  public init(redactor: Redactor = .shared, descriptor: Int32 = 2) {
+    self.redactor = redactor
+    self.descriptor = descriptor
+  }
+
+  public func write(_ record: LogRecord) {
+    var object: [String: JSONValue] = [
+      "time": .string(ISO8601.format(record.time, fractional: true)),
+      "level": .string(record.level.name),
+      "msg": .string(redactor.redact(record.message)),
+    ]
+    for (key, value) in record.fields where object[key] == nil {
+      object[key] = .string(redactor.redact(value))
+    }
+    let line = JSONValue.object(object).encodedString() + "\n"
+    line.utf8CString.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      var offset = 0
+      let length = buffer.count - 1
+      while offset < length {
+        let written = Glibc.write(descriptor, base + offset, length - offset)
+        if written <= 0 { break }
+        offset += written
+      }
+    }
+  }
+}
+
+/// Keeps records in memory (tests assert on them).
+public final class CapturingSink: LogSink {
+  private let storage = Mutex<[LogRecord]>([])
+  private let redactor: Redactor
+
+  public init(redactor: Redactor = .shared) { self.redactor = redactor }
+
+  public func write(_ record: LogRecord) {
+    var copy = record
+    copy.message = redactor.redact(record.message)
+    copy.fields = record.fields.mapValues { redactor.redact($0) }
+    storage.withLock { $0.append(copy) }
+  }
+
+  /// Everything written so far.
+  public var records: [LogRecord] { storage.withLock { $0 } }
+}
+
+/// Drops everything.
+public struct DiscardingSink: LogSink {
+  public init() {}
+  public func write(_ record: LogRecord) {}
+}

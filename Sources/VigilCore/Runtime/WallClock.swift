@@ -1,0 +1,45 @@
+import Synchronization
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Where handlers, policies and schedulers read the time: injected so tests run on a manual clock.
+public protocol WallClock: Sendable {
+  /// The current instant.
+  var now: Date { get }
+  /// Suspends for `seconds` (cancellable).
+  func sleep(seconds: Double) async throws
+}
+
+/// The real clock.
+public struct SystemClock: WallClock {
+  public init() {}
+  public var now: Date { Date() }
+  public func sleep(seconds: Double) async throws {
+    guard seconds > 0 else { return }
+    try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+  }
+}
+
+/// A clock that moves only when told to; `sleep` advances it at once.
+public final class ManualClock: WallClock {
+  private let current: Mutex<Date>
+
+  public init(_ start: Date) { current = Mutex(start) }
+
+  public var now: Date { current.withLock { $0 } }
+
+  /// Moves the clock forward.
+  public func advance(seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+
+  /// Sets the clock.
+  public func set(_ date: Date) { current.withLock { $0 = date } }
+
+  public func sleep(seconds: Double) async throws {
+    try Task.checkCancellation()
+    advance(seconds: seconds)
+  }
+}

@@ -1,0 +1,148 @@
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// One HTTP request, with the limits every network call in Vigil carries.
+public struct HTTPRequest: Sendable {
+  public var url: String
+  public var method: String
+  public var headers: [(name: String, value: String)]
+  public var body: Data?
+  /// Seconds allowed to establish the connection (TCP + TLS).
+  public var connectTimeout: Double
+  /// Seconds allowed for the whole transfer.
+  public var timeout: Double
+  /// Bytes of response body kept; the rest is dropped and `truncated` set.
+  public var maxBodyBytes: Int
+  public var followRedirects: Bool
+  public var maxRedirects: Int
+  /// Skips TLS verification. Callers must log a warning each time they use it.
+  public var insecure: Bool
+  /// A CA bundle to trust instead of the system's.
+  public var caFile: String?
+
+  public init(
+    url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: Data? = nil,
+    connectTimeout: Double = 5, timeout: Double = 10, maxBodyBytes: Int = 1 << 20,
+    followRedirects: Bool = true,
+    maxRedirects: Int = 5, insecure: Bool = false, caFile: String? = nil
+  ) {
+    self.url = url
+    self.method = method
+    self.headers = headers
+    self.body = body
+    self.connectTimeout = connectTimeout
+    self.timeout = timeout
+    self.maxBodyBytes = maxBodyBytes
+    self.followRedirects = followRedirects
+    self.maxRedirects = maxRedirects
+    self.insecure = insecure
+    self.caFile = caFile
+  }
+}
+
+/// Where the time of one request went, in milliseconds (libcurl's own measurements).
+public struct HTTPTimings: Sendable, Codable, Hashable {
+  /// Name lookup.
+  public var dnsMs: Double
+  /// TCP connect, after DNS.
+  public var connectMs: Double
+  /// TLS handshake, after connect (0 for plain HTTP).
+  public var tlsMs: Double
+  /// From request sent to first response byte (server think time).
+  public var firstByteMs: Double
+  /// Receiving the body.
+  public var transferMs: Double
+  /// Everything, redirects included.
+  public var totalMs: Double
+  public var redirectMs: Double
+
+  public init(
+    dnsMs: Double = 0, connectMs: Double = 0, tlsMs: Double = 0, firstByteMs: Double = 0,
+    transferMs: Double = 0, totalMs: Double = 0, redirectMs: Double = 0
+  ) {
+    self.dnsMs = dnsMs
+    self.connectMs = connectMs
+    self.tlsMs = tlsMs
+    self.firstByteMs = firstByteMs
+    self.transferMs = transferMs
+    self.totalMs = totalMs
+    self.redirectMs = redirectMs
+  }
+}
+
+/// A response, with what was measured on the way.
+public struct HTTPResponse: Sendable {
+  public var status: Int
+  public var headers: [(name: String, value: String)]
+  public var body: Data
+  /// True when the body was longer than `maxBodyBytes` and cut.
+  public var truncated: Bool
+  public var timings: HTTPTimings
+  public var bytesReceived: Int64
+  /// Bytes per second.
+  public var downloadSpeed: Double
+  public var remoteIP: String?
+  public var httpVersion: String
+  public var effectiveURL: String
+  public var redirectCount: Int
+
+  /// The first header named `name`, case-insensitively.
+  public func header(_ name: String) -> String? {
+    let lowered = name.lowercased()
+    return headers.first { $0.name.lowercased() == lowered }?.value
+  }
+}
+
+/// Why a request failed, classified so alerts say what happened, never just "request failed".
+public enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
+  case badURL(url: String, detail: String)
+  case dnsFailure(host: String, detail: String)
+  case connectionRefused(detail: String)
+  case connectFailed(detail: String)
+  case timeout(phase: String, seconds: Double, detail: String)
+  case tls(detail: String)
+  case tooManyRedirects(limit: Int)
+  case connectionReset(detail: String)
+  case emptyReply
+  case transfer(code: Int, detail: String)
+
+  /// A stable name for the class (`dns`, `refused`, `timeout`, `tls`…), for conditions and alert facts.
+  public var kind: String {
+    switch self {
+    case .badURL: return "bad-url"
+    case .dnsFailure: return "dns"
+    case .connectionRefused: return "refused"
+    case .connectFailed: return "connect"
+    case .timeout: return "timeout"
+    case .tls: return "tls"
+    case .tooManyRedirects: return "redirects"
+    case .connectionReset: return "reset"
+    case .emptyReply: return "empty-reply"
+    case .transfer: return "transfer"
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .badURL(let url, let detail): return "bad URL \(url): \(detail)"
+    case .dnsFailure(let host, let detail): return "DNS lookup failed for \(host): \(detail)"
+    case .connectionRefused(let detail): return "connection refused: \(detail)"
+    case .connectFailed(let detail): return "connection failed: \(detail)"
+    case .timeout(let phase, let seconds, let detail):
+      return "timed out during \(phase) after \(seconds) s: \(detail)"
+    case .tls(let detail): return "TLS error: \(detail)"
+    case .tooManyRedirects(let limit): return "more than \(limit) redirects"
+    case .connectionReset(let detail): return "connection reset: \(detail)"
+    case .emptyReply: return "the server closed the connection without replying"
+    case .transfer(let code, let detail): return "transfer failed (curl \(code)): \(detail)"
+    }
+  }
+}
+
+/// Something that sends HTTP requests: the curl client, or a test double.
+public protocol HTTPTransport: Sendable {
+  func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse
+}

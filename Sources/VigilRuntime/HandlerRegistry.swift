@@ -1,0 +1,99 @@
+import VigilChecks
+import VigilCore
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Every handler name `serverless.yml` may use: the ones built, and the ones planned (which say so instead of
+/// pretending to run).
+public struct HandlerRegistry: Sendable {
+  /// A registry entry.
+  public enum Entry: Sendable {
+    case available(AnyHandler)
+    /// Planned but not built yet: the reason names what will bring it.
+    case notAvailable(name: String, reason: String)
+  }
+
+  private var entries: [String: Entry]
+
+  public init(entries: [String: Entry]) { self.entries = entries }
+
+  /// The handlers this build ships.
+  public static let standard = HandlerRegistry(entries: [
+    "website-status": .available(
+      AnyHandler(
+        name: "website-status", summary: "HTTP(S) status, timings and conditions per URL",
+        WebsiteStatusHandler())),
+    "echo": .available(
+      AnyHandler(
+        name: "echo", summary: "diagnostic: returns the event and context it received", EchoHandler())),
+    "fail": .available(
+      AnyHandler(name: "fail", summary: "diagnostic: always throws (tests error reporting)", FailHandler())),
+    "sleep": .available(
+      AnyHandler(name: "sleep", summary: "diagnostic: sleeps event.seconds (tests timeouts)", SleepHandler())),
+    "region-latency": .notAvailable(
+      name: "region-latency", reason: "not built yet (issue 4: multi-region latency probes)"),
+    "kafka-backlog": .notAvailable(
+      name: "kafka-backlog", reason: "not built yet (issue 6: Kafka consumer lag)"),
+    "host-resources": .notAvailable(
+      name: "host-resources", reason: "not built yet (issue 7: CPU/memory/disk thresholds)"),
+    "heartbeat-watchdog": .notAvailable(
+      name: "heartbeat-watchdog", reason: "not built yet (issue 7: heartbeats and watchdog)"),
+    "heartbeat-ingest": .notAvailable(
+      name: "heartbeat-ingest", reason: "not built yet (issue 7: heartbeats and watchdog)"),
+  ])
+
+  /// Looks a handler up by the name in `serverless.yml`.
+  public func entry(_ name: String) -> Entry? { entries[name] }
+
+  /// All names, sorted.
+  public var names: [String] { entries.keys.sorted() }
+}
+
+/// Returns what it was given: handy to check a deployment and its event plumbing.
+struct EchoHandler: Handler {
+  struct Output: Encodable, Sendable {
+    var event: JSONValue
+    var eventKind: String
+    var requestId: String
+    var functionName: String
+    var namespace: String
+    var region: String
+    var memoryLimitInMb: Int
+    var timeLimitInMs: Int
+    var remainingTimeInMillis: Int
+  }
+
+  func handle(_ event: InvocationEvent, context: Context) async throws -> Output {
+    context.logger.info("echo", ["eventKind": event.kindName])
+    return Output(
+      event: event.json, eventKind: event.kindName, requestId: context.requestID,
+      functionName: context.functionName,
+      namespace: context.namespace, region: context.region, memoryLimitInMb: context.memoryLimitMB,
+      timeLimitInMs: Int(context.timeLimit * 1000), remainingTimeInMillis: context.remainingTimeInMillis)
+  }
+}
+
+/// Always fails, with the event's `message` if given.
+struct FailHandler: Handler {
+  struct DeliberateFailure: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  func handle(_ event: InvocationEvent, context: Context) async throws -> JSONValue {
+    throw DeliberateFailure(
+      description: event.json["message"]?.stringValue ?? "deliberate failure from the 'fail' handler")
+  }
+}
+
+/// Sleeps `seconds` from the event (default 1), honouring cancellation.
+struct SleepHandler: Handler {
+  func handle(_ event: InvocationEvent, context: Context) async throws -> JSONValue {
+    let seconds = event.json["seconds"]?.doubleValue ?? 1
+    try await context.clock.sleep(seconds: seconds)
+    return .object(["slept": .double(seconds)])
+  }
+}

@@ -1,0 +1,182 @@
+import Synchronization
+import VigilAlerting
+import VigilCore
+import VigilCron
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Runs one handler in this process, the way `serverless invoke local` does: builds the context, enforces the
+/// function's timeout, routes the alert candidates, and returns the result or the failure.
+public struct LocalInvoker: Sendable {
+  public let project: Project
+  public let state: any StateStore
+  public let clock: any WallClock
+  public let sink: any LogSink
+  public let channels: @Sendable (Logger) -> [any Channel]
+
+  public init(
+    project: Project, state: any StateStore, clock: any WallClock = SystemClock(), sink: any LogSink,
+    channels: @escaping @Sendable (Logger) -> [any Channel] = { [ConsoleChannel(logger: $0)] }
+  ) {
+    self.project = project
+    self.state = state
+    self.clock = clock
+    self.sink = sink
+    self.channels = channels
+  }
+
+  /// The outcome of one invocation.
+  public struct Outcome: Sendable {
+    public var requestID: String
+    public var result: Result<JSONValue, InvocationFailure>
+    public var durationMs: Double
+    public var notification: AlertNotification?
+  }
+
+  /// Invokes `functionName` with `event`; `requestID` defaults to a new UUID.
+  public func invoke(
+    _ functionName: String, event: InvocationEvent, requestID: String = UUID().uuidString.lowercased()
+  ) async -> Outcome {
+    let started = clock.now
+    let logger = Logger(sink: sink, metadata: ["requestId": requestID, "function": functionName])
+    func failure(_ type: String, _ message: String) -> Outcome {
+      logger.error(message, ["errorType": type])
+      return Outcome(
+        requestID: requestID,
+        result: .failure(InvocationFailure(errorType: type, errorMessage: message, requestId: requestID)),
+        durationMs: clock.now.timeIntervalSince(started) * 1000, notification: nil)
+    }
+    guard let function = project.config.function(named: functionName) else {
+      if let invalid = project.config.invalidFunctions.first(where: { $0.name == functionName }) {
+        return failure("ConfigurationError", invalid.error.description)
+      }
+      let known = project.config.allFunctionNames.joined(separator: ", ")
+      return failure(
+        "FunctionNotFound", "no function '\(functionName)' in \(project.config.file) (functions: \(known))")
+    }
+    let handler: AnyHandler
+    switch project.registry.entry(function.handler) {
+    case .available(let found)?: handler = found
+    case .notAvailable(_, let reason)?:
+      return failure(
+        "HandlerNotAvailable", "\(function.handlerMark): handler '\(function.handler)' is \(reason)")
+    case nil:
+      return failure(
+        "HandlerNotFound",
+        "\(function.handlerMark): unknown handler '\(function.handler)'; known handlers: \(project.registry.names.joined(separator: ", "))"
+      )
+    }
+    let configuration: ConfigValue?
+    do {
+      configuration = try project.functionConfiguration(function)
+    } catch {
+      return failure("ConfigurationError", "\(error)")
+    }
+    let environment = project.environment.merging(function.environment) { _, function in function }
+    let context = Context(
+      requestID: requestID, functionName: function.name, namespace: function.namespace,
+      region: function.region,
+      memoryLimitMB: function.memorySize, timeLimit: function.timeout,
+      deadline: started.addingTimeInterval(function.timeout),
+      environment: environment, logger: logger, state: state, clock: clock, configuration: configuration)
+    logger.info(
+      "invocation started", ["eventKind": event.kindName, "timeoutSeconds": String(function.timeout)])
+    let outcome = await Self.run(handler, event: event, context: context, timeout: function.timeout)
+    let duration = clock.now.timeIntervalSince(started) * 1000
+    switch outcome {
+    case .success(let output):
+      var notification: AlertNotification?
+      do {
+        notification = try await AlertRouter(channels: channels(logger), state: state, clock: clock)
+          .route(output.alertCandidates, function: function.name, requestID: requestID, logger: logger)
+      } catch {
+        logger.error("alert routing failed", ["error": "\(error)"])
+      }
+      logger.info("invocation finished", ["durationMs": String(Int(duration))])
+      return Outcome(
+        requestID: requestID, result: .success(output.json), durationMs: duration, notification: notification)
+    case .failure(let error):
+      logger.error(
+        "invocation failed",
+        [
+          "errorType": error.errorType, "errorMessage": error.errorMessage,
+          "durationMs": String(Int(duration)),
+        ])
+      return Outcome(requestID: requestID, result: .failure(error), durationMs: duration, notification: nil)
+    }
+  }
+
+  /// Runs the handler against its deadline. On timeout the handler task is cancelled and not awaited, so a
+  /// handler that ignores cancellation cannot hold the invocation past its limit.
+  static func run(_ handler: AnyHandler, event: InvocationEvent, context: Context, timeout: Double) async
+    -> Result<HandlerOutput, InvocationFailure>
+  {
+    let race = FirstResult<Result<HandlerOutput, InvocationFailure>>()
+    let outcome = await withCheckedContinuation { continuation in
+      race.begin(continuation)
+      race.add(
+        Task {
+          do {
+            race.finish(.success(try await handler.handle(event, context: context)))
+          } catch {
+            race.finish(.failure(InvocationFailure(error, requestId: context.requestID)))
+          }
+        })
+      race.add(
+        Task {
+          try? await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
+          if Task.isCancelled { return }
+          race.finish(
+            .failure(
+              InvocationFailure(
+                errorType: "TimeoutError",
+                errorMessage: "Task timed out after \(String(format2: timeout)) seconds (function timeout)",
+                requestId: context.requestID)))
+        })
+    }
+    race.cancelAll()
+    return outcome
+  }
+}
+
+/// Resumes a continuation with whichever task finishes first, once; then the others are cancelled.
+final class FirstResult<Value: Sendable>: Sendable {
+  private struct State {
+    var continuation: CheckedContinuation<Value, Never>?
+    var tasks: [Task<Void, Never>] = []
+  }
+  private let state = Mutex(State())
+
+  func begin(_ continuation: CheckedContinuation<Value, Never>) {
+    state.withLock { $0.continuation = continuation }
+  }
+
+  func add(_ task: Task<Void, Never>) {
+    state.withLock { $0.tasks.append(task) }
+  }
+
+  func finish(_ value: Value) {
+    let continuation = state.withLock { state -> CheckedContinuation<Value, Never>? in
+      defer { state.continuation = nil }
+      return state.continuation
+    }
+    continuation?.resume(returning: value)
+  }
+
+  func cancelAll() {
+    for task in state.withLock({ $0.tasks }) { task.cancel() }
+  }
+}
+
+extension String {
+  /// Two decimals, like Lambda's "Task timed out after 3.00 seconds".
+  init(format2 value: Double) {
+    let hundredths = Int((value * 100).rounded())
+    let fraction = hundredths % 100
+    self = "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+  }
+}

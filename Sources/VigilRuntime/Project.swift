@@ -1,0 +1,66 @@
+import VigilCore
+import VigilCron
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// A loaded project: `serverless.yml`, the folder of function configurations, and where state lives.
+public struct Project: Sendable {
+  public var config: ServerlessConfig
+  public var environment: [String: String]
+  public var registry: HandlerRegistry
+
+  /// Loads `serverless.yml` at `path`.
+  public static func load(path: String, environment: [String: String], registry: HandlerRegistry = .standard)
+    throws -> Project
+  {
+    Project(
+      config: try ServerlessConfig.load(path: path, environment: environment), environment: environment,
+      registry: registry)
+  }
+
+  /// The state folder: `--state-dir`, then `VIGIL_STATE_DIR`, then `custom.vigil.stateDir`, then `.vigil`.
+  public func stateDirectory(override: String?) -> String {
+    override ?? environment["VIGIL_STATE_DIR"] ?? config.vigil.stateDirectory ?? ".vigil"
+  }
+
+  /// The path of `functions/<name>/config.yml`.
+  public func functionConfigPath(_ name: String) -> String {
+    "\(config.functionsDirectory)/\(name)/config.yml"
+  }
+
+  /// Reads the function's configuration file, if it has one.
+  public func functionConfiguration(_ function: FunctionSpec) throws -> ConfigValue? {
+    let path = functionConfigPath(function.name)
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw ConfigError(SourceMark(file: path, line: 1, column: 1), "the file is not valid UTF-8")
+    }
+    let node = try YAMLParser.parse(text, file: path)
+    let environment = environment.merging(function.environment) { process, _ in process }
+    return ConfigValue(node, path: "config", substitution: EnvironmentSubstitution(environment: environment))
+  }
+
+  /// The zone a trigger runs in, its own or the project default.
+  public func zone(for trigger: TimerTrigger) throws -> Zone {
+    let identifier = trigger.timezone ?? config.vigil.timezone
+    let mark = trigger.timezoneMark ?? config.vigil.timezoneMark ?? trigger.cronMark
+    do {
+      return try Zone.named(identifier, environment: environment)
+    } catch {
+      throw ConfigError(mark, error.description)
+    }
+  }
+
+  /// Parses a trigger's cron expression, locating any error at the expression in the file.
+  public func cron(for trigger: TimerTrigger) throws -> CronExpression {
+    do {
+      return try CronExpression(trigger.cronExpression)
+    } catch {
+      throw ConfigError(trigger.cronMark, error.description)
+    }
+  }
+}

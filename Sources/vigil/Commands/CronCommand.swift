@@ -1,0 +1,87 @@
+import VigilCron
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `vigil cron next`: fire times of a seven-field expression.
+enum CronCommand: Command {
+  static let name = "cron"
+  static let summary = "compute fire times of a seven-field cron expression ('vigil cron next …')"
+  static let usage = """
+    usage: vigil cron next '<expr>' [--from ISO8601] [--count N] [--tz IANA]
+
+    Prints the next N (default 5) fire times strictly after --from (default now), one ISO-8601 timestamp
+    per line with the UTC offset in force in --tz at that instant (default Asia/Shanghai, as SCF runs
+    timers in UTC+8). Fewer lines when fewer exist before 2100; nothing (exit 0) when it never fires.
+    An invalid expression prints the field, token and reason on stderr and exits 2.
+
+    The expression: second minute hour day-of-month month day-of-week year (or the legacy five fields
+    minute hour day-of-month month day-of-week). Day-of-week 0 = Sunday (or SUN-SAT); 7 is invalid.
+    Operators , - * / everywhere; ? L W LW in day-of-month; ? L # in day-of-week. When both day fields
+    are restricted, either matching fires. DST: a time skipped by spring-forward fires at the first
+    instant after the gap (unless the hour field is every hour); a repeated time fires twice.
+
+    Not built yet: 'vigil cron explain' and 'vigil cron aws' (issues 3 and 8).
+    """
+
+  static func run(_ raw: [String]) async throws -> Int32 {
+    let arguments = try Arguments(raw, command: name, valued: ["from", "count", "tz", "lang"])
+    if arguments.flags.contains("help") || arguments.positionals.isEmpty {
+      Output.out(usage)
+      return arguments.flags.contains("help") ? ExitCode.success : ExitCode.usage
+    }
+    switch arguments.positionals[0] {
+    case "next": return try next(arguments)
+    case "explain", "aws":
+      Output.err("'vigil cron \(arguments.positionals[0])' is not built yet (see 'vigil cron --help').")
+      return ExitCode.usage
+    default:
+      throw Arguments.UsageError(
+        command: name,
+        message: "unknown cron sub-command '\(arguments.positionals[0])'; use 'vigil cron next'")
+    }
+  }
+
+  static func next(_ arguments: Arguments) throws -> Int32 {
+    guard arguments.positionals.count == 2 else {
+      throw Arguments.UsageError(
+        command: name,
+        message: "give the expression as one quoted argument, e.g. vigil cron next '0 */5 * * * * *'")
+    }
+    let zone: Zone
+    do {
+      zone = try Zone.named(arguments.options["tz"] ?? "Asia/Shanghai", environment: environment)
+    } catch {
+      throw Arguments.UsageError(command: name, message: "--tz: \(error)")
+    }
+    var count = 5
+    if let text = arguments.options["count"] {
+      guard let parsed = Int(text), parsed >= 0, parsed <= 100_000 else {
+        throw Arguments.UsageError(
+          command: name, message: "--count must be a whole number 0-100000, found '\(text)'")
+      }
+      count = parsed
+    }
+    var from = Date()
+    if let text = arguments.options["from"] {
+      guard let parsed = ISO8601.parse(text) else {
+        throw Arguments.UsageError(
+          command: name, message: "--from '\(text)' is not an ISO-8601 time like 2024-03-10T01:30:00-05:00")
+      }
+      from = parsed.date(in: zone)
+    }
+    let expression: CronExpression
+    do {
+      expression = try CronExpression(arguments.positionals[1])
+    } catch {
+      Output.err("\(error)")
+      return ExitCode.usage
+    }
+    let dates = expression.nextDates(after: from, count: count, in: zone)
+    if !dates.isEmpty { Output.out(dates.map { ISO8601.format($0, in: zone) }.joined(separator: "\n")) }
+    return ExitCode.success
+  }
+}

@@ -1,0 +1,111 @@
+import VigilCore
+import VigilCron
+import VigilRuntime
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `vigil invoke NAME`: runs one handler in this process with an event, like `serverless invoke local`.
+enum InvokeCommand: Command {
+  static let name = "invoke"
+  static let summary = "run one function locally with an event JSON; result on stdout, logs on stderr"
+  static let usage = """
+    usage: vigil invoke NAME [--event FILE|-] [--now ISO8601] [--config FILE] [--state-dir DIR]
+
+    Runs function NAME of serverless.yml in this process. The JSON result goes to standard output; logs go
+    to standard error as one JSON object per line, each with the request id. The function's timeout is
+    enforced. Alerts go to the console channel (standard error) and are recorded in the state folder.
+
+    options:
+      --event FILE|-     the event JSON (default: functions/NAME/event.json if present, else {})
+      --now ISO8601      run as if the clock read this instant
+    \(configOptionHelp)
+      --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
+
+    exit status: 0 success, 1 the handler failed (error JSON on stdout), 2 usage or configuration error,
+    124 the function exceeded its timeout.
+    """
+
+  static func run(_ raw: [String]) async throws -> Int32 {
+    let arguments = try Arguments(raw, command: name, valued: ["event", "now", "config", "state-dir"])
+    if arguments.flags.contains("help") {
+      Output.out(usage)
+      return ExitCode.success
+    }
+    guard arguments.positionals.count == 1, let functionName = arguments.positionals.first else {
+      throw Arguments.UsageError(
+        command: name,
+        message: arguments.positionals.isEmpty
+          ? "which function? e.g. 'vigil invoke website-status --event functions/website-status/event.json'"
+          : "give one function name, found: \(arguments.positionals.joined(separator: " "))")
+    }
+    let project = try loadProject(arguments)
+    let event = try readEvent(arguments.options["event"], project: project, function: functionName)
+    var clock: any WallClock = SystemClock()
+    if let text = arguments.options["now"] {
+      guard let parsed = ISO8601.parse(text) else {
+        throw Arguments.UsageError(
+          command: name, message: "--now '\(text)' is not an ISO-8601 time like 2024-03-10T01:30:00+08:00")
+      }
+      clock = ShiftedClock(
+        startingAt: parsed.date(in: try Zone.named(project.config.vigil.timezone, environment: environment)))
+    }
+    let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
+    let invoker = LocalInvoker(project: project, state: state, clock: clock, sink: JSONLinesSink())
+    let outcome = await invoker.invoke(functionName, event: event)
+    switch outcome.result {
+    case .success(let json):
+      Output.out(try JSONCoding.encodeString(json, pretty: true))
+      return ExitCode.success
+    case .failure(let failure):
+      Output.out(try JSONCoding.encodeString(failure, pretty: true))
+      switch failure.errorType {
+      case "TimeoutError": return ExitCode.timeout
+      case "FunctionNotFound", "HandlerNotFound", "HandlerNotAvailable", "ConfigurationError":
+        return ExitCode.usage
+      default: return ExitCode.failure
+      }
+    }
+  }
+
+  static func readEvent(_ option: String?, project: Project, function: String) throws -> InvocationEvent {
+    let source: String
+    let data: Data
+    if option == "-" {
+      source = "standard input"
+      data = FileHandleInput.readAll()
+    } else if let path = option {
+      source = path
+      guard let contents = FileManager.default.contents(atPath: path) else {
+        throw Arguments.UsageError(command: name, message: "cannot read the event file '\(path)'")
+      }
+      data = contents
+    } else {
+      let path = "\(project.config.functionsDirectory)/\(function)/event.json"
+      source = path
+      data = FileManager.default.contents(atPath: path) ?? Data("{}".utf8)
+    }
+    return try InvocationEvent(data: data, source: source)
+  }
+}
+
+/// Reads standard input to the end.
+enum FileHandleInput {
+  static func readAll() -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+      if count <= 0 { break }
+      data.append(contentsOf: buffer[0..<count])
+    }
+    return data
+  }
+}

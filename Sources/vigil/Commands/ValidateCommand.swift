@@ -1,0 +1,77 @@
+import VigilChecks
+import VigilCore
+import VigilCron
+import VigilRuntime
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `vigil validate`: checks serverless.yml and every function configuration without running anything.
+enum ValidateCommand: Command {
+  static let name = "validate"
+  static let summary = "check serverless.yml and every function config without running anything"
+  static let usage = """
+    usage: vigil validate [--config FILE]
+
+    Reads serverless.yml and each functions/<name>/config.yml, and reports every problem found with its
+    file:line:column: YAML syntax, unknown keys, wrong types, missing environment variables, cron
+    expressions, time zones, handlers this build does not have. Exit 0 when all is well, 2 otherwise.
+
+    options:
+    \(configOptionHelp)
+    """
+
+  static func run(_ raw: [String]) async throws -> Int32 {
+    let arguments = try Arguments(raw, command: name, valued: ["config"])
+    if arguments.flags.contains("help") {
+      Output.out(usage)
+      return ExitCode.success
+    }
+    let project = try loadProject(arguments)
+    var problems: [String] = project.config.invalidFunctions.map { $0.error.description }
+    var warnings: [String] = []
+    for function in project.config.functions {
+      switch project.registry.entry(function.handler) {
+      case .available?: break
+      case .notAvailable(_, let reason)?:
+        warnings.append("\(function.handlerMark): handler '\(function.handler)' is \(reason)")
+      case nil:
+        problems.append(
+          "\(function.handlerMark): unknown handler '\(function.handler)'; known handlers: \(project.registry.names.joined(separator: ", "))"
+        )
+      }
+      for trigger in function.timers {
+        do { _ = try project.cron(for: trigger) } catch { problems.append("\(error)") }
+        do { _ = try project.zone(for: trigger) } catch { problems.append("\(error)") }
+      }
+      do {
+        if let configuration = try project.functionConfiguration(function) {
+          try FunctionConfigValidation.validate(handler: function.handler, configuration)
+        }
+      } catch {
+        problems.append("\(error)")
+      }
+    }
+    for warning in warnings { Output.err("warning: \(warning)") }
+    if problems.isEmpty {
+      Output.out("\(project.config.file): OK (\(project.config.functions.count) functions)")
+      return ExitCode.success
+    }
+    for problem in problems { Output.err("error: \(problem)") }
+    Output.err("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+    return ExitCode.usage
+  }
+}
+
+/// Reads a function's configuration with its handler's own reader, so validation and invocation agree.
+enum FunctionConfigValidation {
+  static func validate(handler: String, _ configuration: ConfigValue) throws {
+    switch handler {
+    case "website-status": _ = try WebsiteStatusConfig.read(configuration)
+    default: break  // handlers not built yet have no reader to check against
+    }
+  }
+}
