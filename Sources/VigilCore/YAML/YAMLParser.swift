@@ -31,9 +31,8 @@ public struct YAMLParser {
   }
 
   private mutating func parseDocument(_ text: String) throws(ConfigError) -> YAMLNode {
-    rawLines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-      line.hasSuffix("\r") ? line.dropLast() : line
-    }
+    // "\r\n" is one Character in Swift, so split on it as well as on "\n".
+    rawLines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     var sawDocumentStart = false
     for (offset, raw) in rawLines.enumerated() {
       let number = offset + 1

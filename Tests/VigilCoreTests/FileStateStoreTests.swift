@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+
+@testable import VigilCore
+
+@Suite struct FileStateStoreTests {
+  func temporaryFolder() -> String {
+    let path = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
+    return path
+  }
+
+  @Test func writesReadsListsAndDeletes() throws {
+    let root = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let store = try FileStateStore(root: root)
+    #expect(try store.read("a/b.json") == nil)
+    try store.write("a/b.json", Data("one".utf8))
+    try store.write("a/c.json", Data("two".utf8))
+    try store.write("z.json", Data("three".utf8))
+    #expect(try store.read("a/b.json") == Data("one".utf8))
+    try store.write("a/b.json", Data("replaced".utf8))
+    #expect(try store.read("a/b.json") == Data("replaced".utf8))
+    #expect(try store.keys(prefix: "a/") == ["a/b.json", "a/c.json"])
+    #expect(try store.keys(prefix: "") == ["a/b.json", "a/c.json", "z.json"])
+    try store.delete("a/b.json")
+    try store.delete("a/b.json")  // deleting twice is fine
+    #expect(try store.read("a/b.json") == nil)
+    // No temporary files are left behind by atomic writes.
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: root + "/a").filter {
+      $0.hasPrefix(".tmp")
+    }
+    #expect(leftovers.isEmpty)
+  }
+
+  @Test(arguments: ["", "../escape", "a/../../b", "/absolute", "a//b", ".hidden", "a/.locks/x", "sp ace"])
+  func rejectsUnsafeKeys(key: String) throws {
+    let root = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let store = try FileStateStore(root: root)
+    #expect(throws: StateError.self) { try store.write(key, Data()) }
+  }
+
+  /// Eight threads, each with its own store value on the same folder, increment one counter 50 times under
+  /// the lock: no update may be lost.
+  @Test func lockSerialisesReadModifyWrite() async throws {
+    let root = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileStateStore(root: root).write("counter", Data("0".utf8))
+    await withTaskGroup(of: Void.self) { group in
+      for _ in 0..<8 {
+        group.addTask {
+          guard let store = try? FileStateStore(root: root) else { return }
+          for _ in 0..<50 {
+            _ = try? store.withLock("counter") {
+              let current = Int(String(decoding: try store.read("counter") ?? Data(), as: UTF8.self)) ?? -1000
+              try store.write("counter", Data(String(current + 1).utf8))
+            }
+          }
+        }
+      }
+    }
+    let final = try FileStateStore(root: root).read("counter").map { String(decoding: $0, as: UTF8.self) }
+    #expect(final == "400")
+  }
+
+  @Test func jsonRoundTrip() throws {
+    let store = InMemoryStateStore()
+    struct Record: Codable, Equatable {
+      var name: String
+      var count: Int
+    }
+    try store.writeJSON("records/one", Record(name: "x", count: 3))
+    #expect(try store.readJSON(Record.self, "records/one") == Record(name: "x", count: 3))
+    #expect(try store.keys(prefix: "records/") == ["records/one"])
+  }
+}
+
+@Suite struct RedactionAndLoggingTests {
+  @Test func secretsNeverReachTheLog() throws {
+    let redactor = Redactor()
+    redactor.register("hunter2-password")
+    redactor.register("abc")  // too short to register: would mask ordinary words
+    let sink = CapturingSink(redactor: redactor)
+    let logger = Logger(sink: sink, metadata: ["requestId": "r-1"])
+    logger.info("login with hunter2-password failed for abc", ["detail": "pw=hunter2-password"])
+    let record = try #require(sink.records.first)
+    #expect(record.message == "login with *** failed for abc")
+    #expect(record.fields["detail"] == "pw=***")
+    #expect(record.fields["requestId"] == "r-1")
+  }
+
+  @Test(arguments: [
+    (
+      "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx",
+      "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***"
+    ),
+    (
+      "https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1&sign=xyz",
+      "https://oapi.dingtalk.com/robot/send?access_token=***&timestamp=1&sign=***"
+    ),
+    ("https://user:pa55@example.com/x", "https://***@example.com/x"),
+    ("http://127.0.0.1:8080/health?verbose=1", "http://127.0.0.1:8080/health?verbose=1"),
+  ])
+  func urlsAreRedacted(url: String, expected: String) {
+    #expect(Redactor.redactURL(url) == expected)
+  }
+
+  @Test func levelsBelowTheMinimumAreDropped() {
+    let sink = CapturingSink(redactor: Redactor())
+    let logger = Logger(sink: sink, minimumLevel: .warning)
+    logger.info("quiet")
+    logger.error("loud")
+    #expect(sink.records.map(\.message) == ["loud"])
+  }
+}
+
+@Suite struct EventTests {
+  func event(_ json: String) throws -> InvocationEvent {
+    try InvocationEvent(data: Data(json.utf8), source: "test")
+  }
+
+  @Test func recognisesEachEventShape() throws {
+    let timer = try event(
+      #"{"Type":"Timer","TriggerName":"every-minute","Time":"2019-02-21T11:49:00Z","Message":"arg"}"#)
+    guard case .timer(let timerEvent) = timer else {
+      Issue.record("not a timer: \(timer)")
+      return
+    }
+    #expect(timerEvent.triggerName == "every-minute")
+    #expect(timerEvent.message == "arg")
+
+    let scheduled = try event(
+      #"{"version":"0","id":"53dc4d37","detail-type":"Scheduled Event","source":"aws.events","account":"123","time":"2015-10-08T16:53:06Z","region":"us-east-1","resources":["arn:x"],"detail":{}}"#
+    )
+    guard case .scheduled(let scheduledEvent) = scheduled else {
+      Issue.record("not scheduled: \(scheduled)")
+      return
+    }
+    #expect(scheduledEvent.time == "2015-10-08T16:53:06Z")
+    #expect(scheduledEvent.resources == ["arn:x"])
+
+    let gateway = try event(
+      #"{"httpMethod":"POST","path":"/heartbeat/web-1","headers":{"X-Token":"t"},"queryString":{"a":"1"},"body":"{\"cpu\":3}","isBase64Encoded":false,"requestContext":{"stage":"release"}}"#
+    )
+    guard case .gateway(let gatewayEvent) = gateway else {
+      Issue.record("not gateway: \(gateway)")
+      return
+    }
+    #expect(gatewayEvent.path == "/heartbeat/web-1")
+    #expect(gatewayEvent.header("x-token") == "t")
+    #expect(gatewayEvent.queryString == ["a": "1"])
+
+    let raw = try event(#"{"targets":[{"url":"http://127.0.0.1"}]}"#)
+    guard case .raw(let json) = raw else {
+      Issue.record("not raw: \(raw)")
+      return
+    }
+    #expect(json["targets"]?.arrayValue?.count == 1)
+    guard case .raw(.object(let empty)) = try event("  \n") else {
+      Issue.record("empty input is not an empty object")
+      return
+    }
+    #expect(empty.isEmpty)
+  }
+
+  @Test func badJSONIsAClearError() throws {
+    let error = try #require(throws: EventError.self) { try event("{\"Type\": \"Timer\",") }
+    #expect(error.source == "test")
+    #expect(error.description.hasPrefix("test: the event is not valid JSON"))
+  }
+
+  @Test func largeIntegersSurviveTheRoundTrip() throws {
+    let value = try JSONValue.parse(Data(#"{"offset": 9007199254740993, "ratio": 0.5}"#.utf8))
+    #expect(value["offset"] == .int(9_007_199_254_740_993))
+    #expect(value["ratio"] == .double(0.5))
+  }
+}
+
+@Suite struct EnvironmentSubstitutionTests {
+  let substitution = EnvironmentSubstitution(environment: ["HOST": "db.local", "PORT": "5432"])
+  let mark = SourceMark(file: "f.yml", line: 3, column: 10)
+
+  @Test func substitutesValuesAndDefaults() throws {
+    #expect(try substitution.substitute("${env:HOST}:${env:PORT}", at: mark) == "db.local:5432")
+    #expect(try substitution.substitute("${env:MISSING, fallback value}", at: mark) == "fallback value")
+    #expect(
+      try substitution.substitute("${env:MISSING, 'quoted, with comma'}", at: mark) == "quoted, with comma")
+    #expect(try substitution.substitute("no variables", at: mark) == "no variables")
+  }
+
+  @Test func missingVariableIsNamedAndLocated() throws {
+    let error = try #require(throws: ConfigError.self) {
+      try substitution.substitute("x ${env:SMTP_PASSWORD}", at: mark)
+    }
+    #expect(error.mark.column == 12)
+    #expect(error.message.contains("environment variable SMTP_PASSWORD is not set"))
+  }
+
+  @Test func otherVariableFormsAreRefused() throws {
+    #expect(throws: ConfigError.self) { try substitution.substitute("${self:custom.x}", at: mark) }
+    #expect(throws: ConfigError.self) { try substitution.substitute("${env:HOST", at: mark) }
+    #expect(throws: ConfigError.self) { try substitution.substitute("${env:BAD-NAME}", at: mark) }
+  }
+}

@@ -1,0 +1,97 @@
+import Testing
+
+@testable import VigilCron
+
+/// `next` agrees with a brute-force scan for random expressions. The scan walks instants minute by minute,
+/// reads the wall clock there, and applies the DST policy independently.
+@Suite struct CronPropertyTests {
+  struct Generator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state ^= state << 13
+      state ^= state >> 7
+      state ^= state << 17
+      return state
+    }
+    mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+  }
+
+  static let seconds = ["0", "0", "0", "30", "0,15,45", "10-20/5"]
+  /// Every second any generated seconds field can match: scanning just these is exact and 10x cheaper.
+  static let candidateSeconds: [Int64] = [0, 10, 15, 20, 30, 45]
+  static let minutes = ["*", "0", "*/7", "5,35", "10-50/20", "58-3", "15"]
+  static let hours = ["*", "*", "0", "2", "1-3", "*/5", "22-2", "9-17/4", "1"]
+  static let daysOfMonth = ["*", "*", "?", "1", "15", "L", "LW", "*/10", "1-7", "10W", "31", "29"]
+  static let months = ["*", "*", "*", "2", "3,11", "JAN-MAR", "*/4", "OCT-FEB"]
+  static let daysOfWeek = ["*", "*", "?", "1", "MON-FRI", "0,6", "5L", "2#2", "SAT-MON", "0#1"]
+
+  /// The independent brute force: minute-stepped instants, each second of a matching minute checked.
+  static func bruteForce(_ cron: CronExpression, after start: Int64, count: Int, limit: Int64, zone: Zone)
+    -> [Int64]
+  {
+    var found: [Int64] = []
+    var minute = (start / 60) * 60
+    while found.count < count && minute < start + limit {
+      let offset = Int64(zone.offset(at: minute))
+      let nextOffset = Int64(zone.offset(at: minute + 60))
+      // A transition inside (minute, minute + 60]: handle the gap rule at the transition instant.
+      if nextOffset != offset, let transition = zone.nextTransition(after: minute), transition <= minute + 60
+      {
+        let before = Int64(zone.offset(at: transition - 1))
+        let after = Int64(zone.offset(at: transition))
+        if after > before && !cron.runsEveryHour && transition > start {
+          var wall = transition + before
+          while wall < transition + after {
+            if cron.matches(LocalDateTime(wallSeconds: wall)) {
+              if found.last != transition { found.append(transition) }
+              break
+            }
+            wall += 1
+          }
+        }
+      }
+      for second in Self.candidateSeconds {
+        let instant = minute + second
+        guard instant > start, found.count < count else { continue }
+        if cron.matches(LocalDateTime(wallSeconds: instant + Int64(zone.offset(at: instant)))),
+          found.last != instant
+        {
+          found.append(instant)
+        }
+      }
+      minute += 60
+    }
+    return found.sorted()
+  }
+
+  @Test(arguments: ["UTC", "Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe"])
+  func nextAgreesWithBruteForce(zoneName: String) throws {
+    let zone = try Zone.named(zoneName)
+    var random = Generator(state: 0x9E37_79B9_7F4A_7C15 ^ UInt64(zoneName.utf8.count))
+    // Windows that straddle DST changes in 2024 for both hemispheres, and ordinary ones.
+    let starts: [Int64] = [
+      1_710_028_800, 1_730_592_000, 1_711_843_200, 1_729_987_200, 1_712_412_000, 1_728_136_800, 1_704_067_200,
+    ]
+    var checked = 0
+    for _ in 0..<40 {
+      let fields = [
+        random.pick(Self.seconds), random.pick(Self.minutes), random.pick(Self.hours),
+        random.pick(Self.daysOfMonth), random.pick(Self.months), random.pick(Self.daysOfWeek), "*",
+      ]
+      let text = fields.joined(separator: " ")
+      let cron = try CronExpression(text)
+      let start = random.pick(starts) + Int64(random.next() % 86_400)
+      let limit: Int64 = 6 * 86_400
+      let expected = Self.bruteForce(cron, after: start, count: 4, limit: limit, zone: zone)
+      var actual: [Int64] = []
+      var cursor = start
+      while actual.count < 4, let next = cron.next(after: cursor, in: zone), next < start + limit {
+        actual.append(next)
+        cursor = next
+      }
+      #expect(actual == expected, "\(text) in \(zoneName) from \(start)")
+      checked += 1
+    }
+    #expect(checked == 40)
+  }
+}
