@@ -22,15 +22,17 @@ let package = Package(
       dependencies: ["VigilCore", "VigilCron", "VigilNet", "VigilAlerting", "VigilChecks"]
     ),
     .executableTarget(name: "vigil", dependencies: ["VigilRuntime"]),
-    .target(name: "TestSupport", dependencies: ["VigilCore"], path: "Tests/Support"),
+    .target(name: "TestSupport", path: "Tests/Support", exclude: ["peers"]),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "TestSupport"]),
     .testTarget(name: "VigilCronTests", dependencies: ["VigilCron"]),
     .testTarget(name: "VigilNetTests", dependencies: ["VigilNet", "TestSupport"]),
+    .testTarget(name: "VigilChecksTests", dependencies: ["VigilChecks", "TestSupport"]),
+    .testTarget(name: "VigilAlertingTests", dependencies: ["VigilAlerting"]),
     .testTarget(
       name: "VigilRuntimeTests",
       dependencies: ["VigilRuntime", "VigilChecks", "VigilAlerting", "TestSupport"]
     ),
-    .testTarget(name: "VigilCLITests", dependencies: ["TestSupport"]),
+    .testTarget(name: "VigilCLITests", dependencies: ["TestSupport", "vigil"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -122,7 +122,7 @@ struct CurlTransfer {
       }
       for header in request.headers {
         // Header names and values never carry line breaks (no header injection).
-        let line = "\(header.name): \(header.value)".filter { $0 != "\r" && $0 != "\n" }
+        let line = "\(header.name): \(header.value)".removingLineBreaks
         headerList = curl_slist_append(headerList, line)
       }
       if let headerList {

@@ -70,9 +70,7 @@ public struct WebsiteStatusConfig: Sendable {
     Redactor.shared.registerSecrets(inURL: url)
     var headers: [(name: String, value: String)] = []
     for (name, headerValue) in try value("headers")?.stringMap() ?? [:] {
-      guard !name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
-        !headerValue.contains(where: { $0 == "\r" || $0 == "\n" })
-      else {
+      guard !name.containsLineBreak, !name.contains(":"), !headerValue.containsLineBreak else {
         throw (value("headers") ?? item).error("header '\(name)' contains a line break or ':'")
       }
       if EnvironmentSubstitution.looksSecret(name) || name.lowercased() == "authorization" {

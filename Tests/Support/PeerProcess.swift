@@ -1,0 +1,120 @@
+import Foundation
+
+/// A helper process for integration tests (an HTTP server, an SMTP server…) that prints a `READY k=v …`
+/// line when it is listening, and exits when its standard input closes, so it never outlives the tests.
+public final class PeerProcess: @unchecked Sendable {
+  // Safe: `process` and `stdin` are set once in init and only read afterwards.
+  public let values: [String: String]
+  private let process: Process
+  private let stdin: Pipe
+
+  /// Starts `arguments` and waits (up to `timeout` seconds) for its READY line.
+  public init(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 30) throws {
+    process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    stdin = Pipe()
+    let stdout = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = FileHandle.standardError
+    try process.run()
+    let reader = stdout.fileHandleForReading
+    let deadline = Date().addingTimeInterval(timeout)
+    var buffer = Data()
+    while !buffer.contains(10) {
+      let chunk = reader.availableData
+      if chunk.isEmpty {
+        if !process.isRunning || Date() > deadline { break }
+        Thread.sleep(forTimeInterval: 0.01)
+      }
+      buffer.append(chunk)
+    }
+    let line = String(decoding: buffer.prefix { $0 != 10 }, as: UTF8.self)
+    guard line.hasPrefix("READY") else {
+      process.terminate()
+      throw PeerError(message: "\(arguments.joined(separator: " ")) did not become ready: '\(line)'")
+    }
+    var parsed: [String: String] = [:]
+    for pair in line.split(separator: " ").dropFirst() {
+      let parts = pair.split(separator: "=", maxSplits: 1)
+      if parts.count == 2 { parsed[String(parts[0])] = String(parts[1]) }
+    }
+    values = parsed
+  }
+
+  /// Stops the peer.
+  public func stop() {
+    try? stdin.fileHandleForWriting.close()
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+  }
+
+  deinit { stop() }
+
+  public struct PeerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+  }
+}
+
+/// Paths inside the repository, found from this source file.
+public enum RepositoryPaths {
+  /// The repository root.
+  public static let root: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+  }()
+
+  /// A file under `Tests/Support/peers/`.
+  public static func peer(_ name: String) -> String { "\(root)/Tests/Support/peers/\(name)" }
+
+  /// The folder holding the built products (`vigil`), next to the running test bundle.
+  public static let products: String = {
+    let executable =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+      ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: executable).deletingLastPathComponent().path
+  }()
+}
+
+/// The shared loopback HTTP/HTTPS peer, started once per test process.
+public enum HTTPTestPeer {
+  private static let shared: Result<PeerProcess, any Error> = Result {
+    try PeerProcess(["python3", RepositoryPaths.peer("http_test_server.py")])
+  }
+
+  /// The running peer (started on first use).
+  public static func peer() throws -> PeerProcess { try shared.get() }
+
+  /// `http://127.0.0.1:PORT` of the plain listener.
+  public static func httpBase() throws -> String { "http://127.0.0.1:\(try peer().values["http"] ?? "0")" }
+
+  /// `https://127.0.0.1:PORT` of the TLS listener (certificate signed by `caFile()`).
+  public static func httpsBase() throws -> String { "https://127.0.0.1:\(try peer().values["https"] ?? "0")" }
+
+  /// The CA that signed the TLS listener's certificate.
+  public static func caFile() throws -> String { try peer().values["ca"] ?? "" }
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+public func unusedLoopbackPort() -> Int {
+  let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  defer { close(descriptor) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  address.sin_port = 0
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  _ = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+  }
+  _ = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+  }
+  return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -1,0 +1,76 @@
+import Testing
+
+/// The `vigil cron next` contract other tools script against.
+@Suite struct CronCLITests {
+  @Test func printsTimestampsWithTheOffsetInForce() throws {
+    let run = try vigil([
+      "cron", "next", "0 30 2 * * * *", "--from", "2024-03-09T12:00:00-05:00", "--count", "3", "--tz",
+      "America/New_York",
+    ])
+    #expect(run.status == 0)
+    #expect(
+      run.lines == ["2024-03-10T03:00:00-04:00", "2024-03-11T02:30:00-04:00", "2024-03-12T02:30:00-04:00"])
+    #expect(run.stderr.isEmpty)
+  }
+
+  @Test func defaultsToFiveLinesInShanghai() throws {
+    let run = try vigil(["cron", "next", "0 0 10 * * MON-FRI *", "--from", "2026-11-20T12:00:00+08:00"])
+    #expect(run.status == 0)
+    #expect(
+      run.lines == [
+        "2026-11-23T10:00:00+08:00", "2026-11-24T10:00:00+08:00", "2026-11-25T10:00:00+08:00",
+        "2026-11-26T10:00:00+08:00", "2026-11-27T10:00:00+08:00",
+      ])
+  }
+
+  @Test func fewerLinesWhenFewerExistAndNoneWhenItNeverFires() throws {
+    let few = try vigil([
+      "cron", "next", "0 0 0 1 1 * 2098-2099", "--from", "2026-01-01T00:00:00Z", "--count", "5", "--tz",
+      "UTC",
+    ])
+    #expect(few.status == 0)
+    #expect(few.lines == ["2098-01-01T00:00:00+00:00", "2099-01-01T00:00:00+00:00"])
+    let never = try vigil(["cron", "next", "0 0 0 30 2 * *"])
+    #expect(never.status == 0)
+    #expect(never.stdout.isEmpty)
+  }
+
+  @Test(arguments: [
+    (["cron", "next", "0 0 25 * * * *"], "hour field '25': 25 is out of range 0-23"),
+    (["cron", "next", "* * * * * *"], "6 fields given"),
+    (["cron", "next", "0 0 0 * * 7 *"], "day-of-week field '7'"),
+    (["cron", "next", "0 0 0 * * * *", "--tz", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+    (["cron", "next", "0 0 0 * * * *", "--from", "tomorrow"], "--from 'tomorrow' is not an ISO-8601 time"),
+    (["cron", "next", "0 0 0 * * * *", "--count", "-1"], "--count must be a whole number"),
+    (["cron", "next", "0 0 0 * * * *", "--cuont", "2"], "did you mean '--count'?"),
+    (["cron", "next", "0", "0", "0", "*", "*", "*", "*"], "give the expression as one quoted argument"),
+  ])
+  func invalidInputExitsTwoWithNothingOnStdout(arguments: [String], message: String) throws {
+    let run = try vigil(arguments)
+    #expect(run.status == 2)
+    #expect(run.stdout.isEmpty)
+    #expect(run.stderr.contains(message), "\(run.stderr)")
+  }
+}
+
+@Suite struct HelpTests {
+  @Test(arguments: ["list", "invoke", "validate", "cron"])
+  func everyCommandHasHelp(command: String) throws {
+    let run = try vigil([command, "--help"])
+    #expect(run.status == 0)
+    #expect(run.stdout.contains("usage: vigil \(command)"))
+  }
+
+  @Test func topLevelHelpListsWhatIsBuiltAndWhatIsNot() throws {
+    let run = try vigil(["--help"])
+    #expect(run.status == 0)
+    #expect(run.stdout.contains("invoke"))
+    #expect(run.stdout.contains("not built yet"))
+    let planned = try vigil(["schedule"])
+    #expect(planned.status == 2)
+    #expect(planned.stderr.contains("'vigil schedule' is not built yet"))
+    let typo = try vigil(["invok", "x"])
+    #expect(typo.status == 2)
+    #expect(typo.stderr.contains("did you mean 'invoke'?"))
+  }
+}

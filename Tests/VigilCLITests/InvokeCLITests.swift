@@ -1,0 +1,149 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct InvokeCLITests {
+  let serverless = """
+    service: cli-test
+    provider:
+      timeout: 5
+    functions:
+      echo-fn:
+        handler: echo
+      failing:
+        handler: fail
+      slow:
+        handler: sleep
+        timeout: 0.5
+      planned:
+        handler: kafka-backlog
+    """
+
+  @Test func successPrintsTheResultAndLogsJSONLinesWithTheRequestID() throws {
+    let project = try makeProject(
+      serverless,
+      files: [
+        "functions/echo-fn/event.json":
+          #"{"Type":"Timer","TriggerName":"t","Time":"2026-01-01T00:00:00Z","Message":"hi"}"#
+      ])
+    let run = try vigil(["invoke", "echo-fn"], in: project)
+    #expect(run.status == 0, "\(run.stderr)")
+    let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+    #expect(result?["eventKind"] as? String == "timer")
+    let records = run.logRecords
+    #expect(!records.isEmpty)
+    let requestIDs = Set(records.compactMap { $0["requestId"] as? String })
+    #expect(requestIDs.count == 1)
+    #expect(requestIDs.first == result?["requestId"] as? String)
+  }
+
+  @Test func eventFromStandardInput() throws {
+    let project = try makeProject(serverless)
+    let run = try vigil(
+      ["invoke", "echo-fn", "--event", "-"], in: project,
+      input: #"{"httpMethod":"POST","path":"/x","body":"{}"}"#)
+    #expect(run.status == 0)
+    #expect(run.stdout.contains("\"eventKind\" : \"gateway\""))
+  }
+
+  @Test func handlerFailureExitsOneWithTheErrorJSON() throws {
+    let project = try makeProject(serverless)
+    let run = try vigil(["invoke", "failing", "--event", "-"], in: project, input: #"{"message":"boom"}"#)
+    #expect(run.status == 1)
+    let error = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+    #expect(error?["errorType"] as? String == "DeliberateFailure")
+    #expect(error?["errorMessage"] as? String == "boom")
+    #expect(run.logRecords.contains { $0["level"] as? String == "error" })
+  }
+
+  @Test func timeoutIsStoppedAndReported() throws {
+    let project = try makeProject(serverless)
+    let started = Date()
+    let run = try vigil(["invoke", "slow", "--event", "-"], in: project, input: #"{"seconds": 30}"#)
+    #expect(run.status == 124)
+    #expect(Date().timeIntervalSince(started) < 10)
+    let error = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+    #expect(error?["errorType"] as? String == "TimeoutError")
+    #expect((error?["errorMessage"] as? String)?.hasPrefix("Task timed out after 0.50 seconds") == true)
+  }
+
+  @Test func unrunnableOrBadInputExitsTwoAndSaysWhy() throws {
+    let project = try makeProject(serverless, files: ["bad.json": "{\"Type\": "])
+    let planned = try vigil(["invoke", "planned"], in: project)
+    #expect(planned.status == 2)
+    #expect(planned.stdout.contains("not built yet (issue 6"))
+    let missing = try vigil(["invoke", "nope"], in: project)
+    #expect(missing.status == 2)
+    #expect(missing.stdout.contains("no function 'nope'"))
+    let badEvent = try vigil(["invoke", "echo-fn", "--event", "bad.json"], in: project)
+    #expect(badEvent.status == 2)
+    #expect(badEvent.stderr.contains("bad.json: the event is not valid JSON"))
+    let noName = try vigil(["invoke"], in: project)
+    #expect(noName.status == 2)
+    #expect(noName.stderr.contains("which function?"))
+    let noConfig = try vigil(["invoke", "echo-fn", "--config", "missing.yml"], in: project)
+    #expect(noConfig.status == 2)
+    #expect(noConfig.stderr.contains("missing.yml"))
+  }
+}
+
+@Suite struct ValidateAndListCLITests {
+  @Test func validateReportsEveryProblemWithItsPlace() throws {
+    let project = try makeProject(
+      """
+      functions:
+        web:
+          handler: website-status
+          events:
+            - timer:
+                parameters:
+                  cronExpression: '0 0 25 * * * *'
+                  timezone: Mars/Base
+        other:
+          handler: echo
+          environment:
+            variables:
+              TOKEN: ${env:VIGIL_TEST_UNSET_TOKEN}
+      """,
+      files: [
+        "functions/web/config.yml":
+          "targets:\n  - url: http://127.0.0.1:1/\n    conditions: [\"status =! 200\"]\n"
+      ])
+    let run = try vigil(["validate"], in: project)
+    #expect(run.status == 2)
+    #expect(
+      run.stderr.contains("serverless.yml:7:29: invalid cron expression '0 0 25 * * * *': hour field '25'"),
+      "\(run.stderr)")
+    #expect(run.stderr.contains("serverless.yml:8:23: unknown time zone 'Mars/Base'"), "\(run.stderr)")
+    #expect(
+      run.stderr.contains("serverless.yml:13:16: environment variable VIGIL_TEST_UNSET_TOKEN is not set"),
+      "\(run.stderr)")
+    #expect(
+      run.stderr.contains("functions/web/config.yml:3:18: condition 'status =! 200': unknown operator '=!'"),
+      "\(run.stderr)")
+    #expect(run.stderr.contains("4 problems found"))
+  }
+
+  @Test func theRepositoryProjectValidatesAndListsItsTriggers() throws {
+    let validate = try vigil(["validate"])
+    #expect(validate.status == 0, "\(validate.stderr)")
+    #expect(validate.stdout.contains("serverless.yml: OK (5 functions)"))
+    let list = try vigil(["list", "--now", "2026-11-22T10:00:30+08:00"])
+    #expect(list.status == 0)
+    #expect(list.stdout.contains("website-status  handler=website-status [available]"))
+    #expect(
+      list.stdout.contains(
+        "timer every-minute  '0 */1 * * * * *'  tz=Asia/Shanghai  next=2026-11-22T10:01:00+08:00"))
+    #expect(
+      list.stdout.contains("kafka-backlog  handler=kafka-backlog [NOT AVAILABLE: not built yet (issue 6"))
+  }
+
+  /// The README's first command, as written, on the embedded default.
+  @Test func readmeMainCommandRunsOnTheEmbeddedDefault() throws {
+    let run = try vigil(["invoke", "website-status", "--event", "functions/website-status/event.json"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+    #expect((result?["targets"] as? [Any])?.count == 2)
+    #expect(run.logRecords.contains { $0["msg"] as? String == "invocation finished" })
+  }
+}

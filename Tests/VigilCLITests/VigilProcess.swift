@@ -1,0 +1,70 @@
+import Foundation
+import TestSupport
+
+/// What one run of the `vigil` binary did.
+struct VigilRun {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+
+  /// stdout split into lines (no trailing empty line).
+  var lines: [String] {
+    stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+  }
+
+  /// stderr's JSON log lines, decoded.
+  var logRecords: [[String: Any]] {
+    stderr.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+  }
+}
+
+/// Runs the built `vigil` with `arguments` in `directory`, feeding `input` on stdin.
+func vigil(
+  _ arguments: [String], in directory: String = RepositoryPaths.root, input: String = "",
+  environment: [String: String] = [:]
+) throws -> VigilRun {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
+  process.arguments = arguments
+  process.currentDirectoryURL = URL(fileURLWithPath: directory)
+  var env = ProcessInfo.processInfo.environment
+  env["VIGIL_STATE_DIR"] = NSTemporaryDirectory() + "vigil-cli-state-\(UUID().uuidString)"
+  env.merge(environment) { _, new in new }
+  process.environment = env
+  let stdin = Pipe()
+  let stdout = Pipe()
+  let stderr = Pipe()
+  process.standardInput = stdin
+  process.standardOutput = stdout
+  process.standardError = stderr
+  try process.run()
+  stdin.fileHandleForWriting.write(Data(input.utf8))
+  try stdin.fileHandleForWriting.close()
+  // Read both pipes to the end before waiting, so a chatty process cannot block on a full pipe.
+  let group = DispatchGroup()
+  nonisolated(unsafe) var out = Data()
+  nonisolated(unsafe) var err = Data()
+  DispatchQueue.global().async(group: group) { out = stdout.fileHandleForReading.readDataToEndOfFile() }
+  DispatchQueue.global().async(group: group) { err = stderr.fileHandleForReading.readDataToEndOfFile() }
+  group.wait()
+  process.waitUntilExit()
+  return VigilRun(
+    status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+    stderr: String(decoding: err, as: UTF8.self))
+}
+
+/// A throw-away project folder with the given serverless.yml and function files.
+func makeProject(_ serverless: String, files: [String: String] = [:]) throws -> String {
+  let folder = NSTemporaryDirectory() + "vigil-cli-\(UUID().uuidString)"
+  try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  try serverless.write(toFile: folder + "/serverless.yml", atomically: true, encoding: .utf8)
+  for (path, text) in files {
+    let full = folder + "/" + path
+    try FileManager.default.createDirectory(
+      atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try text.write(toFile: full, atomically: true, encoding: .utf8)
+  }
+  return folder
+}

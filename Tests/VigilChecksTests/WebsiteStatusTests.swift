@@ -1,0 +1,151 @@
+import Foundation
+import TestSupport
+import Testing
+import VigilCore
+
+@testable import VigilChecks
+
+@Suite(.serialized) struct WebsiteStatusTests {
+  func context(config yaml: String?) throws -> Context {
+    let configuration = try yaml.map {
+      ConfigValue(
+        try YAMLParser.parse($0, file: "config.yml"), path: "config",
+        substitution: EnvironmentSubstitution(environment: ["API_TOKEN": "tok-123456"]))
+    }
+    return Context(
+      requestID: "req-1", functionName: "website-status", region: "ap-test", memoryLimitMB: 64, timeLimit: 20,
+      deadline: Date().addingTimeInterval(20), environment: [:], logger: .silent, state: InMemoryStateStore(),
+      clock: SystemClock(), configuration: configuration)
+  }
+
+  func run(_ yaml: String) async throws -> WebsiteStatusResult {
+    try await WebsiteStatusHandler().handle(.raw(.object([:])), context: try context(config: yaml))
+  }
+
+  @Test func eachConditionTypePassesAndFails() async throws {
+    let base = try HTTPTestPeer.httpBase()
+    let result = try await run(
+      """
+      targets:
+        - name: all-good
+          url: \(base)/ok
+          conditions: ["status == 200", "status in [200, 204]", "status < 400", "total < 5s", "connect < 2s", "dns < 2s", "ttfb < 5s", "transfer < 5s", "body contains \\"ok\\"", "body !contains \\"error\\""]
+        - name: wrong-status
+          url: \(base)/status/500
+          conditions: ["status == 200"]
+        - name: not-in-list
+          url: \(base)/status/302
+          followRedirects: false
+          conditions: ["status in [200, 204]"]
+        - name: too-slow
+          url: \(base)/slow?ms=300
+          conditions: ["total < 100ms", "ttfb < 100ms"]
+        - name: missing-text
+          url: \(base)/ok
+          conditions: ["body contains \\"healthy\\""]
+      """)
+    let byName = Dictionary(uniqueKeysWithValues: result.targets.map { ($0.name, $0) })
+    #expect(byName["all-good"]?.up == true)
+    #expect(byName["all-good"]?.failedConditions.isEmpty == true)
+    #expect(byName["wrong-status"]?.failedConditions.map(\.condition) == ["status == 200"])
+    #expect(byName["wrong-status"]?.failedConditions.first?.actual == "500")
+    #expect(byName["not-in-list"]?.failedConditions.first?.actual == "302")
+    #expect(byName["too-slow"]?.failedConditions.map(\.condition) == ["total < 100ms", "ttfb < 100ms"])
+    #expect(byName["missing-text"]?.failedConditions.first?.actual == "body does not contain \"healthy\"")
+    #expect(result.up == 1)
+    #expect(result.down == 4)
+    #expect(result.alertCandidates.count == 5)
+    let slow = try #require(result.alertCandidates.first { $0.target == "too-slow" })
+    #expect(slow.key == "website-status/http/too-slow")
+    #expect(!slow.healthy)
+    #expect(slow.facts.contains { $0.name == "timings" && $0.value.contains("total") })
+    #expect(slow.facts.contains { $0.name == "region" && $0.value == "ap-test" })
+  }
+
+  @Test func requestFailuresAreClassifiedPerTarget() async throws {
+    let base = try HTTPTestPeer.httpBase()
+    let result = try await run(
+      """
+      targets:
+        - name: refused
+          url: http://127.0.0.1:\(unusedLoopbackPort())/
+        - name: timeout
+          url: \(base)/slow?ms=3000
+          timeout: 300ms
+        - name: loop
+          url: \(base)/redirect-loop
+        - name: self-signed
+          url: \(try HTTPTestPeer.httpsBase())/ok
+        - name: trusted
+          url: \(try HTTPTestPeer.httpsBase())/ok
+          caFile: \(try HTTPTestPeer.caFile())
+      """)
+    let kinds = Dictionary(uniqueKeysWithValues: result.targets.map { ($0.name, $0.errorKind ?? "none") })
+    #expect(
+      kinds == [
+        "refused": "refused", "timeout": "timeout", "loop": "redirects", "self-signed": "tls",
+        "trusted": "none",
+      ])
+    #expect(result.targets.first { $0.name == "trusted" }?.up == true)
+    #expect(result.targets.first { $0.name == "trusted" }?.timings?.tlsMs ?? 0 > 0)
+  }
+
+  @Test func secretsInURLsAndHeadersStayOutOfResults() async throws {
+    let base = try HTTPTestPeer.httpBase()
+    let result = try await run(
+      """
+      targets:
+        - name: api
+          url: \(base)/headers?token=${env:API_TOKEN}
+          headers:
+            Authorization: Bearer ${env:API_TOKEN}
+      """)
+    let encoded = try JSONCoding.encodeString(result)
+    #expect(!encoded.contains("tok-123456"))
+    #expect(result.targets.first?.url.hasSuffix("token=***") == true)
+    #expect(Redactor.shared.redact("x tok-123456 y") == "x *** y")
+  }
+
+  @Test(
+    arguments: [
+      ("targets:\n  - url: ftp://x\n", 2, 10, "must start with http:// or https://"),
+      ("targets:\n  - url: http://x\n    conditions: [\"status ~= 200\"]\n", 3, 18, "unknown operator '~='"),
+      ("targets:\n  - url: http://x\n    conditions: [\"latency < 1s\"]\n", 3, 18, "is not understood"),
+      ("targets:\n  - url: http://x\n    conditions: [\"total < soon\"]\n", 3, 18, "is not a duration"),
+      ("targets:\n  - url: http://x\n    conditions: [\"$.status == UP\"]\n", 3, 18, "not built yet"),
+      ("targets:\n  - url: http://x\n    timout: 3s\n", 3, 5, "did you mean 'timeout'"),
+      ("targets:\n  - url: http://x\n    severity: urgent\n", 3, 15, "must be info, warning or critical"),
+      (
+        "targets:\n  - name: a\n    url: http://x\n  - name: a\n    url: http://y\n", 4, 5,
+        "two targets are named 'a'"
+      ),
+      ("targets: []\n", 1, 1, "'targets' is empty"),
+      (
+        "targets:\n  - url: http://x\n    headers:\n      X-A: \"v\\r\\nX-B: injected\"\n", 4, 7,
+        "contains a line break"
+      ),
+      ("target:\n  - url: http://x\n", 1, 1, "did you mean 'targets'"),
+    ] as [(String, Int, Int, String)])
+  func badConfigurationNamesThePlace(yaml: String, line: Int, column: Int, message: String) throws {
+    let value = ConfigValue(
+      try YAMLParser.parse(yaml, file: "config.yml"), path: "config",
+      substitution: EnvironmentSubstitution(environment: [:]))
+    let error = try #require(throws: ConfigError.self) { try WebsiteStatusConfig.read(value) }
+    #expect(error.mark.line == line, "\(error)")
+    #expect(error.mark.column == column, "\(error)")
+    #expect(error.message.contains(message), "\(error)")
+  }
+
+  @Test func eventTargetsOverrideTheConfiguration() async throws {
+    let event = InvocationEvent(
+      json: .object([
+        "targets": .array([
+          .object(["name": .string("from-event"), "url": .string(try HTTPTestPeer.httpBase() + "/ok")])
+        ])
+      ]))
+    let result = try await WebsiteStatusHandler().handle(
+      event, context: try context(config: "targets:\n  - url: http://127.0.0.1:1/\n"))
+    #expect(result.targets.map(\.name) == ["from-event"])
+    #expect(result.up == 1)
+  }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import VigilNet
+
+@Suite(.serialized) struct CurlHTTPClientTests {
+  let client = CurlHTTPClient()
+
+  @Test func successCarriesStatusBodyHeadersAndTimings() async throws {
+    let response = try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/json"))
+    #expect(response.status == 200)
+    #expect(String(decoding: response.body, as: UTF8.self).contains("\"status\": \"UP\""))
+    #expect(response.header("content-type") == "application/json")
+    #expect(response.remoteIP == "127.0.0.1")
+    #expect(response.httpVersion == "HTTP/1.0" || response.httpVersion == "HTTP/1.1")
+    #expect(response.timings.totalMs > 0)
+    #expect(response.timings.totalMs >= response.timings.dnsMs + response.timings.connectMs)
+    #expect(response.timings.tlsMs == 0)
+    #expect(response.bytesReceived == Int64(response.body.count))
+  }
+
+  @Test func serverErrorsAreResponsesNotFailures() async throws {
+    let response = try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/status/503"))
+    #expect(response.status == 503)
+  }
+
+  @Test func refusedConnectionIsClassified() async throws {
+    let port = unusedLoopbackPort()
+    let error = await #expect(throws: HTTPError.self) {
+      try await client.send(HTTPRequest(url: "http://127.0.0.1:\(port)/", connectTimeout: 2, timeout: 2))
+    }
+    #expect(error?.kind == "refused", "\(String(describing: error))")
+  }
+
+  @Test func slowResponseTimesOut() async throws {
+    let started = Date()
+    let error = await #expect(throws: HTTPError.self) {
+      try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/slow?ms=3000", timeout: 0.5))
+    }
+    guard case .timeout(let phase, _, _)? = error else {
+      Issue.record("expected a timeout, got \(String(describing: error))")
+      return
+    }
+    #expect(phase == "response")
+    #expect(Date().timeIntervalSince(started) < 2.5)
+  }
+
+  @Test func redirectsAreFollowedAndLoopsStopped() async throws {
+    let followed = try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/redirect?to=/ok"))
+    #expect(followed.status == 200)
+    #expect(followed.redirectCount == 1)
+    #expect(followed.effectiveURL.hasSuffix("/ok"))
+    let notFollowed = try await client.send(
+      HTTPRequest(url: try HTTPTestPeer.httpBase() + "/redirect?to=/ok", followRedirects: false))
+    #expect(notFollowed.status == 302)
+    let error = await #expect(throws: HTTPError.self) {
+      try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/redirect-loop", maxRedirects: 3))
+    }
+    #expect(error == .tooManyRedirects(limit: 3))
+  }
+
+  @Test func hugeBodiesAreCappedNotBuffered() async throws {
+    let response = try await client.send(
+      HTTPRequest(url: try HTTPTestPeer.httpBase() + "/huge?kb=8192", maxBodyBytes: 64 * 1024))
+    #expect(response.status == 200)
+    #expect(response.truncated)
+    #expect(response.body.count == 64 * 1024)
+  }
+
+  @Test func tlsIsVerifiedUnlessTheCAIsGivenOrVerificationIsOff() async throws {
+    let url = try HTTPTestPeer.httpsBase() + "/ok"
+    let rejected = await #expect(throws: HTTPError.self) { try await client.send(HTTPRequest(url: url)) }
+    #expect(rejected?.kind == "tls", "\(String(describing: rejected))")
+    let trusted = try await client.send(HTTPRequest(url: url, caFile: try HTTPTestPeer.caFile()))
+    #expect(trusted.status == 200)
+    #expect(trusted.timings.tlsMs > 0)
+    let insecure = try await client.send(HTTPRequest(url: url, insecure: true))
+    #expect(insecure.status == 200)
+  }
+
+  @Test func methodHeadersAndBodyAreSentWithoutInjection() async throws {
+    let echoed = try await client.send(
+      HTTPRequest(
+        url: try HTTPTestPeer.httpBase() + "/echo", method: "POST",
+        headers: [("Content-Type", "application/json")],
+        body: Data(#"{"a":1}"#.utf8)))
+    #expect(String(decoding: echoed.body, as: UTF8.self) == #"{"a":1}"#)
+    let headers = try await client.send(
+      HTTPRequest(
+        url: try HTTPTestPeer.httpBase() + "/headers", headers: [("X-Test", "one\r\nX-Injected: yes")]))
+    let seen = try JSONSerialization.jsonObject(with: headers.body) as? [String: String]
+    #expect(seen?["x-test"] == "oneX-Injected: yes")
+    #expect(seen?["x-injected"] == nil)
+  }
+
+  @Test func onlyHTTPAndHTTPSAreAllowed() async throws {
+    let error = await #expect(throws: HTTPError.self) {
+      try await client.send(HTTPRequest(url: "file:///etc/passwd"))
+    }
+    #expect(error?.kind == "bad-url", "\(String(describing: error))")
+  }
+
+  @Test func hostExtraction() {
+    #expect(URLText.host(of: "https://user:pw@api.example.com:8443/x?y") == "api.example.com")
+    #expect(URLText.host(of: "http://[::1]:8080/") == "::1")
+    #expect(URLText.host(of: "http://127.0.0.1/") == "127.0.0.1")
+  }
+}
