@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import VigilAlerting
 import VigilCore
@@ -126,17 +127,16 @@ public struct LocalInvoker: Sendable {
             race.finish(.failure(InvocationFailure(error, requestId: context.requestID)))
           }
         })
-      race.add(
-        Task {
-          try? await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
-          if Task.isCancelled { return }
-          race.finish(
-            .failure(
-              InvocationFailure(
-                errorType: "TimeoutError",
-                errorMessage: "Task timed out after \(String(format2: timeout)) seconds (function timeout)",
-                requestId: context.requestID)))
-        })
+      // The deadline runs on a Dispatch timer, not the cooperative pool: a handler that blocks its thread
+      // (or every pool thread, on a one-vCPU function) cannot delay the timeout.
+      DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+        race.finish(
+          .failure(
+            InvocationFailure(
+              errorType: "TimeoutError",
+              errorMessage: "Task timed out after \(String(format2: timeout)) seconds (function timeout)",
+              requestId: context.requestID)))
+      }
     }
     race.cancelAll()
     return outcome

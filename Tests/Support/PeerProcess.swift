@@ -88,17 +88,25 @@ public enum HTTPTestPeer {
     try PeerProcess(["python3", RepositoryPaths.peer("http_test_server.py")])
   }
 
-  /// The running peer (started on first use).
-  public static func peer() throws -> PeerProcess { try shared.get() }
+  /// The running peer (started on first use, off the cooperative thread pool: starting it blocks).
+  public static func peer() async throws -> PeerProcess {
+    try await withCheckedThrowingContinuation { continuation in
+      DispatchQueue.global().async { continuation.resume(with: shared) }
+    }
+  }
 
   /// `http://127.0.0.1:PORT` of the plain listener.
-  public static func httpBase() throws -> String { "http://127.0.0.1:\(try peer().values["http"] ?? "0")" }
+  public static func httpBase() async throws -> String {
+    "http://127.0.0.1:\(try await peer().values["http"] ?? "0")"
+  }
 
   /// `https://127.0.0.1:PORT` of the TLS listener (certificate signed by `caFile()`).
-  public static func httpsBase() throws -> String { "https://127.0.0.1:\(try peer().values["https"] ?? "0")" }
+  public static func httpsBase() async throws -> String {
+    "https://127.0.0.1:\(try await peer().values["https"] ?? "0")"
+  }
 
   /// The CA that signed the TLS listener's certificate.
-  public static func caFile() throws -> String { try peer().values["ca"] ?? "" }
+  public static func caFile() async throws -> String { try await peer().values["ca"] ?? "" }
 }
 
 /// A port on 127.0.0.1 where nothing listens (bound, then released).

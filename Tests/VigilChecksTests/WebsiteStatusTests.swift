@@ -23,7 +23,7 @@ import VigilCore
   }
 
   @Test func eachConditionTypePassesAndFails() async throws {
-    let base = try HTTPTestPeer.httpBase()
+    let base = try await HTTPTestPeer.httpBase()
     let result = try await run(
       """
       targets:
@@ -63,7 +63,7 @@ import VigilCore
   }
 
   @Test func requestFailuresAreClassifiedPerTarget() async throws {
-    let base = try HTTPTestPeer.httpBase()
+    let base = try await HTTPTestPeer.httpBase()
     let result = try await run(
       """
       targets:
@@ -75,10 +75,10 @@ import VigilCore
         - name: loop
           url: \(base)/redirect-loop
         - name: self-signed
-          url: \(try HTTPTestPeer.httpsBase())/ok
+          url: \(try await HTTPTestPeer.httpsBase())/ok
         - name: trusted
-          url: \(try HTTPTestPeer.httpsBase())/ok
-          caFile: \(try HTTPTestPeer.caFile())
+          url: \(try await HTTPTestPeer.httpsBase())/ok
+          caFile: \(try await HTTPTestPeer.caFile())
       """)
     let kinds = Dictionary(uniqueKeysWithValues: result.targets.map { ($0.name, $0.errorKind ?? "none") })
     #expect(
@@ -91,7 +91,7 @@ import VigilCore
   }
 
   @Test func secretsInURLsAndHeadersStayOutOfResults() async throws {
-    let base = try HTTPTestPeer.httpBase()
+    let base = try await HTTPTestPeer.httpBase()
     let result = try await run(
       """
       targets:
@@ -140,7 +140,7 @@ import VigilCore
     let event = InvocationEvent(
       json: .object([
         "targets": .array([
-          .object(["name": .string("from-event"), "url": .string(try HTTPTestPeer.httpBase() + "/ok")])
+          .object(["name": .string("from-event"), "url": .string(try await HTTPTestPeer.httpBase() + "/ok")])
         ])
       ]))
     let result = try await WebsiteStatusHandler().handle(

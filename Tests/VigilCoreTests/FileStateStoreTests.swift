@@ -40,22 +40,18 @@ import Testing
     #expect(throws: StateError.self) { try store.write(key, Data()) }
   }
 
-  /// Eight threads, each with its own store value on the same folder, increment one counter 50 times under
-  /// the lock: no update may be lost.
-  @Test func lockSerialisesReadModifyWrite() async throws {
+  /// Eight threads increment one counter 50 times each under the lock: no update may be lost.
+  @Test func lockSerialisesReadModifyWrite() throws {
     let root = temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: root) }
     try FileStateStore(root: root).write("counter", Data("0".utf8))
-    await withTaskGroup(of: Void.self) { group in
-      for _ in 0..<8 {
-        group.addTask {
-          guard let store = try? FileStateStore(root: root) else { return }
-          for _ in 0..<50 {
-            _ = try? store.withLock("counter") {
-              let current = Int(String(decoding: try store.read("counter") ?? Data(), as: UTF8.self)) ?? -1000
-              try store.write("counter", Data(String(current + 1).utf8))
-            }
-          }
+    // Real threads (flock blocks), each with its own store value on the same folder.
+    DispatchQueue.concurrentPerform(iterations: 8) { _ in
+      guard let store = try? FileStateStore(root: root) else { return }
+      for _ in 0..<50 {
+        _ = try? store.withLock("counter") {
+          let current = Int(String(decoding: try store.read("counter") ?? Data(), as: UTF8.self)) ?? -1000
+          try store.write("counter", Data(String(current + 1).utf8))
         }
       }
     }

@@ -8,7 +8,7 @@ import Testing
   let client = CurlHTTPClient()
 
   @Test func successCarriesStatusBodyHeadersAndTimings() async throws {
-    let response = try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/json"))
+    let response = try await client.send(HTTPRequest(url: try await HTTPTestPeer.httpBase() + "/json"))
     #expect(response.status == 200)
     #expect(String(decoding: response.body, as: UTF8.self).contains("\"status\": \"UP\""))
     #expect(response.header("content-type") == "application/json")
@@ -21,7 +21,7 @@ import Testing
   }
 
   @Test func serverErrorsAreResponsesNotFailures() async throws {
-    let response = try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/status/503"))
+    let response = try await client.send(HTTPRequest(url: try await HTTPTestPeer.httpBase() + "/status/503"))
     #expect(response.status == 503)
   }
 
@@ -36,7 +36,8 @@ import Testing
   @Test func slowResponseTimesOut() async throws {
     let started = Date()
     let error = await #expect(throws: HTTPError.self) {
-      try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/slow?ms=3000", timeout: 0.5))
+      try await client.send(
+        HTTPRequest(url: try await HTTPTestPeer.httpBase() + "/slow?ms=3000", timeout: 0.5))
     }
     guard case .timeout(let phase, _, _)? = error else {
       Issue.record("expected a timeout, got \(String(describing: error))")
@@ -47,32 +48,34 @@ import Testing
   }
 
   @Test func redirectsAreFollowedAndLoopsStopped() async throws {
-    let followed = try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/redirect?to=/ok"))
+    let followed = try await client.send(
+      HTTPRequest(url: try await HTTPTestPeer.httpBase() + "/redirect?to=/ok"))
     #expect(followed.status == 200)
     #expect(followed.redirectCount == 1)
     #expect(followed.effectiveURL.hasSuffix("/ok"))
     let notFollowed = try await client.send(
-      HTTPRequest(url: try HTTPTestPeer.httpBase() + "/redirect?to=/ok", followRedirects: false))
+      HTTPRequest(url: try await HTTPTestPeer.httpBase() + "/redirect?to=/ok", followRedirects: false))
     #expect(notFollowed.status == 302)
     let error = await #expect(throws: HTTPError.self) {
-      try await client.send(HTTPRequest(url: try HTTPTestPeer.httpBase() + "/redirect-loop", maxRedirects: 3))
+      try await client.send(
+        HTTPRequest(url: try await HTTPTestPeer.httpBase() + "/redirect-loop", maxRedirects: 3))
     }
     #expect(error == .tooManyRedirects(limit: 3))
   }
 
   @Test func hugeBodiesAreCappedNotBuffered() async throws {
     let response = try await client.send(
-      HTTPRequest(url: try HTTPTestPeer.httpBase() + "/huge?kb=8192", maxBodyBytes: 64 * 1024))
+      HTTPRequest(url: try await HTTPTestPeer.httpBase() + "/huge?kb=8192", maxBodyBytes: 64 * 1024))
     #expect(response.status == 200)
     #expect(response.truncated)
     #expect(response.body.count == 64 * 1024)
   }
 
   @Test func tlsIsVerifiedUnlessTheCAIsGivenOrVerificationIsOff() async throws {
-    let url = try HTTPTestPeer.httpsBase() + "/ok"
+    let url = try await HTTPTestPeer.httpsBase() + "/ok"
     let rejected = await #expect(throws: HTTPError.self) { try await client.send(HTTPRequest(url: url)) }
     #expect(rejected?.kind == "tls", "\(String(describing: rejected))")
-    let trusted = try await client.send(HTTPRequest(url: url, caFile: try HTTPTestPeer.caFile()))
+    let trusted = try await client.send(HTTPRequest(url: url, caFile: try await HTTPTestPeer.caFile()))
     #expect(trusted.status == 200)
     #expect(trusted.timings.tlsMs > 0)
     let insecure = try await client.send(HTTPRequest(url: url, insecure: true))
@@ -82,13 +85,13 @@ import Testing
   @Test func methodHeadersAndBodyAreSentWithoutInjection() async throws {
     let echoed = try await client.send(
       HTTPRequest(
-        url: try HTTPTestPeer.httpBase() + "/echo", method: "POST",
+        url: try await HTTPTestPeer.httpBase() + "/echo", method: "POST",
         headers: [("Content-Type", "application/json")],
         body: Data(#"{"a":1}"#.utf8)))
     #expect(String(decoding: echoed.body, as: UTF8.self) == #"{"a":1}"#)
     let headers = try await client.send(
       HTTPRequest(
-        url: try HTTPTestPeer.httpBase() + "/headers", headers: [("X-Test", "one\r\nX-Injected: yes")]))
+        url: try await HTTPTestPeer.httpBase() + "/headers", headers: [("X-Test", "one\r\nX-Injected: yes")]))
     let seen = try JSONSerialization.jsonObject(with: headers.body) as? [String: String]
     #expect(seen?["x-test"] == "oneX-Injected: yes")
     #expect(seen?["x-injected"] == nil)

@@ -8,7 +8,7 @@ import VigilRuntime
 #endif
 
 /// One `vigil` sub-command: its name, usage text, and what it does.
-protocol Command {
+protocol Command: Sendable {
   static var name: String { get }
   static var summary: String { get }
   static var usage: String { get }
