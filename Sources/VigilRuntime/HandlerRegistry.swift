@@ -68,7 +68,7 @@ struct EchoHandler: Handler {
   }
 
   func handle(_ event: InvocationEvent, context: Context) async throws -> Output {
-    context.logger.info("echo", ["eventKind": event.kindName])
+    context.logger.info("echo", ["eventKind": event.kindName, "event": event.json.encodedString()])
     return Output(
       event: event.json, eventKind: event.kindName, requestId: context.requestID,
       functionName: context.functionName,

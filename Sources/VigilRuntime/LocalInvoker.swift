@@ -39,8 +39,10 @@ public struct LocalInvoker: Sendable {
   }
 
   /// Invokes `functionName` with `event`; `requestID` defaults to a new UUID.
+  /// `scheduledAt` (from the scheduler) adds the start's lag behind the scheduled instant to the log.
   public func invoke(
-    _ functionName: String, event: InvocationEvent, requestID: String = UUID().uuidString.lowercased()
+    _ functionName: String, event: InvocationEvent, requestID: String = UUID().uuidString.lowercased(),
+    scheduledAt: Date? = nil
   ) async -> Outcome {
     let started = clock.now
     let logger = Logger(sink: sink, metadata: ["requestId": requestID, "function": functionName])
@@ -84,8 +86,12 @@ public struct LocalInvoker: Sendable {
       memoryLimitMB: function.memorySize, timeLimit: function.timeout,
       deadline: started.addingTimeInterval(function.timeout),
       environment: environment, logger: logger, state: state, clock: clock, configuration: configuration)
-    logger.info(
-      "invocation started", ["eventKind": event.kindName, "timeoutSeconds": String(function.timeout)])
+    var startFields = ["eventKind": event.kindName, "timeoutSeconds": String(function.timeout)]
+    if let scheduledAt {
+      startFields["lagMs"] = String(
+        Double(Int((clock.now.timeIntervalSince(scheduledAt) * 1_000_000).rounded())) / 1000)
+    }
+    logger.info("invocation started", startFields)
     let outcome = await Self.run(handler, event: event, context: context, timeout: function.timeout)
     let duration = clock.now.timeIntervalSince(started) * 1000
     switch outcome {

@@ -6,12 +6,11 @@ import VigilCore
 
 /// The commands this build has, in help order.
 let commands: [any Command.Type] = [
-  ListCommand.self, InvokeCommand.self, ValidateCommand.self, CronCommand.self,
+  ListCommand.self, InvokeCommand.self, ValidateCommand.self, ScheduleCommand.self, CronCommand.self,
 ]
 
 /// Commands that are planned but not built yet: they say so rather than pretend.
 let plannedCommands: [(name: String, issue: String)] = [
-  ("schedule", "long-running scheduler for every timer trigger (issue 3)"),
   ("serve", "local API-gateway emulator for heartbeats (issue 7)"),
   ("runtime", "AWS Lambda / Tencent SCF runtime loop (issue 8)"),
   ("channel", "'vigil channel test NAME' (issue 5)"),

@@ -41,6 +41,10 @@ public struct ServerlessConfig: Sendable {
     /// Zone for triggers that name none; default `Asia/Shanghai` (SCF evaluates timers in UTC+8).
     public var timezone: String
     public var timezoneMark: SourceMark?
+    /// `vigil schedule`: `skip` (default) or `allow` a trigger's run while its previous run is going.
+    public var overlap: String = "skip"
+    /// `vigil schedule`: seconds in-flight runs get to finish after SIGTERM (default 30).
+    public var graceSeconds: Double = 30
   }
 
   /// Finds a function by name.
@@ -86,6 +90,19 @@ public struct TimerTrigger: Sendable {
   /// IANA zone, or nil for the project default.
   public var timezone: String?
   public var timezoneMark: SourceMark?
+
+  public init(
+    name: String, cronExpression: String, cronMark: SourceMark, enabled: Bool = true, argument: String = "",
+    timezone: String? = nil, timezoneMark: SourceMark? = nil
+  ) {
+    self.name = name
+    self.cronExpression = cronExpression
+    self.cronMark = cronMark
+    self.enabled = enabled
+    self.argument = argument
+    self.timezone = timezone
+    self.timezoneMark = timezoneMark
+  }
 }
 
 /// An `apigw` event endpoint: requests to `method path` become API-gateway events.
@@ -181,12 +198,19 @@ extension ServerlessConfig {
       let entry = entries.first(where: { $0.key == "vigil" })
     else { return settings }
     let value = ConfigValue(entry.value, path: "custom.vigil", substitution: custom.substitution)
-    let map = try value.mapping(allowed: ["stateDir", "timezone", "channels", "alerting"])
+    let map = try value.mapping(allowed: ["stateDir", "timezone", "overlap", "grace", "channels", "alerting"])
     settings.stateDirectory = try map.optional("stateDir")?.string()
     if let zone = map.optional("timezone") {
       settings.timezone = try zone.string()
       settings.timezoneMark = zone.mark
     }
+    if let overlap = map.optional("overlap") {
+      settings.overlap = try overlap.string()
+      guard ["skip", "allow"].contains(settings.overlap) else {
+        throw overlap.error("'overlap' must be skip or allow, found '\(settings.overlap)'")
+      }
+    }
+    if let grace = map.optional("grace") { settings.graceSeconds = try grace.duration() }
     return settings
   }
 

@@ -1,0 +1,81 @@
+import VigilCore
+import VigilRuntime
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `vigil schedule`: runs every enabled timer trigger in one long-running process.
+enum ScheduleCommand: Command {
+  static let name = "schedule"
+  static let summary = "run every enabled timer trigger in one long-running process"
+  static let usage = """
+    usage: vigil schedule [--config FILE] [--state-dir DIR] [--only NAME,…] [--overlap skip|allow]
+                          [--grace SECONDS] [--for SECONDS]
+
+    Runs every enabled timer trigger of every function in serverless.yml. Each firing invokes the handler
+    with an SCF timer event (Type Timer, TriggerName, Time = the scheduled instant, Message = the trigger's
+    argument). Logs are JSON lines on standard error; each run's 'invocation started' line carries lagMs,
+    how late it started against its scheduled instant.
+
+    A trigger that fires while its previous run is still going is skipped and logged (--overlap allow runs
+    it alongside). If the machine slept or the clock jumped forward, each missed trigger runs once on wake
+    (not once per missed tick) and the log says how many it stands for; if the clock moves backwards, fire
+    times are recomputed. SIGTERM or SIGINT stops new firings and lets in-flight runs finish within the
+    grace period: exit 0 when they did, 1 when some were still running.
+
+    options:
+    \(configOptionHelp)
+      --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
+      --only NAMES       schedule only these functions (comma-separated)
+      --overlap POLICY   skip (default, or custom.vigil.overlap) or allow
+      --grace SECONDS    time in-flight runs get after a stop (default 30, or custom.vigil.grace)
+      --for SECONDS      stop by itself after this long (benchmarks, smoke tests)
+    """
+
+  static func run(_ raw: [String]) async throws -> Int32 {
+    let arguments = try Arguments(
+      raw, command: name, valued: ["config", "state-dir", "only", "overlap", "grace", "for"])
+    if arguments.flags.contains("help") {
+      Output.out(usage)
+      return ExitCode.success
+    }
+    guard arguments.positionals.isEmpty else {
+      throw Arguments.UsageError(command: name, message: "unexpected argument '\(arguments.positionals[0])'")
+    }
+    let project = try loadProject(arguments)
+    var options = Scheduler.Options()
+    let overlap = arguments.options["overlap"] ?? project.config.vigil.overlap
+    guard let policy = Scheduler.OverlapPolicy(rawValue: overlap) else {
+      throw Arguments.UsageError(
+        command: name, message: "--overlap must be skip or allow, found '\(overlap)'")
+    }
+    options.overlap = policy
+    options.grace =
+      try seconds(arguments.options["grace"], option: "grace") ?? project.config.vigil.graceSeconds
+    options.runFor = try seconds(arguments.options["for"], option: "for")
+    if let only = arguments.options["only"] {
+      options.only = Set(only.split(separator: ",").map(String.init))
+      let unknown = options.only.subtracting(project.config.allFunctionNames)
+      guard unknown.isEmpty else {
+        throw Arguments.UsageError(
+          command: name,
+          message: "--only names unknown functions: \(unknown.sorted().joined(separator: ", "))")
+      }
+    }
+    let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
+    let invoker = LocalInvoker(project: project, state: state, sink: JSONLinesSink())
+    return await Scheduler(invoker: invoker, options: options).run()
+  }
+
+  static func seconds(_ text: String?, option: String) throws -> Double? {
+    guard let text else { return nil }
+    guard let value = Double(text), value >= 0 else {
+      throw Arguments.UsageError(
+        command: name, message: "--\(option) must be a number of seconds, found '\(text)'")
+    }
+    return value
+  }
+}

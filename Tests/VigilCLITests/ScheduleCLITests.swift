@@ -1,0 +1,118 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `vigil schedule` as a real process: firings, overlap, signals.
+@Suite(.serialized) struct ScheduleCLITests {
+  let serverless = """
+    functions:
+      tick:
+        handler: echo
+        events:
+          - timer:
+              name: every-second
+              parameters:
+                cronExpression: '*/1 * * * * * *'
+                argument: hello
+      slow:
+        handler: sleep
+        timeout: 10
+        events:
+          - timer:
+              name: slow-every-second
+              parameters:
+                cronExpression: '*/1 * * * * * *'
+      off:
+        handler: echo
+        events:
+          - timer:
+              name: disabled
+              parameters:
+                cronExpression: '* * * * * * *'
+                enable: false
+    """
+
+  @Test func firesEachTriggerWithAnSCFTimerEvent() throws {
+    let project = try makeProject(serverless)
+    let run = try vigil(["schedule", "--only", "tick", "--for", "2.6"], in: project)
+    #expect(run.status == 0, "\(run.stderr)")
+    let echoes = run.logRecords.filter { $0["msg"] as? String == "echo" }
+    #expect((2...3).contains(echoes.count), "\(echoes.count) firings")
+    for echo in echoes {
+      let event =
+        try JSONSerialization.jsonObject(with: Data(((echo["event"] as? String) ?? "").utf8))
+        as? [String: Any]
+      #expect(event?["Type"] as? String == "Timer")
+      #expect(event?["TriggerName"] as? String == "every-second")
+      #expect(event?["Message"] as? String == "hello")
+      #expect((event?["Time"] as? String)?.hasSuffix("Z") == true)
+    }
+    let lags = run.logRecords.compactMap { ($0["lagMs"] as? String).flatMap(Double.init) }
+    #expect(lags.count == echoes.count)
+    #expect(lags.allSatisfy { $0 >= 0 && $0 < 500 }, "\(lags)")
+    #expect(!run.logRecords.contains { $0["trigger"] as? String == "disabled" })
+  }
+
+  @Test func overlappingRunsAreSkippedAndLogged() throws {
+    let project = try makeProject(serverless)
+    let run = try vigil(["schedule", "--only", "slow", "--for", "3.5"], in: project, input: "")
+    #expect(run.status == 0, "\(run.stderr)")
+    let skipped = run.logRecords.filter {
+      ($0["msg"] as? String)?.hasPrefix("skipped: the previous run") == true
+    }
+    #expect(!skipped.isEmpty)
+    let allowed = try vigil(
+      ["schedule", "--only", "slow", "--for", "2.5", "--overlap", "allow"], in: project)
+    #expect(!allowed.logRecords.contains { ($0["msg"] as? String)?.hasPrefix("skipped") == true })
+  }
+
+  @Test func sigtermStopsNewFiringsAndWaitsForInFlightRuns() throws {
+    let project = try makeProject(serverless)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
+    process.arguments = ["schedule", "--only", "slow", "--state-dir", project + "/state"]
+    process.currentDirectoryURL = URL(fileURLWithPath: project)
+    let stderr = Pipe()
+    process.standardError = stderr
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    Thread.sleep(forTimeInterval: 1.6)  // a one-second sleep handler is now in flight
+    let signalled = Date()
+    process.terminate()  // SIGTERM
+    let output = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let waited = Date().timeIntervalSince(signalled)
+    #expect(process.terminationStatus == 0)
+    #expect(waited < 3, "took \(waited) s to stop")
+    let messages = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap {
+      (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["msg"] as? String
+    }
+    #expect(messages.contains("signal received: stopping new firings"))
+    #expect(messages.last == "stopped")
+    let started = messages.filter { $0 == "invocation started" }.count
+    let finished = messages.filter { $0 == "invocation finished" }.count
+    #expect(started == finished && started >= 1)
+  }
+
+  @Test func graceExceededExitsOne() throws {
+    let project = try makeProject(serverless)
+    let run = try vigil(["schedule", "--only", "slow", "--for", "1.2", "--grace", "0.2"], in: project)
+    // The sleep handler sleeps 1 s by default: started at about 1.0 s, it is still running at 1.2 + 0.2 s.
+    #expect(run.status == 1, "\(run.stderr)")
+    #expect(
+      run.logRecords.contains { $0["msg"] as? String == "stopping: runs still going after the grace period" })
+  }
+
+  @Test func nothingToScheduleIsAnError() throws {
+    let project = try makeProject(
+      "functions:\n  planned:\n    handler: kafka-backlog\n    events:\n      - timer:\n          parameters:\n            cronExpression: '0 * * * * * *'\n"
+    )
+    let run = try vigil(["schedule", "--for", "1"], in: project)
+    #expect(run.status == 2)
+    #expect(run.stderr.contains("handler 'kafka-backlog' is not available in this build"))
+    #expect(run.stderr.contains("nothing to schedule"))
+    let unknown = try vigil(["schedule", "--only", "nope"], in: project)
+    #expect(unknown.status == 2)
+    #expect(unknown.stderr.contains("--only names unknown functions: nope"))
+  }
+}
