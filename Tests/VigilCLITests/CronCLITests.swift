@@ -74,3 +74,20 @@ import Testing
     #expect(typo.stderr.contains("did you mean 'invoke'?"))
   }
 }
+
+@Suite struct CronExplainCLITests {
+  @Test func explainsInEnglishAndChinese() throws {
+    let english = try vigil(["cron", "explain", "0 15 10 * * MON-FRI *"])
+    #expect(english.status == 0)
+    #expect(english.lines == ["At 10:15:00, on Monday through Friday"])
+    let chinese = try vigil(["cron", "explain", "0 15 10 * * MON-FRI *", "--lang", "zh"])
+    #expect(chinese.lines == ["星期一至星期五，10:15:00"])
+    let invalid = try vigil(["cron", "explain", "0 0 0 * * 7 *"])
+    #expect(invalid.status == 2)
+    #expect(invalid.stdout.isEmpty)
+    #expect(invalid.stderr.contains("day-of-week field '7'"))
+    let badLanguage = try vigil(["cron", "explain", "* * * * * * *", "--lang", "fr"])
+    #expect(badLanguage.status == 2)
+    #expect(badLanguage.stderr.contains("--lang must be en or zh"))
+  }
+}

@@ -12,6 +12,7 @@ enum CronCommand: Command {
   static let summary = "compute fire times of a seven-field cron expression ('vigil cron next …')"
   static let usage = """
     usage: vigil cron next '<expr>' [--from ISO8601] [--count N] [--tz IANA]
+           vigil cron explain '<expr>' [--lang en|zh]
 
     Prints the next N (default 5) fire times strictly after --from (default now), one ISO-8601 timestamp
     per line with the UTC offset in force in --tz at that instant (default Asia/Shanghai, as SCF runs
@@ -24,7 +25,11 @@ enum CronCommand: Command {
     are restricted, either matching fires. DST: a time skipped by spring-forward fires at the first
     instant after the gap (unless the hour field is every hour); a repeated time fires twice.
 
-    Not built yet: 'vigil cron explain' and 'vigil cron aws' (issues 3 and 8).
+    usage: vigil cron explain '<expr>' [--lang en|zh]
+
+    Describes the expression in plain English (default) or Chinese (--lang zh).
+
+    Not built yet: 'vigil cron aws' (issue 8).
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
@@ -35,13 +40,31 @@ enum CronCommand: Command {
     }
     switch arguments.positionals[0] {
     case "next": return try next(arguments)
-    case "explain", "aws":
-      Output.err("'vigil cron \(arguments.positionals[0])' is not built yet (see 'vigil cron --help').")
+    case "explain": return try explain(arguments)
+    case "aws":
+      Output.err("'vigil cron aws' is not built yet (issue 8).")
       return ExitCode.usage
     default:
       throw Arguments.UsageError(
         command: name,
         message: "unknown cron sub-command '\(arguments.positionals[0])'; use 'vigil cron next'")
+    }
+  }
+
+  static func explain(_ arguments: Arguments) throws -> Int32 {
+    guard arguments.positionals.count == 2 else {
+      throw Arguments.UsageError(command: name, message: "give the expression as one quoted argument, e.g. vigil cron explain '0 */5 * * * * *'")
+    }
+    let languageText = arguments.options["lang"] ?? "en"
+    guard let language = CronLanguage(rawValue: languageText) else {
+      throw Arguments.UsageError(command: name, message: "--lang must be en or zh, found '\(languageText)'")
+    }
+    do {
+      Output.out(try CronExpression(arguments.positionals[1]).explanation(in: language))
+      return ExitCode.success
+    } catch {
+      Output.err("\(error)")
+      return ExitCode.usage
     }
   }
 
