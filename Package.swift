@@ -22,6 +22,8 @@ let package = Package(
       dependencies: ["VigilCore", "VigilCron", "VigilNet", "VigilAlerting", "VigilChecks"]
     ),
     .executableTarget(name: "vigil", dependencies: ["VigilRuntime"]),
+    // Benchmark helpers (run by the scripts in bench/, not shipped).
+    .executableTarget(name: "cron-next-bench", dependencies: ["VigilCron"], path: "bench/cron-next-swift"),
     .target(name: "TestSupport", path: "Tests/Support", exclude: ["peers"]),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "TestSupport"]),
     .testTarget(name: "VigilCronTests", dependencies: ["VigilCron"]),
