@@ -78,7 +78,10 @@ func monthNumber(_ token: String) -> Int? {
 struct EnglishCronPhrases {
   let fields: [String]
   static let weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
-  static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+  static let months = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December",
+  ]
   static let ordinals = ["first", "second", "third", "fourth", "fifth"]
 
   func join(_ parts: [String]) -> String {
@@ -87,24 +90,35 @@ struct EnglishCronPhrases {
   }
 
   func list(_ field: String, unit: String, units: String, name: (String) -> String = { $0 }) -> String {
-    join(CronItem.items(field).map { item in
-      switch item {
-      case .every: return "every \(unit)"
-      case .value(let value): return name(value)
-      case .range(let from, let to): return "\(name(from)) through \(name(to))"
-      case .step(let start, let end, let every):
-        var text = every == "1" ? "every \(unit)" : "every \(every) \(units)"
-        if let start, let end { text += " from \(name(start)) through \(name(end))" } else if let start { text += " starting at \(name(start))" }
-        return text
-      case .special(let token): return token
-      }
-    })
+    join(
+      CronItem.items(field).map { item in
+        switch item {
+        case .every: return "every \(unit)"
+        case .value(let value): return name(value)
+        case .range(let from, let to): return "\(name(from)) through \(name(to))"
+        case .step(let start, let end, let every):
+          var text = every == "1" ? "every \(unit)" : "every \(every) \(units)"
+          if let start, let end {
+            text += " from \(name(start)) through \(name(end))"
+          } else if let start {
+            text += " starting at \(name(start))"
+          }
+          return text
+        case .special(let token): return token
+        }
+      })
   }
 
   var timePart: String {
     let (second, minute, hour) = (fields[0], fields[1], fields[2])
-    if isPlainNumber(second), isPlainNumber(minute), hour.split(separator: ",").allSatisfy({ isPlainNumber(String($0)) }) {
-      return "at " + join(hour.split(separator: ",").map { "\(twoDigits(String($0))):\(twoDigits(minute)):\(twoDigits(second))" })
+    if isPlainNumber(second), isPlainNumber(minute),
+      hour.split(separator: ",").allSatisfy({ isPlainNumber(String($0)) })
+    {
+      return "at "
+        + join(
+          hour.split(separator: ",").map {
+            "\(twoDigits(String($0))):\(twoDigits(minute)):\(twoDigits(second))"
+          })
     }
     var parts: [String] = []
     switch (second, minute) {
@@ -112,17 +126,26 @@ struct EnglishCronPhrases {
     case ("0", "*"): parts.append("every minute")
     case ("0", _): break
     default:
-      if case .step = CronItem(Substring(second)) { parts.append(list(second, unit: "second", units: "seconds")) } else { parts.append("at second \(list(second, unit: "second", units: "seconds"))") }
+      if case .step = CronItem(Substring(second)) {
+        parts.append(list(second, unit: "second", units: "seconds"))
+      } else {
+        parts.append("at second \(list(second, unit: "second", units: "seconds"))")
+      }
     }
     if minute != "*" {
-      if case .step = CronItem(Substring(minute)) { parts.append(list(minute, unit: "minute", units: "minutes")) } else { parts.append("at minute \(list(minute, unit: "minute", units: "minutes"))") }
+      if case .step = CronItem(Substring(minute)) {
+        parts.append(list(minute, unit: "minute", units: "minutes"))
+      } else {
+        parts.append("at minute \(list(minute, unit: "minute", units: "minutes"))")
+      }
     } else if second != "*" && second != "0", case .value = CronItem(Substring(second)) {
       parts.append("of every minute")
     }
     if hour != "*" {
       switch CronItem(Substring(hour)) {
       case .step: parts.append(list(hour, unit: "hour", units: "hours"))
-      case .range where !hour.contains(","): parts.append("during hours \(list(hour, unit: "hour", units: "hours"))")
+      case .range where !hour.contains(","):
+        parts.append("during hours \(list(hour, unit: "hour", units: "hours"))")
       default: parts.append("past hour \(list(hour, unit: "hour", units: "hours"))")
       }
     }
@@ -130,41 +153,50 @@ struct EnglishCronPhrases {
   }
 
   func dayOfMonthPart(_ field: String) -> String {
-    join(CronItem.items(field).map { item in
-      switch item {
-      case .special(let token):
-        let upper = token.uppercased()
-        if upper == "L" { return "on the last day of the month" }
-        if upper == "LW" || upper == "WL" { return "on the last weekday of the month" }
-        return "on the weekday nearest day \(upper.dropLast()) of the month"
-      case .step(let start, let end, let every):
-        var text = "every \(every) days of the month"
-        if let start, let end { text += " from day \(start) through \(end)" } else if let start { text += " starting on day \(start)" }
-        return text
-      case .range(let from, let to): return "on days \(from) through \(to) of the month"
-      case .value(let day): return "on day \(day) of the month"
-      case .every: return "every day"
-      }
-    })
+    join(
+      CronItem.items(field).map { item in
+        switch item {
+        case .special(let token):
+          let upper = token.uppercased()
+          if upper == "L" { return "on the last day of the month" }
+          if upper == "LW" || upper == "WL" { return "on the last weekday of the month" }
+          return "on the weekday nearest day \(upper.dropLast()) of the month"
+        case .step(let start, let end, let every):
+          var text = "every \(every) days of the month"
+          if let start, let end {
+            text += " from day \(start) through \(end)"
+          } else if let start {
+            text += " starting on day \(start)"
+          }
+          return text
+        case .range(let from, let to): return "on days \(from) through \(to) of the month"
+        case .value(let day): return "on day \(day) of the month"
+        case .every: return "every day"
+        }
+      })
   }
 
   func dayOfWeekPart(_ field: String) -> String {
     let name = { (token: String) in weekdayNumber(token).map { Self.weekdays[$0] } ?? token }
-    return "on " + join(CronItem.items(field).map { item in
-      switch item {
-      case .special(let token):
-        let upper = token.uppercased()
-        if upper == "L" { return "Saturday" }
-        if let hash = upper.firstIndex(of: "#"), let nth = Int(upper[upper.index(after: hash)...]), (1...5).contains(nth) {
-          return "the \(Self.ordinals[nth - 1]) \(name(String(upper[..<hash]))) of the month"
-        }
-        return "the last \(name(String(upper.dropLast()))) of the month"
-      case .range(let from, let to): return "\(name(from)) through \(name(to))"
-      case .value(let day): return name(day)
-      case .step(_, _, let every): return "every \(every) days of the week"
-      case .every: return "every day"
-      }
-    })
+    return "on "
+      + join(
+        CronItem.items(field).map { item in
+          switch item {
+          case .special(let token):
+            let upper = token.uppercased()
+            if upper == "L" { return "Saturday" }
+            if let hash = upper.firstIndex(of: "#"), let nth = Int(upper[upper.index(after: hash)...]),
+              (1...5).contains(nth)
+            {
+              return "the \(Self.ordinals[nth - 1]) \(name(String(upper[..<hash]))) of the month"
+            }
+            return "the last \(name(String(upper.dropLast()))) of the month"
+          case .range(let from, let to): return "\(name(from)) through \(name(to))"
+          case .value(let day): return name(day)
+          case .step(_, _, let every): return "every \(every) days of the week"
+          case .every: return "every day"
+          }
+        })
   }
 
   var sentence: String {
@@ -178,7 +210,11 @@ struct EnglishCronPhrases {
     case (false, false): break
     }
     if fields[4] != "*" {
-      parts.append("in " + list(fields[4], unit: "month", units: "months") { monthNumber($0).map { Self.months[$0 - 1] } ?? $0 })
+      parts.append(
+        "in "
+          + list(fields[4], unit: "month", units: "months") {
+            monthNumber($0).map { Self.months[$0 - 1] } ?? $0
+          })
     }
     if fields[6] != "*" { parts.append("in " + list(fields[6], unit: "year", units: "years")) }
     let text = parts.filter { !$0.isEmpty }.joined(separator: ", ")
@@ -194,76 +230,98 @@ struct ChineseCronPhrases {
   func join(_ parts: [String]) -> String { parts.joined(separator: "、") }
 
   func list(_ field: String, unit: String, name: (String) -> String = { $0 }) -> String {
-    join(CronItem.items(field).map { item in
-      switch item {
-      case .every: return "每\(unit)"
-      case .value(let value): return name(value)
-      case .range(let from, let to): return "\(name(from))至\(name(to))"
-      case .step(let start, let end, let every):
-        let step = every == "1" ? "每\(unit)" : "每\(every)\(unit)"
-        if let start, let end { return "\(name(start))至\(name(end))\(step)" }
-        if let start { return "从\(name(start))起\(step)" }
-        return step
-      case .special(let token): return token
-      }
-    })
+    join(
+      CronItem.items(field).map { item in
+        switch item {
+        case .every: return "每\(unit)"
+        case .value(let value): return name(value)
+        case .range(let from, let to): return "\(name(from))至\(name(to))"
+        case .step(let start, let end, let every):
+          let step = every == "1" ? "每\(unit)" : "每\(every)\(unit)"
+          if let start, let end { return "\(name(start))至\(name(end))\(step)" }
+          if let start { return "从\(name(start))起\(step)" }
+          return step
+        case .special(let token): return token
+        }
+      })
   }
 
   var timePart: String {
     let (second, minute, hour) = (fields[0], fields[1], fields[2])
-    if isPlainNumber(second), isPlainNumber(minute), hour.split(separator: ",").allSatisfy({ isPlainNumber(String($0)) }) {
-      return join(hour.split(separator: ",").map { "\(twoDigits(String($0))):\(twoDigits(minute)):\(twoDigits(second))" })
+    if isPlainNumber(second), isPlainNumber(minute),
+      hour.split(separator: ",").allSatisfy({ isPlainNumber(String($0)) })
+    {
+      return join(
+        hour.split(separator: ",").map {
+          "\(twoDigits(String($0))):\(twoDigits(minute)):\(twoDigits(second))"
+        })
     }
     var parts: [String] = []
     if hour != "*" {
-      if case .step = CronItem(Substring(hour)) { parts.append(list(hour, unit: "小时")) } else { parts.append(list(hour, unit: "小时") { "\($0)点" }) }
+      if case .step = CronItem(Substring(hour)) {
+        parts.append(list(hour, unit: "小时"))
+      } else {
+        parts.append(list(hour, unit: "小时") { "\($0)点" })
+      }
     }
     if minute != "*" {
-      if case .step = CronItem(Substring(minute)) { parts.append(list(minute, unit: "分钟")) } else { parts.append(list(minute, unit: "分钟") { "第\($0)分" }) }
+      if case .step = CronItem(Substring(minute)) {
+        parts.append(list(minute, unit: "分钟"))
+      } else {
+        parts.append(list(minute, unit: "分钟") { "第\($0)分" })
+      }
     }
     switch (second, minute) {
     case ("*", _): parts.append("每秒")
     case ("0", "*"): parts.append("每分钟")
     case ("0", _): break
     default:
-      if case .step = CronItem(Substring(second)) { parts.append(list(second, unit: "秒")) } else { parts.append(list(second, unit: "秒") { "第\($0)秒" }) }
+      if case .step = CronItem(Substring(second)) {
+        parts.append(list(second, unit: "秒"))
+      } else {
+        parts.append(list(second, unit: "秒") { "第\($0)秒" })
+      }
     }
     return parts.joined(separator: "，")
   }
 
   func dayOfMonthPart(_ field: String) -> String {
-    join(CronItem.items(field).map { item in
-      switch item {
-      case .special(let token):
-        let upper = token.uppercased()
-        if upper == "L" { return "每月最后一天" }
-        if upper == "LW" || upper == "WL" { return "每月最后一个工作日" }
-        return "每月离\(upper.dropLast())日最近的工作日"
-      case .step(let start, _, let every): return "每月从\(start ?? "1")日起每\(every)天"
-      case .range(let from, let to): return "每月\(from)日至\(to)日"
-      case .value(let day): return "每月\(day)日"
-      case .every: return "每天"
-      }
-    })
+    join(
+      CronItem.items(field).map { item in
+        switch item {
+        case .special(let token):
+          let upper = token.uppercased()
+          if upper == "L" { return "每月最后一天" }
+          if upper == "LW" || upper == "WL" { return "每月最后一个工作日" }
+          return "每月离\(upper.dropLast())日最近的工作日"
+        case .step(let start, _, let every): return "每月从\(start ?? "1")日起每\(every)天"
+        case .range(let from, let to): return "每月\(from)日至\(to)日"
+        case .value(let day): return "每月\(day)日"
+        case .every: return "每天"
+        }
+      })
   }
 
   func dayOfWeekPart(_ field: String) -> String {
     let name = { (token: String) in weekdayNumber(token).map { Self.weekdays[$0] } ?? token }
-    return join(CronItem.items(field).map { item in
-      switch item {
-      case .special(let token):
-        let upper = token.uppercased()
-        if upper == "L" { return "星期六" }
-        if let hash = upper.firstIndex(of: "#"), let nth = Int(upper[upper.index(after: hash)...]), (1...5).contains(nth) {
-          return "每月\(Self.ordinals[nth - 1])\(name(String(upper[..<hash])))"
+    return join(
+      CronItem.items(field).map { item in
+        switch item {
+        case .special(let token):
+          let upper = token.uppercased()
+          if upper == "L" { return "星期六" }
+          if let hash = upper.firstIndex(of: "#"), let nth = Int(upper[upper.index(after: hash)...]),
+            (1...5).contains(nth)
+          {
+            return "每月\(Self.ordinals[nth - 1])\(name(String(upper[..<hash])))"
+          }
+          return "每月最后一个\(name(String(upper.dropLast())))"
+        case .range(let from, let to): return "\(name(from))至\(name(to))"
+        case .value(let day): return name(day)
+        case .step(_, _, let every): return "每\(every)天（按星期）"
+        case .every: return "每天"
         }
-        return "每月最后一个\(name(String(upper.dropLast())))"
-      case .range(let from, let to): return "\(name(from))至\(name(to))"
-      case .value(let day): return name(day)
-      case .step(_, _, let every): return "每\(every)天（按星期）"
-      case .every: return "每天"
-      }
-    })
+      })
   }
 
   var sentence: String {

@@ -126,7 +126,7 @@ public struct LocalInvoker: Sendable {
     let outcome = await withCheckedContinuation { continuation in
       race.begin(continuation)
       race.add(
-        Task {
+        Task(executorPreference: HandlerExecutor(label: "vigil.handler.\(context.functionName)")) {
           do {
             race.finish(.success(try await handler.handle(event, context: context)))
           } catch {

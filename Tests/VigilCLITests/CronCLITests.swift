@@ -54,7 +54,7 @@ import Testing
 }
 
 @Suite struct HelpTests {
-  @Test(arguments: ["list", "invoke", "validate", "cron"])
+  @Test(arguments: ["list", "invoke", "validate", "schedule", "cron"])
   func everyCommandHasHelp(command: String) throws {
     let run = try vigil([command, "--help"])
     #expect(run.status == 0)
@@ -66,9 +66,9 @@ import Testing
     #expect(run.status == 0)
     #expect(run.stdout.contains("invoke"))
     #expect(run.stdout.contains("not built yet"))
-    let planned = try vigil(["schedule"])
+    let planned = try vigil(["serve"])
     #expect(planned.status == 2)
-    #expect(planned.stderr.contains("'vigil schedule' is not built yet"))
+    #expect(planned.stderr.contains("'vigil serve' is not built yet"))
     let typo = try vigil(["invok", "x"])
     #expect(typo.status == 2)
     #expect(typo.stderr.contains("did you mean 'invoke'?"))

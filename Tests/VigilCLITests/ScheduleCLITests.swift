@@ -94,6 +94,37 @@ import Testing
     #expect(started == finished && started >= 1)
   }
 
+  /// SIGSTOP freezes the scheduler as a suspended laptop would; after SIGCONT each missed trigger runs once.
+  @Test func missedFiringsAfterASuspendRunOnce() throws {
+    let project = try makeProject(serverless)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
+    process.arguments = ["schedule", "--only", "tick", "--state-dir", project + "/state"]
+    process.currentDirectoryURL = URL(fileURLWithPath: project)
+    let stderr = Pipe()
+    process.standardError = stderr
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    Thread.sleep(forTimeInterval: 1.3)
+    kill(process.processIdentifier, SIGSTOP)
+    Thread.sleep(forTimeInterval: 3.5)
+    kill(process.processIdentifier, SIGCONT)
+    Thread.sleep(forTimeInterval: 0.6)
+    process.terminate()
+    let output = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let records = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    let missed = records.filter { ($0["msg"] as? String)?.hasPrefix("missed firings") == true }
+    #expect(missed.count == 1, "\(missed)")
+    #expect(Int(missed.first?["missed"] as? String ?? "") ?? 0 >= 2)
+    // One run stands for the missed ones: no burst of runs on wake.
+    let runs = records.filter { $0["msg"] as? String == "echo" }.count
+    #expect((2...4).contains(runs), "\(runs) runs")
+    #expect(process.terminationStatus == 0)
+  }
+
   @Test func graceExceededExitsOne() throws {
     let project = try makeProject(serverless)
     let run = try vigil(["schedule", "--only", "slow", "--for", "1.2", "--grace", "0.2"], in: project)

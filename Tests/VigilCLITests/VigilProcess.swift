@@ -20,10 +20,11 @@ struct VigilRun {
   }
 }
 
-/// Runs the built `vigil` with `arguments` in `directory`, feeding `input` on stdin.
+/// Runs the built `vigil` with `arguments` in `directory`, feeding `input` on stdin. A run still going after
+/// `timeout` seconds is killed (status 9), so a hang fails one test instead of stalling the suite.
 func vigil(
   _ arguments: [String], in directory: String = RepositoryPaths.root, input: String = "",
-  environment: [String: String] = [:]
+  environment: [String: String] = [:], timeout: Double = 60
 ) throws -> VigilRun {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
@@ -40,6 +41,11 @@ func vigil(
   process.standardOutput = stdout
   process.standardError = stderr
   try process.run()
+  let watchdog = DispatchWorkItem { [process] in
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+  }
+  DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+  defer { watchdog.cancel() }
   stdin.fileHandleForWriting.write(Data(input.utf8))
   try stdin.fileHandleForWriting.close()
   // Read both pipes to the end before waiting, so a chatty process cannot block on a full pipe.

@@ -18,7 +18,11 @@ import Testing
     ("0 0 0 ? * 5L *", "At 00:00:00, on the last Friday of the month", "每月最后一个星期五，00:00:00"),
     ("0 0 9 1 * 5 *", "At 09:00:00, on day 1 of the month or on Friday", "每月1日或星期五，09:00:00"),
     ("33 22 11 6 7 * 2021", "At 11:22:33, on day 6 of the month, in July, in 2021", "2021年，7月，每月6日，11:22:33"),
-    ("0 0 0 1 JAN-MAR * 2030-2032", "At 00:00:00, on day 1 of the month, in January through March, in 2030 through 2032", "2030年至2032年，1月至3月，每月1日，00:00:00"),
+    (
+      "0 0 0 1 JAN-MAR * 2030-2032",
+      "At 00:00:00, on day 1 of the month, in January through March, in 2030 through 2032",
+      "2030年至2032年，1月至3月，每月1日，00:00:00"
+    ),
     ("30 * * * * * *", "At second 30, of every minute", "第30秒"),
     ("* * * * * * *", "Every second", "每秒"),
     ("30 4 1 * *", "At 04:30:00, on day 1 of the month", "每月1日，04:30:00"),

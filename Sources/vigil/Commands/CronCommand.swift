@@ -53,7 +53,9 @@ enum CronCommand: Command {
 
   static func explain(_ arguments: Arguments) throws -> Int32 {
     guard arguments.positionals.count == 2 else {
-      throw Arguments.UsageError(command: name, message: "give the expression as one quoted argument, e.g. vigil cron explain '0 */5 * * * * *'")
+      throw Arguments.UsageError(
+        command: name,
+        message: "give the expression as one quoted argument, e.g. vigil cron explain '0 */5 * * * * *'")
     }
     let languageText = arguments.options["lang"] ?? "en"
     guard let language = CronLanguage(rawValue: languageText) else {
