@@ -22,6 +22,9 @@ public struct HTTPRequest: Sendable {
   public var insecure: Bool
   /// A CA bundle to trust instead of the system's.
   public var caFile: String?
+  /// Measures a connection of its own: a new connection (not reused, not kept) and a fresh DNS lookup, so
+  /// every phase timing is real and the TLS handshake (and certificate) is seen. Probes set this.
+  public var freshConnection: Bool = false
 
   public init(
     url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: Data? = nil,
@@ -88,6 +91,8 @@ public struct HTTPResponse: Sendable {
   public var httpVersion: String
   public var effectiveURL: String
   public var redirectCount: Int
+  /// When the server's certificate expires (HTTPS with a fresh handshake only).
+  public var certificateExpiry: Date?
 
   /// The first header named `name`, case-insensitively.
   public func header(_ name: String) -> String? {

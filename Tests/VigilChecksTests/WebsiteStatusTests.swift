@@ -62,6 +62,53 @@ import VigilCore
     #expect(slow.facts.contains { $0.name == "region" && $0.value == "ap-test" })
   }
 
+  @Test func bodyJSONHeaderAndCertificateConditions() async throws {
+    let base = try await HTTPTestPeer.httpBase()
+    let secure = try await HTTPTestPeer.httpsBase()
+    let ca = try await HTTPTestPeer.caFile()
+    let result = try await run(
+      """
+      targets:
+        - name: json-good
+          url: \(base)/json
+          conditions: ['$.status == "UP"', '$.checks.db != "DOWN"', '$.checks exists', '$.missing !exists', 'header Content-Type contains "json"', 'header Content-Type matches "^application/"', 'header X-Nope !exists', 'body matches "\\"status\\": \\"[A-Z]+\\""']
+        - name: json-bad-value
+          url: \(base)/json
+          conditions: ['$.status == "DOWN"']
+        - name: json-invalid
+          url: \(base)/badjson
+          conditions: ['$.status == "UP"']
+        - name: header-missing
+          url: \(base)/ok
+          conditions: ['header X-Request-Id exists']
+        - name: regex-miss
+          url: \(base)/ok
+          conditions: ['body matches "^v[0-9]+$"']
+        - name: cert-fine
+          url: \(secure)/ok
+          caFile: \(ca)
+          conditions: ['certificate > 1d']
+        - name: cert-soon
+          url: \(secure)/ok
+          caFile: \(ca)
+          conditions: ['certificate > 14d']
+        - name: cert-plain
+          url: \(base)/ok
+          conditions: ['certificate > 1d']
+      """)
+    let failures = Dictionary(
+      uniqueKeysWithValues: result.targets.map { ($0.name, $0.failedConditions.map(\.actual)) })
+    #expect(failures["json-good"] == [])
+    #expect(failures["json-bad-value"] == ["$.status is \"UP\""])
+    #expect(failures["json-invalid"] == ["body is not JSON"])
+    #expect(failures["header-missing"] == ["no X-Request-Id header"])
+    #expect(failures["regex-miss"] == ["body does not match /^v[0-9]+$/"])
+    #expect(failures["cert-fine"] == [])
+    #expect(
+      failures["cert-soon"]?.first?.hasSuffix("left") == true, "\(String(describing: failures["cert-soon"]))")
+    #expect(failures["cert-plain"] == ["no certificate seen (plain HTTP, or no TLS handshake)"])
+  }
+
   @Test func requestFailuresAreClassifiedPerTarget() async throws {
     let base = try await HTTPTestPeer.httpBase()
     let result = try await run(
@@ -110,9 +157,25 @@ import VigilCore
     arguments: [
       ("targets:\n  - url: ftp://x\n", 2, 10, "must start with http:// or https://"),
       ("targets:\n  - url: http://x\n    conditions: [\"status ~= 200\"]\n", 3, 18, "unknown operator '~='"),
-      ("targets:\n  - url: http://x\n    conditions: [\"latency < 1s\"]\n", 3, 18, "is not understood"),
+      (
+        "targets:\n  - url: http://x\n    conditions: [\"latency < 1s\"]\n", 3, 18,
+        "'latency' is not understood"
+      ),
       ("targets:\n  - url: http://x\n    conditions: [\"total < soon\"]\n", 3, 18, "is not a duration"),
-      ("targets:\n  - url: http://x\n    conditions: [\"$.status == UP\"]\n", 3, 18, "not built yet"),
+      (
+        "targets:\n  - url: http://x\n    conditions: [\"$.status[x] == 1\"]\n", 3, 18,
+        "must be an index or a quoted key"
+      ),
+      ("targets:\n  - url: http://x\n    conditions: [\"$.count > many\"]\n", 3, 18, "compares numbers"),
+      (
+        "targets:\n  - url: http://x\n    conditions: [\"body matches '[unclosed'\"]\n", 3, 18,
+        "bad regular expression"
+      ),
+      ("targets:\n  - url: http://x\n    conditions: [\"header\"]\n", 3, 18, "needs a header name"),
+      (
+        "targets:\n  - url: http://x\n    conditions: [\"certificate > soon\"]\n", 3, 18,
+        "expected 'certificate > 14d'"
+      ),
       ("targets:\n  - url: http://x\n    timout: 3s\n", 3, 5, "did you mean 'timeout'"),
       ("targets:\n  - url: http://x\n    severity: urgent\n", 3, 15, "must be info, warning or critical"),
       (

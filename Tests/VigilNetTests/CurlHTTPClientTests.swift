@@ -75,9 +75,15 @@ import Testing
     let url = try await HTTPTestPeer.httpsBase() + "/ok"
     let rejected = await #expect(throws: HTTPError.self) { try await client.send(HTTPRequest(url: url)) }
     #expect(rejected?.kind == "tls", "\(String(describing: rejected))")
-    let trusted = try await client.send(HTTPRequest(url: url, caFile: try await HTTPTestPeer.caFile()))
+    var fresh = HTTPRequest(url: url, caFile: try await HTTPTestPeer.caFile())
+    fresh.freshConnection = true
+    let trusted = try await client.send(fresh)
     #expect(trusted.status == 200)
     #expect(trusted.timings.tlsMs > 0)
+    #expect(trusted.timings.connectMs > 0)
+    // The test CA issues certificates for two days.
+    let expiry = try #require(trusted.certificateExpiry)
+    #expect(expiry.timeIntervalSinceNow > 86_400 && expiry.timeIntervalSinceNow < 3 * 86_400)
     let insecure = try await client.send(HTTPRequest(url: url, insecure: true))
     #expect(insecure.status == 200)
   }

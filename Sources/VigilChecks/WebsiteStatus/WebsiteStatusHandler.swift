@@ -69,18 +69,19 @@ public struct WebsiteStatusHandler: Handler {
         "TLS verification is OFF for this target (insecure: true); its certificate is not checked",
         ["target": target.name, "url": safeURL])
     }
-    let request = HTTPRequest(
+    var request = HTTPRequest(
       url: target.url, method: target.method, headers: target.headers,
       body: target.body.map { Data($0.utf8) },
       connectTimeout: min(target.connectTimeout, target.timeout),
       timeout: min(target.timeout, max(0.001, context.remainingTime)),
       maxBodyBytes: target.maxBodyBytes, followRedirects: target.followRedirects, insecure: target.insecure,
       caFile: target.caFile)
+    request.freshConnection = true
     do {
       let response = try await transport.send(request)
       var failed: [FailedCondition] = []
       for condition in target.conditions {
-        if let actual = condition.evaluate(response) {
+        if let actual = condition.evaluate(response, now: context.clock.now) {
           failed.append(FailedCondition(condition: condition.source, actual: actual))
         }
       }
