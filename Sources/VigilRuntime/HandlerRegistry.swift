@@ -34,8 +34,10 @@ public struct HandlerRegistry: Sendable {
       AnyHandler(name: "fail", summary: "diagnostic: always throws (tests error reporting)", FailHandler())),
     "sleep": .available(
       AnyHandler(name: "sleep", summary: "diagnostic: sleeps event.seconds (tests timeouts)", SleepHandler())),
-    "region-latency": .notAvailable(
-      name: "region-latency", reason: "not built yet (issue 4: multi-region latency probes)"),
+    "region-latency": .available(
+      AnyHandler(
+        name: "region-latency", summary: "one URL measured from several regions, judged by rules",
+        RegionLatencyHandler())),
     "kafka-backlog": .notAvailable(
       name: "kafka-backlog", reason: "not built yet (issue 6: Kafka consumer lag)"),
     "host-resources": .notAvailable(

@@ -55,6 +55,16 @@ public final class PeerProcess: @unchecked Sendable {
 
   deinit { stop() }
 
+  /// Reads a lazily started shared peer on a Dispatch thread: starting one blocks, and blocking Swift's
+  /// cooperative pool would stall every other test.
+  public static func resolve(_ shared: @escaping @Sendable () -> Result<PeerProcess, any Error>) async throws
+    -> PeerProcess
+  {
+    try await withCheckedThrowingContinuation { continuation in
+      DispatchQueue.global().async { continuation.resume(with: shared()) }
+    }
+  }
+
   public struct PeerError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
@@ -88,12 +98,8 @@ public enum HTTPTestPeer {
     try PeerProcess(["python3", RepositoryPaths.peer("http_test_server.py")])
   }
 
-  /// The running peer (started on first use, off the cooperative thread pool: starting it blocks).
-  public static func peer() async throws -> PeerProcess {
-    try await withCheckedThrowingContinuation { continuation in
-      DispatchQueue.global().async { continuation.resume(with: shared) }
-    }
-  }
+  /// The running peer (started on first use).
+  public static func peer() async throws -> PeerProcess { try await PeerProcess.resolve { shared } }
 
   /// `http://127.0.0.1:PORT` of the plain listener.
   public static func httpBase() async throws -> String {
@@ -107,6 +113,20 @@ public enum HTTPTestPeer {
 
   /// The CA that signed the TLS listener's certificate.
   public static func caFile() async throws -> String { try await peer().values["ca"] ?? "" }
+}
+
+/// The loopback stand-ins for the Globalping API and a form-scrape speed-test service, started once per test
+/// process (`peers/region_test_server.py`).
+public enum RegionTestPeer {
+  private static let shared: Result<PeerProcess, any Error> = Result {
+    try PeerProcess(["python3", RepositoryPaths.peer("region_test_server.py")])
+  }
+
+  /// `http://127.0.0.1:PORT` of the stand-ins (started on first use, off the cooperative pool).
+  public static func base() async throws -> String {
+    let peer = try await PeerProcess.resolve { shared }
+    return "http://127.0.0.1:\(peer.values["port"] ?? "0")"
+  }
 }
 
 /// A port on 127.0.0.1 where nothing listens (bound, then released).

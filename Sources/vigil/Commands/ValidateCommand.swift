@@ -1,6 +1,7 @@
 import VigilChecks
 import VigilCore
 import VigilCron
+import VigilNet
 import VigilRuntime
 
 #if canImport(FoundationEssentials)
@@ -71,6 +72,7 @@ enum FunctionConfigValidation {
   static func validate(handler: String, _ configuration: ConfigValue) throws {
     switch handler {
     case "website-status": _ = try WebsiteStatusConfig.read(configuration)
+    case "region-latency": _ = try RegionLatencyConfig.read(configuration, transport: CurlHTTPClient())
     default: break  // handlers not built yet have no reader to check against
     }
   }

@@ -1,0 +1,69 @@
+import VigilCore
+import VigilNet
+
+/// One vantage point's measurement of the URL: where, by which provider, and the timing breakdown.
+public struct RegionProbe: Sendable, Codable, Hashable {
+  /// Where the probe ran (`ap-guangzhou`, `Frankfurt, DE (AS3320)`, `Beijing`).
+  public var region: String
+  /// `local`, `globalping` or `form-scrape`.
+  public var provider: String
+  public var status: Int?
+  /// Milliseconds; nil when the provider does not report that phase.
+  public var dnsMs: Double?
+  public var connectMs: Double?
+  public var tlsMs: Double?
+  public var firstByteMs: Double?
+  public var downloadMs: Double?
+  public var totalMs: Double?
+  /// Why the probe failed (DNS, timeout, provider error…), when it did.
+  public var error: String?
+
+  public init(
+    region: String, provider: String, status: Int? = nil, dnsMs: Double? = nil, connectMs: Double? = nil,
+    tlsMs: Double? = nil, firstByteMs: Double? = nil, downloadMs: Double? = nil, totalMs: Double? = nil,
+    error: String? = nil
+  ) {
+    self.region = region
+    self.provider = provider
+    self.status = status
+    self.dnsMs = dnsMs
+    self.connectMs = connectMs
+    self.tlsMs = tlsMs
+    self.firstByteMs = firstByteMs
+    self.downloadMs = downloadMs
+    self.totalMs = totalMs
+    self.error = error
+  }
+
+  /// Failed outright: an error, or an HTTP status of 400 or more.
+  public var failed: Bool { error != nil || (status ?? 0) >= 400 }
+
+  /// One line for the alert's table: `Beijing (form-scrape): status 200, total 215ms, dns 12ms, …`.
+  public var line: String {
+    if let error { return "\(region) (\(provider)): ERROR \(error)" }
+    var parts: [String] = []
+    if let status { parts.append("status \(status)") }
+    for (name, value) in [
+      ("total", totalMs), ("dns", dnsMs), ("connect", connectMs), ("tls", tlsMs), ("ttfb", firstByteMs),
+      ("download", downloadMs),
+    ] {
+      if let value { parts.append("\(name) \(WebsiteCondition.format(milliseconds: value))") }
+    }
+    return "\(region) (\(provider)): " + parts.joined(separator: ", ")
+  }
+}
+
+/// Somewhere probes come from.
+public protocol RegionProvider: Sendable {
+  /// The provider's name in results (`local`, `globalping`, `form-scrape`).
+  var name: String { get }
+  /// Probes `target` from every vantage point this provider has; failures are probes with an error, not throws.
+  func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe]
+}
+
+/// What is measured.
+public struct RegionTarget: Sendable {
+  public var url: String
+  public var method: String
+  public var timeout: Double
+}
