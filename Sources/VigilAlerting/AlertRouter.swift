@@ -41,22 +41,22 @@ public struct AlertRouter: Sendable {
       for candidate in candidates {
         let key = Self.stateKey(candidate.key)
         let previous = try state.readJSON(AlertStatus.self, key)
-        var next = previous ?? AlertStatus(healthy: true, since: now, incidentID: nil, lastSummary: "")
-        next.lastSummary = candidate.summary
+        // State is written only when the status changes: a healthy target seen again costs no write.
         if !candidate.healthy && (previous == nil || previous?.healthy == true) {
-          next = AlertStatus(
+          let next = AlertStatus(
             healthy: false, since: now, incidentID: Self.incidentID(key: candidate.key, at: clock.now),
             lastSummary: candidate.summary)
           notices.append(
             .init(status: .firing, candidate: candidate, incidentID: next.incidentID ?? "", since: now))
+          try state.writeJSON(key, next)
         } else if candidate.healthy, let previous, !previous.healthy {
           notices.append(
             .init(
               status: .resolved, candidate: candidate, incidentID: previous.incidentID ?? "",
               since: previous.since))
-          next = AlertStatus(healthy: true, since: now, incidentID: nil, lastSummary: candidate.summary)
+          try state.writeJSON(
+            key, AlertStatus(healthy: true, since: now, incidentID: nil, lastSummary: candidate.summary))
         }
-        try state.writeJSON(key, next)
       }
       return notices
     }

@@ -92,9 +92,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
 }
 
 extension JSONValue {
-  /// Decodes JSON bytes.
+  /// Decodes JSON bytes (a direct parser: no per-value trial decoding).
   public static func parse(_ data: Data) throws -> JSONValue {
-    try JSONDecoder().decode(JSONValue.self, from: data)
+    try JSONParser.parse(data)
   }
 
   /// Converts any Encodable value to a JSONValue.

@@ -174,7 +174,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
     let headers: [(name: String, value: String)] = lines.compactMap { line in
       guard let colon = line.firstIndex(of: ":") else { return nil }
-      let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+      let value = line[line.index(after: colon)...].trimming(" \t\r\n")
       return (String(line[..<colon]), value)
     }
     func phase(_ value: Double) -> Double { (max(0, value) * 1000).rounded() / 1000 }
@@ -281,11 +281,5 @@ final class CurlTransfer: @unchecked Sendable {
     default:
       return .transfer(code: Int(code.rawValue), detail: detail)
     }
-  }
-}
-
-extension Substring {
-  func trimmingCharacters(in set: String) -> String {
-    String(self.drop(while: { set.contains($0) }).reversed().drop(while: { set.contains($0) }).reversed())
   }
 }

@@ -33,7 +33,7 @@ public struct LocalInvoker: Sendable {
   /// The outcome of one invocation.
   public struct Outcome: Sendable {
     public var requestID: String
-    public var result: Result<JSONValue, InvocationFailure>
+    public var result: Result<HandlerOutput, InvocationFailure>
     public var durationMs: Double
     public var notification: AlertNotification?
   }
@@ -105,7 +105,7 @@ public struct LocalInvoker: Sendable {
       }
       logger.info("invocation finished", ["durationMs": String(Int(duration))])
       return Outcome(
-        requestID: requestID, result: .success(output.json), durationMs: duration, notification: notification)
+        requestID: requestID, result: .success(output), durationMs: duration, notification: notification)
     case .failure(let error):
       logger.error(
         "invocation failed",

@@ -198,3 +198,36 @@ import Testing
     #expect(throws: ConfigError.self) { try substitution.substitute("${env:BAD-NAME}", at: mark) }
   }
 }
+
+@Suite struct JSONParserTests {
+  @Test func parsesEveryKindOfValue() throws {
+    let text =
+      #"{"s":"a\"b\\c\/d\n\u00e9\ud83d\ude00","i":-42,"big":9007199254740993,"d":1.5e-1,"t":true,"f":false,"n":null,"a":[1,[2],{}],"o":{"k":"v"},"e":""}"#
+    let value = try JSONValue.parse(Data(text.utf8))
+    #expect(value["s"] == .string("a\"b\\c/d\né😀"))
+    #expect(value["i"] == .int(-42))
+    #expect(value["big"] == .int(9_007_199_254_740_993))
+    #expect(value["d"] == .double(0.15))
+    #expect(value["t"] == .bool(true))
+    #expect(value["f"] == .bool(false))
+    #expect(value["n"] == .null)
+    #expect(value["a"] == .array([.int(1), .array([.int(2)]), .object([:])]))
+    #expect(value["o"] == .object(["k": .string("v")]))
+    #expect(value["e"] == .string(""))
+    // Round trip through the encoder.
+    #expect(try JSONValue.parse(Data(value.encodedString().utf8)) == value)
+  }
+
+  @Test(arguments: [
+    "", "{", "[1,", "{\"a\" 1}", "{\"a\":1,}", "tru", "01x", "\"unterminated", "\"bad \\q\"", "[1] 2",
+    "{\"a\":\"\u{01}\"}", "1e999",
+  ])
+  func rejectsMalformedInput(text: String) {
+    #expect(throws: (any Error).self) { try JSONValue.parse(Data(text.utf8)) }
+  }
+
+  @Test func deepNestingIsRefused() {
+    let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+    #expect(throws: (any Error).self) { try JSONValue.parse(Data(deep.utf8)) }
+  }
+}

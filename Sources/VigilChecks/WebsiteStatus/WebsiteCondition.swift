@@ -44,7 +44,7 @@ public struct WebsiteCondition: Sendable, Hashable, CustomStringConvertible {
 
   /// Parses one condition; errors name the place via `value`.
   public static func parse(_ value: ConfigValue) throws(ConfigError) -> WebsiteCondition {
-    let text = try value.string().trimmingCharacters(in: " ")
+    let text = try value.string().trimming(" ")
     func fail(_ reason: String) -> ConfigError { value.error("condition '\(text)': \(reason)") }
     var tokens = ConditionTokens(text)
     guard let first = tokens.next() else { throw fail("empty; \(help)") }
@@ -77,8 +77,8 @@ public struct WebsiteCondition: Sendable, Hashable, CustomStringConvertible {
     case "status":
       guard let op = tokens.next() else { throw fail("'status' needs an operator") }
       if op == "in" {
-        let rest = tokens.rest.trimmingCharacters(in: "[] ")
-        let codes = rest.split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+        let rest = tokens.rest.trimming("[] ")
+        let codes = rest.split(separator: ",").map { $0.trimming(" ") }
         let numbers = codes.compactMap { Double($0) }
         guard !codes.isEmpty, numbers.count == codes.count else {
           throw fail("expected a list of status codes like 'in [200, 204]'")
@@ -213,11 +213,5 @@ struct ConditionTokens {
     let word = String(rest_[..<end])
     rest_ = rest_[end...]
     return (word, false)
-  }
-}
-
-extension StringProtocol {
-  func trimmingCharacters(in set: String) -> String {
-    String(self.drop(while: { set.contains($0) }).reversed().drop(while: { set.contains($0) }).reversed())
   }
 }

@@ -47,7 +47,9 @@ public struct WebsiteStatusHandler: Handler {
   /// The targets: the event's `targets` when it carries some, else the function's configuration.
   static func configuration(event: InvocationEvent, context: Context) throws -> WebsiteStatusConfig {
     if case .raw(let json) = event, json["targets"] != nil {
-      let node = YAMLNode(json: .object(["targets": json["targets"] ?? .null]), file: "event")
+      var override: [String: JSONValue] = ["targets": json["targets"] ?? .null]
+      if let concurrency = json["concurrency"] { override["concurrency"] = concurrency }
+      let node = YAMLNode(json: .object(override), file: "event")
       return try WebsiteStatusConfig.read(
         ConfigValue(
           node, path: "event", substitution: EnvironmentSubstitution(environment: context.environment)))

@@ -9,11 +9,21 @@ public struct EnvironmentSubstitution: Sendable {
     self.environment = environment
   }
 
-  /// Names whose values are treated as secrets and kept out of logs.
+  /// Words that mark a variable, header or query parameter name as secret.
+  static let secretWords: [[UInt8]] = [
+    "KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASS", "WEBHOOK", "AUTH", "CREDENTIAL", "SIGN",
+  ].map { Array($0.utf8) }
+
+  /// Names whose values are treated as secrets and kept out of logs (case-insensitive; a byte search, since
+  /// it runs for every query parameter of every URL).
   public static func looksSecret(_ name: String) -> Bool {
-    let upper = name.uppercased()
-    return ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASS", "WEBHOOK", "AUTH", "CREDENTIAL", "SIGN"]
-      .contains { upper.contains($0) }
+    let upper = name.utf8.map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 - 32 : $0 }
+    for word in secretWords where upper.count >= word.count {
+      for start in 0...(upper.count - word.count) where upper[start] == word[0] {
+        if upper[start..<start + word.count].elementsEqual(word) { return true }
+      }
+    }
+    return false
   }
 
   /// The text with every `${env:…}` replaced; `mark` locates the text for errors.
@@ -38,14 +48,14 @@ public struct EnvironmentSubstitution: Sendable {
       let name: String
       var fallback: String?
       if let comma = spec.firstIndex(of: ",") {
-        name = spec[spec.startIndex..<comma].trimmingSpaces()
-        var value = spec[spec.index(after: comma)...].trimmingSpaces()
+        name = spec[spec.startIndex..<comma].trimming(" ")
+        var value = spec[spec.index(after: comma)...].trimming(" ")
         if value.count >= 2, let first = value.first, first == "'" || first == "\"", value.last == first {
           value = String(value.dropFirst().dropLast())
         }
         fallback = value
       } else {
-        name = spec.trimmingSpaces()
+        name = spec.trimming(" ")
       }
       guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
         throw ConfigError(here, "bad environment variable name '\(name)' in '${\(inner)}'")
@@ -63,11 +73,5 @@ public struct EnvironmentSubstitution: Sendable {
       rest = rest[rest.index(after: close)...]
     }
     return result + rest
-  }
-}
-
-extension Substring {
-  func trimmingSpaces() -> String {
-    String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
   }
 }

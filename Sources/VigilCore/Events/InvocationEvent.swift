@@ -41,7 +41,7 @@ public enum InvocationEvent: Sendable {
     do {
       self.init(json: try JSONValue.parse(data))
     } catch {
-      throw EventError(source: source, message: "the event is not valid JSON (\(EventError.describe(error)))")
+      throw EventError(source: source, message: "the event is not valid JSON (\(error))")
     }
   }
 

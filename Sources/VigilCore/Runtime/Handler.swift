@@ -32,7 +32,7 @@ public struct AnyHandler: Sendable {
     self.body = { event, context in
       let output = try await handler.handle(event, context: context)
       let candidates = (output as? any AlertProducing)?.alertCandidates ?? []
-      return HandlerOutput(json: try JSONValue.from(output), alertCandidates: candidates)
+      return HandlerOutput(value: output, alertCandidates: candidates)
     }
   }
 
@@ -42,15 +42,29 @@ public struct AnyHandler: Sendable {
   }
 }
 
-/// What a handler produced: its JSON result and any alert candidates.
+/// What a handler produced: its result value and any alert candidates. The value is encoded once, when it is
+/// printed or sent; `json` parses it only for callers that want to look inside.
 public struct HandlerOutput: Sendable {
-  public var json: JSONValue
+  public let value: any Encodable & Sendable
   public var alertCandidates: [AlertCandidate]
 
-  public init(json: JSONValue, alertCandidates: [AlertCandidate] = []) {
-    self.json = json
+  public init(value: any Encodable & Sendable, alertCandidates: [AlertCandidate] = []) {
+    self.value = value
     self.alertCandidates = alertCandidates
   }
+
+  /// The result as JSON bytes.
+  public func encoded(pretty: Bool = false) throws -> Data {
+    try JSONCoding.encode(value, pretty: pretty)
+  }
+
+  /// The result as a JSON value (encodes and parses: for inspection, not the hot path).
+  public var json: JSONValue {
+    (try? encoded()).flatMap { try? JSONValue.parse($0) } ?? .null
+  }
+
+  /// A member of the result, when it is an object.
+  public subscript(key: String) -> JSONValue? { json[key] }
 }
 
 /// The error shape FaaS platforms report: `{"errorType", "errorMessage", "stackTrace"}`.

@@ -102,11 +102,16 @@ public final class Redactor: Sendable {
   /// A URL with query values of secret-looking parameters (`key`, `access_token`, `sign`…) and any
   /// user:password masked: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***`.
   public static func redactURL(_ url: String) -> String {
+    // Nothing to mask without user info or a query: the common case costs one byte scan.
+    guard url.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "@") }) else { return url }
     var text = url
-    if let scheme = text.firstRange(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
-      !text[scheme.upperBound..<at].contains("/")
-    {
-      text.replaceSubrange(scheme.upperBound..<at, with: "***")
+    if let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") {
+      let authorityStart = text.index(colon, offsetBy: 3)
+      let authorityEnd =
+        text[authorityStart...].firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? text.endIndex
+      if let at = text[authorityStart..<authorityEnd].lastIndex(of: "@") {
+        text.replaceSubrange(authorityStart..<at, with: "***")
+      }
     }
     guard let question = text.firstIndex(of: "?") else { return text }
     let query = text[text.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false)

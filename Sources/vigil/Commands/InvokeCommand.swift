@@ -61,8 +61,8 @@ enum InvokeCommand: Command {
     let invoker = LocalInvoker(project: project, state: state, clock: clock, sink: JSONLinesSink())
     let outcome = await invoker.invoke(functionName, event: event)
     switch outcome.result {
-    case .success(let json):
-      Output.out(try JSONCoding.encodeString(json, pretty: true))
+    case .success(let output):
+      Output.out(String(decoding: try output.encoded(pretty: true), as: UTF8.self))
       return ExitCode.success
     case .failure(let failure):
       Output.out(try JSONCoding.encodeString(failure, pretty: true))
