@@ -111,6 +111,11 @@ public enum HTTPTestPeer {
     "https://127.0.0.1:\(try await peer().values["https"] ?? "0")"
   }
 
+  /// `https://127.0.0.1:PORT` of a TLS listener whose certificate (same CA) expired in 2020.
+  public static func expiredBase() async throws -> String {
+    "https://127.0.0.1:\(try await peer().values["expired"] ?? "0")"
+  }
+
   /// The CA that signed the TLS listener's certificate.
   public static func caFile() async throws -> String { try await peer().values["ca"] ?? "" }
 }

@@ -109,6 +109,37 @@ import VigilCore
     #expect(failures["cert-plain"] == ["no certificate seen (plain HTTP, or no TLS handshake)"])
   }
 
+  @Test func expiredCertificatesAreRejectedAndMeasured() async throws {
+    let expired = try await HTTPTestPeer.expiredBase()
+    let ca = try await HTTPTestPeer.caFile()
+    let sink = CapturingSink(redactor: Redactor())
+    var context = try context(
+      config: """
+        targets:
+          - name: verified
+            url: \(expired)/ok
+            caFile: \(ca)
+          - name: unverified
+            url: \(expired)/ok
+            insecure: true
+            conditions: ['status == 200', 'certificate > 14d']
+        """)
+    context.logger = Logger(sink: sink)
+    let result = try await WebsiteStatusHandler().handle(.raw(.object([:])), context: context)
+    let verified = try #require(result.targets.first { $0.name == "verified" })
+    #expect(verified.errorKind == "tls")
+    #expect(verified.error?.contains("expired") == true, "\(String(describing: verified.error))")
+    let unverified = try #require(result.targets.first { $0.name == "unverified" })
+    #expect(unverified.status == 200)
+    #expect(unverified.failedConditions.map(\.condition) == ["certificate > 14d"])
+    #expect(unverified.failedConditions.first?.actual.hasPrefix("expired ") == true)
+    #expect(
+      sink.records.contains {
+        $0.level == .warning && $0.message.hasPrefix("TLS verification is OFF")
+          && $0.fields["target"] == "unverified"
+      })
+  }
+
   @Test func requestFailuresAreClassifiedPerTarget() async throws {
     let base = try await HTTPTestPeer.httpBase()
     let result = try await run(

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Loopback HTTP and HTTPS test peer for Vigil's tests.
 
-Prints one line `READY http=PORT https=PORT ca=PATH` once both listeners are up, then serves until its
+Prints one line `READY http=PORT https=PORT expired=PORT ca=PATH` once the listeners are up (`expired`
+serves a certificate from the same CA that expired in 2020), then serves until its
 standard input closes (so a test run that dies never leaves it behind). Binds 127.0.0.1 only.
 
 Endpoints: /ok, /status/<code>, /json, /badjson, /slow?ms=N, /redirect?to=PATH, /redirect-loop,
@@ -106,21 +107,48 @@ def make_certificates(folder):
                     "-subj", "/CN=127.0.0.1"], **quiet)
     subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_cert, "-CAkey", ca_key, "-CAcreateserial",
                     "-out", cert, "-days", "2", "-extfile", ext], **quiet)
-    return ca_cert, cert, key
+    # A certificate that expired in 2020, signed by the same CA (`openssl ca` accepts explicit dates).
+    expired_key, expired_csr, expired_cert = (os.path.join(folder, n) for n in ("expired.key", "expired.csr", "expired.pem"))
+    open(os.path.join(folder, "index.txt"), "w").close()
+    with open(os.path.join(folder, "serial"), "w") as handle:
+        handle.write("1000\n")
+    with open(os.path.join(folder, "ca.cnf"), "w") as handle:
+        handle.write(f"""[ ca ]
+default_ca = local
+[ local ]
+database = {folder}/index.txt
+new_certs_dir = {folder}
+serial = {folder}/serial
+default_md = sha256
+policy = any
+copy_extensions = copy
+unique_subject = no
+[ any ]
+commonName = supplied
+""")
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", expired_key, "-out", expired_csr,
+                    "-subj", "/CN=127.0.0.1"], **quiet)
+    subprocess.run(["openssl", "ca", "-batch", "-config", os.path.join(folder, "ca.cnf"), "-cert", ca_cert, "-keyfile", ca_key,
+                    "-in", expired_csr, "-out", expired_cert, "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
+                    "-extfile", ext], **quiet)
+    return ca_cert, cert, key, expired_cert, expired_key
 
 
 def main():
     folder = tempfile.mkdtemp(prefix="vigil-http-peer-")
-    ca_cert, cert, key = make_certificates(folder)
+    ca_cert, cert, key, expired_cert, expired_key = make_certificates(folder)
     plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     secure = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    secure.socket = context.wrap_socket(secure.socket, server_side=True)
-    for server in (plain, secure):
+    expired = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    for server, (chain, private) in ((secure, (cert, key)), (expired, (expired_cert, expired_key))):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(chain, private)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    for server in (plain, secure, expired):
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    print("READY http=%d https=%d ca=%s" % (plain.server_address[1], secure.server_address[1], ca_cert), flush=True)
+    print("READY http=%d https=%d expired=%d ca=%s" % (plain.server_address[1], secure.server_address[1],
+                                                       expired.server_address[1], ca_cert), flush=True)
     sys.stdin.read()  # until the test closes our stdin or dies
     os._exit(0)
 
