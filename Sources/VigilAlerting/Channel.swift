@@ -4,8 +4,9 @@ import VigilCore
 public protocol Channel: Sendable {
   /// The configured name (`console`, `ops-mail`).
   var name: String { get }
-  /// Delivers one grouped notification.
-  func deliver(_ notification: AlertNotification) async throws(ChannelError)
+  /// Delivers one grouped notification. `idempotencyKey` stays the same across retries of one delivery:
+  /// channels whose vendor supports it pass it on.
+  func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError)
 }
 
 /// Why a delivery failed, and whether trying again can help (Alertmanager's `retry bool`).
@@ -21,37 +22,56 @@ public enum ChannelError: Error, Sendable, CustomStringConvertible {
   }
 }
 
-/// What one invocation has to say: its firing and resolved notices, grouped into one message.
-public struct AlertNotification: Sendable, Codable {
-  /// One alert's state change.
-  public struct Notice: Sendable, Codable {
-    public enum Status: String, Sendable, Codable { case firing, resolved }
+/// What one invocation has to say on one channel: its firing, reminder and resolved notices, grouped into one
+/// message.
+public struct AlertNotification: Sendable, Codable, Hashable {
+  /// One alert's news.
+  public struct Notice: Sendable, Codable, Hashable {
+    public enum Status: String, Sendable, Codable, Hashable { case firing, reminder, resolved }
     public var status: Status
     public var candidate: AlertCandidate
     public var incidentID: String
-    /// When the outage began (for resolved notices, how long it lasted follows from it).
+    /// When the outage began (ISO-8601).
     public var since: String
+    /// The escalation step, when the notice is one.
+    public var step: Int?
+
+    public init(
+      status: Status, candidate: AlertCandidate, incidentID: String, since: String, step: Int? = nil
+    ) {
+      self.status = status
+      self.candidate = candidate
+      self.incidentID = incidentID
+      self.since = since
+      self.step = step
+    }
   }
 
   public var function: String
   public var requestID: String
   public var notices: [Notice]
 
+  public init(function: String, requestID: String, notices: [Notice]) {
+    self.function = function
+    self.requestID = requestID
+    self.notices = notices
+  }
+
   /// A title line: `[vigil] website-status: 2 firing, 1 resolved`.
   public var title: String {
-    let firing = notices.filter { $0.status == .firing }.count
-    let resolved = notices.count - firing
     var parts: [String] = []
-    if firing > 0 { parts.append("\(firing) firing") }
-    if resolved > 0 { parts.append("\(resolved) resolved") }
+    for status in [Notice.Status.firing, .reminder, .resolved] {
+      let count = notices.filter { $0.status == status }.count
+      if count > 0 { parts.append("\(count) \(status.rawValue)") }
+    }
     return "[vigil] \(function): " + parts.joined(separator: ", ")
   }
 
-  /// The message body: one block per notice, with its facts.
+  /// The message body: one block per notice, with its facts; a summary line first when there are many.
   public var text: String {
     var lines = [title]
     for notice in notices {
-      let mark = notice.status == .firing ? "FIRING" : "RESOLVED"
+      let mark = notice.status.rawValue.uppercased() + (notice.step.map { " (step \($0))" } ?? "")
       lines.append("\(mark) [\(notice.candidate.severity.rawValue)] \(notice.candidate.summary)")
       for fact in notice.candidate.facts { lines.append("  \(fact.name): \(fact.value)") }
       lines.append("  since: \(notice.since)  incident: \(notice.incidentID)")

@@ -17,17 +17,19 @@ public struct LocalInvoker: Sendable {
   public let state: any StateStore
   public let clock: any WallClock
   public let sink: any LogSink
-  public let channels: @Sendable (Logger) -> [any Channel]
+  /// Builds the alerting engine for an invocation (its logger goes to channels that log).
+  public let alerting: @Sendable (Logger) throws -> AlertingEngine
 
   public init(
     project: Project, state: any StateStore, clock: any WallClock = SystemClock(), sink: any LogSink,
-    channels: @escaping @Sendable (Logger) -> [any Channel] = { [ConsoleChannel(logger: $0)] }
+    alerting: (@Sendable (Logger) throws -> AlertingEngine)? = nil
   ) {
     self.project = project
     self.state = state
     self.clock = clock
     self.sink = sink
-    self.channels = channels
+    self.alerting =
+      alerting ?? { logger in try project.alertingEngine(logger: logger, state: state, clock: clock) }
   }
 
   /// The outcome of one invocation.
@@ -35,7 +37,9 @@ public struct LocalInvoker: Sendable {
     public var requestID: String
     public var result: Result<HandlerOutput, InvocationFailure>
     public var durationMs: Double
-    public var notification: AlertNotification?
+    /// The notifications this invocation wrote to the outbox, per channel.
+    public var notifications: [String: AlertNotification] = [:]
+    public var notification: AlertNotification? { notifications.values.first }
   }
 
   /// Invokes `functionName` with `event`; `requestID` defaults to a new UUID.
@@ -51,7 +55,7 @@ public struct LocalInvoker: Sendable {
       return Outcome(
         requestID: requestID,
         result: .failure(InvocationFailure(errorType: type, errorMessage: message, requestId: requestID)),
-        durationMs: clock.now.timeIntervalSince(started) * 1000, notification: nil)
+        durationMs: clock.now.timeIntervalSince(started) * 1000)
     }
     guard let function = project.config.function(named: functionName) else {
       if let invalid = project.config.invalidFunctions.first(where: { $0.name == functionName }) {
@@ -96,16 +100,17 @@ public struct LocalInvoker: Sendable {
     let duration = clock.now.timeIntervalSince(started) * 1000
     switch outcome {
     case .success(let output):
-      var notification: AlertNotification?
+      var notifications: [String: AlertNotification] = [:]
       do {
-        notification = try await AlertRouter(channels: channels(logger), state: state, clock: clock)
-          .route(output.alertCandidates, function: function.name, requestID: requestID, logger: logger)
+        notifications = try await alerting(logger)
+          .process(output.alertCandidates, function: function.name, requestID: requestID, logger: logger)
+          .notifications
       } catch {
-        logger.error("alert routing failed", ["error": "\(error)"])
+        logger.error("alerting failed (the outbox keeps what was written)", ["error": "\(error)"])
       }
       logger.info("invocation finished", ["durationMs": String(Int(duration))])
       return Outcome(
-        requestID: requestID, result: .success(output), durationMs: duration, notification: notification)
+        requestID: requestID, result: .success(output), durationMs: duration, notifications: notifications)
     case .failure(let error):
       logger.error(
         "invocation failed",
@@ -113,7 +118,7 @@ public struct LocalInvoker: Sendable {
           "errorType": error.errorType, "errorMessage": error.errorMessage,
           "durationMs": String(Int(duration)),
         ])
-      return Outcome(requestID: requestID, result: .failure(error), durationMs: duration, notification: nil)
+      return Outcome(requestID: requestID, result: .failure(error), durationMs: duration)
     }
   }
 

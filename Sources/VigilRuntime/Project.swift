@@ -1,5 +1,7 @@
+import VigilAlerting
 import VigilCore
 import VigilCron
+import VigilNet
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -42,6 +44,17 @@ public struct Project: Sendable {
     let node = try YAMLParser.parse(text, file: path)
     let environment = environment.merging(function.environment) { process, _ in process }
     return ConfigValue(node, path: "config", substitution: EnvironmentSubstitution(environment: environment))
+  }
+
+  /// The alerting engine described by `custom.vigil.channels` and `custom.vigil.alerting`.
+  public func alertingEngine(logger: Logger, state: any StateStore, clock: any WallClock) throws
+    -> AlertingEngine
+  {
+    let channels = try AlertingConfig.channels(
+      config.vigil.channels, logger: logger, transport: CurlHTTPClient())
+    let policy = try AlertingConfig.policy(config.vigil.alerting, channels: channels)
+    return AlertingEngine(
+      policy: policy, channels: channels, state: state, clock: clock, environment: environment)
   }
 
   /// The zone a trigger runs in, its own or the project default.

@@ -156,12 +156,16 @@ struct StubbornHandler: Handler {
     try setTarget("/ok")
     let up = await invoker.invoke("web", event: .raw(.object([:])))
     #expect(up.notification?.notices.map(\.status) == [.resolved])
-    let consoleLines = sink.records.filter { $0.fields["channel"] == "console" }
+    let consoleLines = sink.records.filter { $0.fields["alert"] != nil }
     #expect(consoleLines.count == 2)
     #expect(
       consoleLines.first?.fields["alert"]?.contains(
         "FIRING [critical] app is down: status == 200 failed (actual 500)") == true)
-    let history = try FileManager.default.contentsOfDirectory(atPath: folder + "/.vigil/alerts/history")
-    #expect(history.count == 2)
+    // Both notifications went through the outbox and were delivered; nothing is left pending.
+    let delivered = try FileManager.default.contentsOfDirectory(atPath: folder + "/.vigil/outbox/delivered")
+    #expect(delivered.count == 2)
+    let pending =
+      (try? FileManager.default.contentsOfDirectory(atPath: folder + "/.vigil/outbox/pending")) ?? []
+    #expect(pending.filter { !$0.hasPrefix(".") }.isEmpty)
   }
 }

@@ -11,7 +11,7 @@ public struct ConsoleChannel: Channel {
     self.logger = logger
   }
 
-  public func deliver(_ notification: AlertNotification) async throws(ChannelError) {
+  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let firing = notification.notices.contains { $0.status == .firing }
     logger.log(
       firing ? .warning : .info, notification.title,

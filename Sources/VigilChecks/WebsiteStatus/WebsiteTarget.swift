@@ -100,24 +100,3 @@ public struct WebsiteStatusConfig: Sendable {
       maxBodyBytes: try value("maxBodyBytes")?.int() ?? 1 << 20, conditions: conditions, severity: severity)
   }
 }
-
-extension Redactor {
-  /// Registers credentials and secret-looking query values of a URL so they never reach a log.
-  func registerSecrets(inURL url: String) {
-    let redacted = Redactor.redactURL(url)
-    guard redacted != url else { return }
-    // Whatever redactURL masked is a secret: register each differing piece.
-    let original = url.split(whereSeparator: { "&?@/".contains($0) })
-    let masked = Set(redacted.split(whereSeparator: { "&?@/".contains($0) }))
-    for piece in original where !masked.contains(piece) {
-      let text = String(piece)
-      if let equals = text.firstIndex(of: "=") {
-        register(String(text[text.index(after: equals)...]))
-      } else if let colon = text.firstIndex(of: ":") {
-        register(String(text[text.index(after: colon)...]))
-      } else {
-        register(text)
-      }
-    }
-  }
-}

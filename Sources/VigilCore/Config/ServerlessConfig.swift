@@ -45,6 +45,9 @@ public struct ServerlessConfig: Sendable {
     public var overlap: String = "skip"
     /// `vigil schedule`: seconds in-flight runs get to finish after SIGTERM (default 30).
     public var graceSeconds: Double = 30
+    /// `custom.vigil.channels` and `custom.vigil.alerting`, read by the alerting module.
+    public var channels: ConfigValue?
+    public var alerting: ConfigValue?
   }
 
   /// Finds a function by name.
@@ -211,6 +214,8 @@ extension ServerlessConfig {
       }
     }
     if let grace = map.optional("grace") { settings.graceSeconds = try grace.duration() }
+    settings.channels = map.optional("channels")
+    settings.alerting = map.optional("alerting")
     return settings
   }
 

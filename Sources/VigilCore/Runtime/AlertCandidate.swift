@@ -26,10 +26,12 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
   /// The facts, in display order (status, timings, region…).
   public var facts: [Fact]
   public var observedAt: Date
+  /// The measured figure a policy can average (CPU %, lag, latency ms), when the check has one.
+  public var value: Double?
 
   public init(
     function: String, check: String, target: String, healthy: Bool, severity: Severity = .critical,
-    summary: String, facts: [Fact], observedAt: Date
+    summary: String, facts: [Fact], observedAt: Date, value: Double? = nil
   ) {
     self.key = "\(function)/\(check)/\(target)"
     self.function = function
@@ -40,6 +42,7 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
     self.summary = summary
     self.facts = facts
     self.observedAt = observedAt
+    self.value = value
   }
 
   /// A named value.

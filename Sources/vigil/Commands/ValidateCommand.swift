@@ -33,6 +33,11 @@ enum ValidateCommand: Command {
     }
     let project = try loadProject(arguments)
     var problems: [String] = project.config.invalidFunctions.map { $0.error.description }
+    do {
+      _ = try project.alertingEngine(logger: .silent, state: InMemoryStateStore(), clock: SystemClock())
+    } catch {
+      problems.append("\(error)")
+    }
     var warnings: [String] = []
     for function in project.config.functions {
       switch project.registry.entry(function.handler) {

@@ -1,0 +1,167 @@
+import VigilCore
+import VigilNet
+
+/// Reads `custom.vigil.channels` and `custom.vigil.alerting` from serverless.yml.
+///
+/// ```yaml
+/// custom:
+///   vigil:
+///     channels:
+///       ops-hook: {type: webhook, url: '${env:OPS_WEBHOOK_URL}', secret: '${env:OPS_WEBHOOK_SECRET}'}
+///     alerting:
+///       trigger: {consecutive: 3}          # or {nOfM: [3, 5]}, or {movingAverage: {samples: 3, above: 85}}
+///       recoverAfter: 2
+///       escalation: [1m, 10m, 60m, 240m, 1440m]   # or [{after: 10m, channels: [sms]}]
+///       repeatEvery: 30m
+///       sendResolved: true
+///       channels: [console, ops-hook]
+/// ```
+public enum AlertingConfig {
+  /// Channel types this build has; the others are planned (issue 5).
+  static let builtTypes = ["console", "webhook"]
+  static let plannedTypes = [
+    "smtp", "wecom", "dingtalk", "feishu", "tencent-sms", "wechat", "serverchan", "slack", "discord", "teams",
+    "telegram", "pagerduty",
+  ]
+
+  /// The configured channels by name (`console` always exists).
+  public static func channels(_ value: ConfigValue?, logger: Logger, transport: any HTTPTransport)
+    throws(ConfigError) -> [String: any Channel]
+  {
+    var channels: [String: any Channel] = ["console": ConsoleChannel(logger: logger)]
+    guard let value, case .mapping(let entries) = value.node.kind else {
+      if let value, !value.isNull {
+        throw value.error("'custom.vigil.channels' maps channel names to their settings")
+      }
+      return channels
+    }
+    for entry in entries {
+      let item = ConfigValue(
+        entry.value, path: "\(value.path).\(entry.key)", substitution: value.substitution)
+      guard case .mapping(let fields) = entry.value.kind,
+        let typeNode = fields.first(where: { $0.key == "type" })?.value
+      else {
+        throw ConfigError(
+          entry.keyMark,
+          "channel '\(entry.key)' needs a 'type' (\((builtTypes + plannedTypes).joined(separator: ", ")))")
+      }
+      let type = try ConfigValue(typeNode, path: "\(item.path).type", substitution: value.substitution)
+        .string()
+      switch type {
+      case "console":
+        _ = try item.mapping(allowed: ["type"])
+        channels[entry.key] = ConsoleChannel(name: entry.key, logger: logger)
+      case "webhook":
+        let map = try item.mapping(allowed: ["type", "url", "secret", "headers", "timeout"])
+        let urlValue = try map.required("url")
+        let url = try urlValue.string()
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+          throw urlValue.error("'url' must be an http(s) URL, found '\(Redactor.redactURL(url))'")
+        }
+        Redactor.shared.registerSecrets(inURL: url)
+        let secret = try map.optional("secret")?.string()
+        if let secret { Redactor.shared.register(secret) }
+        let headers = try map.optional("headers")?.stringMap() ?? [:]
+        for (name, headerValue) in headers where name.containsLineBreak || headerValue.containsLineBreak {
+          throw (map.optional("headers") ?? item).error("header '\(name)' contains a line break")
+        }
+        channels[entry.key] = WebhookChannel(
+          name: entry.key, url: url, secret: secret,
+          headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+          transport: transport, timeout: try map.optional("timeout")?.duration() ?? 10)
+      default:
+        if plannedTypes.contains(type) {
+          throw ConfigError(
+            typeNode.mark,
+            "channel type '\(type)' is not built yet (issue 5); built: \(builtTypes.joined(separator: ", "))")
+        }
+        throw ConfigError(
+          typeNode.mark,
+          "unknown channel type '\(type)'; expected one of: \((builtTypes + plannedTypes).joined(separator: ", "))"
+        )
+      }
+    }
+    return channels
+  }
+
+  /// The alerting policy; every channel it names must exist in `channels`.
+  public static func policy(_ value: ConfigValue?, channels: [String: any Channel]) throws(ConfigError)
+    -> AlertPolicy
+  {
+    var policy = AlertPolicy()
+    guard let value, !value.isNull else { return policy }
+    let map = try value.mapping(allowed: [
+      "trigger", "recoverAfter", "escalation", "repeatEvery", "sendResolved", "channels",
+    ])
+    if let trigger = map.optional("trigger") {
+      let fields = try trigger.mapping(allowed: ["consecutive", "nOfM", "movingAverage"])
+      guard fields.entries.count == 1 else {
+        throw trigger.error("'trigger' takes one of consecutive, nOfM, movingAverage")
+      }
+      if let count = fields.optional("consecutive") {
+        policy.trigger = .consecutive(try positive(count))
+      } else if let pair = fields.optional("nOfM") {
+        let numbers = try pair.list()
+        guard numbers.count == 2 else {
+          throw pair.error("'nOfM' is [N, M]: N failures in the last M samples")
+        }
+        let (n, m) = (try positive(numbers[0]), try positive(numbers[1]))
+        guard n <= m else { throw pair.error("'nOfM': N (\(n)) cannot exceed M (\(m))") }
+        policy.trigger = .nOfM(n: n, m: m)
+      } else if let average = fields.optional("movingAverage") {
+        let settings = try average.mapping(allowed: ["samples", "above"])
+        policy.trigger = .movingAverage(
+          samples: try positive(try settings.required("samples")),
+          above: try settings.required("above").double())
+      }
+    }
+    if let recover = map.optional("recoverAfter") { policy.recoverAfter = try positive(recover) }
+    if let repeatEvery = map.optional("repeatEvery") { policy.repeatEvery = try repeatEvery.duration() }
+    if let sendResolved = map.optional("sendResolved") { policy.sendResolved = try sendResolved.bool() }
+    if let names = map.optional("channels") {
+      policy.channels = try channelNames(names, channels: channels)
+    }
+    if let steps = map.optional("escalation") {
+      var escalation: [AlertPolicy.EscalationStep] = []
+      for step in try steps.list() {
+        if case .mapping = step.node.kind {
+          let fields = try step.mapping(allowed: ["after", "channels"])
+          escalation.append(
+            .init(
+              offset: try fields.required("after").duration(),
+              channels: try fields.optional("channels").map { v throws(ConfigError) in
+                try channelNames(v, channels: channels)
+              }))
+        } else {
+          escalation.append(.init(offset: try step.duration()))
+        }
+      }
+      for (previous, next) in zip(escalation, escalation.dropFirst()) where next.offset <= previous.offset {
+        throw steps.error("escalation offsets must increase")
+      }
+      policy.escalation = escalation
+    }
+    return policy
+  }
+
+  private static func positive(_ value: ConfigValue) throws(ConfigError) -> Int {
+    let number = try value.int()
+    guard number >= 1 else { throw value.error("'\(value.path)' must be at least 1, found \(number)") }
+    return number
+  }
+
+  private static func channelNames(_ value: ConfigValue, channels: [String: any Channel]) throws(ConfigError)
+    -> [String]
+  {
+    var names: [String] = []
+    for item in try value.list() {
+      let name = try item.string()
+      guard channels[name] != nil else {
+        throw item.error(
+          "no channel named '\(name)'; configured: \(channels.keys.sorted().joined(separator: ", "))")
+      }
+      names.append(name)
+    }
+    return names
+  }
+}

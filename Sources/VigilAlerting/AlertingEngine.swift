@@ -1,0 +1,86 @@
+import VigilCore
+import VigilCron
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Turns one invocation's alert candidates into delivered notifications: the policy decides per key (state
+/// updated under a lock, so overlapping invocations never both fire), the notices are grouped into one message
+/// per channel, written to the outbox, and then everything due in the outbox is sent.
+public struct AlertingEngine: Sendable {
+  public let policy: AlertPolicy
+  public let channels: [String: any Channel]
+  let state: any StateStore
+  let clock: any WallClock
+  let outbox: Outbox
+
+  public init(
+    policy: AlertPolicy, channels: [String: any Channel], state: any StateStore, clock: any WallClock,
+    environment: [String: String] = [:]
+  ) {
+    self.policy = policy
+    self.channels = channels
+    self.state = state
+    self.clock = clock
+    self.outbox = Outbox(state: state, clock: clock, environment: environment)
+  }
+
+  /// What an invocation's alerting did.
+  public struct Outcome: Sendable {
+    /// The notifications written to the outbox, one per channel.
+    public var notifications: [String: AlertNotification]
+    public var delivery: Outbox.Report
+  }
+
+  /// Evaluates, enqueues and delivers.
+  public func process(_ candidates: [AlertCandidate], function: String, requestID: String, logger: Logger)
+    async throws -> Outcome
+  {
+    let now = clock.now
+    let intents: [NotificationIntent] = try state.withLock("alerts") {
+      var intents: [NotificationIntent] = []
+      for candidate in candidates {
+        let key = Self.stateKey(candidate.key)
+        let previous = try state.readJSON(AlertState.self, key)
+        let (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: policy, now: now)
+        intents += due
+        // A healthy key with nothing to remember costs no write (thousands of healthy targets stay cheap).
+        let worthKeeping = next.incident != nil || next.failingSince != nil || policy.window > 1
+        if worthKeeping && next != previous {
+          try state.writeJSON(key, next)
+        } else if !worthKeeping && previous != nil {
+          try state.delete(key)
+        }
+      }
+      return intents
+    }
+    var notifications: [String: AlertNotification] = [:]
+    for intent in intents {
+      let notice = AlertNotification.Notice(
+        status: AlertNotification.Notice.Status(rawValue: intent.kind.rawValue) ?? .firing,
+        candidate: intent.candidate,
+        incidentID: intent.incidentID, since: ISO8601.format(intent.since), step: intent.step)
+      for channel in intent.channels {
+        notifications[
+          channel, default: AlertNotification(function: function, requestID: requestID, notices: [])
+        ].notices.append(notice)
+      }
+    }
+    for (channel, notification) in notifications.sorted(by: { $0.key < $1.key }) {
+      try outbox.enqueue(notification, channels: [channel])
+    }
+    let report = try await outbox.deliverDue(using: channels, logger: logger)
+    return Outcome(notifications: notifications, delivery: report)
+  }
+
+  static func stateKey(_ alertKey: String) -> String {
+    "alerts/state/"
+      + alertKey.split(separator: "/").map { part in
+        let safe = String(part.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+        return safe.hasPrefix(".") ? "_" + safe : safe
+      }.joined(separator: "/") + ".json"
+  }
+}

@@ -1,0 +1,101 @@
+import VigilCore
+import VigilCron
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// A generic webhook: POSTs an Alertmanager-compatible JSON payload, signed GitHub-style with HMAC-SHA256
+/// (`X-Vigil-Signature-256: sha256=<hex of HMAC(secret, body)>`) when a secret is set, with an
+/// `Idempotency-Key` header that stays the same across retries.
+///
+/// 2xx is delivered; 408, 425, 429, 5xx and network failures are retried; other 4xx are permanent.
+public struct WebhookChannel: Channel {
+  public let name: String
+  let url: String
+  let secret: String?
+  let headers: [(name: String, value: String)]
+  let transport: any HTTPTransport
+  let timeout: Double
+
+  public init(
+    name: String, url: String, secret: String?, headers: [(name: String, value: String)] = [],
+    transport: any HTTPTransport, timeout: Double = 10
+  ) {
+    self.name = name
+    self.url = url
+    self.secret = secret
+    self.headers = headers
+    self.transport = transport
+    self.timeout = timeout
+  }
+
+  /// The payload: Alertmanager's webhook shape (version 4) plus Vigil's rendered title and text.
+  public static func payload(_ notification: AlertNotification, receiver: String) -> JSONValue {
+    let firing = notification.notices.contains { $0.status != .resolved }
+    let alerts: [JSONValue] = notification.notices.map { notice in
+      var annotations: [String: JSONValue] = ["summary": .string(notice.candidate.summary)]
+      for fact in notice.candidate.facts where annotations[fact.name] == nil {
+        annotations[fact.name] = .string(fact.value)
+      }
+      return .object([
+        "status": .string(notice.status == .resolved ? "resolved" : "firing"),
+        "labels": .object([
+          "alertname": .string(notice.candidate.check), "function": .string(notice.candidate.function),
+          "target": .string(notice.candidate.target), "severity": .string(notice.candidate.severity.rawValue),
+        ]),
+        "annotations": .object(annotations),
+        "startsAt": .string(notice.since),
+        "endsAt": .string(
+          notice.status == .resolved ? ISO8601.format(notice.candidate.observedAt) : "0001-01-01T00:00:00Z"),
+        "fingerprint": .string(notice.incidentID),
+      ])
+    }
+    return .object([
+      "version": .string("4"), "groupKey": .string("{}:{function=\"\(notification.function)\"}"),
+      "status": .string(firing ? "firing" : "resolved"), "receiver": .string(receiver),
+      "groupLabels": .object(["function": .string(notification.function)]),
+      "commonLabels": .object(["function": .string(notification.function)]),
+      "commonAnnotations": .object([:]),
+      "externalURL": .string(""), "truncatedAlerts": .int(0), "alerts": .array(alerts),
+      "title": .string(notification.title), "text": .string(notification.text),
+    ])
+  }
+
+  /// The signature header value for `body`.
+  public static func signature(secret: String, body: Data) -> String {
+    "sha256=" + Digest.hex(Digest.hmac(.sha256, key: Data(secret.utf8), message: body))
+  }
+
+  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+    let body = Data(Self.payload(notification, receiver: name).encodedString().utf8)
+    var requestHeaders =
+      headers + [("Content-Type", "application/json"), ("Idempotency-Key", idempotencyKey)]
+    if let secret, !secret.isEmpty {
+      requestHeaders.append(("X-Vigil-Signature-256", Self.signature(secret: secret, body: body)))
+    }
+    let response: HTTPResponse
+    do {
+      response = try await transport.send(
+        HTTPRequest(
+          url: url, method: "POST", headers: requestHeaders, body: body, timeout: timeout,
+          maxBodyBytes: 64 * 1024))
+    } catch {
+      throw .retryable("\(Redactor.redactURL(url)): \(error)")
+    }
+    try Self.classify(response, url: url)
+  }
+
+  /// 2xx passes; 408/425/429/5xx are retryable; other statuses are permanent.
+  static func classify(_ response: HTTPResponse, url: String) throws(ChannelError) {
+    guard !(200..<300).contains(response.status) else { return }
+    let snippet = String(decoding: response.body.prefix(200), as: UTF8.self)
+    var message = "\(Redactor.redactURL(url)) answered HTTP \(response.status): \(snippet)"
+    if let retryAfter = response.header("Retry-After") { message += " (Retry-After: \(retryAfter))" }
+    if [408, 425, 429].contains(response.status) || response.status >= 500 { throw .retryable(message) }
+    throw .permanent(message)
+  }
+}

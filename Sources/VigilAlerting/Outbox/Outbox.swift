@@ -1,0 +1,160 @@
+import VigilCore
+import VigilCron
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One channel delivery waiting in the outbox.
+public struct OutboxEntry: Sendable, Codable, Hashable {
+  public var id: String
+  public var channel: String
+  /// Stable across retries: channels that support idempotency (PagerDuty `dedup_key`) pass it on.
+  public var idempotencyKey: String
+  public var notification: AlertNotification
+  public var createdAt: Date
+  public var attempts: Int
+  public var nextAttemptAt: Date
+  /// Set while one invocation is sending it, so no other sends it too.
+  public var leaseUntil: Date?
+  public var lastError: String?
+  public var deliveredAt: Date?
+}
+
+/// Notifications are written here before they are sent, and leave only when delivered, permanently refused,
+/// or expired: an alert that could not be sent is kept and retried by later invocations with exponential
+/// backoff. Entries live in the state store (`outbox/pending/`, `outbox/delivered/`, `outbox/failed/`).
+public struct Outbox: Sendable {
+  let state: any StateStore
+  let clock: any WallClock
+  let environment: [String: String]
+  /// Undelivered entries older than this are given up (and reported).
+  public var maxAge: Double = 86_400
+  /// First retry delay; doubles per attempt up to `maxBackoff`.
+  public var baseBackoff: Double = 30
+  public var maxBackoff: Double = 3600
+  /// How long a claimed entry stays claimed if its sender dies.
+  public var lease: Double = 120
+
+  public init(state: any StateStore, clock: any WallClock, environment: [String: String] = [:]) {
+    self.state = state
+    self.clock = clock
+    self.environment = environment
+  }
+
+  /// What a delivery round did.
+  public struct Report: Sendable {
+    public var delivered: [OutboxEntry] = []
+    public var retrying: [OutboxEntry] = []
+    public var failed: [OutboxEntry] = []
+  }
+
+  /// Writes one entry per channel, durably, before anything is sent.
+  @discardableResult
+  public func enqueue(_ notification: AlertNotification, channels: [String]) throws -> [OutboxEntry] {
+    let now = clock.now
+    let entries = channels.map { channel in
+      let id = "\(Self.stamp(now))-\(notification.requestID.prefix(18))-\(Self.safe(channel))"
+      return OutboxEntry(
+        id: id, channel: channel, idempotencyKey: "\(notification.requestID)/\(channel)",
+        notification: notification,
+        createdAt: now, attempts: 0, nextAttemptAt: now)
+    }
+    try state.withLock("outbox") {
+      for entry in entries { try state.writeJSON("outbox/pending/\(entry.id).json", entry) }
+    }
+    if environment["VIGIL_FAULT"] == "exit-after-outbox-write" {
+      kill(getpid(), SIGKILL)  // fault injection for tests: die between the outbox write and the send
+    }
+    return entries
+  }
+
+  /// Sends every pending entry that is due (this invocation's and earlier ones'), one sender per entry.
+  public func deliverDue(using channels: [String: any Channel], logger: Logger) async throws -> Report {
+    var report = Report()
+    let now = clock.now
+    let claimed: [OutboxEntry] = try state.withLock("outbox") {
+      var claimed: [OutboxEntry] = []
+      for key in try state.keys(prefix: "outbox/pending/") {
+        guard var entry = try state.readJSON(OutboxEntry.self, key) else { continue }
+        if entry.nextAttemptAt > now || (entry.leaseUntil.map { $0 > now } ?? false) { continue }
+        if now.timeIntervalSince(entry.createdAt) > maxAge {
+          entry.lastError =
+            "expired undelivered after \(Int(maxAge)) s and \(entry.attempts) attempts: \(entry.lastError ?? "")"
+          try move(entry, from: key, to: "failed")
+          logger.error("ALERT NOT DELIVERED: outbox entry expired", fields(entry))
+          report.failed.append(entry)
+          continue
+        }
+        entry.leaseUntil = now.addingTimeInterval(lease)
+        try state.writeJSON(key, entry)
+        claimed.append(entry)
+      }
+      return claimed
+    }
+    for var entry in claimed {
+      let key = "outbox/pending/\(entry.id).json"
+      entry.attempts += 1
+      entry.leaseUntil = nil
+      do {
+        guard let channel = channels[entry.channel] else {
+          throw ChannelError.permanent("no channel named '\(entry.channel)' is configured")
+        }
+        try await channel.deliver(entry.notification, idempotencyKey: entry.idempotencyKey)
+        entry.deliveredAt = clock.now
+        entry.lastError = nil
+        try state.withLock("outbox") { try move(entry, from: key, to: "delivered") }
+        logger.info("alert delivered", fields(entry))
+        report.delivered.append(entry)
+      } catch let error as ChannelError {
+        switch error {
+        case .retryable(let message):
+          entry.lastError = message
+          entry.nextAttemptAt = clock.now.addingTimeInterval(
+            min(maxBackoff, baseBackoff * pow(2, Double(entry.attempts - 1))))
+          try state.withLock("outbox") { try state.writeJSON(key, entry) }
+          logger.warning(
+            "alert delivery failed; kept in the outbox for a retry",
+            fields(entry).merging(["retryAt": ISO8601.format(entry.nextAttemptAt)]) { _, new in new })
+          report.retrying.append(entry)
+        case .permanent(let message):
+          entry.lastError = message
+          try state.withLock("outbox") { try move(entry, from: key, to: "failed") }
+          logger.error(
+            "ALERT NOT DELIVERED: the channel refused it permanently (fix the channel's configuration)",
+            fields(entry))
+          report.failed.append(entry)
+        }
+      }
+    }
+    return report
+  }
+
+  private func move(_ entry: OutboxEntry, from key: String, to folder: String) throws {
+    try state.writeJSON("outbox/\(folder)/\(entry.id).json", entry)
+    try state.delete(key)
+  }
+
+  private func fields(_ entry: OutboxEntry) -> [String: String] {
+    var fields = [
+      "channel": entry.channel, "outboxId": entry.id, "attempts": String(entry.attempts),
+      "notices": String(entry.notification.notices.count),
+    ]
+    if let error = entry.lastError { fields["error"] = error }
+    return fields
+  }
+
+  static func stamp(_ date: Date) -> String {
+    let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    return String(millis)
+  }
+
+  static func safe(_ text: String) -> String {
+    String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+  }
+}

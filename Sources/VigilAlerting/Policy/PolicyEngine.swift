@@ -1,0 +1,172 @@
+import VigilCore
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// What is remembered about one alert key between invocations.
+public struct AlertState: Sendable, Codable, Hashable {
+  /// One observation.
+  public struct Sample: Sendable, Codable, Hashable {
+    public var at: Date
+    public var healthy: Bool
+    public var value: Double?
+  }
+
+  /// An open outage.
+  public struct Incident: Sendable, Codable, Hashable {
+    /// Stays the same for the whole outage: in every reminder and in the resolve.
+    public var id: String
+    /// When the first failing sample of the outage was seen.
+    public var startedAt: Date
+    /// Escalation steps already notified (the initial notification counts as one when there is no escalation).
+    public var stepsNotified: Int
+    public var lastNotifiedAt: Date?
+  }
+
+  public var samples: [Sample] = []
+  /// Start of the current run of failing samples.
+  public var failingSince: Date?
+  public var incident: Incident?
+
+  public init() {}
+}
+
+/// One notification the policy asks for.
+public struct NotificationIntent: Sendable, Hashable {
+  public enum Kind: String, Sendable, Hashable, Codable {
+    case firing, reminder, resolved
+  }
+  public var kind: Kind
+  public var candidate: AlertCandidate
+  public var incidentID: String
+  public var since: Date
+  /// The escalation step (1-based) this notification is, when it is one.
+  public var step: Int?
+  public var channels: [String]
+}
+
+/// Applies an `AlertPolicy` to one new observation: pure, so every rule is tested with made-up times.
+public enum PolicyEngine {
+  /// The new state and the notifications due for `candidate` observed at `now`.
+  public static func evaluate(
+    _ candidate: AlertCandidate, state previous: AlertState?, policy: AlertPolicy, now: Date
+  ) -> (state: AlertState, intents: [NotificationIntent]) {
+    var state = previous ?? AlertState()
+    let healthy = sampleIsHealthy(candidate, policy: policy, history: state.samples)
+    state.samples.append(.init(at: now, healthy: healthy, value: candidate.value))
+    if state.samples.count > policy.window { state.samples.removeFirst(state.samples.count - policy.window) }
+    if healthy {
+      state.failingSince = nil
+    } else if state.failingSince == nil {
+      state.failingSince = now
+    }
+    var intents: [NotificationIntent] = []
+
+    if var incident = state.incident {
+      let recovered =
+        state.samples.suffix(policy.recoverAfter).count == policy.recoverAfter
+        && state.samples.suffix(policy.recoverAfter).allSatisfy(\.healthy)
+      if recovered {
+        if policy.sendResolved && incident.lastNotifiedAt != nil {
+          intents.append(
+            .init(
+              kind: .resolved, candidate: candidate, incidentID: incident.id, since: incident.startedAt,
+              step: nil, channels: allChannels(policy)))
+        }
+        state.incident = nil
+        return (state, intents)
+      }
+      if let due = dueStep(policy, incident: incident, now: now) {
+        intents.append(
+          .init(
+            kind: .firing, candidate: candidate, incidentID: incident.id, since: incident.startedAt,
+            step: policy.escalation.isEmpty ? nil : due.number, channels: due.channels))
+        incident.stepsNotified = due.number
+        incident.lastNotifiedAt = now
+      } else if let every = policy.repeatEvery, let last = incident.lastNotifiedAt,
+        now.timeIntervalSince(last) >= every,
+        incident.stepsNotified >= max(1, policy.escalation.count)
+      {
+        intents.append(
+          .init(
+            kind: .reminder, candidate: candidate, incidentID: incident.id, since: incident.startedAt,
+            step: nil, channels: policy.channels))
+        incident.lastNotifiedAt = now
+      }
+      state.incident = incident
+      return (state, intents)
+    }
+
+    guard triggered(policy, samples: state.samples), let since = state.failingSince ?? state.samples.last?.at
+    else {
+      return (state, intents)
+    }
+    var incident = AlertState.Incident(
+      id: incidentID(key: candidate.key, startedAt: since), startedAt: since, stepsNotified: 0,
+      lastNotifiedAt: nil)
+    if let due = dueStep(policy, incident: incident, now: now) {
+      intents.append(
+        .init(
+          kind: .firing, candidate: candidate, incidentID: incident.id, since: since,
+          step: policy.escalation.isEmpty ? nil : due.number, channels: due.channels))
+      incident.stepsNotified = due.number
+      incident.lastNotifiedAt = now
+    }
+    state.incident = incident
+    return (state, intents)
+  }
+
+  /// Whether this observation counts as a failure under the policy.
+  static func sampleIsHealthy(_ candidate: AlertCandidate, policy: AlertPolicy, history: [AlertState.Sample])
+    -> Bool
+  {
+    guard case .movingAverage(let count, let threshold) = policy.trigger else { return candidate.healthy }
+    guard let value = candidate.value else { return candidate.healthy }
+    let values = (history.suffix(count - 1).compactMap(\.value) + [value])
+    guard values.count == count else { return true }  // not enough readings yet
+    return values.reduce(0, +) / Double(count) <= threshold
+  }
+
+  static func triggered(_ policy: AlertPolicy, samples: [AlertState.Sample]) -> Bool {
+    switch policy.trigger {
+    case .consecutive(let n):
+      return samples.count >= n && samples.suffix(n).allSatisfy { !$0.healthy }
+    case .nOfM(let n, let m):
+      return samples.suffix(m).filter { !$0.healthy }.count >= n
+    case .movingAverage:
+      return samples.last?.healthy == false
+    }
+  }
+
+  /// The latest escalation step that is due and not yet sent (older due steps are folded into it).
+  static func dueStep(_ policy: AlertPolicy, incident: AlertState.Incident, now: Date) -> (
+    number: Int, channels: [String]
+  )? {
+    if policy.escalation.isEmpty {
+      return incident.stepsNotified == 0 ? (1, policy.channels) : nil
+    }
+    let elapsed = now.timeIntervalSince(incident.startedAt)
+    let due = policy.escalation.enumerated().filter { $0.element.offset <= elapsed + 0.5 }.map(\.offset).last
+    guard let index = due, index + 1 > incident.stepsNotified else { return nil }
+    return (index + 1, policy.escalation[index].channels ?? policy.channels)
+  }
+
+  static func allChannels(_ policy: AlertPolicy) -> [String] {
+    var channels = policy.channels
+    for step in policy.escalation {
+      for channel in step.channels ?? [] where !channels.contains(channel) { channels.append(channel) }
+    }
+    return channels
+  }
+
+  /// A stable id for one outage of one key: `inc-<start>-<hash>`.
+  public static func incidentID(key: String, startedAt: Date) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    let stamp = Int64(startedAt.timeIntervalSince1970)
+    return "inc-\(stamp)-\(String(hash & 0xFF_FFFF, radix: 16))"
+  }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import VigilCore
+
+@testable import VigilAlerting
+
+/// Sample sequences in, notifications out.
+@Suite struct PolicyEngineTests {
+  let start = Date(timeIntervalSince1970: 1_767_225_600)
+
+  /// Feeds one sample per `step` seconds (`.` healthy, `x` failing, or a number for `value`) and records
+  /// what was asked for, as "t=SECONDS kind[step]".
+  func run(_ policy: AlertPolicy, _ samples: [String], step: Double = 60) -> [String] {
+    var state: AlertState?
+    var log: [String] = []
+    for (index, sample) in samples.enumerated() {
+      let now = start.addingTimeInterval(Double(index) * step)
+      let value = Double(sample)
+      let candidate = AlertCandidate(
+        function: "f", check: "c", target: "t", healthy: value == nil ? sample == "." : true, summary: sample,
+        facts: [], observedAt: now, value: value)
+      let result = PolicyEngine.evaluate(candidate, state: state, policy: policy, now: now)
+      state = result.state
+      for intent in result.intents {
+        log.append(
+          "t=\(Int(now.timeIntervalSince(start))) \(intent.kind.rawValue)\(intent.step.map { "[\($0)]" } ?? "")"
+        )
+      }
+    }
+    return log
+  }
+
+  @Test func consecutiveFailuresThenRecovery() {
+    var policy = AlertPolicy()
+    policy.trigger = .consecutive(3)
+    policy.recoverAfter = 2
+    #expect(
+      run(policy, [".", "x", "x", ".", "x", "x", "x", "x", ".", "x", ".", "."]) == [
+        "t=360 firing", "t=660 resolved",
+      ])
+  }
+
+  @Test func nOfM() {
+    var policy = AlertPolicy()
+    policy.trigger = .nOfM(n: 3, m: 5)
+    #expect(run(policy, ["x", ".", "x", ".", "x", ".", "."]) == ["t=240 firing", "t=300 resolved"])
+    #expect(run(policy, ["x", ".", ".", ".", "x", ".", "x"]) == [])
+  }
+
+  @Test func movingAverageOfTheLastThreeReadings() {
+    var policy = AlertPolicy()
+    policy.trigger = .movingAverage(samples: 3, above: 85)
+    // 80, 90, 95 → avg 88.3 fires at the third reading; 60 → avg 81.7 recovers.
+    #expect(run(policy, ["80", "90", "95", "99", "60"], step: 3) == ["t=6 firing", "t=12 resolved"])
+    // One spike never fires.
+    #expect(run(policy, ["50", "99", "50", "60"], step: 3) == [])
+  }
+
+  @Test func escalationAtTheArticlesOffsets() {
+    var policy = AlertPolicy()
+    policy.escalation = [1, 10, 60, 240, 1440].map { AlertPolicy.EscalationStep(offset: Double($0) * 60) }
+    // A host silent for 25 hours, checked every minute: exactly five notifications, at 1, 10, 60, 240, 1440 min.
+    let samples = ["x"] + Array(repeating: "x", count: 1500) + ["."]
+    #expect(
+      run(policy, samples) == [
+        "t=60 firing[1]", "t=600 firing[2]", "t=3600 firing[3]", "t=14400 firing[4]", "t=86400 firing[5]",
+        "t=90060 resolved",
+      ])
+  }
+
+  @Test func escalationStepsCanNameTheirOwnChannels() {
+    var policy = AlertPolicy()
+    policy.channels = ["wecom"]
+    policy.escalation = [.init(offset: 0), .init(offset: 600, channels: ["sms", "wecom"])]
+    var state: AlertState?
+    var channels: [[String]] = []
+    for minute in 0...11 {
+      let now = start.addingTimeInterval(Double(minute) * 60)
+      let result = PolicyEngine.evaluate(
+        AlertCandidate(
+          function: "f", check: "c", target: "t", healthy: minute == 11, summary: "", facts: [],
+          observedAt: now), state: state, policy: policy, now: now)
+      state = result.state
+      channels += result.intents.map(\.channels)
+    }
+    #expect(channels == [["wecom"], ["sms", "wecom"], ["wecom", "sms"]])
+  }
+
+  @Test func throttledReminders() {
+    var policy = AlertPolicy()
+    policy.repeatEvery = 30 * 60
+    let samples = Array(repeating: "x", count: 95)
+    #expect(run(policy, samples) == ["t=0 firing", "t=1800 reminder", "t=3600 reminder", "t=5400 reminder"])
+  }
+
+  @Test func lateEvaluationFoldsMissedSteps() {
+    var policy = AlertPolicy()
+    policy.escalation = [60, 600, 3600].map { AlertPolicy.EscalationStep(offset: $0) }
+    // Checked only every 20 minutes: at 20 min the 1- and 10-minute steps are both due; one notification.
+    #expect(run(policy, ["x", "x", "x", "x"], step: 1200) == ["t=1200 firing[2]", "t=3600 firing[3]"])
+  }
+
+  @Test func incidentIDIsStableForOneOutageAndNewForTheNext() {
+    let policy = AlertPolicy()
+    var state: AlertState?
+    var ids: [String] = []
+    for (minute, healthy) in [false, false, true, false].enumerated() {
+      let now = start.addingTimeInterval(Double(minute) * 60)
+      let result = PolicyEngine.evaluate(
+        AlertCandidate(
+          function: "f", check: "c", target: "t", healthy: healthy, summary: "", facts: [], observedAt: now),
+        state: state, policy: policy, now: now)
+      state = result.state
+      ids += result.intents.map(\.incidentID)
+    }
+    #expect(ids.count == 3)
+    #expect(ids[0] == ids[1])
+    #expect(ids[2] != ids[0])
+  }
+
+  @Test func noResolvedWithoutAFiring() {
+    var policy = AlertPolicy()
+    policy.escalation = [.init(offset: 600)]
+    // Failing for 5 minutes then back: the incident opened but never notified, so no resolve either.
+    #expect(run(policy, ["x", "x", "x", "x", "x", "."]) == [])
+  }
+}
