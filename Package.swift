@@ -29,12 +29,12 @@ let package = Package(
     .testTarget(name: "VigilCronTests", dependencies: ["VigilCron"]),
     .testTarget(name: "VigilNetTests", dependencies: ["VigilNet", "TestSupport"]),
     .testTarget(name: "VigilChecksTests", dependencies: ["VigilChecks", "TestSupport"]),
-    .testTarget(name: "VigilAlertingTests", dependencies: ["VigilAlerting"]),
+    .testTarget(name: "VigilAlertingTests", dependencies: ["VigilAlerting", "TestSupport"]),
     .testTarget(
       name: "VigilRuntimeTests",
       dependencies: ["VigilRuntime", "VigilChecks", "VigilAlerting", "TestSupport"]
     ),
-    .testTarget(name: "VigilCLITests", dependencies: ["TestSupport", "vigil"]),
+    .testTarget(name: "VigilCLITests", dependencies: ["TestSupport", "vigil"]),  // runs the built binary
   ],
   swiftLanguageModes: [.v6]
 )

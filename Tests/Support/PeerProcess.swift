@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
 /// A helper process for integration tests (an HTTP server, an SMTP server…) that prints a `READY k=v …`
 /// line when it is listening, and exits when its standard input closes, so it never outlives the tests.
 public final class PeerProcess: @unchecked Sendable {
@@ -131,6 +135,34 @@ public enum RegionTestPeer {
   public static func base() async throws -> String {
     let peer = try await PeerProcess.resolve { shared }
     return "http://127.0.0.1:\(peer.values["port"] ?? "0")"
+  }
+}
+
+/// A webhook receiver that records what it got (`peers/webhook_capture_server.py`), started once per test process.
+public enum WebhookTestPeer {
+  private static let shared: Result<PeerProcess, any Error> = Result {
+    try PeerProcess(["python3", RepositoryPaths.peer("webhook_capture_server.py")])
+  }
+
+  /// The secret the receiver checks signatures with.
+  public static let secret = "whsec-test-secret"
+
+  /// `http://127.0.0.1:PORT`.
+  public static func base() async throws -> String {
+    "http://127.0.0.1:\(try await PeerProcess.resolve { shared }.values["port"] ?? "0")"
+  }
+
+  /// Every request received so far whose path starts with `prefix`.
+  public static func requests(prefix: String) async throws -> [[String: Any]] {
+    guard let url = URL(string: try await base() + "/requests") else {
+      throw PeerProcess.PeerError(message: "bad peer URL")
+    }
+    let data = try await withCheckedThrowingContinuation {
+      (continuation: CheckedContinuation<Data, any Error>) in
+      DispatchQueue.global().async { continuation.resume(with: Result { try Data(contentsOf: url) }) }
+    }
+    let all = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
+    return all.filter { ($0["path"] as? String)?.hasPrefix(prefix) == true }
   }
 }
 

@@ -1,0 +1,111 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Alert delivery through real processes: crashes and overlapping invocations never lose or double an alert.
+@Suite(.serialized) struct AlertingCLITests {
+  func project(hookPath: String) async throws -> String {
+    let base = try await WebhookTestPeer.base()
+    return try makeProject(
+      """
+      custom:
+        vigil:
+          channels:
+            ops-hook:
+              type: webhook
+              url: \(base)\(hookPath)
+              secret: ${env:HOOK_SECRET}
+          alerting:
+            channels: [ops-hook]
+      functions:
+        web:
+          handler: website-status
+          timeout: 10
+      """,
+      files: [
+        "functions/web/config.yml":
+          "targets:\n  - name: api\n    url: http://127.0.0.1:\(unusedLoopbackPort())/\n"
+      ])
+  }
+
+  @Test func killedBetweenOutboxWriteAndSendDeliversExactlyOnceLater() async throws {
+    let tag = UUID().uuidString
+    let folder = try await project(hookPath: "/hook/ok/\(tag)")
+    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE_DIR": folder + "/state"]
+    let killed = try vigil(
+      ["invoke", "web"], in: folder,
+      environment: env.merging(["VIGIL_FAULT": "exit-after-outbox-write"]) { _, new in new })
+    #expect(killed.status == 9, "\(killed.stderr)")
+    #expect(try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").isEmpty)
+    let pending = try FileManager.default.contentsOfDirectory(atPath: folder + "/state/outbox/pending").filter
+    { $0.hasSuffix(".json") }
+    #expect(pending.count == 1)
+    // The next invocation sends what the killed one left; the target is still down but already notified.
+    let next = try vigil(["invoke", "web"], in: folder, environment: env)
+    #expect(next.status == 0, "\(next.stderr)")
+    let third = try vigil(["invoke", "web"], in: folder, environment: env)
+    #expect(third.status == 0)
+    let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)")
+    #expect(received.count == 1)
+    #expect(received.first?["signature_valid"] as? Bool == true)
+    #expect(!next.stderr.contains(WebhookTestPeer.secret))
+  }
+
+  @Test func concurrentInvocationsOnOneStateFolderNotifyOnce() async throws {
+    let tag = UUID().uuidString
+    let folder = try await project(hookPath: "/hook/ok/\(tag)")
+    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE_DIR": folder + "/state"]
+    let runs = try await withThrowingTaskGroup(of: VigilRun.self) { group in
+      for _ in 0..<4 {
+        group.addTask { try vigil(["invoke", "web"], in: folder, environment: env) }
+      }
+      var all: [VigilRun] = []
+      for try await run in group { all.append(run) }
+      return all
+    }
+    #expect(runs.allSatisfy { $0.status == 0 })
+    let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)")
+    #expect(received.count == 1)
+  }
+
+  @Test func failedDeliveryIsRetriedByTheNextInvocation() async throws {
+    let tag = UUID().uuidString
+    let folder = try await project(hookPath: "/hook/fail-once/\(tag)")
+    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE_DIR": folder + "/state"]
+    let first = try vigil(["invoke", "web"], in: folder, environment: env)
+    #expect(first.status == 0)
+    #expect(
+      first.logRecords.contains {
+        $0["msg"] as? String == "alert delivery failed; kept in the outbox for a retry"
+      })
+    // Due 30 s later: run as if the clock read a minute ahead.
+    let later = ISO8601DateFormatter().string(from: Date().addingTimeInterval(60))
+    let second = try vigil(["invoke", "web", "--now", later], in: folder, environment: env)
+    #expect(second.logRecords.contains { $0["msg"] as? String == "alert delivered" })
+    #expect(
+      try await WebhookTestPeer.requests(prefix: "/hook/fail-once/\(tag)").map { $0["status"] as? Int } == [
+        503, 200,
+      ])
+  }
+
+  @Test func alertingConfigurationErrorsAreLocated() throws {
+    let folder = try makeProject(
+      """
+      custom:
+        vigil:
+          channels:
+            mail: {type: smtp}
+            hook: {type: webhook, url: 'ftp://x'}
+          alerting:
+            channels: [pager]
+      functions:
+        web:
+          handler: echo
+      """)
+    let run = try vigil(["validate"], in: folder)
+    #expect(run.status == 2)
+    #expect(
+      run.stderr.contains("serverless.yml:4:20: channel type 'smtp' is not built yet (issue 5)"),
+      "\(run.stderr)")
+  }
+}
