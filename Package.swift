@@ -14,7 +14,7 @@ let package = Package(
     .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
     .target(name: "VigilCore", dependencies: ["VigilCron"]),
     .target(name: "VigilCron"),
-    .target(name: "VigilNet", dependencies: ["CCurl", "CCrypto", "VigilCore"]),
+    .target(name: "VigilNet", dependencies: ["CCurl", "CCrypto", "VigilCore", "VigilCron"]),
     .target(name: "VigilAlerting", dependencies: ["VigilCore", "VigilCron", "VigilNet"]),
     .target(name: "VigilChecks", dependencies: ["VigilCore", "VigilCron", "VigilNet"]),
     .target(

@@ -18,16 +18,16 @@ import VigilNet
 /// ```
 public enum AlertingConfig {
   /// Channel types this build has; the others are planned (issue 5).
-  static let builtTypes = ["console", "webhook"]
+  static let builtTypes = ["console", "webhook", "smtp"]
   static let plannedTypes = [
     "smtp", "wecom", "dingtalk", "feishu", "tencent-sms", "wechat", "serverchan", "slack", "discord", "teams",
     "telegram", "pagerduty",
   ]
 
   /// The configured channels by name (`console` always exists).
-  public static func channels(_ value: ConfigValue?, logger: Logger, transport: any HTTPTransport)
-    throws(ConfigError) -> [String: any Channel]
-  {
+  public static func channels(
+    _ value: ConfigValue?, logger: Logger, transport: any HTTPTransport, clock: any WallClock = SystemClock()
+  ) throws(ConfigError) -> [String: any Channel] {
     var channels: [String: any Channel] = ["console": ConsoleChannel(logger: logger)]
     guard let value, case .mapping(let entries) = value.node.kind else {
       if let value, !value.isNull {
@@ -69,6 +69,8 @@ public enum AlertingConfig {
           name: entry.key, url: url, secret: secret,
           headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
           transport: transport, timeout: try map.optional("timeout")?.duration() ?? 10)
+      case "smtp":
+        channels[entry.key] = try smtp(name: entry.key, item, clock: clock)
       default:
         if plannedTypes.contains(type) {
           throw ConfigError(
@@ -142,6 +144,43 @@ public enum AlertingConfig {
       policy.escalation = escalation
     }
     return policy
+  }
+
+  private static func smtp(name: String, _ item: ConfigValue, clock: any WallClock) throws(ConfigError)
+    -> SMTPChannel
+  {
+    let map = try item.mapping(allowed: [
+      "type", "url", "username", "password", "from", "to", "caFile", "insecure",
+    ])
+    let urlValue = try map.required("url")
+    let url = try urlValue.string()
+    guard url.hasPrefix("smtps://") || url.hasPrefix("smtp://") else {
+      throw urlValue.error(
+        "'url' must be smtps://host:465 (implicit TLS) or smtp://host:587 (STARTTLS, required), found '\(url)'"
+      )
+    }
+    let password = try map.optional("password")?.string()
+    if let password { Redactor.shared.register(password) }
+    let fromValue = try map.required("from")
+    guard let from = MailMessage.Address(try fromValue.string()) else {
+      throw fromValue.error(
+        "'from' must be one address like alerts@example.com or 'Vigil <alerts@example.com>'")
+    }
+    var to: [MailMessage.Address] = []
+    for recipient in try map.required("to").list() {
+      guard let address = MailMessage.Address(try recipient.string()) else {
+        throw recipient.error(
+          "'\((try? recipient.string()) ?? "")' is not one e-mail address (no spaces, commas, line breaks or angle brackets)"
+        )
+      }
+      to.append(address)
+    }
+    if to.isEmpty { throw try map.required("to").error("'to' is empty: list at least one recipient") }
+    return SMTPChannel(
+      name: name, url: url, username: try map.optional("username")?.string(), password: password, from: from,
+      to: to,
+      caFile: try map.optional("caFile")?.string(), insecure: try map.optional("insecure")?.bool() ?? false,
+      clock: clock)
   }
 
   private static func positive(_ value: ConfigValue) throws(ConfigError) -> Int {

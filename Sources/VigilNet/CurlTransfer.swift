@@ -1,5 +1,6 @@
 import CCurl
 import VigilCore
+import VigilCron
 
 #if canImport(Glibc)
   import Glibc
@@ -218,17 +219,9 @@ final class CurlTransfer: @unchecked Sendable {
     else { return nil }
     let clock = parts[2].split(separator: ":").compactMap { Int($0) }
     guard clock.count == 3 else { return nil }
-    let days = Int64(daysFromCivil(year: year, month: month + 1, day: day))
+    let days = CivilTime.days(year: year, month: month + 1, day: day)
     return Date(
       timeIntervalSince1970: Double(days * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])))
-  }
-
-  private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yearOfEra = y - era * 400
-    let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-    return era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
   }
 
   private func string(_ handle: UnsafeMutableRawPointer, _ info: CURLINFO) -> String? {

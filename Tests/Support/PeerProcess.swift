@@ -166,6 +166,39 @@ public enum WebhookTestPeer {
   }
 }
 
+/// A real SMTP server on loopback (`peers/smtp_sink.py`, aiosmtpd from `.peers/venv`): one per test, since
+/// options differ. Messages land in `maildir` as NNNNNN.eml + NNNNNN.json.
+public enum SMTPTestPeer {
+  /// Starts a sink requiring AUTH `user:password`; `tempfailFirst` DATA commands get 451.
+  public static func start(maildir: String, auth: String = "alice:s3cret", tempfailFirst: Int = 0)
+    async throws -> PeerProcess
+  {
+    let python = RepositoryPaths.root + "/.peers/venv/bin/python"
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+      throw PeerProcess.PeerError(
+        message: "\(python) is missing: run scripts/bootstrap (it installs aiosmtpd for the SMTP tests)")
+    }
+    let arguments = [
+      python, RepositoryPaths.peer("smtp_sink.py"), "--maildir", maildir, "--auth", auth, "--tempfail-first",
+      String(tempfailFirst),
+    ]
+    return try await PeerProcess.resolve { Result { try PeerProcess(arguments) } }
+  }
+
+  /// The messages received so far: (eml bytes, facts), in order.
+  public static func messages(_ maildir: String) throws -> [(eml: Data, facts: [String: Any])] {
+    let names = try FileManager.default.contentsOfDirectory(atPath: maildir).filter { $0.hasSuffix(".eml") }
+      .sorted()
+    return try names.map { name in
+      let eml = try Data(contentsOf: URL(fileURLWithPath: maildir + "/" + name))
+      let json = try Data(
+        contentsOf: URL(fileURLWithPath: maildir + "/" + name.replacingOccurrences(of: ".eml", with: ".json"))
+      )
+      return (eml, (try JSONSerialization.jsonObject(with: json) as? [String: Any]) ?? [:])
+    }
+  }
+}
+
 /// A port on 127.0.0.1 where nothing listens (bound, then released).
 public func unusedLoopbackPort() -> Int {
   let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,0 +1,85 @@
+import VigilCore
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// E-mail through an SMTP submission server (SMTPS 465 or STARTTLS 587, AUTH, certificate verified): one
+/// message per notification, plain text and HTML, UTF-8 subject as RFC 2047 words. A 4xx reply is retried
+/// through the outbox; a 5xx reply or refused credentials are permanent.
+public struct SMTPChannel: Channel {
+  public let name: String
+  let url: String
+  let username: String?
+  let password: String?
+  let from: MailMessage.Address
+  let to: [MailMessage.Address]
+  let caFile: String?
+  let insecure: Bool
+  let client: SMTPClient
+  let clock: any WallClock
+
+  public init(
+    name: String, url: String, username: String?, password: String?, from: MailMessage.Address,
+    to: [MailMessage.Address], caFile: String?, insecure: Bool, clock: any WallClock
+  ) {
+    self.name = name
+    self.url = url
+    self.username = username
+    self.password = password
+    self.from = from
+    self.to = to
+    self.caFile = caFile
+    self.insecure = insecure
+    self.client = SMTPClient()
+    self.clock = clock
+  }
+
+  /// The message for a notification.
+  public func message(_ notification: AlertNotification, idempotencyKey: String) -> MailMessage {
+    let rows = notification.notices.map { notice in
+      "<li><b>\(Self.escape(notice.status.rawValue.uppercased()))</b> \(Self.escape(notice.candidate.summary))<br><small>"
+        + notice.candidate.facts.map { "\(Self.escape($0.name)): \(Self.escape($0.value))" }.joined(
+          separator: "<br>")
+        + "<br>since \(Self.escape(notice.since)) · incident \(Self.escape(notice.incidentID))</small></li>"
+    }
+    let html =
+      "<html><body><h3>\(Self.escape(notification.title))</h3><ul>\(rows.joined())</ul></body></html>"
+    let id = idempotencyKey.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+    return MailMessage(
+      from: from, to: to, subject: notification.title, text: notification.text, html: html, date: clock.now,
+      messageID: "\(id.prefix(48))@vigil")
+  }
+
+  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+    let mail = message(notification, idempotencyKey: idempotencyKey)
+    let request = SMTPRequest(
+      url: url, username: username, password: password, from: from.email, recipients: to.map(\.email),
+      message: mail.bytes(), caFile: caFile, insecure: insecure)
+    do {
+      _ = try await client.send(request)
+    } catch {
+      switch error {
+      case .temporary(let message): throw .retryable(message)
+      case .permanent(let message): throw .permanent(message)
+      }
+    }
+  }
+
+  static func escape(_ text: String) -> String {
+    var result = ""
+    for character in text {
+      switch character {
+      case "<": result += "&lt;"
+      case ">": result += "&gt;"
+      case "&": result += "&amp;"
+      case "\"": result += "&quot;"
+      default: result.append(character)
+      }
+    }
+    return result
+  }
+}
