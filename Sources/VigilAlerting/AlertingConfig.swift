@@ -18,10 +18,9 @@ import VigilNet
 /// ```
 public enum AlertingConfig {
   /// Channel types this build has; the others are planned (issue 5).
-  static let builtTypes = ["console", "webhook", "smtp"]
+  static let builtTypes = ["console", "webhook", "smtp", "wecom", "dingtalk", "feishu"]
   static let plannedTypes = [
-    "smtp", "wecom", "dingtalk", "feishu", "tencent-sms", "wechat", "serverchan", "slack", "discord", "teams",
-    "telegram", "pagerduty",
+    "tencent-sms", "wechat", "serverchan", "slack", "discord", "teams", "telegram", "pagerduty",
   ]
 
   /// The configured channels by name (`console` always exists).
@@ -71,6 +70,30 @@ public enum AlertingConfig {
           transport: transport, timeout: try map.optional("timeout")?.duration() ?? 10)
       case "smtp":
         channels[entry.key] = try smtp(name: entry.key, item, clock: clock)
+      case "wecom", "dingtalk", "feishu":
+        let map = try item.mapping(allowed: type == "wecom" ? ["type", "url"] : ["type", "url", "secret"])
+        let urlValue = try map.required("url")
+        let url = try urlValue.string()
+        guard VendorReply.allowed(url) else {
+          throw urlValue.error(
+            "'url' must be https:// (http:// only for a loopback stand-in), found '\(Redactor.redactURL(url))'"
+          )
+        }
+        Redactor.shared.registerSecrets(inURL: url)
+        if let token = url.split(separator: "/").last, type == "feishu" {
+          Redactor.shared.register(String(token))
+        }
+        let secret = try map.optional("secret")?.string()
+        if let secret { Redactor.shared.register(secret) }
+        switch type {
+        case "wecom": channels[entry.key] = WeComRobot(name: entry.key, url: url, transport: transport)
+        case "dingtalk":
+          channels[entry.key] = DingTalkRobot(
+            name: entry.key, url: url, secret: secret, transport: transport, clock: clock)
+        default:
+          channels[entry.key] = FeishuBot(
+            name: entry.key, url: url, secret: secret, transport: transport, clock: clock)
+        }
       default:
         if plannedTypes.contains(type) {
           throw ConfigError(

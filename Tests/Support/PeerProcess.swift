@@ -166,6 +166,18 @@ public enum WebhookTestPeer {
   }
 }
 
+/// Stand-ins for the WeCom, DingTalk and Feishu robot APIs (`peers/robot_vendor_server.py`).
+public enum RobotVendorPeer {
+  private static let shared: Result<PeerProcess, any Error> = Result {
+    try PeerProcess(["python3", RepositoryPaths.peer("robot_vendor_server.py")])
+  }
+
+  /// `http://127.0.0.1:PORT`.
+  public static func base() async throws -> String {
+    "http://127.0.0.1:\(try await PeerProcess.resolve { shared }.values["port"] ?? "0")"
+  }
+}
+
 /// A real SMTP server on loopback (`peers/smtp_sink.py`, aiosmtpd from `.peers/venv`): one per test, since
 /// options differ. Messages land in `maildir` as NNNNNN.eml + NNNNNN.json.
 public enum SMTPTestPeer {

@@ -1,0 +1,80 @@
+import VigilCore
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Feishu / Lark custom bot: an interactive card to `…/open-apis/bot/v2/hook/TOKEN`, signed when a secret is set
+/// (`timestamp` in seconds and `sign` = base64 HMAC-SHA256 of the empty string keyed with
+/// `timestamp + "\n" + secret`, both in the body). code 0 is sent; 11232 (frequency limit) is retried; other
+/// codes (19021 sign, 19024 keyword, 9499 bad request) are permanent.
+public struct FeishuBot: Channel {
+  public let name: String
+  let url: String
+  let secret: String?
+  let transport: any HTTPTransport
+  let clock: any WallClock
+
+  public init(name: String, url: String, secret: String?, transport: any HTTPTransport, clock: any WallClock)
+  {
+    self.name = name
+    self.url = url
+    self.secret = secret
+    self.transport = transport
+    self.clock = clock
+  }
+
+  /// The `sign` body field for a timestamp in seconds.
+  public static func sign(secret: String, timestamp: Int64) -> String {
+    Data(Digest.hmac(.sha256, key: Data("\(timestamp)\n\(secret)".utf8), message: Data()))
+      .base64EncodedString()
+  }
+
+  /// The request body at `date`.
+  public func body(_ notification: AlertNotification, at date: Date) -> JSONValue {
+    let firing = notification.notices.contains { $0.status != .resolved }
+    var lines: [String] = []
+    for notice in notification.notices {
+      lines.append("**\(notice.status.rawValue.uppercased())** \(notice.candidate.summary)")
+      lines += notice.candidate.facts.map { "\($0.name): \($0.value)" }
+      lines.append("since \(notice.since) · \(notice.incidentID)")
+    }
+    var body: [String: JSONValue] = [
+      "msg_type": .string("interactive"),
+      "card": .object([
+        "config": .object(["wide_screen_mode": .bool(true)]),
+        "header": .object([
+          "title": .object(["tag": .string("plain_text"), "content": .string(notification.title)]),
+          "template": .string(firing ? "red" : "green"),
+        ]),
+        "elements": .array([
+          .object([
+            "tag": .string("div"),
+            "text": .object([
+              "tag": .string("lark_md"),
+              "content": .string(VendorReply.truncate(lines.joined(separator: "\n"), bytes: 18_000)),
+            ]),
+          ])
+        ]),
+      ]),
+    ]
+    if let secret, !secret.isEmpty {
+      let timestamp = Int64(date.timeIntervalSince1970.rounded(.down))
+      body["timestamp"] = .string(String(timestamp))
+      body["sign"] = .string(Self.sign(secret: secret, timestamp: timestamp))
+    }
+    return .object(body)
+  }
+
+  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+    try await VendorReply.post(
+      url, body: body(notification, at: clock.now), transport: transport, codeField: "code",
+      messageField: "msg"
+    ) { code, message in
+      code == 11232 ? .retryable(message + " (Feishu frequency limit)") : .permanent(message)
+    }
+  }
+}

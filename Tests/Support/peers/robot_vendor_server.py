@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Loopback stand-ins for the WeCom, DingTalk and Feishu robot APIs, answering as their docs say (HTTP 200 with
+a code in the body). Binds 127.0.0.1; prints `READY port=PORT`; serves until standard input closes.
+
+WeCom   POST /cgi-bin/webhook/send?key=K   key good -> errcode 0; busy -> 45009 on the first request, then 0;
+        bad -> 93000; markdown content over 4096 UTF-8 bytes -> 40058.
+DingTalk POST /robot/send?access_token=T&timestamp=&sign=   the signature is checked with secret
+        "SECvigiltest" (timestamp in ms within an hour): mismatch -> 310000 "sign not match"; token fast ->
+        130101 on the first request; token gone -> 300005; else 0.
+Feishu  POST /open-apis/bot/v2/hook/<token>   body timestamp+sign checked with secret "feishu-secret":
+        mismatch -> 19021; token limited -> 11232 on the first request; token garbage -> a non-JSON body; else 0.
+GET /requests lists what arrived (path, body, verdict).
+"""
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import sys
+import threading
+import time
+import urllib.parse
+
+DINGTALK_SECRET = "SECvigiltest"
+FEISHU_SECRET = "feishu-secret"
+received = []
+seen = {}
+lock = threading.Lock()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, payload, raw=None):
+        body = raw if raw is not None else json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        with lock:
+            self.reply(received)
+
+    def first_time(self, key):
+        with lock:
+            seen[key] = seen.get(key, 0) + 1
+            return seen[key] == 1
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        url = urllib.parse.urlparse(self.path)
+        query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        answer = self.route(url.path, query, body)
+        with lock:
+            received.append({"path": url.path, "query": query, "body": body, "answer": answer})
+        if answer == "garbage":
+            self.reply(None, raw=b"<html>502 Bad Gateway</html>")
+        else:
+            self.reply(answer)
+
+    def route(self, path, query, body):
+        if path == "/cgi-bin/webhook/send":
+            key = query.get("key")
+            content = ((body or {}).get("markdown") or {}).get("content", "")
+            if len(content.encode()) > 4096:
+                return {"errcode": 40058, "errmsg": "markdown.content exceed max length 4096. invalid Request Parameter"}
+            if key == "bad":
+                return {"errcode": 93000, "errmsg": "invalid webhook url, hint: [1690000000_1_abc]"}
+            if key == "busy" and self.first_time("wecom-busy"):
+                return {"errcode": 45009, "errmsg": "api freq out of limit"}
+            return {"errcode": 0, "errmsg": "ok"}
+        if path == "/robot/send":
+            token = query.get("access_token")
+            timestamp, sign = query.get("timestamp", ""), query.get("sign", "")
+            expected = base64.b64encode(hmac.new(DINGTALK_SECRET.encode(), f"{timestamp}\n{DINGTALK_SECRET}".encode(),
+                                                 hashlib.sha256).digest()).decode()
+            if not timestamp.isdigit() or abs(time.time() * 1000 - int(timestamp)) > 3600_000:
+                return {"errcode": 310000, "errmsg": "invalid timestamp"}
+            if not hmac.compare_digest(sign, expected):
+                return {"errcode": 310000, "errmsg": "sign not match"}
+            if token == "gone":
+                return {"errcode": 300005, "errmsg": "token is not exist"}
+            if token == "fast" and self.first_time("dingtalk-fast"):
+                return {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
+            return {"errcode": 0, "errmsg": "ok"}
+        if path.startswith("/open-apis/bot/v2/hook/"):
+            token = path.rsplit("/", 1)[1]
+            if token == "garbage":
+                return "garbage"
+            timestamp, sign = str((body or {}).get("timestamp", "")), (body or {}).get("sign", "")
+            expected = base64.b64encode(hmac.new(f"{timestamp}\n{FEISHU_SECRET}".encode(), b"", hashlib.sha256).digest()).decode()
+            if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 3600 or not hmac.compare_digest(sign, expected):
+                return {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}
+            if token == "limited" and self.first_time("feishu-limited"):
+                return {"code": 11232, "msg": "frequency limited"}
+            return {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"}
+        return {"errcode": 404, "errmsg": "no such endpoint"}
+
+
+def main():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print("READY port=%d" % server.server_address[1], flush=True)
+    sys.stdin.read()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

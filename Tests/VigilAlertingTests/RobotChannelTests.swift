@@ -1,0 +1,123 @@
+import Foundation
+import TestSupport
+import Testing
+import VigilCore
+import VigilNet
+
+@testable import VigilAlerting
+
+@Suite struct SigningVectorTests {
+  @Test func dingTalkPinnedVector() {
+    #expect(
+      DingTalkRobot.sign(secret: "this is secret", timestampMs: 1_577_262_236_757)
+        == "hmPWwU%2B7lVdm3ZZz0r9tSfx0L4Q26jWOZr9%2BGs6EZQM%3D")
+  }
+
+  @Test func feishuDocumentVector() {
+    #expect(
+      FeishuBot.sign(secret: "demo", timestamp: 1_599_360_473)
+        == "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8=")
+  }
+
+  @Test func gitHubStyleWebhookVector() {
+    #expect(
+      WebhookChannel.signature(secret: "It's a Secret to Everybody", body: Data("Hello, World!".utf8))
+        == "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
+  }
+}
+
+@Suite(.serialized) struct RobotChannelTests {
+  func notification(_ summary: String = "api is down: status 500") -> AlertNotification {
+    let candidate = AlertCandidate(
+      function: "web", check: "http", target: "api", healthy: false, summary: summary,
+      facts: [.init("status", "500")], observedAt: Date())
+    return AlertNotification(
+      function: "web", requestID: "r",
+      notices: [
+        .init(status: .firing, candidate: candidate, incidentID: "inc-1", since: "2026-11-22T10:00:00+08:00")
+      ])
+  }
+
+  func outcome(_ channel: any Channel, _ value: AlertNotification? = nil) async -> String {
+    do {
+      try await channel.deliver(value ?? notification(), idempotencyKey: "k")
+      return "sent"
+    } catch {
+      switch error {
+      case .retryable(let message): return "retryable: \(message)"
+      case .permanent(let message): return "permanent: \(message)"
+      }
+    }
+  }
+
+  @Test func weComAnswersDecideByErrcode() async throws {
+    let base = try await RobotVendorPeer.base() + "/cgi-bin/webhook/send?key="
+    let transport = CurlHTTPClient()
+    #expect(await outcome(WeComRobot(name: "w", url: base + "good", transport: transport)) == "sent")
+    let busy = WeComRobot(name: "w", url: base + "busy", transport: transport)
+    #expect(await outcome(busy).hasPrefix("retryable: "))
+    #expect(await outcome(busy) == "sent")
+    let bad = await outcome(WeComRobot(name: "w", url: base + "bad", transport: transport))
+    #expect(bad.hasPrefix("permanent: "))
+    #expect(bad.contains("errcode 93000"))
+    #expect(bad.contains("key=***"))
+    // 10,000 bytes of Chinese text are cut to 4096 bytes, so 40058 never comes back.
+    let long = notification(String(repeating: "超时", count: 2000))
+    #expect(await outcome(WeComRobot(name: "w", url: base + "good", transport: transport), long) == "sent")
+    let content = WeComRobot.body(long)["markdown"]?["content"]?.stringValue ?? ""
+    #expect(content.utf8.count <= 4096)
+    #expect(content.hasSuffix("…(truncated)"))
+  }
+
+  @Test func dingTalkSignedRequests() async throws {
+    let base = try await RobotVendorPeer.base() + "/robot/send?access_token="
+    let transport = CurlHTTPClient()
+    func robot(_ token: String, secret: String = "SECvigiltest") -> DingTalkRobot {
+      DingTalkRobot(name: "d", url: base + token, secret: secret, transport: transport, clock: SystemClock())
+    }
+    #expect(await outcome(robot("ok")) == "sent")
+    let mismatch = await outcome(robot("ok", secret: "SECwrong"))
+    #expect(mismatch.hasPrefix("permanent: "))
+    #expect(mismatch.contains("310000: sign not match"))
+    #expect(await outcome(robot("fast")).hasPrefix("retryable: "))
+    #expect(await outcome(robot("gone")).contains("300005"))
+    #expect(
+      robot("ok").signedURL(at: Date(timeIntervalSince1970: 1_577_262_236.757)).hasSuffix(
+        "&timestamp=1577262236757&sign=\(DingTalkRobot.sign(secret: "SECvigiltest", timestampMs: 1_577_262_236_757))"
+      ))
+  }
+
+  @Test func feishuSignedCards() async throws {
+    let base = try await RobotVendorPeer.base() + "/open-apis/bot/v2/hook/"
+    let transport = CurlHTTPClient()
+    func bot(_ token: String, secret: String = "feishu-secret") -> FeishuBot {
+      FeishuBot(name: "f", url: base + token, secret: secret, transport: transport, clock: SystemClock())
+    }
+    #expect(await outcome(bot("t1")) == "sent")
+    #expect(await outcome(bot("t1", secret: "nope")).contains("19021"))
+    #expect(await outcome(bot("limited")).hasPrefix("retryable: "))
+    #expect(await outcome(bot("limited")) == "sent")
+    let garbage = await outcome(bot("garbage"))
+    #expect(garbage.hasPrefix("retryable: "), "a body without a code is never taken as sent: \(garbage)")
+  }
+
+  @Test func robotChannelsReadFromConfig() throws {
+    let yaml = """
+      ops-wecom: {type: wecom, url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k'}
+      ops-ding: {type: dingtalk, url: 'https://oapi.dingtalk.com/robot/send?access_token=t', secret: SECx}
+      ops-feishu: {type: feishu, url: 'http://127.0.0.1:9/open-apis/bot/v2/hook/t'}
+      """
+    let value = ConfigValue(
+      try YAMLParser.parse(yaml, file: "s.yml"), path: "custom.vigil.channels",
+      substitution: EnvironmentSubstitution(environment: [:]))
+    let channels = try AlertingConfig.channels(value, logger: .silent, transport: CurlHTTPClient())
+    #expect(Set(channels.keys) == ["console", "ops-wecom", "ops-ding", "ops-feishu"])
+    let plain = ConfigValue(
+      try YAMLParser.parse("x: {type: wecom, url: 'http://example.com/send?key=k'}\n", file: "s.yml"),
+      path: "c", substitution: EnvironmentSubstitution(environment: [:]))
+    let error = try #require(throws: ConfigError.self) {
+      try AlertingConfig.channels(plain, logger: .silent, transport: CurlHTTPClient())
+    }
+    #expect(error.message.contains("must be https://"))
+  }
+}
