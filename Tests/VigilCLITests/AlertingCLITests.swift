@@ -94,7 +94,7 @@ import Testing
       custom:
         vigil:
           channels:
-            mail: {type: wecom}
+            mail: {type: slack}
             hook: {type: webhook, url: 'ftp://x'}
           alerting:
             channels: [pager]
@@ -105,7 +105,58 @@ import Testing
     let run = try vigil(["validate"], in: folder)
     #expect(run.status == 2)
     #expect(
-      run.stderr.contains("serverless.yml:4:20: channel type 'wecom' is not built yet (issue 5)"),
+      run.stderr.contains("serverless.yml:4:20: channel type 'slack' is not built yet (issue 5)"),
       "\(run.stderr)")
+  }
+}
+
+@Suite struct ChannelAndAlertsCLITests {
+  @Test func channelTestSaysExactlyWhatHappened() async throws {
+    let robots = try await RobotVendorPeer.base()
+    let folder = try makeProject(
+      """
+      custom:
+        vigil:
+          channels:
+            good: {type: wecom, url: '\(robots)/cgi-bin/webhook/send?key=good'}
+            revoked: {type: wecom, url: '\(robots)/cgi-bin/webhook/send?key=bad'}
+      functions:
+        web:
+          handler: echo
+      """)
+    let good = try vigil(["channel", "test", "good"], in: folder)
+    #expect(good.status == 0)
+    #expect(good.stdout.hasPrefix("good: sent ("))
+    let revoked = try vigil(["channel", "test", "revoked"], in: folder)
+    #expect(revoked.status == 1)
+    #expect(revoked.stdout.contains("revoked: NOT sent, permanent (fix the channel's configuration)"))
+    #expect(revoked.stdout.contains("errcode 93000"))
+    #expect(revoked.stdout.contains("key=***"))
+    let missing = try vigil(["channel", "test", "nope"], in: folder)
+    #expect(missing.status == 2)
+    #expect(missing.stderr.contains("no channel named 'nope'"))
+    let list = try vigil(["channel", "list"], in: folder)
+    #expect(list.lines.map { String($0.split(separator: " ")[0]) } == ["console", "good", "revoked"])
+  }
+
+  @Test func alertsShowsIncidentsAndDeliveries() async throws {
+    let folder = try makeProject(
+      "functions:\n  web:\n    handler: website-status\n",
+      files: [
+        "functions/web/config.yml":
+          "targets:\n  - name: api\n    url: http://127.0.0.1:\(unusedLoopbackPort())/\n"
+      ])
+    let env = ["VIGIL_STATE_DIR": folder + "/state"]
+    #expect(try vigil(["invoke", "web"], in: folder, environment: env).status == 0)
+    let text = try vigil(["alerts"], in: folder, environment: env)
+    #expect(text.status == 0)
+    #expect(text.stdout.contains("open incidents: 1"))
+    #expect(text.stdout.contains("web/http/api  since "))
+    #expect(text.stdout.contains("outbox pending: 0"))
+    #expect(text.stdout.contains("recent deliveries: 1"))
+    let json = try vigil(["alerts", "--json"], in: folder, environment: env)
+    let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+    #expect((report?["incidents"] as? [Any])?.count == 1)
+    #expect(((report?["delivered"] as? [[String: Any]])?.first?["channel"]) as? String == "console")
   }
 }

@@ -54,7 +54,7 @@ import Testing
 }
 
 @Suite struct HelpTests {
-  @Test(arguments: ["list", "invoke", "validate", "schedule", "cron"])
+  @Test(arguments: ["list", "invoke", "validate", "schedule", "cron", "channel", "alerts"])
   func everyCommandHasHelp(command: String) throws {
     let run = try vigil([command, "--help"])
     #expect(run.status == 0)

@@ -1,0 +1,102 @@
+import VigilAlerting
+import VigilCore
+import VigilCron
+import VigilRuntime
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `vigil alerts`: open incidents, the outbox, and recent deliveries, read from the state folder.
+enum AlertsCommand: Command {
+  static let name = "alerts"
+  static let summary = "show open incidents, the outbox and recent deliveries"
+  static let usage = """
+    usage: vigil alerts [--config FILE] [--state-dir DIR] [--json]
+
+    Reads the state folder and prints: open incidents (key, since, incident id, notifications sent), outbox
+    entries waiting for a retry (channel, attempts, next attempt, last error), deliveries that failed for
+    good, and the 10 most recent deliveries. --json prints the same as one JSON object.
+
+    options:
+    \(configOptionHelp)
+      --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
+      --json             machine-readable output
+    """
+
+  static func run(_ raw: [String]) async throws -> Int32 {
+    let arguments = try Arguments(raw, command: name, valued: ["config", "state-dir"], flagNames: ["json"])
+    if arguments.flags.contains("help") {
+      Output.out(usage)
+      return ExitCode.success
+    }
+    let project = try loadProject(arguments)
+    let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
+    var incidents: [(key: String, state: AlertState)] = []
+    for key in try state.keys(prefix: "alerts/state/") {
+      if let alert = try state.readJSON(AlertState.self, key), alert.incident != nil {
+        incidents.append((String(key.dropFirst("alerts/state/".count).dropLast(5)), alert))
+      }
+    }
+    func entries(_ folder: String) throws -> [OutboxEntry] {
+      try state.keys(prefix: "outbox/\(folder)/").compactMap { try state.readJSON(OutboxEntry.self, $0) }
+    }
+    let pending = try entries("pending")
+    let failed = try entries("failed")
+    let delivered = try entries("delivered").sorted {
+      ($0.deliveredAt ?? .distantPast) > ($1.deliveredAt ?? .distantPast)
+    }.prefix(10)
+    if arguments.flags.contains("json") {
+      let report: JSONValue = .object([
+        "incidents": .array(
+          incidents.map { item in
+            .object([
+              "key": .string(item.key), "incident": .string(item.state.incident?.id ?? ""),
+              "since": .string(item.state.incident.map { ISO8601.format($0.startedAt) } ?? ""),
+              "notified": .int(Int64(item.state.incident?.stepsNotified ?? 0)),
+            ])
+          }),
+        "pending": .array(pending.map(Self.json)), "failed": .array(failed.map(Self.json)),
+        "delivered": .array(delivered.map(Self.json)),
+      ])
+      Output.out(try JSONCoding.encodeString(report, pretty: true))
+      return ExitCode.success
+    }
+    var lines = ["open incidents: \(incidents.count)"]
+    for item in incidents {
+      guard let incident = item.state.incident else { continue }
+      lines.append(
+        "  \(item.key)  since \(ISO8601.format(incident.startedAt))  \(incident.id)  notifications \(incident.stepsNotified)"
+      )
+    }
+    lines.append("outbox pending: \(pending.count)")
+    for entry in pending {
+      lines.append(
+        "  \(entry.channel)  attempts \(entry.attempts)  next \(ISO8601.format(entry.nextAttemptAt))  \(entry.lastError ?? "")"
+      )
+    }
+    lines.append("failed for good: \(failed.count)")
+    for entry in failed {
+      lines.append("  \(entry.channel)  \(ISO8601.format(entry.createdAt))  \(entry.lastError ?? "")")
+    }
+    lines.append("recent deliveries: \(delivered.count)")
+    for entry in delivered {
+      lines.append(
+        "  \(entry.deliveredAt.map { ISO8601.format($0) } ?? "?")  \(entry.channel)  \(entry.notification.title)"
+      )
+    }
+    Output.out(lines.joined(separator: "\n"))
+    return ExitCode.success
+  }
+
+  static func json(_ entry: OutboxEntry) -> JSONValue {
+    .object([
+      "id": .string(entry.id), "channel": .string(entry.channel), "attempts": .int(Int64(entry.attempts)),
+      "title": .string(entry.notification.title), "lastError": entry.lastError.map { .string($0) } ?? .null,
+      "nextAttemptAt": .string(ISO8601.format(entry.nextAttemptAt)),
+      "deliveredAt": entry.deliveredAt.map { .string(ISO8601.format($0)) } ?? .null,
+    ])
+  }
+}
