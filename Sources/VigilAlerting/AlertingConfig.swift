@@ -1,4 +1,5 @@
 import VigilCore
+import VigilCron
 import VigilNet
 
 /// Reads `custom.vigil.channels` and `custom.vigil.alerting` from serverless.yml.
@@ -110,14 +111,45 @@ public enum AlertingConfig {
   }
 
   /// The alerting policy; every channel it names must exist in `channels`.
-  public static func policy(_ value: ConfigValue?, channels: [String: any Channel]) throws(ConfigError)
-    -> AlertPolicy
-  {
+  public static func policy(
+    _ value: ConfigValue?, channels: [String: any Channel], zone: Zone = .utc
+  ) throws(ConfigError) -> AlertPolicy {
     var policy = AlertPolicy()
+    policy.zone = zone
     guard let value, !value.isNull else { return policy }
     let map = try value.mapping(allowed: [
-      "trigger", "recoverAfter", "escalation", "repeatEvery", "sendResolved", "channels",
+      "trigger", "recoverAfter", "escalation", "repeatEvery", "sendResolved", "channels", "timezone",
+      "ignoreHours",
+      "quietHours", "maintenance",
     ])
+    if let zoneValue = map.optional("timezone") {
+      let name = try zoneValue.string()
+      do { policy.zone = try Zone.named(name) } catch { throw zoneValue.error("\(error)") }
+    }
+    if let hours = map.optional("ignoreHours") {
+      for hour in try hours.list() {
+        let number = try hour.int()
+        guard (0...23).contains(number) else { throw hour.error("an hour must be 0-23, found \(number)") }
+        policy.ignoreHours.insert(number)
+      }
+    }
+    if let quiet = map.optional("quietHours") {
+      let fields = try quiet.mapping(allowed: ["from", "to"])
+      let from = try fields.required("from").int()
+      let to = try fields.required("to").int()
+      guard (0...23).contains(from), (0...23).contains(to), from != to else {
+        throw quiet.error("'quietHours' needs from and to hours 0-23 that differ, e.g. {from: 23, to: 7}")
+      }
+      policy.quietHours = .init(from: from, to: to)
+    }
+    for window in try map.optional("maintenance")?.list() ?? [] {
+      let fields = try window.mapping(allowed: ["cron", "duration"])
+      let cronValue = try fields.required("cron")
+      let text = try cronValue.string()
+      let cron: CronExpression
+      do { cron = try CronExpression(text) } catch { throw cronValue.error(error.description) }
+      policy.maintenance.append(.init(cron: cron, duration: try fields.required("duration").duration()))
+    }
     if let trigger = map.optional("trigger") {
       let fields = try trigger.mapping(allowed: ["consecutive", "nOfM", "movingAverage"])
       guard fields.entries.count == 1 else {

@@ -69,11 +69,47 @@ public struct AlertingEngine: Sendable {
         ].notices.append(notice)
       }
     }
+    notifications = try applyQuietHours(
+      notifications, function: function, requestID: requestID, now: now, logger: logger)
     for (channel, notification) in notifications.sorted(by: { $0.key < $1.key }) {
       try outbox.enqueue(notification, channels: [channel])
     }
     let report = try await outbox.deliverDue(using: channels, logger: logger)
     return Outcome(notifications: notifications, delivery: report)
+  }
+
+  /// During quiet hours notices are held per channel; the first run after them delivers everything held as one
+  /// digest (with that run's own notices).
+  func applyQuietHours(
+    _ notifications: [String: AlertNotification], function: String, requestID: String, now: Date,
+    logger: Logger
+  ) throws -> [String: AlertNotification] {
+    guard policy.quietHours != nil else { return notifications }
+    return try state.withLock("alerts-held") {
+      if policy.isQuiet(now) {
+        for (channel, notification) in notifications {
+          let key = "alerts/held/\(Outbox.safe(channel)).json"
+          var held = try state.readJSON([AlertNotification.Notice].self, key) ?? []
+          held += notification.notices
+          try state.writeJSON(key, held)
+          logger.info(
+            "quiet hours: notices held for the digest", ["channel": channel, "held": String(held.count)])
+        }
+        return [:]
+      }
+      var result = notifications
+      for key in try state.keys(prefix: "alerts/held/") {
+        let channel = String(key.dropFirst("alerts/held/".count).dropLast(".json".count))
+        let held = try state.readJSON([AlertNotification.Notice].self, key) ?? []
+        var digest =
+          result[channel] ?? AlertNotification(function: function, requestID: requestID, notices: [])
+        digest.notices = held + digest.notices
+        digest.digest = held.count
+        result[channel] = digest
+        try state.delete(key)
+      }
+      return result
+    }
   }
 
   static func stateKey(_ alertKey: String) -> String {

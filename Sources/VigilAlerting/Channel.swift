@@ -50,6 +50,8 @@ public struct AlertNotification: Sendable, Codable, Hashable {
   public var function: String
   public var requestID: String
   public var notices: [Notice]
+  /// How many of the notices were held during quiet hours (a digest), when any were.
+  public var digest: Int?
 
   public init(function: String, requestID: String, notices: [Notice]) {
     self.function = function
@@ -70,6 +72,9 @@ public struct AlertNotification: Sendable, Codable, Hashable {
   /// The message body: one block per notice, with its facts; a summary line first when there are many.
   public var text: String {
     var lines = [title]
+    if let digest, digest > 0 {
+      lines.append("digest: \(digest) notice\(digest == 1 ? "" : "s") held during quiet hours")
+    }
     for notice in notices {
       let mark = notice.status.rawValue.uppercased() + (notice.step.map { " (step \($0))" } ?? "")
       lines.append("\(mark) [\(notice.candidate.severity.rawValue)] \(notice.candidate.summary)")

@@ -52,7 +52,14 @@ public struct Project: Sendable {
   {
     let channels = try AlertingConfig.channels(
       config.vigil.channels, logger: logger, transport: CurlHTTPClient())
-    let policy = try AlertingConfig.policy(config.vigil.alerting, channels: channels)
+    let zone: Zone
+    do {
+      zone = try Zone.named(config.vigil.timezone, environment: environment)
+    } catch {
+      throw ConfigError(
+        config.vigil.timezoneMark ?? SourceMark(file: config.file, line: 1, column: 1), error.description)
+    }
+    let policy = try AlertingConfig.policy(config.vigil.alerting, channels: channels, zone: zone)
     return AlertingEngine(
       policy: policy, channels: channels, state: state, clock: clock, environment: environment)
   }

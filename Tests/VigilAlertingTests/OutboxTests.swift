@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 import VigilCore
@@ -163,5 +164,15 @@ import VigilNet
     let reports = try await [first, second]
     #expect(reports.map(\.delivered.count).reduce(0, +) == 10)
     #expect(try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").count == 10)
+  }
+}
+
+/// Records what it is asked to deliver.
+final class RecordingChannel: Channel {
+  let name = "recording"
+  let sent = Mutex<[AlertNotification]>([])
+
+  func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+    sent.withLock { $0.append(notification) }
   }
 }

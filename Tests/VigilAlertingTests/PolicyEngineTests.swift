@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilCron
 
 @testable import VigilAlerting
 
@@ -123,5 +124,107 @@ import VigilCore
     policy.escalation = [.init(offset: 600)]
     // Failing for 5 minutes then back: the incident opened but never notified, so no resolve either.
     #expect(run(policy, ["x", "x", "x", "x", "x", "."]) == [])
+  }
+}
+
+@Suite struct PolicyTimeWindowTests {
+  func candidate(healthy: Bool, at date: Date, target: String = "t") -> AlertCandidate {
+    AlertCandidate(
+      function: "f", check: "c", target: target, healthy: healthy, summary: target, facts: [],
+      observedAt: date)
+  }
+
+  func at(_ text: String) -> Date {
+    ISO8601.parse(text)?.date(in: .utc) ?? Date(timeIntervalSince1970: 0)
+  }
+
+  /// Feeds failing samples at each instant; returns the instants (UTC) at which something was sent.
+  func firings(_ policy: AlertPolicy, _ instants: [String], healthyAt: Set<String> = []) -> [String] {
+    var state: AlertState?
+    var sent: [String] = []
+    for instant in instants {
+      let result = PolicyEngine.evaluate(
+        candidate(healthy: healthyAt.contains(instant), at: at(instant)), state: state, policy: policy,
+        now: at(instant))
+      state = result.state
+      sent += result.intents.map { "\(instant) \($0.kind.rawValue)" }
+    }
+    return sent
+  }
+
+  @Test func ignoredHoursAreNotEvaluated() throws {
+    var policy = AlertPolicy()
+    policy.zone = try Zone.named("Asia/Shanghai")
+    policy.ignoreHours = [3]
+    // 03:10 and 03:50 Shanghai time are 19:10Z and 19:50Z: not evaluated at all; 04:00 local fires.
+    #expect(
+      firings(policy, ["2026-11-21T19:10:00Z", "2026-11-21T19:50:00Z", "2026-11-21T20:00:00Z"]) == [
+        "2026-11-21T20:00:00Z firing"
+      ])
+  }
+
+  @Test func maintenanceWindowsFollowTheCronAcrossFallBack() throws {
+    var policy = AlertPolicy()
+    policy.zone = try Zone.named("America/New_York")
+    policy.maintenance = [.init(cron: try CronExpression("0 0 1 * * * *"), duration: 5400)]
+    // 2024-11-03: 01:00 happens twice (05:00Z EDT and 06:00Z EST), so the window covers 05:00Z-07:30Z.
+    #expect(
+      firings(
+        policy,
+        ["2024-11-03T05:10:00Z", "2024-11-03T06:40:00Z", "2024-11-03T07:20:00Z", "2024-11-03T07:31:00Z"]) == [
+          "2024-11-03T07:31:00Z firing"
+        ])
+    // An ordinary day: 01:00 EST = 06:00Z to 07:30Z.
+    #expect(firings(policy, ["2024-11-05T05:59:00Z"]) == ["2024-11-05T05:59:00Z firing"])
+    #expect(
+      firings(policy, ["2024-11-05T06:01:00Z", "2024-11-05T07:29:00Z", "2024-11-05T07:30:30Z"]) == [
+        "2024-11-05T07:30:30Z firing"
+      ])
+  }
+
+  @Test func maintenanceWindowInASpringForwardGapOpensAfterTheGap() throws {
+    var policy = AlertPolicy()
+    policy.zone = try Zone.named("America/New_York")
+    policy.maintenance = [.init(cron: try CronExpression("0 30 2 * * * *"), duration: 3600)]
+    // 2024-03-10 02:30 does not exist: the window opens at 03:00 EDT (07:00Z) and lasts an hour.
+    #expect(firings(policy, ["2024-03-10T06:59:00Z"]) == ["2024-03-10T06:59:00Z firing"])
+    #expect(
+      firings(policy, ["2024-03-10T07:01:00Z", "2024-03-10T07:59:00Z", "2024-03-10T08:00:30Z"]) == [
+        "2024-03-10T08:00:30Z firing"
+      ])
+  }
+
+  @Test func resolvesStillGoOutDuringMaintenance() throws {
+    var policy = AlertPolicy()
+    policy.maintenance = [.init(cron: try CronExpression("0 0 12 * * * *"), duration: 3600)]
+    let sent = firings(
+      policy, ["2026-01-01T11:50:00Z", "2026-01-01T12:10:00Z"], healthyAt: ["2026-01-01T12:10:00Z"])
+    #expect(sent == ["2026-01-01T11:50:00Z firing", "2026-01-01T12:10:00Z resolved"])
+  }
+
+  @Test func quietHoursHoldNoticesForADigest() async throws {
+    var policy = AlertPolicy()
+    policy.quietHours = .init(from: 23, to: 7)
+    let clock = ManualClock(at("2026-01-01T23:30:00Z"))
+    let channel = RecordingChannel()
+    let state = InMemoryStateStore()
+    let engine = AlertingEngine(policy: policy, channels: ["console": channel], state: state, clock: clock)
+    _ = try await engine.process(
+      [candidate(healthy: false, at: clock.now, target: "a")], function: "f", requestID: "r1", logger: .silent
+    )
+    clock.set(at("2026-01-02T03:00:00Z"))
+    _ = try await engine.process(
+      [candidate(healthy: false, at: clock.now, target: "b")], function: "f", requestID: "r2", logger: .silent
+    )
+    #expect(channel.sent.withLock { $0.isEmpty })
+    clock.set(at("2026-01-02T07:05:00Z"))
+    _ = try await engine.process(
+      [candidate(healthy: false, at: clock.now, target: "c")], function: "f", requestID: "r3", logger: .silent
+    )
+    let sent = channel.sent.withLock { $0 }
+    #expect(sent.count == 1)
+    #expect(sent.first?.notices.map(\.candidate.target) == ["a", "b", "c"])
+    #expect(sent.first?.digest == 2)
+    #expect(sent.first?.text.contains("digest: 2 notices held during quiet hours") == true)
   }
 }

@@ -154,7 +154,7 @@ public struct Outbox: Sendable {
     return String(millis)
   }
 
-  static func safe(_ text: String) -> String {
+  public static func safe(_ text: String) -> String {
     String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
   }
 }

@@ -1,3 +1,11 @@
+import VigilCron
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
 /// When an alert fires, repeats, escalates and resolves. Pure settings; `PolicyEngine` applies them.
 public struct AlertPolicy: Sendable, Hashable {
   /// What makes a key failing.
@@ -34,6 +42,62 @@ public struct AlertPolicy: Sendable, Hashable {
   public var sendResolved: Bool = true
   /// Where notifications go unless a step names others.
   public var channels: [String] = ["console"]
+  /// The zone `ignoreHours`, `quietHours` and maintenance windows are read in.
+  public var zone: Zone = .utc
+  /// Local hours (0-23) in which samples are not even evaluated (the ISP resets the line at 3 am).
+  public var ignoreHours: Set<Int> = []
+  /// Local hours in which notifications are held, then delivered as one digest when they end.
+  public var quietHours: QuietHours?
+  /// Windows in which firing notifications are suppressed (resolves still go out).
+  public var maintenance: [MaintenanceWindow] = []
+
+  /// `from` to `to` local hours (wrapping midnight when `from > to`): 23 to 7 is quiet at night.
+  public struct QuietHours: Sendable, Hashable {
+    public var from: Int
+    public var to: Int
+    public init(from: Int, to: Int) {
+      self.from = from
+      self.to = to
+    }
+
+    func contains(hour: Int) -> Bool {
+      from <= to ? (hour >= from && hour < to) : (hour >= from || hour < to)
+    }
+  }
+
+  /// A maintenance window: it opens at every fire time of `cron` and lasts `duration` seconds.
+  public struct MaintenanceWindow: Sendable, Hashable {
+    public var cron: CronExpression
+    public var duration: Double
+    public init(cron: CronExpression, duration: Double) {
+      self.cron = cron
+      self.duration = duration
+    }
+
+    /// Whether a window is open at `instant` in `zone`.
+    func isOpen(at instant: Int64, zone: Zone) -> Bool {
+      guard let opened = cron.next(after: instant - Int64(duration.rounded(.up)), in: zone) else {
+        return false
+      }
+      return opened <= instant
+    }
+  }
+
+  func localHour(_ date: Date) -> Int {
+    zone.localTime(at: Int64(date.timeIntervalSince1970.rounded(.down))).hour
+  }
+
+  /// Whether `date` falls in an ignored hour.
+  public func ignores(_ date: Date) -> Bool { !ignoreHours.isEmpty && ignoreHours.contains(localHour(date)) }
+
+  /// Whether `date` is inside quiet hours.
+  public func isQuiet(_ date: Date) -> Bool { quietHours?.contains(hour: localHour(date)) ?? false }
+
+  /// Whether a maintenance window is open at `date`.
+  public func inMaintenance(_ date: Date) -> Bool {
+    let instant = Int64(date.timeIntervalSince1970.rounded(.down))
+    return maintenance.contains { $0.isOpen(at: instant, zone: zone) }
+  }
 
   public init() {}
 

@@ -54,6 +54,26 @@ public enum PolicyEngine {
   public static func evaluate(
     _ candidate: AlertCandidate, state previous: AlertState?, policy: AlertPolicy, now: Date
   ) -> (state: AlertState, intents: [NotificationIntent]) {
+    // Ignored hours: the sample is not even evaluated.
+    if policy.ignores(now) { return (previous ?? AlertState(), []) }
+    let result = evaluateSample(candidate, state: previous, policy: policy, now: now)
+    guard policy.inMaintenance(now), result.intents.contains(where: { $0.kind != .resolved }) else {
+      return result
+    }
+    // Maintenance: firing and reminders are suppressed (and not counted as sent, so an outage that outlives
+    // the window is notified after it); resolves still go out.
+    var state = result.state
+    if var incident = state.incident {
+      incident.stepsNotified = previous?.incident?.stepsNotified ?? 0
+      incident.lastNotifiedAt = previous?.incident?.lastNotifiedAt
+      state.incident = incident
+    }
+    return (state, result.intents.filter { $0.kind == .resolved })
+  }
+
+  static func evaluateSample(
+    _ candidate: AlertCandidate, state previous: AlertState?, policy: AlertPolicy, now: Date
+  ) -> (state: AlertState, intents: [NotificationIntent]) {
     var state = previous ?? AlertState()
     let healthy = sampleIsHealthy(candidate, policy: policy, history: state.samples)
     state.samples.append(.init(at: now, healthy: healthy, value: candidate.value))
