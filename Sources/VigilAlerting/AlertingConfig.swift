@@ -19,10 +19,10 @@ import VigilNet
 /// ```
 public enum AlertingConfig {
   /// Channel types this build has; the others are planned (issue 5).
-  static let builtTypes = ["console", "webhook", "smtp", "wecom", "dingtalk", "feishu"]
-  static let plannedTypes = [
-    "tencent-sms", "wechat", "serverchan", "slack", "discord", "teams", "telegram", "pagerduty",
+  static let builtTypes = [
+    "console", "webhook", "smtp", "wecom", "dingtalk", "feishu", "slack", "discord", "telegram", "pagerduty",
   ]
+  static let plannedTypes = ["tencent-sms", "wechat", "serverchan", "teams"]
 
   /// The configured channels by name (`console` always exists).
   public static func channels(
@@ -71,6 +71,38 @@ public enum AlertingConfig {
           transport: transport, timeout: try map.optional("timeout")?.duration() ?? 10)
       case "smtp":
         channels[entry.key] = try smtp(name: entry.key, item, clock: clock)
+      case "slack", "discord":
+        let map = try item.mapping(allowed: ["type", "url"])
+        let urlValue = try map.required("url")
+        let url = try urlValue.string()
+        guard VendorReply.allowed(url) else {
+          throw urlValue.error("'url' must be https:// (http:// only for a loopback stand-in)")
+        }
+        // The webhook path is the secret for both.
+        Redactor.shared.register(String(url.split(separator: "/").suffix(2).joined(separator: "/")))
+        channels[entry.key] =
+          type == "slack"
+          ? SlackWebhook(name: entry.key, url: url, transport: transport)
+          : DiscordWebhook(name: entry.key, url: url, transport: transport)
+      case "telegram":
+        let map = try item.mapping(allowed: ["type", "token", "chatId", "apiBase"])
+        let token = try map.required("token").string()
+        Redactor.shared.register(token)
+        let apiBase = try map.optional("apiBase")?.string() ?? "https://api.telegram.org"
+        guard VendorReply.allowed(apiBase) else {
+          throw try map.required("apiBase").error("'apiBase' must be https://")
+        }
+        channels[entry.key] = TelegramBot(
+          name: entry.key, apiBase: apiBase, token: token, chatID: try map.required("chatId").string(),
+          transport: transport)
+      case "pagerduty":
+        let map = try item.mapping(allowed: ["type", "routingKey", "url"])
+        let key = try map.required("routingKey").string()
+        Redactor.shared.register(key)
+        let url = try map.optional("url")?.string() ?? "https://events.pagerduty.com/v2/enqueue"
+        guard VendorReply.allowed(url) else { throw try map.required("url").error("'url' must be https://") }
+        channels[entry.key] = PagerDutyEvents(
+          name: entry.key, url: url, routingKey: key, transport: transport)
       case "wecom", "dingtalk", "feishu":
         let map = try item.mapping(allowed: type == "wecom" ? ["type", "url"] : ["type", "url", "secret"])
         let urlValue = try map.required("url")

@@ -121,3 +121,90 @@ import VigilNet
     #expect(error.message.contains("must be https://"))
   }
 }
+
+@Suite(.serialized) struct GlobalChatChannelTests {
+  func notification(_ status: AlertNotification.Notice.Status = .firing) -> AlertNotification {
+    let candidate = AlertCandidate(
+      function: "web", check: "http", target: "api", healthy: status == .resolved,
+      summary: "api <b>down</b> & out @everyone", facts: [.init("status", "500")], observedAt: Date())
+    return AlertNotification(
+      function: "web", requestID: "r",
+      notices: [
+        .init(status: status, candidate: candidate, incidentID: "inc-1", since: "2026-11-22T10:00:00Z")
+      ])
+  }
+
+  func outcome(_ channel: any Channel, _ value: AlertNotification? = nil) async -> String {
+    do {
+      try await channel.deliver(value ?? notification(), idempotencyKey: "k")
+      return "sent"
+    } catch {
+      switch error {
+      case .retryable(let message): return "retryable: \(message)"
+      case .permanent(let message): return "permanent: \(message)"
+      }
+    }
+  }
+
+  @Test func slackOnlyOkIsSent() async throws {
+    let base = try await RobotVendorPeer.base() + "/services/T000/B000/"
+    let transport = CurlHTTPClient()
+    #expect(await outcome(SlackWebhook(name: "s", url: base + "ok", transport: transport)) == "sent")
+    let gone = await outcome(SlackWebhook(name: "s", url: base + "gone", transport: transport))
+    #expect(gone.hasPrefix("permanent: ") && gone.contains("HTTP 404: no_service"), "\(gone)")
+    let limited = SlackWebhook(name: "s", url: base + "limited", transport: transport)
+    let first = await outcome(limited)
+    #expect(first.hasPrefix("retryable: ") && first.contains("retry after 3 s"), "\(first)")
+    #expect(await outcome(limited) == "sent")
+    #expect(SlackWebhook.body(notification())["blocks"]?.arrayValue?.count == 2)
+    #expect(SlackWebhook.body(notification()).encodedString().contains("&lt;b&gt;down&lt;/b&gt; &amp; out"))
+  }
+
+  @Test func discordHonoursRetryAfterAndNeverMentions() async throws {
+    let base = try await RobotVendorPeer.base() + "/api/webhooks/42/"
+    let transport = CurlHTTPClient()
+    let limited = DiscordWebhook(name: "d", url: base + "limited", transport: transport)
+    let first = await outcome(limited)
+    #expect(first.hasPrefix("retryable: ") && first.contains("retry after 0.5 s"), "\(first)")
+    #expect(await outcome(limited) == "sent")
+    #expect(
+      await outcome(DiscordWebhook(name: "d", url: base + "unknown", transport: transport)).contains("10015"))
+    let body = DiscordWebhook.body(notification())
+    #expect(body["allowed_mentions"] == .object(["parse": .array([])]))
+    #expect(body["embeds"]?.arrayValue?.first?["title"] == .string("[FIRING] api"))
+  }
+
+  @Test func telegramReadsOkAndRetryAfter() async throws {
+    let base = try await RobotVendorPeer.base()
+    let transport = CurlHTTPClient()
+    #expect(
+      await outcome(
+        TelegramBot(name: "t", apiBase: base, token: "123:abc", chatID: "-100123", transport: transport))
+        == "sent")
+    let missing = await outcome(
+      TelegramBot(name: "t", apiBase: base, token: "123:abc", chatID: "missing", transport: transport))
+    #expect(missing == "permanent: \(base)/bot***/sendMessage: Bad Request: chat not found")
+    let limited = await outcome(
+      TelegramBot(name: "t", apiBase: base, token: "limited", chatID: "1", transport: transport))
+    #expect(limited.hasPrefix("retryable: ") && limited.contains("retry after 5 s"), "\(limited)")
+    let text = TelegramBot.body(notification(), chatID: "1")["text"]?.stringValue ?? ""
+    #expect(text.contains("api &lt;b&gt;down&lt;/b&gt; &amp; out"))
+    #expect(TelegramBot.body(notification(), chatID: "-100123")["chat_id"] == .int(-100_123))
+  }
+
+  @Test func pagerDutyTriggersAndResolvesByDedupKey() async throws {
+    let url = try await RobotVendorPeer.base() + "/v2/enqueue"
+    let transport = CurlHTTPClient()
+    let pager = PagerDutyEvents(name: "p", url: url, routingKey: "good", transport: transport)
+    #expect(await outcome(pager) == "sent")
+    #expect(await outcome(pager, notification(.resolved)) == "sent")
+    let trigger = pager.events(notification())[0]
+    let resolve = pager.events(notification(.resolved))[0]
+    #expect(trigger["dedup_key"] == .string("vigil/web/http/api"))
+    #expect(resolve["dedup_key"] == trigger["dedup_key"])
+    #expect(resolve["event_action"] == .string("resolve"))
+    #expect(trigger["payload"]?["severity"] == .string("critical"))
+    let bad = await outcome(PagerDutyEvents(name: "p", url: url, routingKey: "bad", transport: transport))
+    #expect(bad.hasPrefix("permanent: ") && bad.contains("invalid event"), "\(bad)")
+  }
+}

@@ -9,6 +9,13 @@ DingTalk POST /robot/send?access_token=T&timestamp=&sign=   the signature is che
         130101 on the first request; token gone -> 300005; else 0.
 Feishu  POST /open-apis/bot/v2/hook/<token>   body timestamp+sign checked with secret "feishu-secret":
         mismatch -> 19021; token limited -> 11232 on the first request; token garbage -> a non-JSON body; else 0.
+Slack   POST /services/T/B/<x>   ok -> 200 "ok"; gone -> 404 "no_service"; limited -> 429 "rate_limited"
+        with Retry-After: 3 on the first request, then ok.
+Discord POST /api/webhooks/<id>/<token>   ok -> 200 message JSON; limited -> 429 {"retry_after": 0.5} on the
+        first request, then ok; unknown -> 404 {"message": "Unknown Webhook", "code": 10015}.
+Telegram POST /bot<token>/sendMessage   ok:true; chat_id "missing" -> 400 chat not found; token "limited" ->
+        429 with parameters.retry_after 5 on the first request.
+PagerDuty POST /v2/enqueue   routing_key good -> 202 success; bad -> 400 invalid event.
 GET /requests lists what arrived (path, body, verdict).
 """
 import base64
@@ -35,10 +42,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def reply(self, payload, raw=None):
+    def reply(self, payload, raw=None, status=200, headers=None):
         body = raw if raw is not None else json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json" if raw is None else "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -65,6 +74,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             received.append({"path": url.path, "query": query, "body": body, "answer": answer})
         if answer == "garbage":
             self.reply(None, raw=b"<html>502 Bad Gateway</html>")
+        elif isinstance(answer, tuple):
+            status, payload, headers = answer
+            if isinstance(payload, str):
+                self.reply(None, raw=payload.encode(), status=status, headers=headers)
+            else:
+                self.reply(payload, status=status, headers=headers)
         else:
             self.reply(answer)
 
@@ -104,6 +119,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if token == "limited" and self.first_time("feishu-limited"):
                 return {"code": 11232, "msg": "frequency limited"}
             return {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"}
+        if path.startswith("/services/"):
+            name = path.rsplit("/", 1)[1]
+            if name == "gone":
+                return (404, "no_service", None)
+            if name == "limited" and self.first_time("slack-limited"):
+                return (429, "rate_limited", {"Retry-After": "3"})
+            return (200, "ok", None)
+        if path.startswith("/api/webhooks/"):
+            token = path.rsplit("/", 1)[1]
+            if token == "unknown":
+                return (404, {"message": "Unknown Webhook", "code": 10015}, None)
+            if token == "limited" and self.first_time("discord-limited"):
+                return (429, {"message": "You are being rate limited.", "retry_after": 0.5, "global": False}, {"Retry-After": "1"})
+            return (200, {"id": "1234", "type": 0, "content": (body or {}).get("content")}, None)
+        if path.startswith("/bot") and path.endswith("/sendMessage"):
+            token = path[4:-len("/sendMessage")]
+            if (body or {}).get("chat_id") == "missing":
+                return (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, None)
+            if token == "limited" and self.first_time("telegram-limited"):
+                return (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 5", "parameters": {"retry_after": 5}}, None)
+            return (200, {"ok": True, "result": {"message_id": 5}}, None)
+        if path == "/v2/enqueue":
+            if (body or {}).get("routing_key") != "good":
+                return (400, {"status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid routing key"]}, None)
+            return (202, {"status": "success", "message": "Event processed", "dedup_key": body.get("dedup_key")}, None)
         return {"errcode": 404, "errmsg": "no such endpoint"}
 
 

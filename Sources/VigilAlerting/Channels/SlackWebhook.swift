@@ -1,0 +1,55 @@
+import VigilCore
+import VigilNet
+
+/// Slack incoming webhook: a mrkdwn section with a plain `text` fallback. Only HTTP 200 with the body `ok` is
+/// sent; 429/5xx are retried; the rest (404 `no_service`, 403 `invalid_token`, 410 archived) are permanent.
+public struct SlackWebhook: Channel {
+  public let name: String
+  let url: String
+  let transport: any HTTPTransport
+
+  public init(name: String, url: String, transport: any HTTPTransport) {
+    self.name = name
+    self.url = url
+    self.transport = transport
+  }
+
+  static func escape(_ text: String) -> String {
+    text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")
+  }
+
+  public static func body(_ notification: AlertNotification) -> JSONValue {
+    let text = notification.notices.map { notice in
+      "*\(notice.status.rawValue.uppercased())* \(escape(notice.candidate.summary))\n"
+        + notice.candidate.facts.map { "• \(escape($0.name)): \(escape($0.value))" }.joined(separator: "\n")
+    }.joined(separator: "\n\n")
+    return .object([
+      "text": .string(escape(notification.title)),
+      "blocks": .array([
+        .object([
+          "type": .string("header"),
+          "text": .object([
+            "type": .string("plain_text"),
+            "text": .string(ChatWebhook.truncate(notification.title, characters: 150)),
+          ]),
+        ]),
+        .object([
+          "type": .string("section"),
+          "text": .object([
+            "type": .string("mrkdwn"), "text": .string(ChatWebhook.truncate(text, characters: 3000)),
+          ]),
+        ]),
+      ]),
+    ])
+  }
+
+  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+    let response = try await ChatWebhook.post(url, Self.body(notification), transport: transport)
+    let body = String(decoding: response.body.prefix(64), as: UTF8.self).trimming(" \n")
+    if response.status == 200 && body == "ok" { return }
+    if response.status == 200 {
+      throw .retryable("\(Redactor.redactURL(url)) answered 200 but not 'ok': \(body)")
+    }
+    throw ChatWebhook.failure(response, url: url)
+  }
+}
