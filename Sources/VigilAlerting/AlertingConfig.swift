@@ -21,12 +21,14 @@ public enum AlertingConfig {
   /// Channel types this build has; the others are planned (issue 5).
   static let builtTypes = [
     "console", "webhook", "smtp", "wecom", "dingtalk", "feishu", "slack", "discord", "telegram", "pagerduty",
+    "tencent-sms",
   ]
-  static let plannedTypes = ["tencent-sms", "wechat", "serverchan", "teams"]
+  static let plannedTypes = ["wechat", "serverchan", "teams"]
 
   /// The configured channels by name (`console` always exists).
   public static func channels(
-    _ value: ConfigValue?, logger: Logger, transport: any HTTPTransport, clock: any WallClock = SystemClock()
+    _ value: ConfigValue?, logger: Logger, transport: any HTTPTransport, clock: any WallClock = SystemClock(),
+    state: (any StateStore)? = nil
   ) throws(ConfigError) -> [String: any Channel] {
     var channels: [String: any Channel] = ["console": ConsoleChannel(logger: logger)]
     guard let value, case .mapping(let entries) = value.node.kind else {
@@ -95,6 +97,42 @@ public enum AlertingConfig {
         channels[entry.key] = TelegramBot(
           name: entry.key, apiBase: apiBase, token: token, chatID: try map.required("chatId").string(),
           transport: transport)
+      case "tencent-sms":
+        let map = try item.mapping(allowed: [
+          "type", "secretId", "secretKey", "region", "endpoint", "appId", "signName", "templateId",
+          "templateParams", "maxParamLength", "phoneNumbers",
+        ])
+        let secretKey = try map.required("secretKey").string()
+        Redactor.shared.register(secretKey)
+        let endpoint = try map.optional("endpoint")?.string() ?? "https://sms.tencentcloudapi.com/"
+        guard VendorReply.allowed(endpoint) else {
+          throw try map.required("endpoint").error("'endpoint' must be https://")
+        }
+        var numbers: [String] = []
+        for number in try map.required("phoneNumbers").list() {
+          let text = try number.string()
+          guard text.hasPrefix("+"), text.dropFirst().allSatisfy(\.isNumber), (8...16).contains(text.count)
+          else {
+            throw number.error("'\(text)' is not an E.164 number like +8618511122266")
+          }
+          numbers.append(text)
+        }
+        guard (1...200).contains(numbers.count) else {
+          throw try map.required("phoneNumbers").error("'phoneNumbers' takes 1-200 numbers")
+        }
+        channels[entry.key] = TencentSMS(
+          name: entry.key, endpoint: endpoint,
+          signer: TC3Signer(
+            secretID: try map.required("secretId").string(), secretKey: secretKey, service: "sms",
+            host: "sms.tencentcloudapi.com"),
+          region: try map.optional("region")?.string() ?? "ap-guangzhou",
+          appID: try map.required("appId").string(),
+          signName: try map.required("signName").string(),
+          templateID: try map.required("templateId").string(),
+          templateParams: try map.optional("templateParams")?.stringList() ?? ["{target}", "{status}"],
+          maxParamLength: try map.optional("maxParamLength")?.int() ?? 20, phoneNumbers: numbers,
+          transport: transport,
+          clock: clock, state: state)
       case "pagerduty":
         let map = try item.mapping(allowed: ["type", "routingKey", "url"])
         let key = try map.required("routingKey").string()

@@ -51,7 +51,7 @@ public struct Project: Sendable {
     -> AlertingEngine
   {
     let channels = try AlertingConfig.channels(
-      config.vigil.channels, logger: logger, transport: CurlHTTPClient())
+      config.vigil.channels, logger: logger, transport: CurlHTTPClient(), clock: clock, state: state)
     let zone: Zone
     do {
       zone = try Zone.named(config.vigil.timezone, environment: environment)

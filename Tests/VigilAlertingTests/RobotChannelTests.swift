@@ -208,3 +208,73 @@ import VigilNet
     #expect(bad.hasPrefix("permanent: ") && bad.contains("invalid event"), "\(bad)")
   }
 }
+
+@Suite(.serialized) struct TencentSMSTests {
+  func sms(
+    _ numbers: [String], key: String = "sms-test-key", state: InMemoryStateStore = InMemoryStateStore()
+  ) async throws -> TencentSMS {
+    TencentSMS(
+      name: "sms", endpoint: try await RobotVendorPeer.base() + "/sms",
+      signer: TC3Signer(
+        secretID: "AKIDtest", secretKey: key, service: "sms", host: "sms.tencentcloudapi.com"),
+      region: "ap-guangzhou", appID: "1400006666", signName: "腾讯云", templateID: "1234",
+      templateParams: ["{target}", "{status}", "{summary}"], maxParamLength: 12, phoneNumbers: numbers,
+      transport: CurlHTTPClient(), clock: SystemClock(), state: state)
+  }
+
+  func notification() -> AlertNotification {
+    let candidate = AlertCandidate(
+      function: "web", check: "http", target: "api", healthy: false,
+      summary: "api is down: status 500 for 3 checks", facts: [], observedAt: Date())
+    return AlertNotification(
+      function: "web", requestID: "r",
+      notices: [.init(status: .firing, candidate: candidate, incidentID: "inc-1", since: "s")])
+  }
+
+  func outcome(_ channel: TencentSMS, key: String = "delivery-1") async -> String {
+    do {
+      try await channel.deliver(notification(), idempotencyKey: key)
+      return "sent"
+    } catch {
+      switch error {
+      case .retryable(let message): return "retryable: \(message)"
+      case .permanent(let message): return "permanent: \(message)"
+      }
+    }
+  }
+
+  @Test func signedSendWithTemplateParameters() async throws {
+    let channel = try await sms(["+8618511122266"])
+    #expect(await outcome(channel) == "sent")
+    #expect(channel.parameters(notification()) == ["api", "firing", "api is down:"])
+    let wrongKey = await outcome(try await sms(["+8618511122266"], key: "not-the-key"))
+    #expect(
+      wrongKey.hasPrefix("permanent: ") && wrongKey.contains("AuthFailure.SignatureFailure"), "\(wrongKey)")
+  }
+
+  @Test func partialFailureRetriesOnlyTheFailedNumbers() async throws {
+    let state = InMemoryStateStore()
+    let channel = try await sms(["+8618511122266", "+8613900000000"], state: state)
+    let first = await outcome(channel, key: "delivery-partial")
+    #expect(
+      first.hasPrefix("retryable: ")
+        && first.contains("+8613900000000 LimitExceeded.PhoneNumberThirtySecondLimit"), "\(first)")
+    #expect(await outcome(channel, key: "delivery-partial") == "sent")
+    let requests = try await RobotVendorRequests.smsNumbers()
+    #expect(requests.suffix(2) == [["+8618511122266", "+8613900000000"], ["+8613900000000"]])
+    let bad = await outcome(try await sms(["+8600000000001"]), key: "delivery-bad")
+    #expect(bad.hasPrefix("permanent: ") && bad.contains("IncorrectPhoneNumber"), "\(bad)")
+  }
+}
+
+/// Reads what the robot stand-in received for /sms.
+enum RobotVendorRequests {
+  static func smsNumbers() async throws -> [[String]] {
+    let response = try await CurlHTTPClient().send(
+      HTTPRequest(url: try await RobotVendorPeer.base() + "/requests"))
+    let all = try JSONValue.parse(response.body).arrayValue ?? []
+    return all.filter { $0["path"] == .string("/sms") }.map {
+      ($0["body"]?["PhoneNumberSet"]?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+  }
+}

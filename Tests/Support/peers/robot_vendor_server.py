@@ -15,6 +15,9 @@ Discord POST /api/webhooks/<id>/<token>   ok -> 200 message JSON; limited -> 429
         first request, then ok; unknown -> 404 {"message": "Unknown Webhook", "code": 10015}.
 Telegram POST /bot<token>/sendMessage   ok:true; chat_id "missing" -> 400 chat not found; token "limited" ->
         429 with parameters.retry_after 5 on the first request.
+Tencent SMS POST /sms   TC3 signature checked with SecretKey "sms-test-key" (content-type;host) ->
+        AuthFailure.SignatureFailure on mismatch; +8613900000000 -> LimitExceeded.PhoneNumberThirtySecondLimit on
+        its first request; +8600000000001 -> InvalidParameterValue.IncorrectPhoneNumber; others Ok.
 PagerDuty POST /v2/enqueue   routing_key good -> 202 success; bad -> 400 invalid event.
 GET /requests lists what arrived (path, body, verdict).
 """
@@ -63,6 +66,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.raw_body = raw
         url = urllib.parse.urlparse(self.path)
         query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
         try:
@@ -82,6 +86,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.reply(payload, status=status, headers=headers)
         else:
             self.reply(answer)
+
+    def tencent_sms(self, body):
+        auth = self.headers.get("Authorization", "")
+        timestamp = self.headers.get("X-TC-Timestamp", "0")
+        expected = tc3_signature("sms-test-key", self.raw_body, timestamp, self.headers.get("Host", ""), "sms")
+        if self.headers.get("X-TC-Action") != "SendSms" or not auth.endswith("Signature=" + expected):
+            return {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "The provided credentials could not be validated."}, "RequestId": "r-1"}}
+        statuses = []
+        for number in body.get("PhoneNumberSet", []):
+            if number == "+8613900000000" and self.first_time("sms-limit"):
+                code, message = "LimitExceeded.PhoneNumberThirtySecondLimit", "the number of SMS messages sent from a single mobile number within 30 seconds exceeds the upper limit"
+            elif number == "+8600000000001":
+                code, message = "InvalidParameterValue.IncorrectPhoneNumber", "invalid mobile number"
+            else:
+                code, message = "Ok", "send success"
+            statuses.append({"SerialNo": "5000:1", "PhoneNumber": number, "Fee": 1, "SessionContext": body.get("SessionContext", ""), "Code": code, "Message": message, "IsoCode": "CN"})
+        return {"Response": {"SendStatusSet": statuses, "RequestId": "a0aabda6-cf91-4f3e-a81f-9198114a2279"}}
 
     def route(self, path, query, body):
         if path == "/cgi-bin/webhook/send":
@@ -140,11 +161,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if token == "limited" and self.first_time("telegram-limited"):
                 return (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 5", "parameters": {"retry_after": 5}}, None)
             return (200, {"ok": True, "result": {"message_id": 5}}, None)
+        if path == "/sms":
+            return self.tencent_sms(body)
         if path == "/v2/enqueue":
             if (body or {}).get("routing_key") != "good":
                 return (400, {"status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid routing key"]}, None)
             return (202, {"status": "success", "message": "Event processed", "dedup_key": body.get("dedup_key")}, None)
         return {"errcode": 404, "errmsg": "no such endpoint"}
+
+
+def tc3_signature(secret_key, payload, timestamp, host, service):
+    hashed = hashlib.sha256(payload).hexdigest()
+    canonical = f"POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:{host}\n\ncontent-type;host\n{hashed}"
+    date = time.strftime("%Y-%m-%d", time.gmtime(int(timestamp)))
+    to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = hmac.new(("TC3" + secret_key).encode(), date.encode(), hashlib.sha256).digest()
+    key = hmac.new(key, service.encode(), hashlib.sha256).digest()
+    key = hmac.new(key, b"tc3_request", hashlib.sha256).digest()
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 def main():

@@ -1,0 +1,132 @@
+import VigilCore
+import VigilCron
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Tencent Cloud SMS (API 3.0 `SendSms`, TC3-HMAC-SHA256). SMS is template-only: `templateParams` are filled
+/// from the notification (`{target}`, `{status}`, `{summary}`, `{function}`, `{count}`, `{since}`, `{incident}`)
+/// and cut to `maxParamLength`. Success needs every number's `Code == "Ok"`; numbers already sent are remembered
+/// per delivery (in the state store), so a partial failure retries only the numbers that failed.
+public struct TencentSMS: Channel {
+  public let name: String
+  let endpoint: String
+  let signer: TC3Signer
+  let region: String
+  let appID: String
+  let signName: String
+  let templateID: String
+  let templateParams: [String]
+  let maxParamLength: Int
+  let phoneNumbers: [String]
+  let transport: any HTTPTransport
+  let clock: any WallClock
+  let state: (any StateStore)?
+
+  public init(
+    name: String, endpoint: String, signer: TC3Signer, region: String, appID: String, signName: String,
+    templateID: String,
+    templateParams: [String], maxParamLength: Int, phoneNumbers: [String], transport: any HTTPTransport,
+    clock: any WallClock, state: (any StateStore)?
+  ) {
+    self.name = name
+    self.endpoint = endpoint
+    self.signer = signer
+    self.region = region
+    self.appID = appID
+    self.signName = signName
+    self.templateID = templateID
+    self.templateParams = templateParams
+    self.maxParamLength = maxParamLength
+    self.phoneNumbers = phoneNumbers
+    self.transport = transport
+    self.clock = clock
+    self.state = state
+  }
+
+  /// The template parameters for a notification.
+  public func parameters(_ notification: AlertNotification) -> [String] {
+    let first = notification.notices.first
+    let values: [String: String] = [
+      "{target}": first?.candidate.target ?? "", "{status}": first?.status.rawValue ?? "",
+      "{summary}": first?.candidate.summary ?? "", "{function}": notification.function,
+      "{count}": String(notification.notices.count), "{since}": first?.since ?? "",
+      "{incident}": first?.incidentID ?? "",
+    ]
+    return templateParams.map { template in
+      var text = template
+      for (placeholder, value) in values { text = text.replacing(placeholder, with: value) }
+      return String(text.removingLineBreaks.prefix(maxParamLength))
+    }
+  }
+
+  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+    let progressKey = "channels/sms/\(Outbox.safe(idempotencyKey)).json"
+    let alreadySent = Set((try? state?.readJSON([String].self, progressKey)) ?? [])
+    let numbers = phoneNumbers.filter { !alreadySent.contains($0) }
+    guard !numbers.isEmpty else { return }
+    let payload = JSONValue.object([
+      "PhoneNumberSet": .array(numbers.map { .string($0) }), "SmsSdkAppId": .string(appID),
+      "SignName": .string(signName),
+      "TemplateId": .string(templateID),
+      "TemplateParamSet": .array(parameters(notification).map { .string($0) }),
+      "SessionContext": .string(String(idempotencyKey.prefix(64))),
+    ])
+    let body = Data(payload.encodedString().utf8)
+    let headers = signer.headers(
+      action: "SendSms", version: "2021-01-11", region: region, payload: body,
+      timestamp: Int64(clock.now.timeIntervalSince1970))
+    let response: HTTPResponse
+    do {
+      response = try await transport.send(
+        HTTPRequest(
+          url: endpoint, method: "POST", headers: headers, body: body, timeout: 10, maxBodyBytes: 256 * 1024))
+    } catch {
+      throw .retryable("\(endpoint): \(error)")
+    }
+    guard let json = try? JSONValue.parse(response.body), let result = json["Response"] else {
+      throw .retryable(
+        "\(endpoint) answered HTTP \(response.status) without a Response: \(String(decoding: response.body.prefix(200), as: UTF8.self))"
+      )
+    }
+    if let error = result["Error"] {
+      let code = error["Code"]?.stringValue ?? "?"
+      let message = "\(endpoint): \(code): \(error["Message"]?.stringValue ?? "")"
+      throw Self.retryable(code) ? .retryable(message) : .permanent(message)
+    }
+    var sent = alreadySent
+    var failures: [(number: String, code: String, message: String)] = []
+    for status in result["SendStatusSet"]?.arrayValue ?? [] {
+      let number = status["PhoneNumber"]?.stringValue ?? "?"
+      let code = status["Code"]?.stringValue ?? "?"
+      if code == "Ok" {
+        sent.insert(number)
+      } else {
+        failures.append((number, code, status["Message"]?.stringValue ?? ""))
+      }
+    }
+    let missing = numbers.filter { number in
+      !sent.contains(number) && !failures.contains { $0.number == number }
+    }
+    failures += missing.map { ($0, "Missing", "no status returned for this number") }
+    guard !failures.isEmpty else {
+      try? state?.delete(progressKey)
+      return
+    }
+    try? state?.writeJSON(progressKey, Array(sent).sorted())
+    let message =
+      "\(endpoint): " + failures.map { "\($0.number) \($0.code) \($0.message)" }.joined(separator: "; ")
+    throw failures.contains { Self.retryable($0.code) } ? .retryable(message) : .permanent(message)
+  }
+
+  /// Worth retrying: internal errors, throttling, per-number frequency caps, missing statuses.
+  static func retryable(_ code: String) -> Bool {
+    code.hasPrefix("InternalError") || code == "RequestLimitExceeded" || code == "Missing"
+      || (code.hasPrefix("LimitExceeded.PhoneNumber") && code != "LimitExceeded.PhoneNumberCountLimit")
+      || code == "AuthFailure.SignatureExpire"
+  }
+}
