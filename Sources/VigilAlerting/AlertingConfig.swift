@@ -21,9 +21,9 @@ public enum AlertingConfig {
   /// Channel types this build has; the others are planned (issue 5).
   static let builtTypes = [
     "console", "webhook", "smtp", "wecom", "dingtalk", "feishu", "slack", "discord", "telegram", "pagerduty",
-    "tencent-sms",
+    "tencent-sms", "wechat", "serverchan", "teams",
   ]
-  static let plannedTypes = ["wechat", "serverchan", "teams"]
+  static let plannedTypes: [String] = []
 
   /// The configured channels by name (`console` always exists).
   public static func channels(
@@ -73,6 +73,49 @@ public enum AlertingConfig {
           transport: transport, timeout: try map.optional("timeout")?.duration() ?? 10)
       case "smtp":
         channels[entry.key] = try smtp(name: entry.key, item, clock: clock)
+      case "serverchan", "teams":
+        let map = try item.mapping(allowed: ["type", "url"])
+        let urlValue = try map.required("url")
+        let url = try urlValue.string()
+        guard VendorReply.allowed(url) else {
+          throw urlValue.error("'url' must be https:// (http:// only for a loopback stand-in)")
+        }
+        Redactor.shared.registerSecrets(inURL: url)
+        if type == "serverchan", let key = url.split(separator: "/").last {
+          Redactor.shared.register(String(key))
+        }
+        channels[entry.key] =
+          type == "serverchan"
+          ? ServerChan(name: entry.key, url: url, transport: transport)
+          : TeamsWorkflow(name: entry.key, url: url, transport: transport)
+      case "wechat":
+        let map = try item.mapping(allowed: [
+          "type", "appId", "appSecret", "templateId", "openIds", "fields", "apiBase",
+        ])
+        let secret = try map.required("appSecret").string()
+        Redactor.shared.register(secret)
+        let apiBase = try map.optional("apiBase")?.string() ?? "https://api.weixin.qq.com"
+        guard VendorReply.allowed(apiBase) else {
+          throw try map.required("apiBase").error("'apiBase' must be https://")
+        }
+        let openIDs = try map.required("openIds").stringList()
+        if openIDs.isEmpty { throw try map.required("openIds").error("'openIds' is empty") }
+        let fields =
+          try map.optional("fields")?.stringMap().sorted { $0.key < $1.key }.map {
+            (keyword: $0.key, template: $0.value)
+          }
+          ?? [
+            ("keyword1", "{target}"), ("keyword2", "{status}"), ("keyword3", "{summary}"),
+            ("keyword4", "{since}"),
+          ]
+        guard let state else {
+          throw item.error("the wechat channel needs a state folder for its access token")
+        }
+        channels[entry.key] = WeChatTemplate(
+          name: entry.key, apiBase: apiBase, appID: try map.required("appId").string(), appSecret: secret,
+          templateID: try map.required("templateId").string(), recipients: openIDs, fields: fields,
+          transport: transport,
+          clock: clock, state: state)
       case "slack", "discord":
         let map = try item.mapping(allowed: ["type", "url"])
         let urlValue = try map.required("url")

@@ -278,3 +278,80 @@ enum RobotVendorRequests {
     }
   }
 }
+
+@Suite(.serialized) struct WeChatServerChanTeamsTests {
+  func notification() -> AlertNotification {
+    let candidate = AlertCandidate(
+      function: "web", check: "http", target: "api.example.com", healthy: false,
+      summary: "api is down: status 500", facts: [.init("status", "500")], observedAt: Date())
+    return AlertNotification(
+      function: "web", requestID: "r",
+      notices: [
+        .init(status: .firing, candidate: candidate, incidentID: "inc-1", since: "2026-11-22T10:00:00+08:00")
+      ])
+  }
+
+  func outcome(_ channel: any Channel, key: String = "k") async -> String {
+    do {
+      try await channel.deliver(notification(), idempotencyKey: key)
+      return "sent"
+    } catch {
+      switch error {
+      case .retryable(let message): return "retryable: \(message)"
+      case .permanent(let message): return "permanent: \(message)"
+      }
+    }
+  }
+
+  @Test func weChatRefreshesAnExpiredTokenOnceAndDedupsRetries() async throws {
+    let base = try await RobotVendorPeer.base()
+    let state = InMemoryStateStore()
+    func wechat(_ recipients: [String], appID: String = "wxapp") -> WeChatTemplate {
+      WeChatTemplate(
+        name: "w", apiBase: base, appID: appID, appSecret: "app-secret-value", templateID: "tpl",
+        recipients: recipients, fields: [("keyword1", "{target}"), ("keyword2", "{summary}")],
+        transport: CurlHTTPClient(),
+        clock: SystemClock(), state: state)
+    }
+    // The first token (tok-1) is reported expired: Vigil refetches once and the send goes through.
+    #expect(await outcome(wechat(["openid-a"]), key: "d1") == "sent")
+    // The fresh token is cached in the state folder and reused.
+    #expect(await outcome(wechat(["openid-a"]), key: "d2") == "sent")
+    let cached = try state.readJSON(WeChatTemplate.CachedToken.self, "channels/wechat/wxapp-token.json")
+    #expect(cached?.token == "tok-2")
+    // A retry of the same delivery carries the same client_msg_id.
+    let first = wechat(["openid-a"]).body(notification(), openID: "openid-a", clientMessageID: "x")
+    #expect(first["data"]?["keyword1"]?["value"] == .string("api.example.com"))
+    #expect(first["data"]?["keyword2"]?["value"]?.stringValue?.count ?? 0 <= 20)
+    let unfollowed = await outcome(wechat(["unfollowed"]), key: "d3")
+    #expect(unfollowed.hasPrefix("permanent: ") && unfollowed.contains("43004"), "\(unfollowed)")
+    #expect(!unfollowed.contains("tok-"))
+    let badApp = await outcome(
+      WeChatTemplate(
+        name: "w", apiBase: base, appID: "badapp", appSecret: "s", templateID: "t", recipients: ["o"],
+        fields: [], transport: CurlHTTPClient(), clock: SystemClock(), state: InMemoryStateStore()))
+    #expect(badApp.hasPrefix("permanent: ") && badApp.contains("40013"), "\(badApp)")
+  }
+
+  @Test func serverChanAndTeams() async throws {
+    let base = try await RobotVendorPeer.base()
+    #expect(
+      await outcome(ServerChan(name: "s", url: base + "/SCTgood.send", transport: CurlHTTPClient())) == "sent"
+    )
+    #expect(
+      await outcome(ServerChan(name: "s", url: base + "/SCTbad.send", transport: CurlHTTPClient())).contains(
+        "code 40001"))
+    #expect(ServerChan.body(notification())["title"]?.stringValue?.count ?? 99 <= 32)
+    #expect(
+      await outcome(
+        TeamsWorkflow(name: "t", url: base + "/workflows/ok?sig=secret-sig", transport: CurlHTTPClient()))
+        == "sent")
+    let bad = await outcome(
+      TeamsWorkflow(name: "t", url: base + "/workflows/badsig?sig=secret-sig", transport: CurlHTTPClient()))
+    #expect(bad.hasPrefix("permanent: ") && bad.contains("HTTP 401"), "\(bad)")
+    #expect(!bad.contains("secret-sig"))
+    #expect(
+      TeamsWorkflow.body(notification())["attachments"]?.arrayValue?.first?["content"]?["version"]
+        == .string("1.4"))
+  }
+}

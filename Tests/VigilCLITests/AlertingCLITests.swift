@@ -94,7 +94,7 @@ import Testing
       custom:
         vigil:
           channels:
-            mail: {type: teams}
+            mail: {type: carrier-pigeon}
             hook: {type: webhook, url: 'ftp://x'}
           alerting:
             channels: [pager]
@@ -105,7 +105,7 @@ import Testing
     let run = try vigil(["validate"], in: folder)
     #expect(run.status == 2)
     #expect(
-      run.stderr.contains("serverless.yml:4:20: channel type 'teams' is not built yet (issue 5)"),
+      run.stderr.contains("serverless.yml:4:20: unknown channel type 'carrier-pigeon'"),
       "\(run.stderr)")
   }
 }

@@ -119,7 +119,7 @@ public final class Redactor: Sendable {
       guard let equals = pair.firstIndex(of: "=") else { return String(pair) }
       let name = pair[..<equals]
       return EnvironmentSubstitution.looksSecret(String(name))
-        || ["sign", "access_token", "token"].contains(name.lowercased())
+        || ["sign", "sig", "access_token", "token"].contains(name.lowercased())
         ? "\(name)=***" : String(pair)
     }
     return text[...question] + masked.joined(separator: "&")

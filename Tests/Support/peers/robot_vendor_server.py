@@ -18,6 +18,11 @@ Telegram POST /bot<token>/sendMessage   ok:true; chat_id "missing" -> 400 chat n
 Tencent SMS POST /sms   TC3 signature checked with SecretKey "sms-test-key" (content-type;host) ->
         AuthFailure.SignatureFailure on mismatch; +8613900000000 -> LimitExceeded.PhoneNumberThirtySecondLimit on
         its first request; +8600000000001 -> InvalidParameterValue.IncorrectPhoneNumber; others Ok.
+WeChat  POST /cgi-bin/stable_token -> {"access_token": "tok-N"} (N counts fetches); appid badapp -> 40013.
+        POST /cgi-bin/message/template/send?access_token=T: T tok-1 -> 42001 once (expired); openid unfollowed
+        -> 43004; a repeated (openid, client_msg_id) is accepted but not shown again (WeChat's 10-minute dedup).
+ServerChan POST /<key>.send: key SCTgood -> code 0; other keys -> code 40001 "bad pushkey".
+Teams   POST /workflows/<x>: ok -> 202; badsig -> 401.
 PagerDuty POST /v2/enqueue   routing_key good -> 202 success; bad -> 400 invalid event.
 GET /requests lists what arrived (path, body, verdict).
 """
@@ -161,6 +166,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if token == "limited" and self.first_time("telegram-limited"):
                 return (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 5", "parameters": {"retry_after": 5}}, None)
             return (200, {"ok": True, "result": {"message_id": 5}}, None)
+        if path == "/cgi-bin/stable_token":
+            if (body or {}).get("appid") == "badapp":
+                return {"errcode": 40013, "errmsg": "invalid appid"}
+            with lock:
+                seen["wechat-tokens"] = seen.get("wechat-tokens", 0) + 1
+                return {"access_token": "tok-%d" % seen["wechat-tokens"], "expires_in": 7200}
+        if path == "/cgi-bin/message/template/send":
+            token, openid = query.get("access_token"), (body or {}).get("touser")
+            if token == "tok-1" and self.first_time("wechat-expire"):
+                return {"errcode": 42001, "errmsg": "access_token expired"}
+            if openid == "unfollowed":
+                return {"errcode": 43004, "errmsg": "require subscribe"}
+            shown = self.first_time("wechat-msg:%s:%s" % (openid, (body or {}).get("client_msg_id")))
+            return {"errcode": 0, "errmsg": "ok", "msgid": 200228332, "shown": shown}
+        if path.endswith(".send") and path.count("/") == 1:
+            if path == "/SCTgood.send":
+                return {"code": 0, "message": "", "data": {"pushid": "1", "readkey": "r", "error": "SUCCESS", "errno": 0}}
+            return {"code": 40001, "message": "bad pushkey"}
+        if path.startswith("/workflows/"):
+            return (401, {"error": {"code": "DirectApiAuthorizationRequired", "message": "bad sig"}}, None) if path.endswith("badsig") else (202, "", None)
         if path == "/sms":
             return self.tencent_sms(body)
         if path == "/v2/enqueue":

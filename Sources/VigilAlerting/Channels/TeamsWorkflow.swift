@@ -1,0 +1,57 @@
+import VigilCore
+import VigilNet
+
+/// Microsoft Teams Workflows webhook with an Adaptive Card (version 1.4, the newest Teams renders). 202 (or any
+/// 2xx) is sent; 429/5xx are retried; 400/401 (bad trigger or `sig`) are permanent. The `sig` query value is the
+/// secret and is kept out of messages.
+public struct TeamsWorkflow: Channel {
+  public let name: String
+  let url: String
+  let transport: any HTTPTransport
+
+  public init(name: String, url: String, transport: any HTTPTransport) {
+    self.name = name
+    self.url = url
+    self.transport = transport
+  }
+
+  public static func body(_ notification: AlertNotification) -> JSONValue {
+    let firing = notification.notices.contains { $0.status != .resolved }
+    var blocks: [JSONValue] = [
+      .object([
+        "type": .string("TextBlock"), "text": .string(notification.title), "weight": .string("Bolder"),
+        "size": .string("Medium"), "wrap": .bool(true), "style": .string("heading"),
+        "color": .string(firing ? "Attention" : "Good"),
+      ])
+    ]
+    for notice in notification.notices {
+      let facts = notice.candidate.facts.map { "\($0.name): \($0.value)" }.joined(separator: "\n\n")
+      blocks.append(
+        .object([
+          "type": .string("TextBlock"),
+          "text": .string(
+            "**\(notice.status.rawValue.uppercased())** \(notice.candidate.summary)\n\n\(facts)"),
+          "wrap": .bool(true),
+        ]))
+    }
+    return .object([
+      "type": .string("message"),
+      "attachments": .array([
+        .object([
+          "contentType": .string("application/vnd.microsoft.card.adaptive"), "contentUrl": .null,
+          "content": .object([
+            "$schema": .string("http://adaptivecards.io/schemas/adaptive-card.json"),
+            "type": .string("AdaptiveCard"),
+            "version": .string("1.4"), "body": .array(blocks), "msteams": .object(["width": .string("Full")]),
+          ]),
+        ])
+      ]),
+    ])
+  }
+
+  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+    let response = try await ChatWebhook.post(url, Self.body(notification), transport: transport)
+    if (200..<300).contains(response.status) { return }
+    throw ChatWebhook.failure(response, url: url)
+  }
+}

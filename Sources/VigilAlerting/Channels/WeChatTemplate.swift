@@ -1,0 +1,130 @@
+import VigilCore
+import VigilCron
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// WeChat official account (公众号) template message, one per recipient openid.
+///
+/// The access token comes from `stable_token` (which does not invalidate other holders' tokens, so many FaaS
+/// instances can share an account), is cached in the state folder under a lock and refreshed 5 minutes early;
+/// on 40001/40014/42001 it is refetched once and the send retried once. `client_msg_id` is derived from the
+/// delivery and recipient, so WeChat drops a duplicate within 10 minutes. 45009 and -1 are retried; 43004
+/// (unfollowed), 40003, 40037, 40164 are permanent.
+public struct WeChatTemplate: Channel {
+  public let name: String
+  let apiBase: String
+  let appID: String
+  let appSecret: String
+  let templateID: String
+  let recipients: [String]
+  /// Template keyword → text with placeholders (`{target}`, `{status}`, `{summary}`, `{since}`, `{function}`).
+  let fields: [(keyword: String, template: String)]
+  let transport: any HTTPTransport
+  let clock: any WallClock
+  let state: any StateStore
+
+  public init(
+    name: String, apiBase: String = "https://api.weixin.qq.com", appID: String, appSecret: String,
+    templateID: String,
+    recipients: [String], fields: [(keyword: String, template: String)], transport: any HTTPTransport,
+    clock: any WallClock,
+    state: any StateStore
+  ) {
+    self.name = name
+    self.apiBase = apiBase
+    self.appID = appID
+    self.appSecret = appSecret
+    self.templateID = templateID
+    self.recipients = recipients
+    self.fields = fields
+    self.transport = transport
+    self.clock = clock
+    self.state = state
+  }
+
+  struct CachedToken: Codable {
+    var token: String
+    var expiresAt: Date
+  }
+
+  var tokenKey: String { "channels/wechat/\(Outbox.safe(appID))-token.json" }
+
+  /// A valid access token: the cached one, or a fresh one (forced when WeChat rejected the cached one).
+  func accessToken(forceRefresh: Bool) async throws(ChannelError) -> String {
+    if !forceRefresh, let cached = try? state.readJSON(CachedToken.self, tokenKey),
+      cached.expiresAt > clock.now
+    {
+      return cached.token
+    }
+    let body = JSONValue.object([
+      "grant_type": .string("client_credential"), "appid": .string(appID), "secret": .string(appSecret),
+      "force_refresh": .bool(forceRefresh),
+    ])
+    let response = try await ChatWebhook.post("\(apiBase)/cgi-bin/stable_token", body, transport: transport)
+    guard let json = try? JSONValue.parse(response.body) else {
+      throw .retryable("WeChat stable_token answered HTTP \(response.status) without JSON")
+    }
+    guard let token = json["access_token"]?.stringValue, let lifetime = json["expires_in"]?.doubleValue else {
+      let code = json["errcode"]?.intValue ?? 0
+      let message = "WeChat stable_token: errcode \(code): \(json["errmsg"]?.stringValue ?? "")"
+      throw code == -1 || code == 45009 ? .retryable(message) : .permanent(message)
+    }
+    Redactor.shared.register(token)
+    try? state.withLock("wechat-token") {
+      try state.writeJSON(
+        tokenKey, CachedToken(token: token, expiresAt: clock.now.addingTimeInterval(max(60, lifetime - 300))))
+    }
+    return token
+  }
+
+  /// The template body for one recipient.
+  public func body(_ notification: AlertNotification, openID: String, clientMessageID: String) -> JSONValue {
+    let first = notification.notices.first
+    let values: [String: String] = [
+      "{target}": first?.candidate.target ?? "", "{status}": first?.status.rawValue ?? "",
+      "{summary}": first?.candidate.summary ?? "",
+      "{since}": first?.since ?? "", "{function}": notification.function,
+      "{count}": String(notification.notices.count),
+    ]
+    var data: [String: JSONValue] = [:]
+    for field in fields {
+      var text = field.template
+      for (placeholder, value) in values { text = text.replacing(placeholder, with: value) }
+      data[field.keyword] = .object(["value": .string(String(text.removingLineBreaks.prefix(20)))])
+    }
+    return .object([
+      "touser": .string(openID), "template_id": .string(templateID),
+      "client_msg_id": .string(clientMessageID), "data": .object(data),
+    ])
+  }
+
+  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+    for openID in recipients {
+      let clientMessageID = String(
+        Digest.hex(Digest.hash(.sha256, Data("\(idempotencyKey)/\(openID)".utf8))).prefix(32))
+      let body = self.body(notification, openID: openID, clientMessageID: clientMessageID)
+      var token = try await accessToken(forceRefresh: false)
+      for attempt in 0..<2 {
+        let url = "\(apiBase)/cgi-bin/message/template/send?access_token=\(token)"
+        let response = try await ChatWebhook.post(
+          url, body, transport: transport, shownAs: "\(apiBase)/cgi-bin/message/template/send")
+        guard let json = try? JSONValue.parse(response.body), let code = json["errcode"]?.intValue else {
+          throw .retryable("WeChat template send answered HTTP \(response.status) without an errcode")
+        }
+        if code == 0 { break }
+        let message =
+          "WeChat template send to \(openID): errcode \(code): \(json["errmsg"]?.stringValue ?? "")"
+        if [40001, 40014, 42001].contains(code) && attempt == 0 {
+          token = try await accessToken(forceRefresh: true)
+          continue
+        }
+        throw code == -1 || code == 45009 ? .retryable(message) : .permanent(message)
+      }
+    }
+  }
+}
