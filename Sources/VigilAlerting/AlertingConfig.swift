@@ -233,7 +233,7 @@ public enum AlertingConfig {
     let map = try value.mapping(allowed: [
       "trigger", "recoverAfter", "escalation", "repeatEvery", "sendResolved", "channels", "timezone",
       "ignoreHours",
-      "quietHours", "maintenance",
+      "quietHours", "maintenance", "fallback",
     ])
     if let zoneValue = map.optional("timezone") {
       let name = try zoneValue.string()
@@ -290,6 +290,14 @@ public enum AlertingConfig {
     if let sendResolved = map.optional("sendResolved") { policy.sendResolved = try sendResolved.bool() }
     if let names = map.optional("channels") {
       policy.channels = try channelNames(names, channels: channels)
+    }
+    if let chain = map.optional("fallback") {
+      policy.fallback = try channelNames(chain, channels: channels)
+      guard policy.fallback.count >= 2 else {
+        throw chain.error("'fallback' is a chain of at least two channels, e.g. [wecom, dingtalk, sms, mail]")
+      }
+      // Notifications start at the head of the chain.
+      policy.channels = [policy.fallback[0]]
     }
     if let steps = map.optional("escalation") {
       var escalation: [AlertPolicy.EscalationStep] = []

@@ -72,7 +72,12 @@ public struct AlertingEngine: Sendable {
     notifications = try applyQuietHours(
       notifications, function: function, requestID: requestID, now: now, logger: logger)
     for (channel, notification) in notifications.sorted(by: { $0.key < $1.key }) {
-      try outbox.enqueue(notification, channels: [channel])
+      if let position = policy.fallback.firstIndex(of: channel) {
+        try outbox.enqueue(
+          notification, channels: [channel], fallbacks: Array(policy.fallback[(position + 1)...]))
+      } else {
+        try outbox.enqueue(notification, channels: [channel])
+      }
     }
     let report = try await outbox.deliverDue(using: channels, logger: logger)
     return Outcome(notifications: notifications, delivery: report)

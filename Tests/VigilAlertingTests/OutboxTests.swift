@@ -176,3 +176,40 @@ final class RecordingChannel: Channel {
     sent.withLock { $0.append(notification) }
   }
 }
+
+@Suite(.serialized) struct FallbackChainTests {
+  @Test func permanentRefusalAndPersistentFailureMoveDownTheChain() async throws {
+    let tag = UUID().uuidString
+    let base = try await WebhookTestPeer.base()
+    let clock = ManualClock(Date(timeIntervalSince1970: 1_767_225_600))
+    let state = InMemoryStateStore()
+    let outbox = Outbox(state: state, clock: clock)
+    let refusing = WebhookChannel(
+      name: "wecom", url: base + "/hook/400/\(tag)", secret: nil, transport: CurlHTTPClient())
+    let flaky = WebhookChannel(
+      name: "dingtalk", url: base + "/hook/always-503/\(tag)", secret: nil, transport: CurlHTTPClient())
+    let last = WebhookChannel(
+      name: "mail", url: base + "/hook/ok/\(tag)", secret: nil, transport: CurlHTTPClient())
+    let channels: [String: any Channel] = ["wecom": refusing, "dingtalk": flaky, "mail": last]
+    let candidate = AlertCandidate(
+      function: "f", check: "c", target: "t", healthy: false, summary: "down", facts: [],
+      observedAt: clock.now)
+    try outbox.enqueue(
+      AlertNotification(
+        function: "f", requestID: "r1",
+        notices: [.init(status: .firing, candidate: candidate, incidentID: "i", since: "s")]),
+      channels: ["wecom"], fallbacks: ["dingtalk", "mail"])
+    // wecom refuses (400): the notification moves to dingtalk at once.
+    _ = try await outbox.deliverDue(using: channels, logger: .silent)
+    // dingtalk keeps answering 503: after three attempts it moves to mail, which delivers.
+    for _ in 0..<4 {
+      clock.advance(seconds: 3600)
+      _ = try await outbox.deliverDue(using: channels, logger: .silent)
+    }
+    #expect(try await WebhookTestPeer.requests(prefix: "/hook/400/\(tag)").count == 1)
+    #expect(try await WebhookTestPeer.requests(prefix: "/hook/always-503/\(tag)").count == 3)
+    #expect(try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").count == 1)
+    #expect(try state.keys(prefix: "outbox/pending/").isEmpty)
+    #expect(try state.keys(prefix: "outbox/failed/").count == 2)
+  }
+}

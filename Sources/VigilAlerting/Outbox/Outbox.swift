@@ -24,6 +24,8 @@ public struct OutboxEntry: Sendable, Codable, Hashable {
   public var leaseUntil: Date?
   public var lastError: String?
   public var deliveredAt: Date?
+  /// Channels to try next, in order, if this one refuses permanently or keeps failing (a fallback chain).
+  public var fallbacks: [String]? = nil
 }
 
 /// Notifications are written here before they are sent, and leave only when delivered, permanently refused,
@@ -40,6 +42,8 @@ public struct Outbox: Sendable {
   public var maxBackoff: Double = 3600
   /// How long a claimed entry stays claimed if its sender dies.
   public var lease: Double = 120
+  /// In a fallback chain, retryable failures on one channel before the next channel is tried.
+  public var fallbackAfterAttempts = 3
 
   public init(state: any StateStore, clock: any WallClock, environment: [String: String] = [:]) {
     self.state = state
@@ -54,16 +58,18 @@ public struct Outbox: Sendable {
     public var failed: [OutboxEntry] = []
   }
 
-  /// Writes one entry per channel, durably, before anything is sent.
+  /// Writes one entry per channel, durably, before anything is sent. With `fallbacks`, each entry carries the
+  /// chain to try after its channel.
   @discardableResult
-  public func enqueue(_ notification: AlertNotification, channels: [String]) throws -> [OutboxEntry] {
+  public func enqueue(
+    _ notification: AlertNotification, channels: [String], fallbacks: [String]? = nil
+  ) throws -> [OutboxEntry] {
     let now = clock.now
     let entries = channels.map { channel in
       let id = "\(Self.stamp(now))-\(notification.requestID.prefix(18))-\(Self.safe(channel))"
       return OutboxEntry(
         id: id, channel: channel, idempotencyKey: "\(notification.requestID)/\(channel)",
-        notification: notification,
-        createdAt: now, attempts: 0, nextAttemptAt: now)
+        notification: notification, createdAt: now, attempts: 0, nextAttemptAt: now, fallbacks: fallbacks)
     }
     try state.withLock("outbox") {
       for entry in entries { try state.writeJSON("outbox/pending/\(entry.id).json", entry) }
@@ -113,6 +119,15 @@ public struct Outbox: Sendable {
         report.delivered.append(entry)
       } catch let error as ChannelError {
         switch error {
+        case .retryable(let message)
+        where entry.attempts >= fallbackAfterAttempts && !(entry.fallbacks ?? []).isEmpty:
+          entry.lastError = message
+          try fallBack(entry, from: key, logger: logger)
+          report.failed.append(entry)
+        case .permanent(let message) where !(entry.fallbacks ?? []).isEmpty:
+          entry.lastError = message
+          try fallBack(entry, from: key, logger: logger)
+          report.failed.append(entry)
         case .retryable(let message):
           entry.lastError = message
           entry.nextAttemptAt = clock.now.addingTimeInterval(
@@ -133,6 +148,27 @@ public struct Outbox: Sendable {
       }
     }
     return report
+  }
+
+  /// Gives the notification to the next channel of the chain; this entry is recorded as failed.
+  private func fallBack(_ entry: OutboxEntry, from key: String, logger: Logger) throws {
+    var chain = entry.fallbacks ?? []
+    let next = chain.removeFirst()
+    var successor = entry
+    successor.id = "\(entry.id)-then-\(Self.safe(next))"
+    successor.channel = next
+    successor.idempotencyKey = "\(entry.notification.requestID)/\(next)"
+    successor.attempts = 0
+    successor.nextAttemptAt = clock.now
+    successor.lastError = nil
+    successor.fallbacks = chain
+    try state.withLock("outbox") {
+      try state.writeJSON("outbox/pending/\(successor.id).json", successor)
+      try move(entry, from: key, to: "failed")
+    }
+    logger.warning(
+      "alert delivery falls back to the next channel", fields(entry).merging(["next": next]) { _, new in new }
+    )
   }
 
   private func move(_ entry: OutboxEntry, from key: String, to folder: String) throws {

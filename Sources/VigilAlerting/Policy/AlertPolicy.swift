@@ -42,6 +42,9 @@ public struct AlertPolicy: Sendable, Hashable {
   public var sendResolved: Bool = true
   /// Where notifications go unless a step names others.
   public var channels: [String] = ["console"]
+  /// A fallback chain (`[wecom, dingtalk, sms, mail]`): notifications go to the first channel only, and move
+  /// on to the next when one refuses or keeps failing. Empty: every channel gets each notification.
+  public var fallback: [String] = []
   /// The zone `ignoreHours`, `quietHours` and maintenance windows are read in.
   public var zone: Zone = .utc
   /// Local hours (0-23) in which samples are not even evaluated (the ISP resets the line at 3 am).
