@@ -6,6 +6,21 @@ import VigilNet
 
 @testable import VigilAlerting
 
+/// What a delivery came to: "sent", "retryable: …" or "permanent: …".
+func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, key: String = "k") async
+  -> String
+{
+  do {
+    try await channel.deliver(notification, idempotencyKey: key)
+    return "sent"
+  } catch {
+    switch error {
+    case .retryable(let message): return "retryable: \(message)"
+    case .permanent(let message): return "permanent: \(message)"
+    }
+  }
+}
+
 @Suite struct SigningVectorTests {
   @Test func dingTalkPinnedVector() {
     #expect(
@@ -38,32 +53,24 @@ import VigilNet
       ])
   }
 
-  func outcome(_ channel: any Channel, _ value: AlertNotification? = nil) async -> String {
-    do {
-      try await channel.deliver(value ?? notification(), idempotencyKey: "k")
-      return "sent"
-    } catch {
-      switch error {
-      case .retryable(let message): return "retryable: \(message)"
-      case .permanent(let message): return "permanent: \(message)"
-      }
-    }
-  }
-
   @Test func weComAnswersDecideByErrcode() async throws {
     let base = try await RobotVendorPeer.base() + "/cgi-bin/webhook/send?key="
     let transport = CurlHTTPClient()
-    #expect(await outcome(WeComRobot(name: "w", url: base + "good", transport: transport)) == "sent")
+    #expect(
+      await deliveryOutcome(WeComRobot(name: "w", url: base + "good", transport: transport), notification())
+        == "sent")
     let busy = WeComRobot(name: "w", url: base + "busy", transport: transport)
-    #expect(await outcome(busy).hasPrefix("retryable: "))
-    #expect(await outcome(busy) == "sent")
-    let bad = await outcome(WeComRobot(name: "w", url: base + "bad", transport: transport))
+    #expect(await deliveryOutcome(busy, notification()).hasPrefix("retryable: "))
+    #expect(await deliveryOutcome(busy, notification()) == "sent")
+    let bad = await deliveryOutcome(
+      WeComRobot(name: "w", url: base + "bad", transport: transport), notification())
     #expect(bad.hasPrefix("permanent: "))
     #expect(bad.contains("errcode 93000"))
     #expect(bad.contains("key=***"))
     // 10,000 bytes of Chinese text are cut to 4096 bytes, so 40058 never comes back.
     let long = notification(String(repeating: "超时", count: 2000))
-    #expect(await outcome(WeComRobot(name: "w", url: base + "good", transport: transport), long) == "sent")
+    #expect(
+      await deliveryOutcome(WeComRobot(name: "w", url: base + "good", transport: transport), long) == "sent")
     let content = WeComRobot.body(long)["markdown"]?["content"]?.stringValue ?? ""
     #expect(content.utf8.count <= 4096)
     #expect(content.hasSuffix("…(truncated)"))
@@ -75,12 +82,12 @@ import VigilNet
     func robot(_ token: String, secret: String = "SECvigiltest") -> DingTalkRobot {
       DingTalkRobot(name: "d", url: base + token, secret: secret, transport: transport, clock: SystemClock())
     }
-    #expect(await outcome(robot("ok")) == "sent")
-    let mismatch = await outcome(robot("ok", secret: "SECwrong"))
+    #expect(await deliveryOutcome(robot("ok"), notification()) == "sent")
+    let mismatch = await deliveryOutcome(robot("ok", secret: "SECwrong"), notification())
     #expect(mismatch.hasPrefix("permanent: "))
     #expect(mismatch.contains("310000: sign not match"))
-    #expect(await outcome(robot("fast")).hasPrefix("retryable: "))
-    #expect(await outcome(robot("gone")).contains("300005"))
+    #expect(await deliveryOutcome(robot("fast"), notification()).hasPrefix("retryable: "))
+    #expect(await deliveryOutcome(robot("gone"), notification()).contains("300005"))
     #expect(
       robot("ok").signedURL(at: Date(timeIntervalSince1970: 1_577_262_236.757)).hasSuffix(
         "&timestamp=1577262236757&sign=\(DingTalkRobot.sign(secret: "SECvigiltest", timestampMs: 1_577_262_236_757))"
@@ -93,11 +100,11 @@ import VigilNet
     func bot(_ token: String, secret: String = "feishu-secret") -> FeishuBot {
       FeishuBot(name: "f", url: base + token, secret: secret, transport: transport, clock: SystemClock())
     }
-    #expect(await outcome(bot("t1")) == "sent")
-    #expect(await outcome(bot("t1", secret: "nope")).contains("19021"))
-    #expect(await outcome(bot("limited")).hasPrefix("retryable: "))
-    #expect(await outcome(bot("limited")) == "sent")
-    let garbage = await outcome(bot("garbage"))
+    #expect(await deliveryOutcome(bot("t1"), notification()) == "sent")
+    #expect(await deliveryOutcome(bot("t1", secret: "nope"), notification()).contains("19021"))
+    #expect(await deliveryOutcome(bot("limited"), notification()).hasPrefix("retryable: "))
+    #expect(await deliveryOutcome(bot("limited"), notification()) == "sent")
+    let garbage = await deliveryOutcome(bot("garbage"), notification())
     #expect(garbage.hasPrefix("retryable: "), "a body without a code is never taken as sent: \(garbage)")
   }
 
@@ -134,28 +141,19 @@ import VigilNet
       ])
   }
 
-  func outcome(_ channel: any Channel, _ value: AlertNotification? = nil) async -> String {
-    do {
-      try await channel.deliver(value ?? notification(), idempotencyKey: "k")
-      return "sent"
-    } catch {
-      switch error {
-      case .retryable(let message): return "retryable: \(message)"
-      case .permanent(let message): return "permanent: \(message)"
-      }
-    }
-  }
-
   @Test func slackOnlyOkIsSent() async throws {
     let base = try await RobotVendorPeer.base() + "/services/T000/B000/"
     let transport = CurlHTTPClient()
-    #expect(await outcome(SlackWebhook(name: "s", url: base + "ok", transport: transport)) == "sent")
-    let gone = await outcome(SlackWebhook(name: "s", url: base + "gone", transport: transport))
+    #expect(
+      await deliveryOutcome(SlackWebhook(name: "s", url: base + "ok", transport: transport), notification())
+        == "sent")
+    let gone = await deliveryOutcome(
+      SlackWebhook(name: "s", url: base + "gone", transport: transport), notification())
     #expect(gone.hasPrefix("permanent: ") && gone.contains("HTTP 404: no_service"), "\(gone)")
     let limited = SlackWebhook(name: "s", url: base + "limited", transport: transport)
-    let first = await outcome(limited)
+    let first = await deliveryOutcome(limited, notification())
     #expect(first.hasPrefix("retryable: ") && first.contains("retry after 3 s"), "\(first)")
-    #expect(await outcome(limited) == "sent")
+    #expect(await deliveryOutcome(limited, notification()) == "sent")
     #expect(SlackWebhook.body(notification())["blocks"]?.arrayValue?.count == 2)
     #expect(SlackWebhook.body(notification()).encodedString().contains("&lt;b&gt;down&lt;/b&gt; &amp; out"))
   }
@@ -164,11 +162,13 @@ import VigilNet
     let base = try await RobotVendorPeer.base() + "/api/webhooks/42/"
     let transport = CurlHTTPClient()
     let limited = DiscordWebhook(name: "d", url: base + "limited", transport: transport)
-    let first = await outcome(limited)
+    let first = await deliveryOutcome(limited, notification())
     #expect(first.hasPrefix("retryable: ") && first.contains("retry after 0.5 s"), "\(first)")
-    #expect(await outcome(limited) == "sent")
+    #expect(await deliveryOutcome(limited, notification()) == "sent")
     #expect(
-      await outcome(DiscordWebhook(name: "d", url: base + "unknown", transport: transport)).contains("10015"))
+      await deliveryOutcome(
+        DiscordWebhook(name: "d", url: base + "unknown", transport: transport), notification()
+      ).contains("10015"))
     let body = DiscordWebhook.body(notification())
     #expect(body["allowed_mentions"] == .object(["parse": .array([])]))
     #expect(body["embeds"]?.arrayValue?.first?["title"] == .string("[FIRING] api"))
@@ -178,14 +178,17 @@ import VigilNet
     let base = try await RobotVendorPeer.base()
     let transport = CurlHTTPClient()
     #expect(
-      await outcome(
-        TelegramBot(name: "t", apiBase: base, token: "123:abc", chatID: "-100123", transport: transport))
+      await deliveryOutcome(
+        TelegramBot(name: "t", apiBase: base, token: "123:abc", chatID: "-100123", transport: transport),
+        notification())
         == "sent")
-    let missing = await outcome(
-      TelegramBot(name: "t", apiBase: base, token: "123:abc", chatID: "missing", transport: transport))
+    let missing = await deliveryOutcome(
+      TelegramBot(name: "t", apiBase: base, token: "123:abc", chatID: "missing", transport: transport),
+      notification())
     #expect(missing == "permanent: \(base)/bot***/sendMessage: Bad Request: chat not found")
-    let limited = await outcome(
-      TelegramBot(name: "t", apiBase: base, token: "limited", chatID: "1", transport: transport))
+    let limited = await deliveryOutcome(
+      TelegramBot(name: "t", apiBase: base, token: "limited", chatID: "1", transport: transport),
+      notification())
     #expect(limited.hasPrefix("retryable: ") && limited.contains("retry after 5 s"), "\(limited)")
     let text = TelegramBot.body(notification(), chatID: "1")["text"]?.stringValue ?? ""
     #expect(text.contains("api &lt;b&gt;down&lt;/b&gt; &amp; out"))
@@ -196,15 +199,16 @@ import VigilNet
     let url = try await RobotVendorPeer.base() + "/v2/enqueue"
     let transport = CurlHTTPClient()
     let pager = PagerDutyEvents(name: "p", url: url, routingKey: "good", transport: transport)
-    #expect(await outcome(pager) == "sent")
-    #expect(await outcome(pager, notification(.resolved)) == "sent")
+    #expect(await deliveryOutcome(pager, notification()) == "sent")
+    #expect(await deliveryOutcome(pager, notification(.resolved)) == "sent")
     let trigger = pager.events(notification())[0]
     let resolve = pager.events(notification(.resolved))[0]
     #expect(trigger["dedup_key"] == .string("vigil/web/http/api"))
     #expect(resolve["dedup_key"] == trigger["dedup_key"])
     #expect(resolve["event_action"] == .string("resolve"))
     #expect(trigger["payload"]?["severity"] == .string("critical"))
-    let bad = await outcome(PagerDutyEvents(name: "p", url: url, routingKey: "bad", transport: transport))
+    let bad = await deliveryOutcome(
+      PagerDutyEvents(name: "p", url: url, routingKey: "bad", transport: transport), notification())
     #expect(bad.hasPrefix("permanent: ") && bad.contains("invalid event"), "\(bad)")
   }
 }
@@ -231,23 +235,12 @@ import VigilNet
       notices: [.init(status: .firing, candidate: candidate, incidentID: "inc-1", since: "s")])
   }
 
-  func outcome(_ channel: TencentSMS, key: String = "delivery-1") async -> String {
-    do {
-      try await channel.deliver(notification(), idempotencyKey: key)
-      return "sent"
-    } catch {
-      switch error {
-      case .retryable(let message): return "retryable: \(message)"
-      case .permanent(let message): return "permanent: \(message)"
-      }
-    }
-  }
-
   @Test func signedSendWithTemplateParameters() async throws {
     let channel = try await sms(["+8618511122266"])
-    #expect(await outcome(channel) == "sent")
+    #expect(await deliveryOutcome(channel, notification()) == "sent")
     #expect(channel.parameters(notification()) == ["api", "firing", "api is down:"])
-    let wrongKey = await outcome(try await sms(["+8618511122266"], key: "not-the-key"))
+    let wrongKey = await deliveryOutcome(
+      try await sms(["+8618511122266"], key: "not-the-key"), notification())
     #expect(
       wrongKey.hasPrefix("permanent: ") && wrongKey.contains("AuthFailure.SignatureFailure"), "\(wrongKey)")
   }
@@ -255,14 +248,14 @@ import VigilNet
   @Test func partialFailureRetriesOnlyTheFailedNumbers() async throws {
     let state = InMemoryStateStore()
     let channel = try await sms(["+8618511122266", "+8613900000000"], state: state)
-    let first = await outcome(channel, key: "delivery-partial")
+    let first = await deliveryOutcome(channel, notification(), key: "delivery-partial")
     #expect(
       first.hasPrefix("retryable: ")
         && first.contains("+8613900000000 LimitExceeded.PhoneNumberThirtySecondLimit"), "\(first)")
-    #expect(await outcome(channel, key: "delivery-partial") == "sent")
+    #expect(await deliveryOutcome(channel, notification(), key: "delivery-partial") == "sent")
     let requests = try await RobotVendorRequests.smsNumbers()
     #expect(requests.suffix(2) == [["+8618511122266", "+8613900000000"], ["+8613900000000"]])
-    let bad = await outcome(try await sms(["+8600000000001"]), key: "delivery-bad")
+    let bad = await deliveryOutcome(try await sms(["+8600000000001"]), notification(), key: "delivery-bad")
     #expect(bad.hasPrefix("permanent: ") && bad.contains("IncorrectPhoneNumber"), "\(bad)")
   }
 }
@@ -291,18 +284,6 @@ enum RobotVendorRequests {
       ])
   }
 
-  func outcome(_ channel: any Channel, key: String = "k") async -> String {
-    do {
-      try await channel.deliver(notification(), idempotencyKey: key)
-      return "sent"
-    } catch {
-      switch error {
-      case .retryable(let message): return "retryable: \(message)"
-      case .permanent(let message): return "permanent: \(message)"
-      }
-    }
-  }
-
   @Test func weChatRefreshesAnExpiredTokenOnceAndDedupsRetries() async throws {
     let base = try await RobotVendorPeer.base()
     let state = InMemoryStateStore()
@@ -314,40 +295,47 @@ enum RobotVendorRequests {
         clock: SystemClock(), state: state)
     }
     // The first token (tok-1) is reported expired: Vigil refetches once and the send goes through.
-    #expect(await outcome(wechat(["openid-a"]), key: "d1") == "sent")
+    #expect(await deliveryOutcome(wechat(["openid-a"]), notification(), key: "d1") == "sent")
     // The fresh token is cached in the state folder and reused.
-    #expect(await outcome(wechat(["openid-a"]), key: "d2") == "sent")
+    #expect(await deliveryOutcome(wechat(["openid-a"]), notification(), key: "d2") == "sent")
     let cached = try state.readJSON(WeChatTemplate.CachedToken.self, "channels/wechat/wxapp-token.json")
     #expect(cached?.token == "tok-2")
     // A retry of the same delivery carries the same client_msg_id.
     let first = wechat(["openid-a"]).body(notification(), openID: "openid-a", clientMessageID: "x")
     #expect(first["data"]?["keyword1"]?["value"] == .string("api.example.com"))
     #expect(first["data"]?["keyword2"]?["value"]?.stringValue?.count ?? 0 <= 20)
-    let unfollowed = await outcome(wechat(["unfollowed"]), key: "d3")
+    let unfollowed = await deliveryOutcome(wechat(["unfollowed"]), notification(), key: "d3")
     #expect(unfollowed.hasPrefix("permanent: ") && unfollowed.contains("43004"), "\(unfollowed)")
     #expect(!unfollowed.contains("tok-"))
-    let badApp = await outcome(
+    let badApp = await deliveryOutcome(
       WeChatTemplate(
         name: "w", apiBase: base, appID: "badapp", appSecret: "s", templateID: "t", recipients: ["o"],
-        fields: [], transport: CurlHTTPClient(), clock: SystemClock(), state: InMemoryStateStore()))
+        fields: [], transport: CurlHTTPClient(), clock: SystemClock(), state: InMemoryStateStore()),
+      notification())
     #expect(badApp.hasPrefix("permanent: ") && badApp.contains("40013"), "\(badApp)")
   }
 
   @Test func serverChanAndTeams() async throws {
     let base = try await RobotVendorPeer.base()
     #expect(
-      await outcome(ServerChan(name: "s", url: base + "/SCTgood.send", transport: CurlHTTPClient())) == "sent"
+      await deliveryOutcome(
+        ServerChan(name: "s", url: base + "/SCTgood.send", transport: CurlHTTPClient()), notification())
+        == "sent"
     )
     #expect(
-      await outcome(ServerChan(name: "s", url: base + "/SCTbad.send", transport: CurlHTTPClient())).contains(
+      await deliveryOutcome(
+        ServerChan(name: "s", url: base + "/SCTbad.send", transport: CurlHTTPClient()), notification()
+      ).contains(
         "code 40001"))
     #expect(ServerChan.body(notification())["title"]?.stringValue?.count ?? 99 <= 32)
     #expect(
-      await outcome(
-        TeamsWorkflow(name: "t", url: base + "/workflows/ok?sig=secret-sig", transport: CurlHTTPClient()))
+      await deliveryOutcome(
+        TeamsWorkflow(name: "t", url: base + "/workflows/ok?sig=secret-sig", transport: CurlHTTPClient()),
+        notification())
         == "sent")
-    let bad = await outcome(
-      TeamsWorkflow(name: "t", url: base + "/workflows/badsig?sig=secret-sig", transport: CurlHTTPClient()))
+    let bad = await deliveryOutcome(
+      TeamsWorkflow(name: "t", url: base + "/workflows/badsig?sig=secret-sig", transport: CurlHTTPClient()),
+      notification())
     #expect(bad.hasPrefix("permanent: ") && bad.contains("HTTP 401"), "\(bad)")
     #expect(!bad.contains("secret-sig"))
     #expect(

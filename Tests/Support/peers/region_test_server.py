@@ -14,6 +14,8 @@ Form-scrape speed-test service (POST /speedtest with form fields url, node):
 """
 import http.server
 import json
+
+import peer_common
 import os
 import sys
 import threading
@@ -142,14 +144,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                  "conntime": "0.034", "downtime": "0.150", "httpcode": 200}})
 
 
-def main():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print("READY port=%d" % server.server_address[1], flush=True)
-    sys.stdin.read()
-    os._exit(0)
-
-
 if __name__ == "__main__":
-    main()
+    peer_common.serve(Handler)
