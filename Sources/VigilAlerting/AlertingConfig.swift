@@ -233,8 +233,18 @@ public enum AlertingConfig {
     let map = try value.mapping(allowed: [
       "trigger", "recoverAfter", "escalation", "repeatEvery", "sendResolved", "channels", "timezone",
       "ignoreHours",
-      "quietHours", "maintenance", "fallback",
+      "quietHours", "maintenance", "fallback", "flap",
     ])
+    if let flap = map.optional("flap") {
+      let fields = try flap.mapping(allowed: ["window", "changes"])
+      let detection = AlertPolicy.FlapDetection(
+        window: try fields.optional("window").map { v throws(ConfigError) in try positive(v) } ?? 10,
+        changes: try fields.optional("changes").map { v throws(ConfigError) in try positive(v) } ?? 4)
+      guard detection.changes < detection.window else {
+        throw flap.error("'flap.changes' must be smaller than 'flap.window'")
+      }
+      policy.flap = detection
+    }
     if let zoneValue = map.optional("timezone") {
       let name = try zoneValue.string()
       do { policy.zone = try Zone.named(name) } catch { throw zoneValue.error("\(error)") }

@@ -27,7 +27,9 @@ public enum ChannelError: Error, Sendable, CustomStringConvertible {
 public struct AlertNotification: Sendable, Codable, Hashable {
   /// One alert's news.
   public struct Notice: Sendable, Codable, Hashable {
-    public enum Status: String, Sendable, Codable, Hashable { case firing, reminder, resolved }
+    public enum Status: String, Sendable, Codable, Hashable {
+      case firing, reminder, resolved, flapping, stable
+    }
     public var status: Status
     public var candidate: AlertCandidate
     public var incidentID: String
@@ -62,7 +64,7 @@ public struct AlertNotification: Sendable, Codable, Hashable {
   /// A title line: `[vigil] website-status: 2 firing, 1 resolved`.
   public var title: String {
     var parts: [String] = []
-    for status in [Notice.Status.firing, .reminder, .resolved] {
+    for status in [Notice.Status.firing, .reminder, .resolved, .flapping, .stable] {
       let count = notices.filter { $0.status == status }.count
       if count > 0 { parts.append("\(count) \(status.rawValue)") }
     }

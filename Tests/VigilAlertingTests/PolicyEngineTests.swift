@@ -228,3 +228,32 @@ import VigilCron
     #expect(sent.first?.text.contains("digest: 2 notices held during quiet hours") == true)
   }
 }
+
+@Suite struct FlapDetectionTests {
+  @Test func flappingPausesNotificationsBehindOneNoticeUntilStable() {
+    var policy = AlertPolicy()
+    policy.flap = .init(window: 6, changes: 4)
+    let start = Date(timeIntervalSince1970: 1_767_225_600)
+    var state: AlertState?
+    var log: [String] = []
+    // Alternating up and down, then steady down, then steady up.
+    let samples = Array("x.x.x.x") + Array(repeating: "x", count: 5) + Array(repeating: ".", count: 2)
+    for (minute, sample) in samples.enumerated() {
+      let now = start.addingTimeInterval(Double(minute) * 60)
+      let candidate = AlertCandidate(
+        function: "f", check: "c", target: "t", healthy: sample == ".", summary: "", facts: [],
+        observedAt: now)
+      let result = PolicyEngine.evaluate(candidate, state: state, policy: policy, now: now)
+      state = result.state
+      log += result.intents.map { "\(minute) \($0.kind.rawValue)" }
+    }
+    // Up to minute 3 there are fewer than 4 changes in the window, so notices flow; at minute 4 there are 4:
+    // one flapping notice, then nothing; at minute 9 the window holds 2 changes: stable, and the outage still
+    // going is notified; it resolves at minute 12.
+    #expect(
+      log == [
+        "0 firing", "1 resolved", "2 firing", "3 resolved", "4 flapping", "9 stable", "9 firing",
+        "12 resolved",
+      ])
+  }
+}

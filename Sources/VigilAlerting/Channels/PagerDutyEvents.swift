@@ -23,7 +23,8 @@ public struct PagerDutyEvents: Channel {
 
   /// The events for a notification, one per notice.
   public func events(_ notification: AlertNotification) -> [JSONValue] {
-    notification.notices.map { notice in
+    // A "stable" notice (flapping is over) opens nothing; flapping pages like a trigger.
+    notification.notices.filter { $0.status != .stable }.map { notice in
       let dedupKey = String("vigil/\(notice.candidate.key)".prefix(255))
       if notice.status == .resolved {
         return .object([

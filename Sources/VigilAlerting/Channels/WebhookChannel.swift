@@ -42,7 +42,7 @@ public struct WebhookChannel: Channel {
         annotations[fact.name] = .string(fact.value)
       }
       return .object([
-        "status": .string(notice.status == .resolved ? "resolved" : "firing"),
+        "status": .string(notice.status == .resolved || notice.status == .stable ? "resolved" : "firing"),
         "labels": .object([
           "alertname": .string(notice.candidate.check), "function": .string(notice.candidate.function),
           "target": .string(notice.candidate.target), "severity": .string(notice.candidate.severity.rawValue),

@@ -53,6 +53,18 @@ public struct AlertPolicy: Sendable, Hashable {
   public var quietHours: QuietHours?
   /// Windows in which firing notifications are suppressed (resolves still go out).
   public var maintenance: [MaintenanceWindow] = []
+  /// Flap detection: `changes` or more health changes in the last `window` samples pause the key's
+  /// notifications behind one "flapping" notice, until the changes fall to half that ("stable" notice).
+  public var flap: FlapDetection?
+
+  public struct FlapDetection: Sendable, Hashable {
+    public var window: Int
+    public var changes: Int
+    public init(window: Int = 10, changes: Int = 4) {
+      self.window = window
+      self.changes = changes
+    }
+  }
 
   /// `from` to `to` local hours (wrapping midnight when `from > to`): 23 to 7 is quiet at night.
   public struct QuietHours: Sendable, Hashable {
@@ -106,10 +118,11 @@ public struct AlertPolicy: Sendable, Hashable {
 
   /// How many past samples the policy needs.
   var window: Int {
+    let flapWindow = flap?.window ?? 0
     switch trigger {
-    case .consecutive(let n): return max(n, recoverAfter)
-    case .nOfM(_, let m): return max(m, recoverAfter)
-    case .movingAverage(let samples, _): return max(samples, recoverAfter)
+    case .consecutive(let n): return max(n, recoverAfter, flapWindow)
+    case .nOfM(_, let m): return max(m, recoverAfter, flapWindow)
+    case .movingAverage(let samples, _): return max(samples, recoverAfter, flapWindow)
     }
   }
 }

@@ -30,6 +30,8 @@ public struct AlertState: Sendable, Codable, Hashable {
   /// Start of the current run of failing samples.
   public var failingSince: Date?
   public var incident: Incident?
+  /// True while the key is flapping (notifications paused).
+  public var flapping: Bool?
 
   public init() {}
 }
@@ -37,7 +39,7 @@ public struct AlertState: Sendable, Codable, Hashable {
 /// One notification the policy asks for.
 public struct NotificationIntent: Sendable, Hashable {
   public enum Kind: String, Sendable, Hashable, Codable {
-    case firing, reminder, resolved
+    case firing, reminder, resolved, flapping, stable
   }
   public var kind: Kind
   public var candidate: AlertCandidate
@@ -56,19 +58,61 @@ public enum PolicyEngine {
   ) -> (state: AlertState, intents: [NotificationIntent]) {
     // Ignored hours: the sample is not even evaluated.
     if policy.ignores(now) { return (previous ?? AlertState(), []) }
-    let result = evaluateSample(candidate, state: previous, policy: policy, now: now)
-    guard policy.inMaintenance(now), result.intents.contains(where: { $0.kind != .resolved }) else {
+    var result = evaluateSample(candidate, state: previous, policy: policy, now: now)
+    if policy.inMaintenance(now) {
+      // Maintenance: firing and reminders are suppressed (and not counted as sent, so an outage that outlives
+      // the window is notified after it); resolves still go out.
+      result = suppress(result, keeping: [.resolved], previous: previous)
+    }
+    guard let flap = policy.flap else { return result }
+    let recent = result.state.samples.suffix(flap.window)
+    let changes = zip(recent, recent.dropFirst()).filter { $0.healthy != $1.healthy }.count
+    let wasFlapping = previous?.flapping == true
+    if !wasFlapping && changes >= flap.changes {
+      var paused = suppress(result, keeping: [], previous: previous)
+      paused.state.flapping = true
+      let notice = NotificationIntent(
+        kind: .flapping, candidate: candidate, incidentID: incidentID(key: candidate.key, startedAt: now),
+        since: now, step: nil,
+        channels: allChannels(policy))
+      paused.intents = [notice]
+      return paused
+    }
+    if wasFlapping && changes <= flap.changes / 2 {
+      result.state.flapping = nil
+      let notice = NotificationIntent(
+        kind: .stable, candidate: candidate, incidentID: incidentID(key: candidate.key, startedAt: now),
+        since: now, step: nil,
+        channels: allChannels(policy))
+      result.intents.insert(notice, at: 0)
       return result
     }
-    // Maintenance: firing and reminders are suppressed (and not counted as sent, so an outage that outlives
-    // the window is notified after it); resolves still go out.
+    if wasFlapping {
+      var paused = suppress(result, keeping: [], previous: previous)
+      paused.state.flapping = true
+      return paused
+    }
+    return result
+  }
+
+  /// Drops the intents not in `keeping`, and undoes their bookkeeping so they are sent once that is possible.
+  static func suppress(
+    _ result: (state: AlertState, intents: [NotificationIntent]), keeping: Set<NotificationIntent.Kind>,
+    previous: AlertState?
+  ) -> (state: AlertState, intents: [NotificationIntent]) {
+    guard result.intents.contains(where: { !keeping.contains($0.kind) }) else { return result }
     var state = result.state
     if var incident = state.incident {
       incident.stepsNotified = previous?.incident?.stepsNotified ?? 0
       incident.lastNotifiedAt = previous?.incident?.lastNotifiedAt
       state.incident = incident
     }
-    return (state, result.intents.filter { $0.kind == .resolved })
+    if !keeping.contains(.resolved), result.intents.contains(where: { $0.kind == .resolved }),
+      let open = previous?.incident
+    {
+      state.incident = open  // a resolve that could not be said keeps the incident open until it can
+    }
+    return (state, result.intents.filter { keeping.contains($0.kind) })
   }
 
   static func evaluateSample(
