@@ -185,7 +185,9 @@ public enum AlertingConfig {
         channels[entry.key] = PagerDutyEvents(
           name: entry.key, url: url, routingKey: key, transport: transport)
       case "wecom", "dingtalk", "feishu":
-        let map = try item.mapping(allowed: type == "wecom" ? ["type", "url"] : ["type", "url", "secret"])
+        let map = try item.mapping(
+          allowed: type == "wecom"
+            ? ["type", "url", "msgtype", "mentionedMobiles", "mentionedUsers"] : ["type", "url", "secret"])
         let urlValue = try map.required("url")
         let url = try urlValue.string()
         guard VendorReply.allowed(url) else {
@@ -200,7 +202,16 @@ public enum AlertingConfig {
         let secret = try map.optional("secret")?.string()
         if let secret { Redactor.shared.register(secret) }
         switch type {
-        case "wecom": channels[entry.key] = WeComRobot(name: entry.key, url: url, transport: transport)
+        case "wecom":
+          let messageType = try map.optional("msgtype")?.string() ?? "markdown"
+          guard messageType == "markdown" || messageType == "text" else {
+            throw try map.required("msgtype").error(
+              "'msgtype' must be markdown or text, found '\(messageType)'")
+          }
+          channels[entry.key] = WeComRobot(
+            name: entry.key, url: url, transport: transport, messageType: messageType,
+            mentionedMobiles: try map.optional("mentionedMobiles")?.stringList() ?? [],
+            mentionedUsers: try map.optional("mentionedUsers")?.stringList() ?? [])
         case "dingtalk":
           channels[entry.key] = DingTalkRobot(
             name: entry.key, url: url, secret: secret, transport: transport, clock: clock)

@@ -74,6 +74,15 @@ func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, 
     let content = WeComRobot.body(long)["markdown"]?["content"]?.stringValue ?? ""
     #expect(content.utf8.count <= 4096)
     #expect(content.hasSuffix("…(truncated)"))
+    // Text messages page people by mobile number (markdown cannot), within 2048 bytes.
+    let pager = WeComRobot(
+      name: "w", url: base + "good", transport: transport, messageType: "text",
+      mentionedMobiles: ["13800001111"])
+    #expect(await deliveryOutcome(pager, long) == "sent")
+    let text = pager.requestBody(long)
+    #expect(text["msgtype"] == .string("text"))
+    #expect(text["text"]?["mentioned_mobile_list"] == .array([.string("13800001111")]))
+    #expect((text["text"]?["content"]?.stringValue ?? "").utf8.count <= 2048)
   }
 
   @Test func dingTalkSignedRequests() async throws {

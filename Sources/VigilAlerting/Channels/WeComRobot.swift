@@ -1,21 +1,32 @@
 import VigilCore
 import VigilNet
 
-/// WeCom (企业微信) group robot: markdown message to `…/cgi-bin/webhook/send?key=KEY`, at most 4096 UTF-8 bytes
-/// (longer texts are cut on a character boundary, so 40058 never happens). errcode 0 is sent; 45009 (rate
+/// WeCom (企业微信) group robot, to `…/cgi-bin/webhook/send?key=KEY`: markdown (≤ 4096 UTF-8 bytes), or text
+/// (≤ 2048 bytes) when people must be paged by mobile number or userid (markdown cannot mention mobiles).
+/// Longer texts are cut on a character boundary, so 40058 never happens. errcode 0 is sent; 45009 (rate
 /// limit) and -1 (busy) are retried; every other code (93000 invalid key…) is permanent.
 public struct WeComRobot: Channel {
   public let name: String
   let url: String
   let transport: any HTTPTransport
+  /// `markdown` (default) or `text`.
+  let messageType: String
+  let mentionedMobiles: [String]
+  let mentionedUsers: [String]
 
-  public init(name: String, url: String, transport: any HTTPTransport) {
+  public init(
+    name: String, url: String, transport: any HTTPTransport, messageType: String = "markdown",
+    mentionedMobiles: [String] = [], mentionedUsers: [String] = []
+  ) {
     self.name = name
     self.url = url
     self.transport = transport
+    self.messageType = messageType
+    self.mentionedMobiles = mentionedMobiles
+    self.mentionedUsers = mentionedUsers
   }
 
-  /// The request body.
+  /// The markdown request body.
   public static func body(_ notification: AlertNotification) -> JSONValue {
     .object([
       "msgtype": .string("markdown"),
@@ -25,9 +36,20 @@ public struct WeComRobot: Channel {
     ])
   }
 
+  /// The body this channel sends.
+  public func requestBody(_ notification: AlertNotification) -> JSONValue {
+    guard messageType == "text" else { return Self.body(notification) }
+    var text: [String: JSONValue] = ["content": .string(VendorReply.truncate(notification.text, bytes: 2048))]
+    if !mentionedMobiles.isEmpty {
+      text["mentioned_mobile_list"] = .array(mentionedMobiles.map { .string($0) })
+    }
+    if !mentionedUsers.isEmpty { text["mentioned_list"] = .array(mentionedUsers.map { .string($0) }) }
+    return .object(["msgtype": .string("text"), "text": .object(text)])
+  }
+
   public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     try await VendorReply.post(
-      url, body: Self.body(notification), transport: transport, codeField: "errcode", messageField: "errmsg"
+      url, body: requestBody(notification), transport: transport, codeField: "errcode", messageField: "errmsg"
     ) { code, message in
       code == 45009 || code == -1
         ? .retryable(message + " (WeCom allows 20 messages a minute)") : .permanent(message)

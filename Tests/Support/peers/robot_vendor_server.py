@@ -114,7 +114,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def route(self, path, query, body):
         if path == "/cgi-bin/webhook/send":
             key = query.get("key")
-            content = ((body or {}).get("markdown") or {}).get("content", "")
+            kind = (body or {}).get("msgtype")
+            content = ((body or {}).get(kind) or {}).get("content", "")
+            if kind == "text" and len(content.encode()) > 2048:
+                return {"errcode": 40058, "errmsg": "text.content exceed max length 2048. invalid Request Parameter"}
             if len(content.encode()) > 4096:
                 return {"errcode": 40058, "errmsg": "markdown.content exceed max length 4096. invalid Request Parameter"}
             if key == "bad":
