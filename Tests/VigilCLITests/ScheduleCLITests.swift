@@ -2,6 +2,19 @@ import Foundation
 import TestSupport
 import Testing
 
+/// Starts `vigil schedule --only FUNCTION` in `project` as a background process; its stderr is piped back.
+func startSchedule(function: String, in project: String) throws -> (Process, Pipe) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
+  process.arguments = ["schedule", "--only", function, "--state-dir", project + "/state"]
+  process.currentDirectoryURL = URL(fileURLWithPath: project)
+  let stderr = Pipe()
+  process.standardError = stderr
+  process.standardOutput = FileHandle.nullDevice
+  try process.run()
+  return (process, stderr)
+}
+
 /// `vigil schedule` as a real process: firings, overlap, signals.
 @Suite(.serialized) struct ScheduleCLITests {
   let serverless = """
@@ -68,14 +81,7 @@ import Testing
 
   @Test func sigtermStopsNewFiringsAndWaitsForInFlightRuns() throws {
     let project = try makeProject(serverless)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
-    process.arguments = ["schedule", "--only", "slow", "--state-dir", project + "/state"]
-    process.currentDirectoryURL = URL(fileURLWithPath: project)
-    let stderr = Pipe()
-    process.standardError = stderr
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
+    let (process, stderr) = try startSchedule(function: "slow", in: project)
     Thread.sleep(forTimeInterval: 1.6)  // a one-second sleep handler is now in flight
     let signalled = Date()
     process.terminate()  // SIGTERM
@@ -97,14 +103,7 @@ import Testing
   /// SIGSTOP freezes the scheduler as a suspended laptop would; after SIGCONT each missed trigger runs once.
   @Test func missedFiringsAfterASuspendRunOnce() throws {
     let project = try makeProject(serverless)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
-    process.arguments = ["schedule", "--only", "tick", "--state-dir", project + "/state"]
-    process.currentDirectoryURL = URL(fileURLWithPath: project)
-    let stderr = Pipe()
-    process.standardError = stderr
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
+    let (process, stderr) = try startSchedule(function: "tick", in: project)
     Thread.sleep(forTimeInterval: 1.3)
     kill(process.processIdentifier, SIGSTOP)
     Thread.sleep(forTimeInterval: 3.5)
