@@ -32,7 +32,7 @@ import Testing
     let tag = UUID().uuidString
     let folder = try await project(hookPath: "/hook/ok/\(tag)")
     let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE_DIR": folder + "/state"]
-    let killed = try vigil(
+    let killed = try await vigil(
       ["invoke", "web"], in: folder,
       environment: env.merging(["VIGIL_FAULT": "exit-after-outbox-write"]) { _, new in new })
     #expect(killed.status == 9, "\(killed.stderr)")
@@ -41,9 +41,9 @@ import Testing
     { $0.hasSuffix(".json") }
     #expect(pending.count == 1)
     // The next invocation sends what the killed one left; the target is still down but already notified.
-    let next = try vigil(["invoke", "web"], in: folder, environment: env)
+    let next = try await vigil(["invoke", "web"], in: folder, environment: env)
     #expect(next.status == 0, "\(next.stderr)")
-    let third = try vigil(["invoke", "web"], in: folder, environment: env)
+    let third = try await vigil(["invoke", "web"], in: folder, environment: env)
     #expect(third.status == 0)
     let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)")
     #expect(received.count == 1)
@@ -57,7 +57,7 @@ import Testing
     let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE_DIR": folder + "/state"]
     let runs = try await withThrowingTaskGroup(of: VigilRun.self) { group in
       for _ in 0..<4 {
-        group.addTask { try vigil(["invoke", "web"], in: folder, environment: env) }
+        group.addTask { try await vigil(["invoke", "web"], in: folder, environment: env) }
       }
       var all: [VigilRun] = []
       for try await run in group { all.append(run) }
@@ -72,7 +72,7 @@ import Testing
     let tag = UUID().uuidString
     let folder = try await project(hookPath: "/hook/fail-once/\(tag)")
     let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE_DIR": folder + "/state"]
-    let first = try vigil(["invoke", "web"], in: folder, environment: env)
+    let first = try await vigil(["invoke", "web"], in: folder, environment: env)
     #expect(first.status == 0)
     #expect(
       first.logRecords.contains {
@@ -80,7 +80,7 @@ import Testing
       })
     // Due 30 s later: run as if the clock read a minute ahead.
     let later = ISO8601DateFormatter().string(from: Date().addingTimeInterval(60))
-    let second = try vigil(["invoke", "web", "--now", later], in: folder, environment: env)
+    let second = try await vigil(["invoke", "web", "--now", later], in: folder, environment: env)
     #expect(second.logRecords.contains { $0["msg"] as? String == "alert delivered" })
     #expect(
       try await WebhookTestPeer.requests(prefix: "/hook/fail-once/\(tag)").map { $0["status"] as? Int } == [
@@ -88,7 +88,7 @@ import Testing
       ])
   }
 
-  @Test func alertingConfigurationErrorsAreLocated() throws {
+  @Test func alertingConfigurationErrorsAreLocated() async throws {
     let folder = try makeProject(
       """
       custom:
@@ -102,7 +102,7 @@ import Testing
         web:
           handler: echo
       """)
-    let run = try vigil(["validate"], in: folder)
+    let run = try await vigil(["validate"], in: folder)
     #expect(run.status == 2)
     #expect(
       run.stderr.contains("serverless.yml:4:20: unknown channel type 'carrier-pigeon'"),
@@ -124,18 +124,18 @@ import Testing
         web:
           handler: echo
       """)
-    let good = try vigil(["channel", "test", "good"], in: folder)
+    let good = try await vigil(["channel", "test", "good"], in: folder)
     #expect(good.status == 0)
     #expect(good.stdout.hasPrefix("good: sent ("))
-    let revoked = try vigil(["channel", "test", "revoked"], in: folder)
+    let revoked = try await vigil(["channel", "test", "revoked"], in: folder)
     #expect(revoked.status == 1)
     #expect(revoked.stdout.contains("revoked: NOT sent, permanent (fix the channel's configuration)"))
     #expect(revoked.stdout.contains("errcode 93000"))
     #expect(revoked.stdout.contains("key=***"))
-    let missing = try vigil(["channel", "test", "nope"], in: folder)
+    let missing = try await vigil(["channel", "test", "nope"], in: folder)
     #expect(missing.status == 2)
     #expect(missing.stderr.contains("no channel named 'nope'"))
-    let list = try vigil(["channel", "list"], in: folder)
+    let list = try await vigil(["channel", "list"], in: folder)
     #expect(list.lines.map { String($0.split(separator: " ")[0]) } == ["console", "good", "revoked"])
   }
 
@@ -147,14 +147,14 @@ import Testing
           "targets:\n  - name: api\n    url: http://127.0.0.1:\(unusedLoopbackPort())/\n"
       ])
     let env = ["VIGIL_STATE_DIR": folder + "/state"]
-    #expect(try vigil(["invoke", "web"], in: folder, environment: env).status == 0)
-    let text = try vigil(["alerts"], in: folder, environment: env)
+    #expect(try await vigil(["invoke", "web"], in: folder, environment: env).status == 0)
+    let text = try await vigil(["alerts"], in: folder, environment: env)
     #expect(text.status == 0)
     #expect(text.stdout.contains("open incidents: 1"))
     #expect(text.stdout.contains("web/http/api  since "))
     #expect(text.stdout.contains("outbox pending: 0"))
     #expect(text.stdout.contains("recent deliveries: 1"))
-    let json = try vigil(["alerts", "--json"], in: folder, environment: env)
+    let json = try await vigil(["alerts", "--json"], in: folder, environment: env)
     let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
     #expect((report?["incidents"] as? [Any])?.count == 1)
     #expect(((report?["delivered"] as? [[String: Any]])?.first?["channel"]) as? String == "console")

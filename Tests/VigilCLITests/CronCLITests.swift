@@ -2,8 +2,8 @@ import Testing
 
 /// The `vigil cron next` contract other tools script against.
 @Suite struct CronCLITests {
-  @Test func printsTimestampsWithTheOffsetInForce() throws {
-    let run = try vigil([
+  @Test func printsTimestampsWithTheOffsetInForce() async throws {
+    let run = try await vigil([
       "cron", "next", "0 30 2 * * * *", "--from", "2024-03-09T12:00:00-05:00", "--count", "3", "--tz",
       "America/New_York",
     ])
@@ -13,8 +13,8 @@ import Testing
     #expect(run.stderr.isEmpty)
   }
 
-  @Test func defaultsToFiveLinesInShanghai() throws {
-    let run = try vigil(["cron", "next", "0 0 10 * * MON-FRI *", "--from", "2026-11-20T12:00:00+08:00"])
+  @Test func defaultsToFiveLinesInShanghai() async throws {
+    let run = try await vigil(["cron", "next", "0 0 10 * * MON-FRI *", "--from", "2026-11-20T12:00:00+08:00"])
     #expect(run.status == 0)
     #expect(
       run.lines == [
@@ -23,14 +23,14 @@ import Testing
       ])
   }
 
-  @Test func fewerLinesWhenFewerExistAndNoneWhenItNeverFires() throws {
-    let few = try vigil([
+  @Test func fewerLinesWhenFewerExistAndNoneWhenItNeverFires() async throws {
+    let few = try await vigil([
       "cron", "next", "0 0 0 1 1 * 2098-2099", "--from", "2026-01-01T00:00:00Z", "--count", "5", "--tz",
       "UTC",
     ])
     #expect(few.status == 0)
     #expect(few.lines == ["2098-01-01T00:00:00+00:00", "2099-01-01T00:00:00+00:00"])
-    let never = try vigil(["cron", "next", "0 0 0 30 2 * *"])
+    let never = try await vigil(["cron", "next", "0 0 0 30 2 * *"])
     #expect(never.status == 0)
     #expect(never.stdout.isEmpty)
   }
@@ -45,8 +45,8 @@ import Testing
     (["cron", "next", "0 0 0 * * * *", "--cuont", "2"], "did you mean '--count'?"),
     (["cron", "next", "0", "0", "0", "*", "*", "*", "*"], "give the expression as one quoted argument"),
   ])
-  func invalidInputExitsTwoWithNothingOnStdout(arguments: [String], message: String) throws {
-    let run = try vigil(arguments)
+  func invalidInputExitsTwoWithNothingOnStdout(arguments: [String], message: String) async throws {
+    let run = try await vigil(arguments)
     #expect(run.status == 2)
     #expect(run.stdout.isEmpty)
     #expect(run.stderr.contains(message), "\(run.stderr)")
@@ -55,38 +55,38 @@ import Testing
 
 @Suite struct HelpTests {
   @Test(arguments: ["list", "invoke", "validate", "schedule", "cron", "channel", "alerts"])
-  func everyCommandHasHelp(command: String) throws {
-    let run = try vigil([command, "--help"])
+  func everyCommandHasHelp(command: String) async throws {
+    let run = try await vigil([command, "--help"])
     #expect(run.status == 0)
     #expect(run.stdout.contains("usage: vigil \(command)"))
   }
 
-  @Test func topLevelHelpListsWhatIsBuiltAndWhatIsNot() throws {
-    let run = try vigil(["--help"])
+  @Test func topLevelHelpListsWhatIsBuiltAndWhatIsNot() async throws {
+    let run = try await vigil(["--help"])
     #expect(run.status == 0)
     #expect(run.stdout.contains("invoke"))
     #expect(run.stdout.contains("not built yet"))
-    let planned = try vigil(["serve"])
+    let planned = try await vigil(["serve"])
     #expect(planned.status == 2)
     #expect(planned.stderr.contains("'vigil serve' is not built yet"))
-    let typo = try vigil(["invok", "x"])
+    let typo = try await vigil(["invok", "x"])
     #expect(typo.status == 2)
     #expect(typo.stderr.contains("did you mean 'invoke'?"))
   }
 }
 
 @Suite struct CronExplainCLITests {
-  @Test func explainsInEnglishAndChinese() throws {
-    let english = try vigil(["cron", "explain", "0 15 10 * * MON-FRI *"])
+  @Test func explainsInEnglishAndChinese() async throws {
+    let english = try await vigil(["cron", "explain", "0 15 10 * * MON-FRI *"])
     #expect(english.status == 0)
     #expect(english.lines == ["At 10:15:00, on Monday through Friday"])
-    let chinese = try vigil(["cron", "explain", "0 15 10 * * MON-FRI *", "--lang", "zh"])
+    let chinese = try await vigil(["cron", "explain", "0 15 10 * * MON-FRI *", "--lang", "zh"])
     #expect(chinese.lines == ["星期一至星期五，10:15:00"])
-    let invalid = try vigil(["cron", "explain", "0 0 0 * * 7 *"])
+    let invalid = try await vigil(["cron", "explain", "0 0 0 * * 7 *"])
     #expect(invalid.status == 2)
     #expect(invalid.stdout.isEmpty)
     #expect(invalid.stderr.contains("day-of-week field '7'"))
-    let badLanguage = try vigil(["cron", "explain", "* * * * * * *", "--lang", "fr"])
+    let badLanguage = try await vigil(["cron", "explain", "* * * * * * *", "--lang", "fr"])
     #expect(badLanguage.status == 2)
     #expect(badLanguage.stderr.contains("--lang must be en or zh"))
   }

@@ -19,14 +19,14 @@ import Testing
         handler: kafka-backlog
     """
 
-  @Test func successPrintsTheResultAndLogsJSONLinesWithTheRequestID() throws {
+  @Test func successPrintsTheResultAndLogsJSONLinesWithTheRequestID() async throws {
     let project = try makeProject(
       serverless,
       files: [
         "functions/echo-fn/event.json":
           #"{"Type":"Timer","TriggerName":"t","Time":"2026-01-01T00:00:00Z","Message":"hi"}"#
       ])
-    let run = try vigil(["invoke", "echo-fn"], in: project)
+    let run = try await vigil(["invoke", "echo-fn"], in: project)
     #expect(run.status == 0, "\(run.stderr)")
     let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
     #expect(result?["eventKind"] as? String == "timer")
@@ -37,18 +37,19 @@ import Testing
     #expect(requestIDs.first == result?["requestId"] as? String)
   }
 
-  @Test func eventFromStandardInput() throws {
+  @Test func eventFromStandardInput() async throws {
     let project = try makeProject(serverless)
-    let run = try vigil(
+    let run = try await vigil(
       ["invoke", "echo-fn", "--event", "-"], in: project,
       input: #"{"httpMethod":"POST","path":"/x","body":"{}"}"#)
     #expect(run.status == 0)
     #expect(run.stdout.contains("\"eventKind\" : \"gateway\""))
   }
 
-  @Test func handlerFailureExitsOneWithTheErrorJSON() throws {
+  @Test func handlerFailureExitsOneWithTheErrorJSON() async throws {
     let project = try makeProject(serverless)
-    let run = try vigil(["invoke", "failing", "--event", "-"], in: project, input: #"{"message":"boom"}"#)
+    let run = try await vigil(
+      ["invoke", "failing", "--event", "-"], in: project, input: #"{"message":"boom"}"#)
     #expect(run.status == 1)
     let error = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
     #expect(error?["errorType"] as? String == "DeliberateFailure")
@@ -56,10 +57,10 @@ import Testing
     #expect(run.logRecords.contains { $0["level"] as? String == "error" })
   }
 
-  @Test func timeoutIsStoppedAndReported() throws {
+  @Test func timeoutIsStoppedAndReported() async throws {
     let project = try makeProject(serverless)
     let started = Date()
-    let run = try vigil(["invoke", "slow", "--event", "-"], in: project, input: #"{"seconds": 30}"#)
+    let run = try await vigil(["invoke", "slow", "--event", "-"], in: project, input: #"{"seconds": 30}"#)
     #expect(run.status == 124)
     #expect(Date().timeIntervalSince(started) < 10)
     let error = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -67,28 +68,28 @@ import Testing
     #expect((error?["errorMessage"] as? String)?.hasPrefix("Task timed out after 0.50 seconds") == true)
   }
 
-  @Test func unrunnableOrBadInputExitsTwoAndSaysWhy() throws {
+  @Test func unrunnableOrBadInputExitsTwoAndSaysWhy() async throws {
     let project = try makeProject(serverless, files: ["bad.json": "{\"Type\": "])
-    let planned = try vigil(["invoke", "planned"], in: project)
+    let planned = try await vigil(["invoke", "planned"], in: project)
     #expect(planned.status == 2)
     #expect(planned.stdout.contains("not built yet (issue 6"))
-    let missing = try vigil(["invoke", "nope"], in: project)
+    let missing = try await vigil(["invoke", "nope"], in: project)
     #expect(missing.status == 2)
     #expect(missing.stdout.contains("no function 'nope'"))
-    let badEvent = try vigil(["invoke", "echo-fn", "--event", "bad.json"], in: project)
+    let badEvent = try await vigil(["invoke", "echo-fn", "--event", "bad.json"], in: project)
     #expect(badEvent.status == 2)
     #expect(badEvent.stderr.contains("bad.json: the event is not valid JSON"))
-    let noName = try vigil(["invoke"], in: project)
+    let noName = try await vigil(["invoke"], in: project)
     #expect(noName.status == 2)
     #expect(noName.stderr.contains("which function?"))
-    let noConfig = try vigil(["invoke", "echo-fn", "--config", "missing.yml"], in: project)
+    let noConfig = try await vigil(["invoke", "echo-fn", "--config", "missing.yml"], in: project)
     #expect(noConfig.status == 2)
     #expect(noConfig.stderr.contains("missing.yml"))
   }
 }
 
 @Suite struct ValidateAndListCLITests {
-  @Test func validateReportsEveryProblemWithItsPlace() throws {
+  @Test func validateReportsEveryProblemWithItsPlace() async throws {
     let project = try makeProject(
       """
       functions:
@@ -109,7 +110,7 @@ import Testing
         "functions/web/config.yml":
           "targets:\n  - url: http://127.0.0.1:1/\n    conditions: [\"status =! 200\"]\n"
       ])
-    let run = try vigil(["validate"], in: project)
+    let run = try await vigil(["validate"], in: project)
     #expect(run.status == 2)
     #expect(
       run.stderr.contains("serverless.yml:7:29: invalid cron expression '0 0 25 * * * *': hour field '25'"),
@@ -124,11 +125,11 @@ import Testing
     #expect(run.stderr.contains("4 problems found"))
   }
 
-  @Test func theRepositoryProjectValidatesAndListsItsTriggers() throws {
-    let validate = try vigil(["validate"])
+  @Test func theRepositoryProjectValidatesAndListsItsTriggers() async throws {
+    let validate = try await vigil(["validate"])
     #expect(validate.status == 0, "\(validate.stderr)")
     #expect(validate.stdout.contains("serverless.yml: OK (5 functions)"))
-    let list = try vigil(["list", "--now", "2026-11-22T10:00:30+08:00"])
+    let list = try await vigil(["list", "--now", "2026-11-22T10:00:30+08:00"])
     #expect(list.status == 0)
     #expect(list.stdout.contains("website-status  handler=website-status [available]"))
     #expect(
@@ -139,8 +140,8 @@ import Testing
   }
 
   /// The README's first command, as written, on the embedded default.
-  @Test func readmeMainCommandRunsOnTheEmbeddedDefault() throws {
-    let run = try vigil(["invoke", "website-status", "--event", "functions/website-status/event.json"])
+  @Test func readmeMainCommandRunsOnTheEmbeddedDefault() async throws {
+    let run = try await vigil(["invoke", "website-status", "--event", "functions/website-status/event.json"])
     #expect(run.status == 0, "\(run.stderr)")
     let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
     #expect((result?["targets"] as? [Any])?.count == 2)

@@ -15,6 +15,17 @@ func startSchedule(function: String, in project: String) throws -> (Process, Pip
   return (process, stderr)
 }
 
+/// Reads a pipe to its end and waits for the process, on a Dispatch thread (not the cooperative pool).
+func readToEnd(_ pipe: Pipe, waitingFor process: Process) async -> Data {
+  await withCheckedContinuation { continuation in
+    DispatchQueue.global().async {
+      let data = pipe.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      continuation.resume(returning: data)
+    }
+  }
+}
+
 /// `vigil schedule` as a real process: firings, overlap, signals.
 @Suite(.serialized) struct ScheduleCLITests {
   let serverless = """
@@ -45,9 +56,9 @@ func startSchedule(function: String, in project: String) throws -> (Process, Pip
                 enable: false
     """
 
-  @Test func firesEachTriggerWithAnSCFTimerEvent() throws {
+  @Test func firesEachTriggerWithAnSCFTimerEvent() async throws {
     let project = try makeProject(serverless)
-    let run = try vigil(["schedule", "--only", "tick", "--for", "2.6"], in: project)
+    let run = try await vigil(["schedule", "--only", "tick", "--for", "2.6"], in: project)
     #expect(run.status == 0, "\(run.stderr)")
     let echoes = run.logRecords.filter { $0["msg"] as? String == "echo" }
     #expect((2...3).contains(echoes.count), "\(echoes.count) firings")
@@ -66,27 +77,26 @@ func startSchedule(function: String, in project: String) throws -> (Process, Pip
     #expect(!run.logRecords.contains { $0["trigger"] as? String == "disabled" })
   }
 
-  @Test func overlappingRunsAreSkippedAndLogged() throws {
+  @Test func overlappingRunsAreSkippedAndLogged() async throws {
     let project = try makeProject(serverless)
-    let run = try vigil(["schedule", "--only", "slow", "--for", "3.5"], in: project, input: "")
+    let run = try await vigil(["schedule", "--only", "slow", "--for", "3.5"], in: project, input: "")
     #expect(run.status == 0, "\(run.stderr)")
     let skipped = run.logRecords.filter {
       ($0["msg"] as? String)?.hasPrefix("skipped: the previous run") == true
     }
     #expect(!skipped.isEmpty)
-    let allowed = try vigil(
+    let allowed = try await vigil(
       ["schedule", "--only", "slow", "--for", "2.5", "--overlap", "allow"], in: project)
     #expect(!allowed.logRecords.contains { ($0["msg"] as? String)?.hasPrefix("skipped") == true })
   }
 
-  @Test func sigtermStopsNewFiringsAndWaitsForInFlightRuns() throws {
+  @Test func sigtermStopsNewFiringsAndWaitsForInFlightRuns() async throws {
     let project = try makeProject(serverless)
     let (process, stderr) = try startSchedule(function: "slow", in: project)
-    Thread.sleep(forTimeInterval: 1.6)  // a one-second sleep handler is now in flight
+    try await Task.sleep(nanoseconds: UInt64(1.6 * 1_000_000_000))  // a one-second sleep handler is now in flight
     let signalled = Date()
     process.terminate()  // SIGTERM
-    let output = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    let output = await readToEnd(stderr, waitingFor: process)
     let waited = Date().timeIntervalSince(signalled)
     #expect(process.terminationStatus == 0)
     #expect(waited < 3, "took \(waited) s to stop")
@@ -101,17 +111,16 @@ func startSchedule(function: String, in project: String) throws -> (Process, Pip
   }
 
   /// SIGSTOP freezes the scheduler as a suspended laptop would; after SIGCONT each missed trigger runs once.
-  @Test func missedFiringsAfterASuspendRunOnce() throws {
+  @Test func missedFiringsAfterASuspendRunOnce() async throws {
     let project = try makeProject(serverless)
     let (process, stderr) = try startSchedule(function: "tick", in: project)
-    Thread.sleep(forTimeInterval: 1.3)
+    try await Task.sleep(nanoseconds: UInt64(1.3 * 1_000_000_000))
     kill(process.processIdentifier, SIGSTOP)
-    Thread.sleep(forTimeInterval: 3.5)
+    try await Task.sleep(nanoseconds: UInt64(3.5 * 1_000_000_000))
     kill(process.processIdentifier, SIGCONT)
-    Thread.sleep(forTimeInterval: 0.6)
+    try await Task.sleep(nanoseconds: UInt64(0.6 * 1_000_000_000))
     process.terminate()
-    let output = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    let output = await readToEnd(stderr, waitingFor: process)
     let records = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap {
       try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }
@@ -124,24 +133,24 @@ func startSchedule(function: String, in project: String) throws -> (Process, Pip
     #expect(process.terminationStatus == 0)
   }
 
-  @Test func graceExceededExitsOne() throws {
+  @Test func graceExceededExitsOne() async throws {
     let project = try makeProject(serverless)
-    let run = try vigil(["schedule", "--only", "slow", "--for", "1.2", "--grace", "0.2"], in: project)
+    let run = try await vigil(["schedule", "--only", "slow", "--for", "1.2", "--grace", "0.2"], in: project)
     // The sleep handler sleeps 1 s by default: started at about 1.0 s, it is still running at 1.2 + 0.2 s.
     #expect(run.status == 1, "\(run.stderr)")
     #expect(
       run.logRecords.contains { $0["msg"] as? String == "stopping: runs still going after the grace period" })
   }
 
-  @Test func nothingToScheduleIsAnError() throws {
+  @Test func nothingToScheduleIsAnError() async throws {
     let project = try makeProject(
       "functions:\n  planned:\n    handler: kafka-backlog\n    events:\n      - timer:\n          parameters:\n            cronExpression: '0 * * * * * *'\n"
     )
-    let run = try vigil(["schedule", "--for", "1"], in: project)
+    let run = try await vigil(["schedule", "--for", "1"], in: project)
     #expect(run.status == 2)
     #expect(run.stderr.contains("handler 'kafka-backlog' is not available in this build"))
     #expect(run.stderr.contains("nothing to schedule"))
-    let unknown = try vigil(["schedule", "--only", "nope"], in: project)
+    let unknown = try await vigil(["schedule", "--only", "nope"], in: project)
     #expect(unknown.status == 2)
     #expect(unknown.stderr.contains("--only names unknown functions: nope"))
   }

@@ -25,6 +25,20 @@ struct VigilRun {
 func vigil(
   _ arguments: [String], in directory: String = RepositoryPaths.root, input: String = "",
   environment: [String: String] = [:], timeout: Double = 60
+) async throws -> VigilRun {
+  // The wait happens on a Dispatch thread: blocking Swift's cooperative pool would stall every other test.
+  try await withCheckedThrowingContinuation { continuation in
+    DispatchQueue.global().async {
+      continuation.resume(
+        with: Result {
+          try runVigil(arguments, in: directory, input: input, environment: environment, timeout: timeout)
+        })
+    }
+  }
+}
+
+private func runVigil(
+  _ arguments: [String], in directory: String, input: String, environment: [String: String], timeout: Double
 ) throws -> VigilRun {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
