@@ -1,0 +1,165 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Why a TCP exchange failed.
+public enum TCPError: Error, Sendable, Hashable, CustomStringConvertible {
+  case resolve(host: String, detail: String)
+  case connect(address: String, detail: String)
+  case timeout(address: String, phase: String, seconds: Double)
+  case closed(address: String, detail: String)
+  case io(address: String, detail: String)
+
+  public var description: String {
+    switch self {
+    case .resolve(let host, let detail): return "cannot resolve \(host): \(detail)"
+    case .connect(let address, let detail): return "cannot connect to \(address): \(detail)"
+    case .timeout(let address, let phase, let seconds): return "\(address): no \(phase) within \(seconds) s"
+    case .closed(let address, let detail): return "\(address) closed the connection \(detail)"
+    case .io(let address, let detail): return "\(address): \(detail)"
+    }
+  }
+}
+
+/// A plain TCP connection with connect and read timeouts, for binary protocols (Kafka). Blocking calls run on a
+/// Dispatch thread; one exchange at a time.
+public final class TCPConnection: Sendable {
+  public let address: String
+  private let descriptor: Int32
+  private let ioTimeout: Double
+  private let lock = Mutex<Void>(())
+
+  private init(address: String, descriptor: Int32, ioTimeout: Double) {
+    self.address = address
+    self.descriptor = descriptor
+    self.ioTimeout = ioTimeout
+  }
+
+  deinit { close(descriptor) }
+
+  /// Connects to `host:port` within `connectTimeout`; later reads wait at most `ioTimeout`.
+  public static func connect(host: String, port: Int, connectTimeout: Double, ioTimeout: Double)
+    async throws(TCPError) -> TCPConnection
+  {
+    let result: Result<TCPConnection, TCPError> = await withCheckedContinuation { continuation in
+      DispatchQueue.global().async {
+        continuation.resume(
+          returning: Result { () throws(TCPError) in
+            try open(host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
+          })
+      }
+    }
+    return try result.get()
+  }
+
+  private static func open(host: String, port: Int, connectTimeout: Double, ioTimeout: Double)
+    throws(TCPError) -> TCPConnection
+  {
+    let address = "\(host):\(port)"
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    var list: UnsafeMutablePointer<addrinfo>?
+    let status = getaddrinfo(host, String(port), &hints, &list)
+    guard status == 0, let first = list else {
+      throw .resolve(host: host, detail: String(cString: gai_strerror(status)))
+    }
+    defer { freeaddrinfo(list) }
+    let descriptor = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+    guard descriptor >= 0 else { throw .connect(address: address, detail: String(cString: strerror(errno))) }
+    let flags = fcntl(descriptor, F_GETFL)
+    _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
+    if Glibc.connect(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 && errno != EINPROGRESS
+    {
+      let detail = String(cString: strerror(errno))
+      close(descriptor)
+      throw .connect(address: address, detail: detail)
+    }
+    var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+    let ready = poll(&poller, 1, Int32(connectTimeout * 1000))
+    if ready == 0 {
+      close(descriptor)
+      throw .timeout(address: address, phase: "connection", seconds: connectTimeout)
+    }
+    var error: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length)
+    if ready < 0 || error != 0 {
+      let detail = String(cString: strerror(error != 0 ? error : errno))
+      close(descriptor)
+      throw .connect(address: address, detail: detail)
+    }
+    _ = fcntl(descriptor, F_SETFL, flags)
+    var one: Int32 = 1
+    setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    return TCPConnection(address: address, descriptor: descriptor, ioTimeout: ioTimeout)
+  }
+
+  /// Sends `request` and reads a length-prefixed (4-byte big-endian) frame back, at most `maxFrame` bytes.
+  public func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
+    let result: Result<[UInt8], TCPError> = await withCheckedContinuation { continuation in
+      DispatchQueue.global().async {
+        continuation.resume(
+          returning: self.lock.withLock { _ in
+            Result { () throws(TCPError) in
+              try self.send(request)
+              let header = try self.receive(4)
+              let size = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+              guard size >= 0, size <= maxFrame else {
+                throw TCPError.io(
+                  address: self.address, detail: "frame of \(size) bytes is out of bounds (max \(maxFrame))")
+              }
+              return try self.receive(size)
+            }
+          })
+      }
+    }
+    return try result.get()
+  }
+
+  private func send(_ bytes: [UInt8]) throws(TCPError) {
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes[offset...].withUnsafeBytes {
+        Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+      }
+      if written < 0 {
+        if errno == EINTR { continue }
+        throw .io(address: address, detail: "send failed: \(String(cString: strerror(errno)))")
+      }
+      offset += written
+    }
+  }
+
+  private func receive(_ count: Int) throws(TCPError) -> [UInt8] {
+    var buffer = [UInt8](repeating: 0, count: count)
+    var offset = 0
+    while offset < count {
+      var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&poller, 1, Int32(ioTimeout * 1000))
+      if ready == 0 { throw .timeout(address: address, phase: "answer", seconds: ioTimeout) }
+      if ready < 0 {
+        if errno == EINTR { continue }
+        throw .io(address: address, detail: String(cString: strerror(errno)))
+      }
+      let read = buffer[offset...].withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+      if read == 0 {
+        throw .closed(address: address, detail: "after \(offset) of \(count) bytes (mid-frame)")
+      }
+      if read < 0 {
+        if errno == EINTR { continue }
+        throw .io(address: address, detail: "receive failed: \(String(cString: strerror(errno)))")
+      }
+      offset += read
+    }
+    return buffer
+  }
+}
