@@ -145,7 +145,7 @@ public struct LocalInvoker: Sendable {
           .failure(
             InvocationFailure(
               errorType: "TimeoutError",
-              errorMessage: "Task timed out after \(String(format2: timeout)) seconds (function timeout)",
+              errorMessage: "Task timed out after \(String(timeout, decimals: 2)) seconds (function timeout)",
               requestId: context.requestID)))
       }
     }
@@ -184,10 +184,14 @@ final class FirstResult<Value: Sendable>: Sendable {
 }
 
 extension String {
-  /// Two decimals, like Lambda's "Task timed out after 3.00 seconds".
-  init(format2 value: Double) {
-    let hundredths = Int((value * 100).rounded())
-    let fraction = hundredths % 100
-    self = "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+  /// `value` with a fixed number of decimals, rounded (Lambda writes "Task timed out after 3.00 seconds").
+  init(_ value: Double, decimals: Int) {
+    var scale = 1
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = Int((abs(value) * Double(scale)).rounded())
+    let fraction = String(scaled % scale)
+    self =
+      (value < 0 && scaled > 0 ? "-" : "") + "\(scaled / scale)"
+      + (decimals > 0 ? "." + String(repeating: "0", count: decimals - fraction.count) + fraction : "")
   }
 }

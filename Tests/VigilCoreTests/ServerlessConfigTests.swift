@@ -104,7 +104,7 @@ import Testing
     throws
   {
     #expect(valid.contains(original), "test setup: '\(original)' not in the sample")
-    let text = valid.replacingOccurrences(of: original, with: replacement)
+    let text = valid.replacing(original, with: replacement)
     var found: ConfigError?
     do {
       let config = try load(text)
@@ -128,17 +128,5 @@ import Testing
       missingHandler.invalidFunctions.first?.error.message.contains("missing the required key 'handler'")
         == true)
     #expect(missingHandler.invalidFunctions.first?.error.mark.line == 3)
-  }
-}
-
-extension String {
-  func replacingOccurrences(of target: String, with replacement: String) -> String {
-    var result = ""
-    var rest = self[...]
-    while let range = rest.firstRange(of: target) {
-      result += rest[..<range.lowerBound] + replacement
-      rest = rest[range.upperBound...]
-    }
-    return result + rest
   }
 }

@@ -72,21 +72,6 @@ public struct EventError: Error, Sendable, CustomStringConvertible {
   public var message: String
   public var description: String { "\(source): \(message)" }
 
-  static func describe(_ error: any Error) -> String {
-    if let decoding = error as? DecodingError {
-      switch decoding {
-      case .dataCorrupted(let context):
-        return context.underlyingError.map { "\($0)" } ?? context.debugDescription
-      case .keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
-      case .typeMismatch(let type, let context):
-        return "expected \(type) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-      case .valueNotFound(_, let context):
-        return "missing value at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-      @unknown default: return "\(decoding)"
-      }
-    }
-    return "\(error)"
-  }
 }
 
 /// Tencent SCF timer event.

@@ -360,7 +360,7 @@ public struct YAMLParser {
     let body = text[text.index(after: text.startIndex)..<close]
     if quote == "'" {
       return YAMLNode(
-        .scalar(body.replacingOccurrences("''", with: "'"), quoted: true), at: mark(line, column))
+        .scalar(String(body).replacing("''", with: "'"), quoted: true), at: mark(line, column))
     }
     return YAMLNode(
       .scalar(try unescape(body, line: line, column: column + 1), quoted: true), at: mark(line, column))
@@ -478,18 +478,5 @@ public struct YAMLParser {
     default: if !contentLines.isEmpty { text += "\n" }
     }
     return YAMLNode(.scalar(text, quoted: true), at: mark(line, column))
-  }
-}
-
-extension Substring {
-  fileprivate func replacingOccurrences(_ target: String, with replacement: String) -> String {
-    var result = ""
-    var rest = self[...]
-    while let range = rest.firstRange(of: target) {
-      result += rest[rest.startIndex..<range.lowerBound]
-      result += replacement
-      rest = rest[range.upperBound...]
-    }
-    return result + rest
   }
 }

@@ -122,7 +122,7 @@ public final class Scheduler: Sendable {
       let (firings, clockEvent) = planner.due(now: now)
       if case .jumpedBackward(let seconds)? = clockEvent {
         logger.warning(
-          "the clock moved backwards; next fire times recomputed", ["seconds": String(format1: seconds)])
+          "the clock moved backwards; next fire times recomputed", ["seconds": String(seconds, decimals: 1)])
       }
       for firing in firings { fire(firing, entry: planner.entries[firing.entry], now: now) }
       // Wake at the next fire time, but at least once a second to notice clock changes.
@@ -152,7 +152,7 @@ public final class Scheduler: Sendable {
     let event = InvocationEvent.timer(
       TimerEvent(
         triggerName: entry.trigger.name,
-        time: ISO8601.format(scheduled, offset: 0).replacingOccurrences("+00:00", "Z"),
+        time: ISO8601.format(scheduled, offset: 0).replacing("+00:00", with: "Z"),
         message: entry.trigger.argument))
     let invoker = self.invoker
     Task {
@@ -167,7 +167,7 @@ public final class Scheduler: Sendable {
     if inFlight > 0 {
       logger.info(
         "stopping: waiting for in-flight runs",
-        ["inFlight": String(inFlight), "graceSeconds": String(format1: options.grace)])
+        ["inFlight": String(inFlight), "graceSeconds": String(options.grace, decimals: 1)])
     }
     let deadline = DeadlineWaiter.now() + options.grace
     while running.withLock({ $0.values.reduce(0, +) }) > 0 {
@@ -195,17 +195,5 @@ public final class Scheduler: Sendable {
       source.resume()
       return source
     }
-  }
-}
-
-extension String {
-  init(format1 value: Double) {
-    let tenths = Int((value * 10).rounded())
-    self = "\(tenths / 10).\(abs(tenths % 10))"
-  }
-
-  func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-    guard let range = firstRange(of: target) else { return self }
-    return String(self[..<range.lowerBound]) + replacement + String(self[range.upperBound...])
   }
 }
