@@ -61,6 +61,21 @@ public struct AlertNotification: Sendable, Codable, Hashable {
     self.notices = notices
   }
 
+  /// `template` with `{target}`, `{status}`, `{summary}`, `{function}`, `{count}`, `{since}` and `{incident}`
+  /// filled from the first notice (for template-only channels: SMS, WeChat).
+  public func fill(_ template: String) -> String {
+    let first = notices.first
+    let values: [(String, String)] = [
+      ("{target}", first?.candidate.target ?? ""), ("{status}", first?.status.rawValue ?? ""),
+      ("{summary}", first?.candidate.summary ?? ""), ("{function}", function),
+      ("{count}", String(notices.count)),
+      ("{since}", first?.since ?? ""), ("{incident}", first?.incidentID ?? ""),
+    ]
+    var text = template
+    for (placeholder, value) in values { text = text.replacing(placeholder, with: value) }
+    return text
+  }
+
   /// A title line: `[vigil] website-status: 2 firing, 1 resolved`.
   public var title: String {
     var parts: [String] = []

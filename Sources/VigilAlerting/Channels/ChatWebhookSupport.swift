@@ -33,6 +33,11 @@ enum ChatWebhook {
     return response.status == 429 || response.status >= 500 ? .retryable(message) : .permanent(message)
   }
 
+  /// `&`, `<` and `>` as entities: all that Slack mrkdwn and Telegram's HTML mode need escaped.
+  static func escapeMarkup(_ text: String) -> String {
+    text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")
+  }
+
   /// Cuts to `limit` characters (not bytes), marking the cut.
   static func truncate(_ text: String, characters limit: Int) -> String {
     text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"

@@ -14,17 +14,15 @@ public struct SlackWebhook: Channel {
     self.transport = transport
   }
 
-  static func escape(_ text: String) -> String {
-    text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")
-  }
-
   public static func body(_ notification: AlertNotification) -> JSONValue {
     let text = notification.notices.map { notice in
-      "*\(notice.status.rawValue.uppercased())* \(escape(notice.candidate.summary))\n"
-        + notice.candidate.facts.map { "• \(escape($0.name)): \(escape($0.value))" }.joined(separator: "\n")
+      "*\(notice.status.rawValue.uppercased())* \(ChatWebhook.escapeMarkup(notice.candidate.summary))\n"
+        + notice.candidate.facts.map {
+          "• \(ChatWebhook.escapeMarkup($0.name)): \(ChatWebhook.escapeMarkup($0.value))"
+        }.joined(separator: "\n")
     }.joined(separator: "\n\n")
     return .object([
-      "text": .string(escape(notification.title)),
+      "text": .string(ChatWebhook.escapeMarkup(notification.title)),
       "blocks": .array([
         .object([
           "type": .string("header"),

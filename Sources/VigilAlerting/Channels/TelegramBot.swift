@@ -22,15 +22,14 @@ public struct TelegramBot: Channel {
     self.transport = transport
   }
 
-  static func escape(_ text: String) -> String {
-    text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")
-  }
-
   public static func body(_ notification: AlertNotification, chatID: String) -> JSONValue {
-    var lines = ["<b>\(escape(notification.title))</b>"]
+    var lines = ["<b>\(ChatWebhook.escapeMarkup(notification.title))</b>"]
     for notice in notification.notices {
-      lines.append("<b>\(notice.status.rawValue.uppercased())</b> \(escape(notice.candidate.summary))")
-      lines += notice.candidate.facts.map { "\(escape($0.name)): \(escape($0.value))" }
+      lines.append(
+        "<b>\(notice.status.rawValue.uppercased())</b> \(ChatWebhook.escapeMarkup(notice.candidate.summary))")
+      lines += notice.candidate.facts.map {
+        "\(ChatWebhook.escapeMarkup($0.name)): \(ChatWebhook.escapeMarkup($0.value))"
+      }
     }
     let chat: JSONValue = Int64(chatID).map { .int($0) } ?? .string(chatID)
     return .object([

@@ -9,7 +9,7 @@ import VigilNet
 #endif
 
 /// Tencent Cloud SMS (API 3.0 `SendSms`, TC3-HMAC-SHA256). SMS is template-only: `templateParams` are filled
-/// from the notification (`{target}`, `{status}`, `{summary}`, `{function}`, `{count}`, `{since}`, `{incident}`)
+/// from the notification (`AlertNotification.fill`: `{target}`, `{status}`, `{summary}`, `{count}`…)
 /// and cut to `maxParamLength`. Success needs every number's `Code == "Ok"`; numbers already sent are remembered
 /// per delivery (in the state store), so a partial failure retries only the numbers that failed.
 public struct TencentSMS: Channel {
@@ -50,18 +50,7 @@ public struct TencentSMS: Channel {
 
   /// The template parameters for a notification.
   public func parameters(_ notification: AlertNotification) -> [String] {
-    let first = notification.notices.first
-    let values: [String: String] = [
-      "{target}": first?.candidate.target ?? "", "{status}": first?.status.rawValue ?? "",
-      "{summary}": first?.candidate.summary ?? "", "{function}": notification.function,
-      "{count}": String(notification.notices.count), "{since}": first?.since ?? "",
-      "{incident}": first?.incidentID ?? "",
-    ]
-    return templateParams.map { template in
-      var text = template
-      for (placeholder, value) in values { text = text.replacing(placeholder, with: value) }
-      return String(text.removingLineBreaks.prefix(maxParamLength))
-    }
+    templateParams.map { String(notification.fill($0).removingLineBreaks.prefix(maxParamLength)) }
   }
 
   public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {

@@ -22,7 +22,7 @@ public struct WeChatTemplate: Channel {
   let appSecret: String
   let templateID: String
   let recipients: [String]
-  /// Template keyword → text with placeholders (`{target}`, `{status}`, `{summary}`, `{since}`, `{function}`).
+  /// Template keyword → text with placeholders (`AlertNotification.fill`).
   let fields: [(keyword: String, template: String)]
   let transport: any HTTPTransport
   let clock: any WallClock
@@ -84,18 +84,11 @@ public struct WeChatTemplate: Channel {
 
   /// The template body for one recipient.
   public func body(_ notification: AlertNotification, openID: String, clientMessageID: String) -> JSONValue {
-    let first = notification.notices.first
-    let values: [String: String] = [
-      "{target}": first?.candidate.target ?? "", "{status}": first?.status.rawValue ?? "",
-      "{summary}": first?.candidate.summary ?? "",
-      "{since}": first?.since ?? "", "{function}": notification.function,
-      "{count}": String(notification.notices.count),
-    ]
     var data: [String: JSONValue] = [:]
     for field in fields {
-      var text = field.template
-      for (placeholder, value) in values { text = text.replacing(placeholder, with: value) }
-      data[field.keyword] = .object(["value": .string(String(text.removingLineBreaks.prefix(20)))])
+      data[field.keyword] = .object([
+        "value": .string(String(notification.fill(field.template).removingLineBreaks.prefix(20)))
+      ])
     }
     return .object([
       "touser": .string(openID), "template_id": .string(templateID),

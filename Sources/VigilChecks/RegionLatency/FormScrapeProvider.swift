@@ -52,22 +52,7 @@ public struct FormScrapeProvider: RegionProvider {
   }
 
   public func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe] {
-    await withTaskGroup(of: (Int, RegionProbe).self) { group in
-      var results: [(Int, RegionProbe)] = []
-      var next = 0
-      func start() {
-        let index = next
-        let node = nodes[index]
-        group.addTask { (index, await probe(target, node: node)) }
-        next += 1
-      }
-      while next < min(concurrency, nodes.count) { start() }
-      while let result = await group.next() {
-        results.append(result)
-        if next < nodes.count { start() }
-      }
-      return results.sorted { $0.0 < $1.0 }.map(\.1)
-    }
+    await nodes.concurrentMap(limit: concurrency) { node in await probe(target, node: node) }
   }
 
   func probe(_ target: RegionTarget, node: Node) async -> RegionProbe {

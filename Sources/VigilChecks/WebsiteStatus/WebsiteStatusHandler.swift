@@ -19,21 +19,8 @@ public struct WebsiteStatusHandler: Handler {
 
   public func handle(_ event: InvocationEvent, context: Context) async throws -> WebsiteStatusResult {
     let config = try Self.configuration(event: event, context: context)
-    let results = try await withThrowingTaskGroup(of: (Int, TargetResult).self) { group in
-      var collected: [(Int, TargetResult)] = []
-      var next = 0
-      func start() {
-        let index = next
-        let target = config.targets[index]
-        group.addTask { (index, await check(target, context: context)) }
-        next += 1
-      }
-      while next < min(config.concurrency, config.targets.count) { start() }
-      while let result = try await group.next() {
-        collected.append(result)
-        if next < config.targets.count { start() }
-      }
-      return collected.sorted { $0.0 < $1.0 }.map(\.1)
+    let results = await config.targets.concurrentMap(limit: config.concurrency) { target in
+      await check(target, context: context)
     }
     let now = context.clock.now
     return WebsiteStatusResult(
