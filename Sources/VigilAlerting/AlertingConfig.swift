@@ -75,11 +75,7 @@ public enum AlertingConfig {
         channels[entry.key] = try smtp(name: entry.key, item, clock: clock)
       case "serverchan", "teams":
         let map = try item.mapping(allowed: ["type", "url"])
-        let urlValue = try map.required("url")
-        let url = try urlValue.string()
-        guard VendorReply.allowed(url) else {
-          throw urlValue.error("'url' must be https:// (http:// only for a loopback stand-in)")
-        }
+        let url = try vendorURL(map, "url")
         Redactor.shared.registerSecrets(inURL: url)
         if type == "serverchan", let key = url.split(separator: "/").last {
           Redactor.shared.register(String(key))
@@ -94,10 +90,7 @@ public enum AlertingConfig {
         ])
         let secret = try map.required("appSecret").string()
         Redactor.shared.register(secret)
-        let apiBase = try map.optional("apiBase")?.string() ?? "https://api.weixin.qq.com"
-        guard VendorReply.allowed(apiBase) else {
-          throw try map.required("apiBase").error("'apiBase' must be https://")
-        }
+        let apiBase = try vendorURL(map, "apiBase", default: "https://api.weixin.qq.com")
         let openIDs = try map.required("openIds").stringList()
         if openIDs.isEmpty { throw try map.required("openIds").error("'openIds' is empty") }
         let fields =
@@ -118,11 +111,7 @@ public enum AlertingConfig {
           clock: clock, state: state)
       case "slack", "discord":
         let map = try item.mapping(allowed: ["type", "url"])
-        let urlValue = try map.required("url")
-        let url = try urlValue.string()
-        guard VendorReply.allowed(url) else {
-          throw urlValue.error("'url' must be https:// (http:// only for a loopback stand-in)")
-        }
+        let url = try vendorURL(map, "url")
         // The webhook path is the secret for both.
         Redactor.shared.register(String(url.split(separator: "/").suffix(2).joined(separator: "/")))
         channels[entry.key] =
@@ -133,10 +122,7 @@ public enum AlertingConfig {
         let map = try item.mapping(allowed: ["type", "token", "chatId", "apiBase"])
         let token = try map.required("token").string()
         Redactor.shared.register(token)
-        let apiBase = try map.optional("apiBase")?.string() ?? "https://api.telegram.org"
-        guard VendorReply.allowed(apiBase) else {
-          throw try map.required("apiBase").error("'apiBase' must be https://")
-        }
+        let apiBase = try vendorURL(map, "apiBase", default: "https://api.telegram.org")
         channels[entry.key] = TelegramBot(
           name: entry.key, apiBase: apiBase, token: token, chatID: try map.required("chatId").string(),
           transport: transport)
@@ -147,10 +133,7 @@ public enum AlertingConfig {
         ])
         let secretKey = try map.required("secretKey").string()
         Redactor.shared.register(secretKey)
-        let endpoint = try map.optional("endpoint")?.string() ?? "https://sms.tencentcloudapi.com/"
-        guard VendorReply.allowed(endpoint) else {
-          throw try map.required("endpoint").error("'endpoint' must be https://")
-        }
+        let endpoint = try vendorURL(map, "endpoint", default: "https://sms.tencentcloudapi.com/")
         var numbers: [String] = []
         for number in try map.required("phoneNumbers").list() {
           let text = try number.string()
@@ -180,21 +163,14 @@ public enum AlertingConfig {
         let map = try item.mapping(allowed: ["type", "routingKey", "url"])
         let key = try map.required("routingKey").string()
         Redactor.shared.register(key)
-        let url = try map.optional("url")?.string() ?? "https://events.pagerduty.com/v2/enqueue"
-        guard VendorReply.allowed(url) else { throw try map.required("url").error("'url' must be https://") }
+        let url = try vendorURL(map, "url", default: "https://events.pagerduty.com/v2/enqueue")
         channels[entry.key] = PagerDutyEvents(
           name: entry.key, url: url, routingKey: key, transport: transport)
       case "wecom", "dingtalk", "feishu":
         let map = try item.mapping(
           allowed: type == "wecom"
             ? ["type", "url", "msgtype", "mentionedMobiles", "mentionedUsers"] : ["type", "url", "secret"])
-        let urlValue = try map.required("url")
-        let url = try urlValue.string()
-        guard VendorReply.allowed(url) else {
-          throw urlValue.error(
-            "'url' must be https:// (http:// only for a loopback stand-in), found '\(Redactor.redactURL(url))'"
-          )
-        }
+        let url = try vendorURL(map, "url")
         Redactor.shared.registerSecrets(inURL: url)
         if let token = url.split(separator: "/").last, type == "feishu" {
           Redactor.shared.register(String(token))
@@ -378,6 +354,27 @@ public enum AlertingConfig {
       to: to,
       caFile: try map.optional("caFile")?.string(), insecure: try map.optional("insecure")?.bool() ?? false,
       clock: clock)
+  }
+
+  /// A vendor URL from `key` (or `fallback`): https://, or http:// only to a loopback stand-in.
+  private static func vendorURL(
+    _ map: ConfigMapping, _ key: String, default fallback: String? = nil
+  ) throws(ConfigError) -> String {
+    let value: ConfigValue
+    if let present = map.optional(key) {
+      value = present
+    } else if let fallback {
+      return fallback
+    } else {
+      value = try map.required(key)  // throws the usual "missing the required key" error
+    }
+    let url = try value.string()
+    guard VendorReply.allowed(url) else {
+      throw value.error(
+        "'\(key)' must be https:// (http:// only for a loopback stand-in), found '\(Redactor.redactURL(url))'"
+      )
+    }
+    return url
   }
 
   private static func positive(_ value: ConfigValue) throws(ConfigError) -> Int {
