@@ -77,15 +77,13 @@ private let uploadCallback: ccurl_write_callback = { buffer, size, count, userda
 }
 
 /// SMTP submission through libcurl: TLS always (implicit or required STARTTLS), certificate verified, AUTH
-/// when credentials are given, bounded by timeouts. Runs on a Dispatch thread (mail is rare; one easy handle).
+/// when credentials are given, bounded by timeouts. Runs as `BlockingWork` (mail is rare; one easy handle).
 public struct SMTPClient: Sendable {
   public init() { CurlGlobal.initialize() }
 
   /// Submits the message; returns the server's last reply code.
   public func send(_ request: SMTPRequest) async throws(SMTPError) -> Int {
-    let result: Result<Int, SMTPError> = await withCheckedContinuation { continuation in
-      DispatchQueue.global().async { continuation.resume(returning: Self.perform(request)) }
-    }
+    let result: Result<Int, SMTPError> = await BlockingWork.run("vigil.smtp") { Self.perform(request) }
     return try result.get()
   }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import VigilCore
 
 #if canImport(Glibc)
   import Glibc
@@ -29,8 +30,8 @@ public enum TCPError: Error, Sendable, Hashable, CustomStringConvertible {
   }
 }
 
-/// A plain TCP connection with connect and read timeouts, for binary protocols (Kafka). Blocking calls run on a
-/// Dispatch thread; one exchange at a time.
+/// A plain TCP connection with connect and read timeouts, for binary protocols (Kafka). Blocking calls run as
+/// `BlockingWork`; one exchange at a time.
 public final class TCPConnection: Sendable {
   public let address: String
   private let descriptor: Int32
@@ -49,12 +50,9 @@ public final class TCPConnection: Sendable {
   public static func connect(host: String, port: Int, connectTimeout: Double, ioTimeout: Double)
     async throws(TCPError) -> TCPConnection
   {
-    let result: Result<TCPConnection, TCPError> = await withCheckedContinuation { continuation in
-      DispatchQueue.global().async {
-        continuation.resume(
-          returning: Result { () throws(TCPError) in
-            try open(host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
-          })
+    let result: Result<TCPConnection, TCPError> = await BlockingWork.run("vigil.tcp.connect") {
+      Result { () throws(TCPError) in
+        try open(host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
       }
     }
     return try result.get()
@@ -105,21 +103,18 @@ public final class TCPConnection: Sendable {
 
   /// Sends `request` and reads a length-prefixed (4-byte big-endian) frame back, at most `maxFrame` bytes.
   public func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
-    let result: Result<[UInt8], TCPError> = await withCheckedContinuation { continuation in
-      DispatchQueue.global().async {
-        continuation.resume(
-          returning: self.lock.withLock { _ in
-            Result { () throws(TCPError) in
-              try self.send(request)
-              let header = try self.receive(4)
-              let size = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
-              guard size >= 0, size <= maxFrame else {
-                throw TCPError.io(
-                  address: self.address, detail: "frame of \(size) bytes is out of bounds (max \(maxFrame))")
-              }
-              return try self.receive(size)
-            }
-          })
+    let result: Result<[UInt8], TCPError> = await BlockingWork.run("vigil.tcp.exchange") {
+      self.lock.withLock { _ in
+        Result { () throws(TCPError) in
+          try self.send(request)
+          let header = try self.receive(4)
+          let size = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+          guard size >= 0, size <= maxFrame else {
+            throw TCPError.io(
+              address: self.address, detail: "frame of \(size) bytes is out of bounds (max \(maxFrame))")
+          }
+          return try self.receive(size)
+        }
       }
     }
     return try result.get()

@@ -140,7 +140,8 @@ public struct LocalInvoker: Sendable {
         })
       // The deadline runs on a Dispatch timer, not the cooperative pool: a handler that blocks its thread
       // (or every pool thread, on a one-vCPU function) cannot delay the timeout.
-      DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+      // Its own serial queue: never waits behind blocking work queued on the shared global queue.
+      DispatchQueue(label: "vigil.invocation-timeout").asyncAfter(deadline: .now() + timeout) {
         race.finish(
           .failure(
             InvocationFailure(
