@@ -65,7 +65,7 @@ public final class PeerProcess: @unchecked Sendable {
     -> PeerProcess
   {
     try await withCheckedThrowingContinuation { continuation in
-      DispatchQueue.global().async { continuation.resume(with: shared()) }
+      DispatchQueue(label: "vigil.tests.blocking").async { continuation.resume(with: shared()) }
     }
   }
 
@@ -159,7 +159,9 @@ public enum WebhookTestPeer {
     }
     let data = try await withCheckedThrowingContinuation {
       (continuation: CheckedContinuation<Data, any Error>) in
-      DispatchQueue.global().async { continuation.resume(with: Result { try Data(contentsOf: url) }) }
+      DispatchQueue(label: "vigil.tests.blocking").async {
+        continuation.resume(with: Result { try Data(contentsOf: url) })
+      }
     }
     let all = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
     return all.filter { ($0["path"] as? String)?.hasPrefix(prefix) == true }

@@ -18,7 +18,7 @@ func startSchedule(function: String, in project: String) throws -> (Process, Pip
 /// Reads a pipe to its end and waits for the process, on a Dispatch thread (not the cooperative pool).
 func readToEnd(_ pipe: Pipe, waitingFor process: Process) async -> Data {
   await withCheckedContinuation { continuation in
-    DispatchQueue.global().async {
+    DispatchQueue(label: "vigil.tests.blocking").async {
       let data = pipe.fileHandleForReading.readDataToEndOfFile()
       process.waitUntilExit()
       continuation.resume(returning: data)

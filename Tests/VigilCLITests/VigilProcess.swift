@@ -28,7 +28,7 @@ func vigil(
 ) async throws -> VigilRun {
   // The wait happens on a Dispatch thread: blocking Swift's cooperative pool would stall every other test.
   try await withCheckedThrowingContinuation { continuation in
-    DispatchQueue.global().async {
+    DispatchQueue(label: "vigil.tests.blocking").async {
       continuation.resume(
         with: Result {
           try runVigil(arguments, in: directory, input: input, environment: environment, timeout: timeout)
@@ -58,7 +58,7 @@ private func runVigil(
   let watchdog = DispatchWorkItem { [process] in
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
   }
-  DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+  DispatchQueue(label: "vigil.tests.blocking").asyncAfter(deadline: .now() + timeout, execute: watchdog)
   defer { watchdog.cancel() }
   stdin.fileHandleForWriting.write(Data(input.utf8))
   try stdin.fileHandleForWriting.close()
@@ -66,8 +66,12 @@ private func runVigil(
   let group = DispatchGroup()
   nonisolated(unsafe) var out = Data()
   nonisolated(unsafe) var err = Data()
-  DispatchQueue.global().async(group: group) { out = stdout.fileHandleForReading.readDataToEndOfFile() }
-  DispatchQueue.global().async(group: group) { err = stderr.fileHandleForReading.readDataToEndOfFile() }
+  DispatchQueue(label: "vigil.tests.blocking").async(group: group) {
+    out = stdout.fileHandleForReading.readDataToEndOfFile()
+  }
+  DispatchQueue(label: "vigil.tests.blocking").async(group: group) {
+    err = stderr.fileHandleForReading.readDataToEndOfFile()
+  }
   group.wait()
   process.waitUntilExit()
   return VigilRun(

@@ -26,7 +26,7 @@ import Testing
     let bootstrap = try #require(broker.values["bootstrap"])
     let ends = try await withCheckedThrowingContinuation {
       (continuation: CheckedContinuation<String, any Error>) in
-      DispatchQueue.global().async {
+      DispatchQueue(label: "vigil.tests.blocking").async {
         continuation.resume(
           with: Result { try seed(bootstrap, topic: "orders", group: "billing", offsets: "40,90,-") })
       }
@@ -41,7 +41,13 @@ import Testing
     #expect(lag.map(\.committed) == [40, 90, nil])
     #expect(lag.map(\.lag) == [60, 10, nil])
     #expect(try await client.listGroups().contains("billing"))
-    broker.stop()
+    // Stopping waits for the broker to exit: do it off the cooperative pool.
+    await withCheckedContinuation { continuation in
+      DispatchQueue(label: "vigil.tests.blocking").async {
+        broker.stop()
+        continuation.resume()
+      }
+    }
     do {
       _ = try await KafkaClient(
         bootstrap: [(String(parts[0]), Int(parts[1]) ?? 0)], connectTimeout: 2, ioTimeout: 2
