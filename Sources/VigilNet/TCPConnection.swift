@@ -18,6 +18,7 @@ public enum TCPError: Error, Sendable, Hashable, CustomStringConvertible {
   case timeout(address: String, phase: String, seconds: Double)
   case closed(address: String, detail: String)
   case io(address: String, detail: String)
+  case tls(address: String, detail: String)
 
   public var description: String {
     switch self {
@@ -26,13 +27,42 @@ public enum TCPError: Error, Sendable, Hashable, CustomStringConvertible {
     case .timeout(let address, let phase, let seconds): return "\(address): no \(phase) within \(seconds) s"
     case .closed(let address, let detail): return "\(address) closed the connection \(detail)"
     case .io(let address, let detail): return "\(address): \(detail)"
+    case .tls(let address, let detail): return "\(address): TLS: \(detail)"
     }
+  }
+}
+
+/// A connection carrying length-prefixed frames (Kafka): plain TCP or TLS.
+public protocol FrameStream: Sendable {
+  /// `host:port`, for messages.
+  var address: String { get }
+  /// Sends `request` and reads one length-prefixed (4-byte big-endian) frame back, at most `maxFrame` bytes.
+  func exchangeFrame(_ request: [UInt8], maxFrame: Int) async throws(TCPError) -> [UInt8]
+}
+
+/// The two primitives a frame exchange needs; both wait at most the stream's I/O timeout.
+protocol ByteStream {
+  var address: String { get }
+  func sendAll(_ bytes: [UInt8]) throws(TCPError)
+  func receiveExactly(_ count: Int) throws(TCPError) -> [UInt8]
+}
+
+extension ByteStream {
+  /// One request, one length-prefixed answer, with the frame size bounded before anything is allocated.
+  func exchange(_ request: [UInt8], maxFrame: Int) throws(TCPError) -> [UInt8] {
+    try sendAll(request)
+    let header = try receiveExactly(4)
+    let size = Int(Int32(bitPattern: UInt32(header[0]) << 24 | UInt32(header[1]) << 16 | UInt32(header[2]) << 8 | UInt32(header[3])))
+    guard size >= 0, size <= maxFrame else {
+      throw TCPError.io(address: address, detail: "frame of \(size) bytes is out of bounds (max \(maxFrame))")
+    }
+    return try receiveExactly(size)
   }
 }
 
 /// A plain TCP connection with connect and read timeouts, for binary protocols (Kafka). Blocking calls run as
 /// `BlockingWork`; one exchange at a time.
-public final class TCPConnection: Sendable {
+public final class TCPConnection: FrameStream, ByteStream {
   public let address: String
   private let descriptor: Int32
   private let ioTimeout: Double
@@ -105,22 +135,13 @@ public final class TCPConnection: Sendable {
   public func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
     let result: Result<[UInt8], TCPError> = await BlockingWork.run("vigil.tcp.exchange") {
       self.lock.withLock { _ in
-        Result { () throws(TCPError) in
-          try self.send(request)
-          let header = try self.receive(4)
-          let size = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
-          guard size >= 0, size <= maxFrame else {
-            throw TCPError.io(
-              address: self.address, detail: "frame of \(size) bytes is out of bounds (max \(maxFrame))")
-          }
-          return try self.receive(size)
-        }
+        Result { () throws(TCPError) in try self.exchange(request, maxFrame: maxFrame) }
       }
     }
     return try result.get()
   }
 
-  private func send(_ bytes: [UInt8]) throws(TCPError) {
+  func sendAll(_ bytes: [UInt8]) throws(TCPError) {
     var offset = 0
     while offset < bytes.count {
       let written = bytes[offset...].withUnsafeBytes {
@@ -134,7 +155,7 @@ public final class TCPConnection: Sendable {
     }
   }
 
-  private func receive(_ count: Int) throws(TCPError) -> [UInt8] {
+  func receiveExactly(_ count: Int) throws(TCPError) -> [UInt8] {
     var buffer = [UInt8](repeating: 0, count: count)
     var offset = 0
     while offset < count {

@@ -38,8 +38,11 @@ public struct HandlerRegistry: Sendable {
       AnyHandler(
         name: "region-latency", summary: "one URL measured from several regions, judged by rules",
         RegionLatencyHandler())),
-    "kafka-backlog": .notAvailable(
-      name: "kafka-backlog", reason: "not built yet (issue 6: Kafka consumer lag)"),
+    "kafka-backlog": .available(
+      AnyHandler(
+        name: "kafka-backlog",
+        summary: "consumer-group lag over the Kafka protocol or the CKafka API, judged Burrow-style",
+        KafkaBacklogHandler())),
     "host-resources": .notAvailable(
       name: "host-resources", reason: "not built yet (issue 7: CPU/memory/disk thresholds)"),
     "heartbeat-watchdog": .notAvailable(

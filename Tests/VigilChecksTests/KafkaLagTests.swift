@@ -32,9 +32,7 @@ import Testing
       }
     }
     #expect(ends.contains("\"0\": 100"), "\(ends)")
-    let parts = bootstrap.split(separator: ":")
-    let client = KafkaClient(
-      bootstrap: [(String(parts[0]), Int(parts[1]) ?? 0)], connectTimeout: 2, ioTimeout: 5)
+    let client = KafkaClient(bootstrap: [try #require(KafkaServer(bootstrap))], connectTimeout: 2, ioTimeout: 5)
     let lag = try await client.groupLag(group: "billing", topics: ["orders"])
     #expect(lag.map(\.partition) == [0, 1, 2])
     #expect(lag.map(\.logEnd) == [100, 100, 100])
@@ -48,10 +46,9 @@ import Testing
         continuation.resume()
       }
     }
+    let server = try #require(KafkaServer(bootstrap))
     do {
-      _ = try await KafkaClient(
-        bootstrap: [(String(parts[0]), Int(parts[1]) ?? 0)], connectTimeout: 2, ioTimeout: 2
-      ).groupLag(group: "billing")
+      _ = try await KafkaClient(bootstrap: [server], connectTimeout: 2, ioTimeout: 2).groupLag(group: "billing")
       Issue.record("expected a connection error")
     } catch {
       guard case .connection = error else {

@@ -16,5 +16,7 @@ CURLcode ccurl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
 CURLcode ccurl_getinfo_string(CURL *handle, CURLINFO info, const char **value);
 CURLcode ccurl_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
 
+CURLcode ccurl_getinfo_socket(CURL *handle, CURLINFO info, curl_socket_t *value);
+
 CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 #endif

@@ -1,79 +1,101 @@
 import Synchronization
 import VigilNet
 
-/// Why a Kafka query failed: connection, protocol (garbage or truncated frames), or a broker error code.
-public enum KafkaError: Error, Sendable, CustomStringConvertible {
-  case connection(TCPError)
-  case protocolError(KafkaProtocolError)
-  case broker(code: Int16, context: String)
-  case noBroker(String)
+/// A broker address, `host:port`.
+public struct KafkaServer: Sendable, Hashable, CustomStringConvertible {
+  public var host: String
+  public var port: Int
 
-  public var description: String {
-    switch self {
-    case .connection(let error): return "Kafka connection: \(error)"
-    case .protocolError(let error): return "Kafka protocol: \(error)"
-    case .broker(let code, let context):
-      return "Kafka broker error \(code) (\(KafkaError.name(code))) in \(context)"
-    case .noBroker(let message): return "Kafka: \(message)"
-    }
+  public init(host: String, port: Int) {
+    self.host = host
+    self.port = port
   }
 
-  static func name(_ code: Int16) -> String {
-    switch code {
-    case 3: return "UNKNOWN_TOPIC_OR_PARTITION"
-    case 6: return "NOT_LEADER_OR_FOLLOWER"
-    case 14: return "COORDINATOR_LOAD_IN_PROGRESS"
-    case 15: return "COORDINATOR_NOT_AVAILABLE"
-    case 16: return "NOT_COORDINATOR"
-    case 25: return "UNKNOWN_MEMBER_ID"
-    case 29: return "TOPIC_AUTHORIZATION_FAILED"
-    case 30: return "GROUP_AUTHORIZATION_FAILED"
-    default: return "code \(code)"
-    }
+  /// Parses `host:port` (`[v6]:port` too); nil when malformed.
+  public init?(_ text: String) {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+      (1...65535).contains(port)
+    else { return nil }
+    var host = String(text[..<colon])
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" }) else { return nil }
+    self.init(host: host, port: port)
   }
+
+  public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-/// One partition's consumer lag.
-public struct PartitionLag: Sendable, Codable, Hashable {
-  public var topic: String
-  public var partition: Int32
-  /// The log-end offset (high watermark).
-  public var logEnd: Int64
-  /// The group's committed offset, or nil when the group never committed on this partition.
-  public var committed: Int64?
-  /// `logEnd - committed`, or nil without a commit.
-  public var lag: Int64?
-}
-
-/// A small Kafka protocol client: just what consumer-lag monitoring needs, over plain TCP.
+/// A small Kafka protocol client: just what consumer-lag monitoring needs, over TCP or TLS, with SASL.
+///
+/// Each broker gets one connection, opened on first use: ApiVersions first (once per client, to pick versions),
+/// then SASL when configured. Every read is bounded by `ioTimeout`; a garbage or truncated answer is a
+/// `KafkaError.protocolError`, never a crash or a hang.
 public final class KafkaClient: Sendable {
-  let bootstrap: [(host: String, port: Int)]
+  let bootstrap: [KafkaServer]
+  let security: KafkaSecurity
   let connectTimeout: Double
   let ioTimeout: Double
-  private let state = Mutex<(connections: [String: TCPConnection], correlation: Int32)>(([:], 0))
+  private struct State {
+    var connections: [String: any FrameStream] = [:]
+    var correlation: Int32 = 0
+    var versions: [Int16: ClosedRange<Int16>]?
+  }
+  private let state = Mutex(State())
 
-  public init(bootstrap: [(host: String, port: Int)], connectTimeout: Double = 5, ioTimeout: Double = 10) {
+  public init(
+    bootstrap: [KafkaServer], security: KafkaSecurity = KafkaSecurity(), connectTimeout: Double = 5,
+    ioTimeout: Double = 10
+  ) {
     self.bootstrap = bootstrap
+    self.security = security
     self.connectTimeout = connectTimeout
     self.ioTimeout = ioTimeout
   }
 
-  private func connection(host: String, port: Int) async throws(KafkaError) -> TCPConnection {
-    let key = "\(host):\(port)"
-    if let existing = state.withLock({ $0.connections[key] }) { return existing }
+  /// The connection to `server`, opened (and authenticated) on first use.
+  func connection(to server: KafkaServer) async throws(KafkaError) -> any FrameStream {
+    if let existing = state.withLock({ $0.connections[server.description] }) { return existing }
+    let stream: any FrameStream
     do {
-      let fresh = try await TCPConnection.connect(
-        host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
-      state.withLock { $0.connections[key] = fresh }
-      return fresh
+      if security.tls {
+        stream = try await TLSConnection.connect(
+          host: server.host, port: server.port, connectTimeout: connectTimeout, ioTimeout: ioTimeout,
+          caFile: security.caFile, insecure: security.insecure)
+      } else {
+        stream = try await TCPConnection.connect(
+          host: server.host, port: server.port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
+      }
     } catch {
       throw .connection(error)
     }
+    if state.withLock({ $0.versions }) == nil {
+      var reader = try await call(.apiVersions, version: 0, on: stream) { _ in }
+      let answer: (error: Int16, ranges: [Int16: ClosedRange<Int16>])
+      do { answer = try KafkaDecode.apiVersions(&reader) } catch { throw .protocolError(error) }
+      guard answer.error == 0 else { throw .broker(code: answer.error, context: "ApiVersions") }
+      state.withLock { $0.versions = answer.ranges }
+    }
+    if let sasl = security.sasl { try await authenticate(stream, sasl) }
+    state.withLock { $0.connections[server.description] = stream }
+    return stream
+  }
+
+  /// The newest version of `api` both this client and the brokers speak.
+  func version(_ api: KafkaAPI) throws(KafkaError) -> Int16 {
+    guard let range = state.withLock({ $0.versions?[api.rawValue] }) else {
+      throw .unsupported("the broker does not offer \(api.name) (ApiVersions lists no such API)")
+    }
+    guard let chosen = api.versions.last(where: { range.contains($0) }) else {
+      throw .unsupported(
+        "the broker speaks \(api.name) v\(range.lowerBound)-v\(range.upperBound); "
+          + "this client speaks v\(api.versions.map(String.init).joined(separator: ", v"))")
+    }
+    return chosen
   }
 
   /// Sends one request and returns a reader positioned after the response header (correlation id checked).
-  private func call(
-    _ api: KafkaAPI, version: Int16, on connection: TCPConnection, body: (inout KafkaWriter) -> Void
+  func call(
+    _ api: KafkaAPI, version: Int16, on stream: any FrameStream, body: (inout KafkaWriter) -> Void
   ) async throws(KafkaError) -> KafkaReader {
     let correlation = state.withLock { state -> Int32 in
       state.correlation &+= 1
@@ -81,13 +103,13 @@ public final class KafkaClient: Sendable {
     }
     let frame: [UInt8]
     do {
-      frame = try await connection.exchangeFrame(
-        kafkaRequest(api, version: version, correlationID: correlation, body: body))
+      frame = try await stream.exchangeFrame(
+        kafkaRequest(api, version: version, correlationID: correlation, body: body), maxFrame: 64 << 20)
     } catch {
-      state.withLock { $0.connections[connection.address] = nil }
+      state.withLock { $0.connections[stream.address] = nil }
       throw .connection(error)
     }
-    var reader = KafkaReader(frame, context: "\(api) v\(version) answer from \(connection.address)")
+    var reader = KafkaReader(frame, context: "\(api.name) v\(version) answer from \(stream.address)")
     do throws(KafkaProtocolError) {
       let answered = try reader.int32()
       guard answered == correlation else {
@@ -95,101 +117,80 @@ public final class KafkaClient: Sendable {
           message: "\(reader.context): correlation id \(answered), expected \(correlation)")
       }
     } catch {
+      state.withLock { $0.connections[stream.address] = nil }
       throw .protocolError(error)
     }
     return reader
   }
 
-  private func bootstrapConnection() async throws(KafkaError) -> TCPConnection {
+  /// Sends a request to `stream` with the negotiated version and decodes the answer with `decode`.
+  func request<T>(
+    _ api: KafkaAPI, on stream: any FrameStream, body: (inout KafkaWriter, Int16) -> Void,
+    decode: (inout KafkaReader, Int16) throws(KafkaProtocolError) -> T
+  ) async throws(KafkaError) -> T {
+    let version = try version(api)
+    var reader = try await call(api, version: version, on: stream) { body(&$0, version) }
+    do { return try decode(&reader, version) } catch { throw .protocolError(error) }
+  }
+
+  /// The first bootstrap server that answers.
+  func bootstrapConnection() async throws(KafkaError) -> any FrameStream {
     var last: KafkaError = .noBroker("no bootstrap servers configured")
     for server in bootstrap {
       do {
-        return try await connection(host: server.host, port: server.port)
+        return try await connection(to: server)
       } catch {
+        if case .authentication = error { throw error }
         last = error
       }
     }
     throw last
   }
 
-  /// Metadata for `topics` (all when nil).
-  func metadata(topics: [String]?) async throws(KafkaError) -> KafkaMetadata {
-    var reader = try await call(.metadata, version: 1, on: try await bootstrapConnection()) { writer in
-      writer.array(topics) { $0.string($1) }
+  /// SaslHandshake, then SaslAuthenticate rounds for the configured mechanism.
+  private func authenticate(_ stream: any FrameStream, _ sasl: KafkaSecurity.SASL) async throws(KafkaError) {
+    var handshake = try await call(.saslHandshake, version: 1, on: stream) { $0.string(sasl.mechanism.rawValue) }
+    let offered: (error: Int16, mechanisms: [String])
+    do { offered = try KafkaDecode.saslHandshake(&handshake) } catch { throw .protocolError(error) }
+    guard offered.error == 0 else {
+      throw .authentication(
+        "\(stream.address) does not offer \(sasl.mechanism.rawValue) (it offers "
+          + "\(offered.mechanisms.isEmpty ? "none" : offered.mechanisms.joined(separator: ", ")))")
     }
-    do { return try KafkaMetadata.decode(&reader) } catch { throw .protocolError(error) }
+    switch sasl.mechanism {
+    case .plain:
+      _ = try await authenticateRound(stream, Array("\0\(sasl.username)\0\(sasl.password)".utf8), sasl)
+    case .scramSHA256, .scramSHA512:
+      var scram = SCRAMClient(
+        algorithm: sasl.mechanism == .scramSHA256 ? .sha256 : .sha512, username: sasl.username,
+        password: sasl.password)
+      let serverFirst = try await authenticateRound(stream, Array(scram.clientFirstMessage.utf8), sasl)
+      do {
+        let final = try scram.clientFinalMessage(serverFirst: String(decoding: serverFirst, as: UTF8.self))
+        let serverFinal = try await authenticateRound(stream, Array(final.utf8), sasl)
+        try scram.verify(serverFinal: String(decoding: serverFinal, as: UTF8.self))
+      } catch let error as SCRAMError {
+        throw .authentication("\(sasl.mechanism.rawValue) with \(stream.address): \(error)")
+      } catch let error as KafkaError {
+        throw error
+      } catch {
+        throw .authentication("\(error)")
+      }
+    }
   }
 
-  /// Consumer groups known to the bootstrap broker.
-  public func listGroups() async throws(KafkaError) -> [String] {
-    var reader = try await call(.listGroups, version: 0, on: try await bootstrapConnection()) { _ in }
-    let answer: (error: Int16, groups: [String])
-    do { answer = try KafkaDecode.listGroups(&reader) } catch { throw .protocolError(error) }
-    guard answer.error == 0 else { throw .broker(code: answer.error, context: "ListGroups") }
-    return answer.groups.sorted()
-  }
-
-  /// Lag per partition of `group` on `topics` (every non-internal topic when nil).
-  public func groupLag(group: String, topics: [String]? = nil) async throws(KafkaError) -> [PartitionLag] {
-    let metadata = try await metadata(topics: topics)
-    let wanted = metadata.topics.filter {
-      !$0.name.hasPrefix("__") && (topics == nil || topics?.contains($0.name) == true)
+  private func authenticateRound(_ stream: any FrameStream, _ bytes: [UInt8], _ sasl: KafkaSecurity.SASL)
+    async throws(KafkaError) -> [UInt8]
+  {
+    var reader = try await call(.saslAuthenticate, version: 0, on: stream) { $0.bytesField(bytes) }
+    let answer: (error: Int16, message: String?, bytes: [UInt8])
+    do { answer = try KafkaDecode.saslAuthenticate(&reader) } catch { throw .protocolError(error) }
+    guard answer.error == 0 else {
+      state.withLock { $0.connections[stream.address] = nil }
+      throw .authentication(
+        "\(stream.address) refused user '\(sasl.username)' (\(sasl.mechanism.rawValue)): "
+          + (answer.message ?? KafkaError.name(answer.error)))
     }
-    if let failed = wanted.first(where: { $0.error != 0 }) {
-      throw .broker(code: failed.error, context: "Metadata for topic '\(failed.name)'")
-    }
-    // Committed offsets, from the group's coordinator.
-    var coordinatorReader = try await call(.findCoordinator, version: 0, on: try await bootstrapConnection())
-    { $0.string(group) }
-    let coordinator: (error: Int16, broker: KafkaMetadata.Broker)
-    do { coordinator = try KafkaDecode.coordinator(&coordinatorReader) } catch { throw .protocolError(error) }
-    guard coordinator.error == 0 else {
-      throw .broker(code: coordinator.error, context: "FindCoordinator for group '\(group)'")
-    }
-    let coordinatorConnection = try await connection(
-      host: coordinator.broker.host, port: Int(coordinator.broker.port))
-    var fetchReader = try await call(.offsetFetch, version: 1, on: coordinatorConnection) { writer in
-      writer.string(group)
-      writer.array(wanted) { w, topic in
-        w.string(topic.name)
-        w.array(topic.partitions) { $0.int32($1.id) }
-      }
-    }
-    let committed: [KafkaPartitionOffset]
-    do { committed = try KafkaDecode.offsetFetch(&fetchReader) } catch { throw .protocolError(error) }
-    // Log-end offsets, from each partition's leader.
-    var logEnds: [KafkaPartitionOffset] = []
-    let byLeader = Dictionary(grouping: wanted.flatMap { topic in topic.partitions.map { (topic.name, $0) } })
-    { $0.1.leader }
-    for (leader, partitions) in byLeader.sorted(by: { $0.key < $1.key }) {
-      guard let broker = metadata.brokers.first(where: { $0.id == leader }) else {
-        throw .noBroker("no broker \(leader) in the metadata (leader of \(partitions.count) partitions)")
-      }
-      let byTopic = Dictionary(grouping: partitions) { $0.0 }
-      var reader = try await call(
-        .listOffsets, version: 1, on: try await connection(host: broker.host, port: Int(broker.port))
-      ) { writer in
-        writer.int32(-1)  // replica id: a client
-        writer.array(byTopic.sorted { $0.key < $1.key }) { w, entry in
-          w.string(entry.key)
-          w.array(entry.value) { p, item in
-            p.int32(item.1.id)
-            p.int64(-1)  // latest
-          }
-        }
-      }
-      do { logEnds += try KafkaDecode.listOffsets(&reader) } catch { throw .protocolError(error) }
-    }
-    if let failed = logEnds.first(where: { $0.error != 0 }) {
-      throw .broker(code: failed.error, context: "ListOffsets for \(failed.topic)/\(failed.partition)")
-    }
-    return logEnds.map { end in
-      let commit = committed.first {
-        $0.topic == end.topic && $0.partition == end.partition && $0.error == 0 && $0.offset >= 0
-      }
-      return PartitionLag(
-        topic: end.topic, partition: end.partition, logEnd: end.offset, committed: commit?.offset,
-        lag: commit.map { max(0, end.offset - $0.offset) })
-    }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+    return answer.bytes
   }
 }

@@ -110,6 +110,20 @@ public struct ConfigValue: Sendable {
     return ConfigMapping(entries: entries, owner: self)
   }
 
+  /// Whether the value is a list.
+  public var isList: Bool { if case .sequence = node.kind { return true } else { return false } }
+
+  /// A mapping with free-form keys (group names, topic names), each value with its own path.
+  public func entries() throws(ConfigError) -> [(key: String, value: ConfigValue)] {
+    guard case .mapping(let entries) = node.kind else {
+      if case .null = node.kind { return [] }
+      throw error("'\(path)' must be a mapping of names to values, found \(node.kindDescription)")
+    }
+    return entries.map {
+      ($0.key, ConfigValue($0.value, path: "\(path).\($0.key)", substitution: substitution))
+    }
+  }
+
   /// A mapping with free-form keys (environment variables, headers, labels).
   public func stringMap() throws(ConfigError) -> [String: String] {
     guard case .mapping(let entries) = node.kind else {

@@ -1,13 +1,42 @@
-/// The Kafka requests `kafka-backlog` sends, in non-flexible versions every broker since 0.10 answers, and
-/// their responses.
-enum KafkaAPI: Int16 {
+/// The Kafka requests `kafka-backlog` sends, in non-flexible versions, and their responses. Versions are chosen
+/// after ApiVersions: the newest one both sides speak, so 0.10 brokers and Kafka 4 (which dropped the oldest
+/// versions, KIP-896) both work.
+enum KafkaAPI: Int16, CaseIterable, Sendable {
   case listOffsets = 2
   case metadata = 3
   case offsetFetch = 9
   case findCoordinator = 10
   case describeGroups = 15
   case listGroups = 16
+  case saslHandshake = 17
   case apiVersions = 18
+  case saslAuthenticate = 36
+
+  /// The versions this client can encode and decode, oldest first.
+  var versions: [Int16] {
+    switch self {
+    case .metadata: return [1, 4]
+    case .findCoordinator: return [0, 1]
+    case .saslHandshake: return [1]
+    case .listOffsets, .offsetFetch: return [1]
+    case .apiVersions: return [0]
+    case .describeGroups, .listGroups, .saslAuthenticate: return [0, 1]
+    }
+  }
+
+  var name: String {
+    switch self {
+    case .listOffsets: return "ListOffsets"
+    case .metadata: return "Metadata"
+    case .offsetFetch: return "OffsetFetch"
+    case .findCoordinator: return "FindCoordinator"
+    case .describeGroups: return "DescribeGroups"
+    case .listGroups: return "ListGroups"
+    case .saslHandshake: return "SaslHandshake"
+    case .apiVersions: return "ApiVersions"
+    case .saslAuthenticate: return "SaslAuthenticate"
+    }
+  }
 }
 
 /// A request frame: size, api key, version, correlation id, client id, body.
@@ -45,12 +74,15 @@ struct KafkaMetadata: Sendable, Hashable {
   var brokers: [Broker]
   var topics: [Topic]
 
-  static func decode(_ reader: inout KafkaReader) throws(KafkaProtocolError) -> KafkaMetadata {
+  /// Decodes version 1 or 4 (v2 adds the cluster id, v3 the throttle time).
+  static func decode(_ reader: inout KafkaReader, version: Int16 = 1) throws(KafkaProtocolError) -> KafkaMetadata {
+    if version >= 3 { _ = try reader.int32() }  // throttle_time_ms
     let brokers = try reader.array { (r: inout KafkaReader) throws(KafkaProtocolError) in
       let broker = Broker(id: try r.int32(), host: try r.string(), port: try r.int32())
       _ = try r.nullableString()  // rack
       return broker
     }
+    if version >= 2 { _ = try reader.nullableString() }  // cluster_id
     _ = try reader.int32()  // controller
     let topics = try reader.array { (r: inout KafkaReader) throws(KafkaProtocolError) in
       let error = try r.int16()
@@ -104,20 +136,23 @@ enum KafkaDecode {
     }.flatMap { $0 }
   }
 
-  /// FindCoordinator v0: (error, node id, host, port).
-  static func coordinator(_ reader: inout KafkaReader) throws(KafkaProtocolError) -> (
+  /// FindCoordinator v0 (error, node id, host, port); v1 adds throttle time and error message.
+  static func coordinator(_ reader: inout KafkaReader, version: Int16 = 0) throws(KafkaProtocolError) -> (
     error: Int16, broker: KafkaMetadata.Broker
   ) {
+    if version >= 1 { _ = try reader.int32() }  // throttle_time_ms
     let error = try reader.int16()
+    if version >= 1 { _ = try reader.nullableString() }  // error_message
     return (
       error, KafkaMetadata.Broker(id: try reader.int32(), host: try reader.string(), port: try reader.int32())
     )
   }
 
-  /// ListGroups v0: (error, [(group id, protocol type)]).
-  static func listGroups(_ reader: inout KafkaReader) throws(KafkaProtocolError) -> (
+  /// ListGroups v0 (error, [(group id, protocol type)]); v1 adds the throttle time.
+  static func listGroups(_ reader: inout KafkaReader, version: Int16 = 0) throws(KafkaProtocolError) -> (
     error: Int16, groups: [String]
   ) {
+    if version >= 1 { _ = try reader.int32() }  // throttle_time_ms
     let error = try reader.int16()
     let groups = try reader.array { (r: inout KafkaReader) throws(KafkaProtocolError) in
       let name = try r.string()
@@ -125,5 +160,74 @@ enum KafkaDecode {
       return name
     }
     return (error, groups)
+  }
+}
+
+/// One group in a DescribeGroups answer.
+struct KafkaGroupDescription: Sendable, Hashable {
+  var error: Int16
+  var group: String
+  /// Stable, Empty, Dead, PreparingRebalance, CompletingRebalance.
+  var state: String
+  var protocolType: String
+  var members: [Member]
+
+  struct Member: Sendable, Hashable {
+    var memberID: String
+    var clientID: String
+    var clientHost: String
+  }
+}
+
+extension KafkaDecode {
+  /// ApiVersions v0/v1: (error, [(api key, min, max)]); v1 adds the throttle time after the list.
+  static func apiVersions(_ reader: inout KafkaReader) throws(KafkaProtocolError) -> (
+    error: Int16, ranges: [Int16: ClosedRange<Int16>]
+  ) {
+    let error = try reader.int16()
+    var ranges: [Int16: ClosedRange<Int16>] = [:]
+    let entries = try reader.array { (r: inout KafkaReader) throws(KafkaProtocolError) in
+      (try r.int16(), try r.int16(), try r.int16())
+    }
+    for (key, low, high) in entries where low <= high { ranges[key] = low...high }
+    return (error, ranges)
+  }
+
+  /// DescribeGroups v0/v1 (v1 adds the throttle time first).
+  static func describeGroups(_ reader: inout KafkaReader, version: Int16) throws(KafkaProtocolError)
+    -> [KafkaGroupDescription]
+  {
+    if version >= 1 { _ = try reader.int32() }  // throttle_time_ms
+    return try reader.array { (r: inout KafkaReader) throws(KafkaProtocolError) in
+      let error = try r.int16()
+      let group = try r.string()
+      let state = try r.string()
+      let protocolType = try r.string()
+      _ = try r.string()  // protocol
+      let members = try r.array { (m: inout KafkaReader) throws(KafkaProtocolError) in
+        let member = KafkaGroupDescription.Member(
+          memberID: try m.string(), clientID: try m.string(), clientHost: try m.string())
+        _ = try m.bytesField()  // member_metadata
+        _ = try m.bytesField()  // member_assignment
+        return member
+      }
+      return KafkaGroupDescription(
+        error: error, group: group, state: state, protocolType: protocolType, members: members)
+    }
+  }
+
+  /// SaslHandshake v1: (error, enabled mechanisms).
+  static func saslHandshake(_ reader: inout KafkaReader) throws(KafkaProtocolError) -> (
+    error: Int16, mechanisms: [String]
+  ) {
+    let error = try reader.int16()
+    return (error, try reader.array { (r: inout KafkaReader) throws(KafkaProtocolError) in try r.string() })
+  }
+
+  /// SaslAuthenticate v0/v1: (error, message, server bytes); v1 adds the session lifetime.
+  static func saslAuthenticate(_ reader: inout KafkaReader) throws(KafkaProtocolError) -> (
+    error: Int16, message: String?, bytes: [UInt8]
+  ) {
+    (try reader.int16(), try reader.nullableString(), try reader.bytesField())
   }
 }

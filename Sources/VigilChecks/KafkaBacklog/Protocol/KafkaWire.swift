@@ -32,6 +32,12 @@ struct KafkaWriter {
     string(value)
   }
 
+  /// Int32-length bytes.
+  mutating func bytesField(_ value: [UInt8]) {
+    int32(Int32(clamping: value.count))
+    bytes += value
+  }
+
   mutating func array<T>(_ items: [T]?, _ write: (inout KafkaWriter, T) -> Void) {
     guard let items else { return int32(-1) }
     int32(Int32(items.count))

@@ -1,0 +1,85 @@
+/// One partition's consumer lag.
+public struct PartitionLag: Sendable, Codable, Hashable {
+  public var topic: String
+  public var partition: Int32
+  /// The log-end offset (high watermark).
+  public var logEnd: Int64
+  /// The log-start offset (earliest kept), when known.
+  public var logStart: Int64?
+  /// The group's committed offset, or nil when the group never committed on this partition.
+  public var committed: Int64?
+  /// `logEnd - committed`, or nil without a commit.
+  public var lag: Int64?
+
+  public init(
+    topic: String, partition: Int32, logEnd: Int64, logStart: Int64? = nil, committed: Int64?, lag: Int64? = nil
+  ) {
+    self.topic = topic
+    self.partition = partition
+    self.logEnd = logEnd
+    self.logStart = logStart
+    self.committed = committed
+    self.lag = lag ?? committed.map { max(0, logEnd - $0) }
+  }
+
+  /// The committed offset points below the log start: retention deleted messages the group never read.
+  public var behindRetention: Bool {
+    guard let committed, let logStart else { return false }
+    return committed < logStart
+  }
+}
+
+/// A consumer group's lag on the topics it consumes, with its state and members.
+public struct KafkaGroupLag: Sendable, Codable, Hashable {
+  public var group: String
+  /// Stable, Empty, Dead, PreparingRebalance, CompletingRebalance; nil when the provider does not say.
+  public var state: String?
+  /// Live members; nil when the provider does not say.
+  public var members: Int?
+  public var partitions: [PartitionLag]
+
+  public init(group: String, state: String?, members: Int?, partitions: [PartitionLag]) {
+    self.group = group
+    self.state = state
+    self.members = members
+    self.partitions = partitions
+  }
+
+  /// The sum of every committed partition's lag.
+  public var totalLag: Int64 { partitions.reduce(0) { $0 + ($1.lag ?? 0) } }
+
+  /// Lag per topic, sorted by topic.
+  public var topicLag: [(topic: String, lag: Int64)] {
+    Dictionary(grouping: partitions, by: \.topic).map { ($0.key, $0.value.reduce(0) { $0 + ($1.lag ?? 0) }) }
+      .sorted { $0.topic < $1.topic }
+  }
+}
+
+/// Which topics a check looks at: names, or globs with `*` (`orders.*`); nil means every topic the group has
+/// committed on.
+public struct KafkaTopicFilter: Sendable, Hashable {
+  public var patterns: [String]
+
+  public init(_ patterns: [String]) { self.patterns = patterns }
+
+  public func matches(_ topic: String) -> Bool {
+    patterns.contains { Self.glob($0, matches: topic) }
+  }
+
+  /// Exact names: topics to report even when the group never committed on them.
+  var exactNames: [String] { patterns.filter { !$0.contains("*") } }
+
+  static func glob(_ pattern: String, matches text: String) -> Bool {
+    let pieces = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+    guard pieces.count > 1 else { return pattern == text }
+    guard let first = pieces.first, let last = pieces.last, text.hasPrefix(first), text.hasSuffix(last),
+      text.count >= first.count + last.count
+    else { return false }
+    var rest = Substring(text.dropFirst(first.count).dropLast(last.count))
+    for piece in pieces.dropFirst().dropLast() where !piece.isEmpty {
+      guard let range = rest.firstRange(of: piece) else { return false }
+      rest = rest[range.upperBound...]
+    }
+    return true
+  }
+}
