@@ -50,7 +50,8 @@ public struct SCRAMClient: Sendable {
     guard let saltText = fields["s"], let salt = Data(base64Encoded: saltText), !salt.isEmpty else {
       throw SCRAMError("the server's first message has no valid salt")
     }
-    guard let iterationsText = fields["i"], let iterations = Int(iterationsText), (1...1_000_000).contains(iterations)
+    guard let iterationsText = fields["i"], let iterations = Int(iterationsText),
+      (1...1_000_000).contains(iterations)
     else {
       throw SCRAMError("the server's first message has no valid iteration count")
     }
@@ -79,7 +80,8 @@ public struct SCRAMClient: Sendable {
   }
 
   /// `Hi()`: PBKDF2 with HMAC of `algorithm`, one block.
-  static func hi(_ algorithm: Digest.Algorithm, password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
+  static func hi(_ algorithm: Digest.Algorithm, password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8]
+  {
     var block = Digest.hmac(algorithm, key: password, message: salt + [0, 0, 0, 1])
     var result = block
     for _ in 1..<iterations {

@@ -52,7 +52,10 @@ extension ByteStream {
   func exchange(_ request: [UInt8], maxFrame: Int) throws(TCPError) -> [UInt8] {
     try sendAll(request)
     let header = try receiveExactly(4)
-    let size = Int(Int32(bitPattern: UInt32(header[0]) << 24 | UInt32(header[1]) << 16 | UInt32(header[2]) << 8 | UInt32(header[3])))
+    let size = Int(
+      Int32(
+        bitPattern: UInt32(header[0]) << 24 | UInt32(header[1]) << 16 | UInt32(header[2]) << 8
+          | UInt32(header[3])))
     guard size >= 0, size <= maxFrame else {
       throw TCPError.io(address: address, detail: "frame of \(size) bytes is out of bounds (max \(maxFrame))")
     }

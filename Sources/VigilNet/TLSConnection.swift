@@ -49,7 +49,9 @@ public final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
   ) throws(TCPError) -> TLSConnection {
     CurlGlobal.initialize()
     let address = "\(host):\(port)"
-    guard let handle = curl_easy_init() else { throw .connect(address: address, detail: "curl_easy_init failed") }
+    guard let handle = curl_easy_init() else {
+      throw .connect(address: address, detail: "curl_easy_init failed")
+    }
     let errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     let urlHost = host.contains(":") ? "[\(host)]" : host
     ccurl_setopt_string(handle, CURLOPT_URL, "https://\(urlHost):\(port)/")
@@ -68,7 +70,8 @@ public final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
     }
     guard code == CURLE_OK else {
       curl_easy_cleanup(handle)
-      let message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let message = String(
+        decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
       let detail = message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
       switch code {
       case CURLE_COULDNT_RESOLVE_HOST: throw .resolve(host: host, detail: detail)

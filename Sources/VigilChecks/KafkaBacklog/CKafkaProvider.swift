@@ -39,8 +39,10 @@ public struct CKafkaProvider: ConsumerLagProvider {
   let timeout: Double
 
   public init(
-    endpoint: String = "https://ckafka.tencentcloudapi.com", region: String, instanceID: String, secretID: String,
-    secretKey: String, transport: any HTTPTransport, clock: any WallClock = SystemClock(), timeout: Double = 10
+    endpoint: String = "https://ckafka.tencentcloudapi.com", region: String, instanceID: String,
+    secretID: String,
+    secretKey: String, transport: any HTTPTransport, clock: any WallClock = SystemClock(),
+    timeout: Double = 10
   ) {
     self.endpoint = endpoint
     self.region = region
@@ -54,10 +56,13 @@ public struct CKafkaProvider: ConsumerLagProvider {
 
   public var name: String { "ckafka \(instanceID) (\(region))" }
 
-  public func groupLags(_ groups: KafkaGroupSelection, topics: KafkaTopicFilter?) async throws -> [KafkaGroupLag] {
+  public func groupLags(_ groups: KafkaGroupSelection, topics: KafkaTopicFilter?) async throws
+    -> [KafkaGroupLag]
+  {
     guard case .named(let names) = groups else {
       throw CKafkaError(
-        code: "Configuration", message: "the CKafka provider needs named groups ('groups: all' is Kafka-only)")
+        code: "Configuration", message: "the CKafka provider needs named groups ('groups: all' is Kafka-only)"
+      )
     }
     var result: [KafkaGroupLag] = []
     for group in names {
@@ -104,7 +109,9 @@ public struct CKafkaProvider: ConsumerLagProvider {
     guard let json = try? JSONValue.parse(response.body), let answer = json["Response"] else {
       throw CKafkaError(
         code: "BadResponse",
-        message: "HTTP \(response.status) without a JSON 'Response' object: \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+        message:
+          "HTTP \(response.status) without a JSON 'Response' object: \(String(decoding: response.body.prefix(200), as: UTF8.self))"
+      )
     }
     let requestID = answer["RequestId"]?.stringValue
     if let error = answer["Error"] {
@@ -120,7 +127,8 @@ public struct CKafkaProvider: ConsumerLagProvider {
     let topics = list.map { topic -> (name: String, partitions: [PartitionLag]) in
       let name = topic["Topic"]?.stringValue ?? ""
       let partitions = (topic["Partitions"]?.arrayValue ?? []).compactMap { entry -> PartitionLag? in
-        guard let partition = entry["Partition"]?.intValue, let logEnd = entry["LogEndOffset"]?.intValue else {
+        guard let partition = entry["Partition"]?.intValue, let logEnd = entry["LogEndOffset"]?.intValue
+        else {
           return nil
         }
         let committed = entry["Offset"]?.intValue

@@ -107,7 +107,8 @@ enum ConsumerEvaluation {
         status = .rewound
       } else if commits.count >= 2, Set(commits).count == 1 {
         status = .stalled
-      } else if lags.count >= 3, Self.growsAtEveryStep(lags.compactMap { $0 }), lags.allSatisfy({ $0 != nil }) {
+      } else if lags.count >= 3, Self.growsAtEveryStep(lags.compactMap { $0 }), lags.allSatisfy({ $0 != nil })
+      {
         status = .lagging
       }
       return PartitionVerdict(

@@ -24,7 +24,9 @@ public struct KafkaProtocolProvider: ConsumerLagProvider {
       + (client.security.protocolName == "PLAINTEXT" ? "" : " (\(client.security.protocolName))")
   }
 
-  public func groupLags(_ groups: KafkaGroupSelection, topics: KafkaTopicFilter?) async throws -> [KafkaGroupLag] {
+  public func groupLags(_ groups: KafkaGroupSelection, topics: KafkaTopicFilter?) async throws
+    -> [KafkaGroupLag]
+  {
     switch groups {
     case .named(let names): return try await client.groupLags(groups: names, topics: topics)
     case .all:

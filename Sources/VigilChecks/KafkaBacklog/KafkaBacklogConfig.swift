@@ -56,7 +56,8 @@ public struct KafkaBacklogConfig: Sendable {
       }
       provider = CKafkaProvider(
         endpoint: endpoint, region: try fields.required("region").string(),
-        instanceID: try fields.required("instanceId").string(), secretID: try fields.required("secretId").string(),
+        instanceID: try fields.required("instanceId").string(),
+        secretID: try fields.required("secretId").string(),
         secretKey: secretKey, transport: transport, clock: clock, timeout: timeout)
     default:
       throw try map.required("provider").error("unknown provider '\(providerName)'; expected kafka or ckafka")
@@ -67,7 +68,9 @@ public struct KafkaBacklogConfig: Sendable {
       groups = .all
     } else {
       let names = try groupsValue.stringList()
-      if names.isEmpty { throw groupsValue.error("'groups' is empty: list group ids, or write 'groups: all'") }
+      if names.isEmpty {
+        throw groupsValue.error("'groups' is empty: list group ids, or write 'groups: all'")
+      }
       groups = .named(names)
     }
     if case .all = groups, providerName == "ckafka" {

@@ -72,7 +72,8 @@ public struct KafkaBacklogHandler: Handler {
       if let node = root?.node, case .mapping(let fileEntries) = node.kind {
         entries = fileEntries.filter { !dropped.contains($0.key) }
       }
-      let eventNode = YAMLNode(json: .object(json.objectValue?.filter { overridden.contains($0.key) } ?? [:]), file: "event")
+      let eventNode = YAMLNode(
+        json: .object(json.objectValue?.filter { overridden.contains($0.key) } ?? [:]), file: "event")
       if case .mapping(let eventEntries) = eventNode.kind { entries += eventEntries }
       root = ConfigValue(
         YAMLNode(.mapping(entries), at: eventNode.mark), path: "event",
@@ -103,14 +104,17 @@ public struct KafkaBacklogHandler: Handler {
         topic: entry.topic, lag: entry.lag,
         threshold: config.thresholds.limit(group: group.group, topic: entry.topic))
     }
-    let status = verdicts.map(\.status).max() ?? .ok
+    // The worst status among committed partitions; "uncommitted" only when the group committed nowhere here.
+    let committedStatuses = verdicts.map(\.status).filter { $0 != .uncommitted }
+    let status = committedStatuses.max() ?? (verdicts.isEmpty ? .ok : .uncommitted)
     var reasons = topics.compactMap { topic -> String? in
       guard let limit = topic.threshold, topic.lag > limit else { return nil }
       return "\(topic.topic) lag \(topic.lag) > \(limit)"
     }
     if status > .uncommitted {
       let affected = verdicts.filter { $0.status == status }
-      reasons.insert("\(status.rawValue) on \(affected.count) partition\(affected.count == 1 ? "" : "s")", at: 0)
+      reasons.insert(
+        "\(status.rawValue) on \(affected.count) partition\(affected.count == 1 ? "" : "s")", at: 0)
     }
     return GroupReport(
       group: group.group, state: group.state, members: group.members, status: status,
@@ -118,7 +122,9 @@ public struct KafkaBacklogHandler: Handler {
       partitions: verdicts)
   }
 
-  func candidate(_ report: GroupReport, config: KafkaBacklogConfig, context: Context, now: Date) -> AlertCandidate {
+  func candidate(_ report: GroupReport, config: KafkaBacklogConfig, context: Context, now: Date)
+    -> AlertCandidate
+  {
     var facts: [AlertCandidate.Fact] = [.init("provider", config.provider.name)]
     if let state = report.state { facts.append(.init("state", state)) }
     if let members = report.members { facts.append(.init("members", String(members))) }
@@ -137,7 +143,8 @@ public struct KafkaBacklogHandler: Handler {
         + (notable.first.map { " — worst \($0.line)" } ?? "")
     return AlertCandidate(
       function: context.functionName, check: "kafka-backlog", target: report.group, healthy: report.healthy,
-      severity: config.severity, summary: summary, facts: facts, observedAt: now, value: Double(report.totalLag))
+      severity: config.severity, summary: summary, facts: facts, observedAt: now,
+      value: Double(report.totalLag))
   }
 
   /// A state-key segment for a group or function name (state keys allow letters, digits and `-_.:@`).

@@ -21,7 +21,9 @@ extension KafkaClient {
       } decode: { (reader: inout KafkaReader, version: Int16) throws(KafkaProtocolError) in
         try KafkaDecode.listGroups(&reader, version: version)
       }
-      guard answer.error == 0 else { throw .broker(code: answer.error, context: "ListGroups on \(broker.host)") }
+      guard answer.error == 0 else {
+        throw .broker(code: answer.error, context: "ListGroups on \(broker.host)")
+      }
       groups.formUnion(answer.groups)
     }
     return groups.sorted()
@@ -55,7 +57,8 @@ extension KafkaClient {
       Set(entry.committed.keys.map(\.topic)).union(exact)
     }
     let needed = reported.reduce(into: Set<String>()) { $0.formUnion($1) }
-    let offsets = try await logOffsets(metadata: metadata, topics: candidates.filter { needed.contains($0.name) })
+    let offsets = try await logOffsets(
+      metadata: metadata, topics: candidates.filter { needed.contains($0.name) })
     return zip(described, reported).map { entry, topics in
       let partitions = candidates.filter { topics.contains($0.name) }.flatMap { topic in
         topic.partitions.map { partition -> PartitionLag in
@@ -85,7 +88,8 @@ extension KafkaClient {
   private func describeAndFetch(group: String, topics: [KafkaMetadata.Topic]) async throws(KafkaError) -> (
     description: KafkaGroupDescription, committed: [Key: Int64]
   ) {
-    let coordinator = try await request(.findCoordinator, on: try await bootstrapConnection()) { writer, version in
+    let coordinator = try await request(.findCoordinator, on: try await bootstrapConnection()) {
+      writer, version in
       writer.string(group)
       if version >= 1 { writer.int8(0) }  // key_type: group
     } decode: { (reader: inout KafkaReader, version: Int16) throws(KafkaProtocolError) in
@@ -127,12 +131,15 @@ extension KafkaClient {
   }
 
   /// Latest and earliest offsets of every partition of `topics`, asking each partition's leader.
-  private func logOffsets(metadata: KafkaMetadata, topics: [KafkaMetadata.Topic]) async throws(KafkaError) -> (
-    latest: [Key: Int64], earliest: [Key: Int64]
-  ) {
+  private func logOffsets(metadata: KafkaMetadata, topics: [KafkaMetadata.Topic]) async throws(KafkaError)
+    -> (
+      latest: [Key: Int64], earliest: [Key: Int64]
+    )
+  {
     var latest: [Key: Int64] = [:]
     var earliest: [Key: Int64] = [:]
-    let byLeader = Dictionary(grouping: topics.flatMap { topic in topic.partitions.map { (topic.name, $0) } }) {
+    let byLeader = Dictionary(grouping: topics.flatMap { topic in topic.partitions.map { (topic.name, $0) } })
+    {
       $0.1.leader
     }
     let brokers = Dictionary(metadata.brokers.map { ($0.id, $0) }) { first, _ in first }

@@ -149,7 +149,9 @@ public final class KafkaClient: Sendable {
 
   /// SaslHandshake, then SaslAuthenticate rounds for the configured mechanism.
   private func authenticate(_ stream: any FrameStream, _ sasl: KafkaSecurity.SASL) async throws(KafkaError) {
-    var handshake = try await call(.saslHandshake, version: 1, on: stream) { $0.string(sasl.mechanism.rawValue) }
+    var handshake = try await call(.saslHandshake, version: 1, on: stream) {
+      $0.string(sasl.mechanism.rawValue)
+    }
     let offered: (error: Int16, mechanisms: [String])
     do { offered = try KafkaDecode.saslHandshake(&handshake) } catch { throw .protocolError(error) }
     guard offered.error == 0 else {

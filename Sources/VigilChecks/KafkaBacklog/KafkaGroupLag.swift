@@ -12,7 +12,8 @@ public struct PartitionLag: Sendable, Codable, Hashable {
   public var lag: Int64?
 
   public init(
-    topic: String, partition: Int32, logEnd: Int64, logStart: Int64? = nil, committed: Int64?, lag: Int64? = nil
+    topic: String, partition: Int32, logEnd: Int64, logStart: Int64? = nil, committed: Int64?,
+    lag: Int64? = nil
   ) {
     self.topic = topic
     self.partition = partition

@@ -23,6 +23,10 @@ WeChat  POST /cgi-bin/stable_token -> {"access_token": "tok-N"} (N counts fetche
         -> 43004; a repeated (openid, client_msg_id) is accepted but not shown again (WeChat's 10-minute dedup).
 ServerChan POST /<key>.send: key SCTgood -> code 0; other keys -> code 40001 "bad pushkey".
 Teams   POST /workflows/<x>: ok -> 202; badsig -> 401.
+CKafka  POST /ckafka   API 3.0 DescribeGroupOffsets (version 2019-08-19), TC3 checked with SecretKey
+        "ckafka-test-key" and service ckafka -> AuthFailure.SignatureFailure on mismatch; instance
+        ckafka-throttled -> RequestLimitExceeded; group billing -> topic orders, partitions 0-2 at committed
+        40/90/-1 of 100; group wide -> 55 one-partition topics t00..t54, paged by Offset/Limit (max 50).
 PagerDuty POST /v2/enqueue   routing_key good -> 202 success; bad -> 400 invalid event.
 GET /requests lists what arrived (path, body, verdict).
 """
@@ -111,6 +115,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
             statuses.append({"SerialNo": "5000:1", "PhoneNumber": number, "Fee": 1, "SessionContext": body.get("SessionContext", ""), "Code": code, "Message": message, "IsoCode": "CN"})
         return {"Response": {"SendStatusSet": statuses, "RequestId": "a0aabda6-cf91-4f3e-a81f-9198114a2279"}}
 
+    def ckafka(self, body):
+        auth = self.headers.get("Authorization", "")
+        timestamp = self.headers.get("X-TC-Timestamp", "0")
+        expected = tc3_signature("ckafka-test-key", self.raw_body, timestamp, self.headers.get("Host", ""), "ckafka")
+        request_id = "6f2b1d3e-7c1a-4f1e-9d52-%012d" % len(received)
+        if not auth.endswith("Signature=" + expected):
+            return {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "The provided credentials could not be validated. Please check your signature is correct."}, "RequestId": request_id}}
+        if self.headers.get("X-TC-Action") != "DescribeGroupOffsets" or self.headers.get("X-TC-Version") != "2019-08-19":
+            return {"Response": {"Error": {"Code": "InvalidAction", "Message": "The requested action does not exist."}, "RequestId": request_id}}
+        if body.get("InstanceId") == "ckafka-throttled":
+            return {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "Your current request times equals to `101` in a second, which exceeds the frequency limit `100` for a second. Please reduce the frequency of calls."}, "RequestId": request_id}}
+        def partition(index, committed, end):
+            return {"Partition": index, "Offset": committed, "Metadata": "", "ErrorCode": 0, "LogEndOffset": end, "Lag": (end - committed) if committed >= 0 else end}
+        if body.get("Group") == "billing":
+            topics = [{"Topic": "orders", "Partitions": [partition(0, 40, 100), partition(1, 90, 100), partition(2, -1, 100)]}]
+        elif body.get("Group") == "wide":
+            topics = [{"Topic": "t%02d" % n, "Partitions": [partition(0, n, 100)]} for n in range(55)]
+        else:
+            return {"Response": {"Error": {"Code": "ResourceNotFound", "Message": "group not found"}, "RequestId": request_id}}
+        start, limit = int(body.get("Offset", 0)), min(int(body.get("Limit", 50)), 50)
+        return {"Response": {"Result": {"TotalCount": len(topics), "TopicList": topics[start:start + limit]}, "RequestId": request_id}}
+
     def route(self, path, query, body):
         if path == "/cgi-bin/webhook/send":
             key = query.get("key")
@@ -191,6 +217,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return {"code": 40001, "message": "bad pushkey"}
         if path.startswith("/workflows/"):
             return (401, {"error": {"code": "DirectApiAuthorizationRequired", "message": "bad sig"}}, None) if path.endswith("badsig") else (202, "", None)
+        if path == "/ckafka":
+            return self.ckafka(body or {})
         if path == "/sms":
             return self.tencent_sms(body)
         if path == "/v2/enqueue":

@@ -75,7 +75,9 @@ struct KafkaMetadata: Sendable, Hashable {
   var topics: [Topic]
 
   /// Decodes version 1 or 4 (v2 adds the cluster id, v3 the throttle time).
-  static func decode(_ reader: inout KafkaReader, version: Int16 = 1) throws(KafkaProtocolError) -> KafkaMetadata {
+  static func decode(_ reader: inout KafkaReader, version: Int16 = 1) throws(KafkaProtocolError)
+    -> KafkaMetadata
+  {
     if version >= 3 { _ = try reader.int32() }  // throttle_time_ms
     let brokers = try reader.array { (r: inout KafkaReader) throws(KafkaProtocolError) in
       let broker = Broker(id: try r.int32(), host: try r.string(), port: try r.int32())
