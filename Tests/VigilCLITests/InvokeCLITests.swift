@@ -16,7 +16,7 @@ import Testing
         handler: sleep
         timeout: 0.5
       planned:
-        handler: kafka-backlog
+        handler: heartbeat-ingest
     """
 
   @Test func successPrintsTheResultAndLogsJSONLinesWithTheRequestID() async throws {
@@ -72,7 +72,7 @@ import Testing
     let project = try makeProject(serverless, files: ["bad.json": "{\"Type\": "])
     let planned = try await vigil(["invoke", "planned"], in: project)
     #expect(planned.status == 2)
-    #expect(planned.stdout.contains("not built yet (issue 6"))
+    #expect(planned.stdout.contains("not built yet (issue 7"))
     let missing = try await vigil(["invoke", "nope"], in: project)
     #expect(missing.status == 2)
     #expect(missing.stdout.contains("no function 'nope'"))
@@ -136,7 +136,7 @@ import Testing
       list.stdout.contains(
         "timer every-minute  '0 */1 * * * * *'  tz=Asia/Shanghai  next=2026-11-22T10:01:00+08:00"))
     #expect(
-      list.stdout.contains("kafka-backlog  handler=kafka-backlog [NOT AVAILABLE: not built yet (issue 6"))
+      list.stdout.contains("kafka-backlog  handler=kafka-backlog [available]"))
   }
 
   /// The README's first command, as written, on the embedded default.

@@ -35,7 +35,7 @@ struct StubbornHandler: Handler {
         handler: stubborn
         timeout: 0.3
       planned:
-        handler: kafka-backlog
+        handler: heartbeat-ingest
       typo:
         handler: website-stats
       broken:
@@ -112,7 +112,7 @@ struct StubbornHandler: Handler {
   }
 
   @Test(arguments: [
-    ("planned", "HandlerNotAvailable", "not built yet (issue 6"),
+    ("planned", "HandlerNotAvailable", "not built yet (issue 7"),
     ("typo", "HandlerNotFound", "serverless.yml:22:14: unknown handler 'website-stats'"),
     ("nope", "FunctionNotFound", "no function 'nope' in serverless.yml"),
     ("broken", "ConfigurationError", "environment variable NOT_SET_ANYWHERE is not set"),

@@ -78,6 +78,8 @@ enum FunctionConfigValidation {
     switch handler {
     case "website-status": _ = try WebsiteStatusConfig.read(configuration)
     case "region-latency": _ = try RegionLatencyConfig.read(configuration, transport: CurlHTTPClient())
+    case "kafka-backlog":
+      _ = try KafkaBacklogConfig.read(configuration, transport: CurlHTTPClient(), clock: SystemClock())
     default: break  // handlers not built yet have no reader to check against
     }
   }
