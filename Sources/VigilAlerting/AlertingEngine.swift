@@ -45,10 +45,11 @@ public struct AlertingEngine: Sendable {
       for candidate in candidates {
         let key = Self.stateKey(candidate.key)
         let previous = try state.readJSON(AlertState.self, key)
-        let (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: policy, now: now)
+        let effective = policy.applying(candidate.hints)
+        let (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: effective, now: now)
         intents += due
         // A healthy key with nothing to remember costs no write (thousands of healthy targets stay cheap).
-        let worthKeeping = next.incident != nil || next.failingSince != nil || policy.window > 1
+        let worthKeeping = next.incident != nil || next.failingSince != nil || effective.window > 1
         if worthKeeping && next != previous {
           try state.writeJSON(key, next)
         } else if !worthKeeping && previous != nil {

@@ -1,3 +1,4 @@
+import VigilCore
 import VigilCron
 
 #if canImport(FoundationEssentials)
@@ -8,16 +9,8 @@ import VigilCron
 
 /// When an alert fires, repeats, escalates and resolves. Pure settings; `PolicyEngine` applies them.
 public struct AlertPolicy: Sendable, Hashable {
-  /// What makes a key failing.
-  public enum Trigger: Sendable, Hashable {
-    /// The last N samples all failed.
-    case consecutive(Int)
-    /// At least N of the last M samples failed.
-    case nOfM(n: Int, m: Int)
-    /// The average `value` of the last k samples is above the threshold (the articles' "average of the last
-    /// three CPU readings > 85%"); samples without a value count as failed checks instead.
-    case movingAverage(samples: Int, above: Double)
-  }
+  /// What makes a key failing (consecutive, N of M, moving average).
+  public typealias Trigger = AlertTrigger
 
   /// One step of an escalation: notify again this long after the outage began, optionally to other channels.
   public struct EscalationStep: Sendable, Hashable {
@@ -115,6 +108,15 @@ public struct AlertPolicy: Sendable, Hashable {
   }
 
   public init() {}
+
+  /// This policy with a check's hints for `candidate` laid over it (its own trigger, its own escalation).
+  public func applying(_ hints: PolicyHints?) -> AlertPolicy {
+    guard let hints else { return self }
+    var policy = self
+    if let trigger = hints.trigger { policy.trigger = trigger }
+    if let offsets = hints.escalation { policy.escalation = offsets.map { EscalationStep(offset: $0) } }
+    return policy
+  }
 
   /// How many past samples the policy needs.
   var window: Int {

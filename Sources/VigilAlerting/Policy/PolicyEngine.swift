@@ -125,7 +125,7 @@ public enum PolicyEngine {
     if healthy {
       state.failingSince = nil
     } else if state.failingSince == nil {
-      state.failingSince = now
+      state.failingSince = min(candidate.since ?? now, now)
     }
     var intents: [NotificationIntent] = []
 

@@ -28,10 +28,16 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
   public var observedAt: Date
   /// The measured figure a policy can average (CPU %, lag, latency ms), when the check has one.
   public var value: Double?
+  /// When the failure began, when the check knows better than "the first failing sample" (a host's last
+  /// heartbeat, a job's missed deadline): incidents and escalation offsets count from it.
+  public var since: Date?
+  /// How the check asks the policy to judge this key (the check's own thresholds), over the project's policy.
+  public var hints: PolicyHints?
 
   public init(
     function: String, check: String, target: String, healthy: Bool, severity: Severity = .critical,
-    summary: String, facts: [Fact], observedAt: Date, value: Double? = nil
+    summary: String, facts: [Fact], observedAt: Date, value: Double? = nil, since: Date? = nil,
+    hints: PolicyHints? = nil
   ) {
     self.key = "\(function)/\(check)/\(target)"
     self.function = function
@@ -43,6 +49,8 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
     self.facts = facts
     self.observedAt = observedAt
     self.value = value
+    self.since = since
+    self.hints = hints
   }
 
   /// A named value.
@@ -53,5 +61,29 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
       self.name = name
       self.value = value
     }
+  }
+}
+
+/// What makes a key failing, judged over its recent samples.
+public enum AlertTrigger: Sendable, Codable, Hashable {
+  /// The last N samples all failed.
+  case consecutive(Int)
+  /// At least N of the last M samples failed.
+  case nOfM(n: Int, m: Int)
+  /// The average `value` of the last k samples is above the threshold (the articles' "average of the last
+  /// three CPU readings > 85%"); samples without a value count as failed checks instead.
+  case movingAverage(samples: Int, above: Double)
+}
+
+/// A check's own judgement settings for one key, applied over the project's alert policy.
+public struct PolicyHints: Sendable, Codable, Hashable {
+  /// Replaces the policy's trigger.
+  public var trigger: AlertTrigger?
+  /// Replaces the policy's escalation: notify at these offsets (seconds) since the failure began.
+  public var escalation: [Double]?
+
+  public init(trigger: AlertTrigger? = nil, escalation: [Double]? = nil) {
+    self.trigger = trigger
+    self.escalation = escalation
   }
 }
