@@ -43,8 +43,11 @@ public struct HandlerRegistry: Sendable {
         name: "kafka-backlog",
         summary: "consumer-group lag over the Kafka protocol or the CKafka API, judged Burrow-style",
         KafkaBacklogHandler())),
-    "host-resources": .notAvailable(
-      name: "host-resources", reason: "not built yet (issue 7: CPU/memory/disk thresholds)"),
+    "host-resources": .available(
+      AnyHandler(
+        name: "host-resources",
+        summary: "CPU, memory, swap, load, disk and processes of this host, cgroup v2 limits respected",
+        HostResourcesHandler())),
     "heartbeat-watchdog": .notAvailable(
       name: "heartbeat-watchdog", reason: "not built yet (issue 7: heartbeats and watchdog)"),
     "heartbeat-ingest": .notAvailable(
