@@ -48,10 +48,15 @@ public struct HandlerRegistry: Sendable {
         name: "host-resources",
         summary: "CPU, memory, swap, load, disk and processes of this host, cgroup v2 limits respected",
         HostResourcesHandler())),
-    "heartbeat-watchdog": .notAvailable(
-      name: "heartbeat-watchdog", reason: "not built yet (issue 7: heartbeats and watchdog)"),
-    "heartbeat-ingest": .notAvailable(
-      name: "heartbeat-ingest", reason: "not built yet (issue 7: heartbeats and watchdog)"),
+    "heartbeat-watchdog": .available(
+      AnyHandler(
+        name: "heartbeat-watchdog",
+        summary: "alerts when a host that used to report goes silent, at escalation offsets",
+        HeartbeatWatchdogHandler())),
+    "heartbeat-ingest": .available(
+      AnyHandler(
+        name: "heartbeat-ingest", summary: "records a host's report (POST /heartbeat/<host>, API gateway)",
+        HeartbeatIngestHandler())),
   ])
 
   /// Looks a handler up by the name in `serverless.yml`.

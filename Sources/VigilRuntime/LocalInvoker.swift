@@ -83,7 +83,9 @@ public struct LocalInvoker: Sendable {
     } catch {
       return failure("ConfigurationError", "\(error)")
     }
-    let environment = project.environment.merging(function.environment) { _, function in function }
+    var environment = project.environment.merging(function.environment) { _, function in function }
+    // The project's zone (`custom.vigil.timezone`), for handlers that read local hours.
+    environment["VIGIL_TIMEZONE"] = environment["VIGIL_TIMEZONE"] ?? project.config.vigil.timezone
     let context = Context(
       requestID: requestID, functionName: function.name, namespace: function.namespace,
       region: function.region,

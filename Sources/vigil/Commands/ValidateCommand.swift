@@ -80,7 +80,10 @@ enum FunctionConfigValidation {
     case "region-latency": _ = try RegionLatencyConfig.read(configuration, transport: CurlHTTPClient())
     case "kafka-backlog":
       _ = try KafkaBacklogConfig.read(configuration, transport: CurlHTTPClient(), clock: SystemClock())
-    default: break  // handlers not built yet have no reader to check against
+    case "host-resources": _ = try HostResourcesConfig.read(configuration)
+    case "heartbeat-ingest": _ = try HeartbeatIngestConfig.read(configuration)
+    case "heartbeat-watchdog": _ = try HeartbeatWatchdogConfig.read(configuration, environment: [:])
+    default: break  // diagnostic handlers have no configuration
     }
   }
 }
