@@ -102,9 +102,77 @@ extension JSONValue {
     try parse(JSONCoding.encode(value))
   }
 
-  /// Compact JSON with sorted keys.
+  /// Compact JSON with sorted keys, unescaped slashes and raw UTF-8, as `JSONCoding` writes it, written
+  /// directly (log lines and API answers are encoded on every request: no encoder round trip).
   public func encodedString() -> String {
-    (try? JSONCoding.encodeString(self)) ?? "null"
+    var out = ""
+    write(to: &out)
+    return out
+  }
+
+  private func write(to out: inout String) {
+    switch self {
+    case .null: out += "null"
+    case .bool(let value): out += value ? "true" : "false"
+    case .int(let value): out += String(value)
+    case .double(let value):
+      if !value.isFinite {
+        out += "null"
+      } else if value == value.rounded(), abs(value) < 1e15 {
+        out += String(Int64(value))
+      } else {
+        out += "\(value)"
+      }
+    case .string(let value): Self.writeString(value, to: &out)
+    case .array(let items):
+      out += "["
+      for (index, item) in items.enumerated() {
+        if index > 0 { out += "," }
+        item.write(to: &out)
+      }
+      out += "]"
+    case .object(let members):
+      out += "{"
+      for (index, key) in members.keys.sorted().enumerated() {
+        if index > 0 { out += "," }
+        Self.writeString(key, to: &out)
+        out += ":"
+        members[key]?.write(to: &out)
+      }
+      out += "}"
+    }
+  }
+
+  private static func writeString(_ text: String, to out: inout String) {
+    out += "\""
+    var plain = true
+    for byte in text.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+      plain = false
+      break
+    }
+    if plain {
+      out += text
+    } else {
+      for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\u{08}": out += "\\b"
+        case "\u{0C}": out += "\\f"
+        default:
+          if scalar.value < 0x20 {
+            let hex = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+          } else {
+            out.unicodeScalars.append(scalar)
+          }
+        }
+      }
+    }
+    out += "\""
   }
 }
 

@@ -103,10 +103,15 @@ public struct LocalInvoker: Sendable {
     switch outcome {
     case .success(let output):
       var notifications: [String: AlertNotification] = [:]
+      // A result that is not a check's (an API answer such as a heartbeat's) has nothing to alert on: it skips
+      // the alerting engine and its lock, which keeps a busy `vigil serve` endpoint cheap.
+      let producesAlerts = output.value is any AlertProducing
       do {
-        notifications = try await alerting(logger)
-          .process(output.alertCandidates, function: function.name, requestID: requestID, logger: logger)
-          .notifications
+        if producesAlerts {
+          notifications = try await alerting(logger)
+            .process(output.alertCandidates, function: function.name, requestID: requestID, logger: logger)
+            .notifications
+        }
       } catch {
         logger.error("alerting failed (the outbox keeps what was written)", ["error": "\(error)"])
       }
@@ -130,6 +135,7 @@ public struct LocalInvoker: Sendable {
     -> Result<HandlerOutput, InvocationFailure>
   {
     let race = FirstResult<Result<HandlerOutput, InvocationFailure>>()
+    let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "vigil.invocation-timeout"))
     let outcome = await withCheckedContinuation { continuation in
       race.begin(continuation)
       race.add(
@@ -141,9 +147,11 @@ public struct LocalInvoker: Sendable {
           }
         })
       // The deadline runs on a Dispatch timer, not the cooperative pool: a handler that blocks its thread
-      // (or every pool thread, on a one-vCPU function) cannot delay the timeout.
-      // Its own serial queue: never waits behind blocking work queued on the shared global queue.
-      DispatchQueue(label: "vigil.invocation-timeout").asyncAfter(deadline: .now() + timeout) {
+      // (or every pool thread, on a one-vCPU function) cannot delay the timeout. Its own serial queue: never
+      // waits behind blocking work queued on the shared global queue. A timer source, cancelled as soon as
+      // the invocation ends, so a busy server does not keep every finished invocation alive until its
+      // deadline.
+      timer.setEventHandler {
         race.finish(
           .failure(
             InvocationFailure(
@@ -151,7 +159,10 @@ public struct LocalInvoker: Sendable {
               errorMessage: "Task timed out after \(String(timeout, decimals: 2)) seconds (function timeout)",
               requestId: context.requestID)))
       }
+      timer.schedule(deadline: .now() + timeout)
+      timer.resume()
     }
+    timer.cancel()
     race.cancelAll()
     return outcome
   }

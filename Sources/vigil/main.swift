@@ -7,13 +7,12 @@ import VigilCore
 /// The commands this build has, in help order.
 let commands: [any Command.Type] = [
   ListCommand.self, InvokeCommand.self, ValidateCommand.self, ScheduleCommand.self, CronCommand.self,
-  ChannelCommand.self, AlertsCommand.self,
+  ServeCommand.self, ChannelCommand.self, AlertsCommand.self,
 ]
 
 /// Commands that are planned but not built yet: they say so rather than pretend.
 let plannedCommands: [(name: String, issue: String)] = [
-  ("serve", "local API-gateway emulator for heartbeats (issue 7)"),
-  ("runtime", "AWS Lambda / Tencent SCF runtime loop (issue 8)"),
+  ("runtime", "AWS Lambda / Tencent SCF runtime loop (issue 8)")
 ]
 
 let topUsage: String = {

@@ -72,6 +72,7 @@ public final class PeerProcess: @unchecked Sendable {
   public struct PeerError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
   }
 }
 

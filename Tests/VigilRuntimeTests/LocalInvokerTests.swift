@@ -35,7 +35,7 @@ struct StubbornHandler: Handler {
         handler: stubborn
         timeout: 0.3
       planned:
-        handler: heartbeat-ingest
+        handler: future
       typo:
         handler: website-stats
       broken:
@@ -53,6 +53,7 @@ struct StubbornHandler: Handler {
       if let entry = HandlerRegistry.standard.entry(name) { entries[name] = entry }
     }
     entries["stubborn"] = .available(AnyHandler(name: "stubborn", summary: "test", StubbornHandler()))
+    entries["future"] = .notAvailable(name: "future", reason: "not built yet (issue 99: a test stand-in)")
     let config = try ServerlessConfig.parse(
       yaml, file: "serverless.yml", directory: NSTemporaryDirectory() + "none", environment: [:])
     let project = Project(
@@ -112,7 +113,7 @@ struct StubbornHandler: Handler {
   }
 
   @Test(arguments: [
-    ("planned", "HandlerNotAvailable", "not built yet (issue 7"),
+    ("planned", "HandlerNotAvailable", "not built yet (issue 99"),
     ("typo", "HandlerNotFound", "serverless.yml:22:14: unknown handler 'website-stats'"),
     ("nope", "FunctionNotFound", "no function 'nope' in serverless.yml"),
     ("broken", "ConfigurationError", "environment variable NOT_SET_ANYWHERE is not set"),

@@ -21,8 +21,9 @@ public struct HeartbeatRecord: Sendable, Codable, Hashable {
   /// The address the last report came from, when the gateway said.
   public var sourceIP: String?
 
-  /// Where a host's record lives.
-  public static func key(_ host: String) -> String { "heartbeats/hosts/\(host).json" }
+  /// Where a host's record lives: a folder per host, so concurrent reports from many hosts do not queue on
+  /// one directory.
+  public static func key(_ host: String) -> String { "heartbeats/hosts/\(host)/last.json" }
   public static let prefix = "heartbeats/hosts/"
 
   /// Host names: letters, digits, `.`, `-`, `_`; 1-64 characters (they become state keys and alert targets).

@@ -31,7 +31,7 @@ public struct HeartbeatWatchdogHandler: Handler {
       return opened <= instant
     }
     var hosts: [HostStatus] = []
-    for key in try context.state.keys(prefix: HeartbeatRecord.prefix) where key.hasSuffix(".json") {
+    for key in try context.state.keys(prefix: HeartbeatRecord.prefix) where key.hasSuffix("/last.json") {
       guard let record = try? context.state.readJSON(HeartbeatRecord.self, key), record.reports > 0 else {
         continue
       }

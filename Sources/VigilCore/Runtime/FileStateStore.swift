@@ -47,9 +47,13 @@ public struct FileStateStore: StateStore {
     try validateStateKey(key)
     let target = path(key)
     let folder = NSStringPath(path: target).deletingLastPathComponent
-    try FileStateStore.makeDirectory(folder)
     let temporary = "\(folder)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    if descriptor < 0 && errno == ENOENT {
+      // The key's folder does not exist yet (made here, not on every write: a busy store stays cheap).
+      try FileStateStore.makeDirectory(folder)
+      descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    }
     guard descriptor >= 0 else {
       throw StateError("cannot write state '\(key)' in \(folder): \(String(cString: strerror(errno)))")
     }
@@ -108,9 +112,15 @@ public struct FileStateStore: StateStore {
 
   public func withLock<T>(_ name: String, _ body: () throws -> T) throws -> T {
     let folder = "\(root)/.locks"
-    try FileStateStore.makeDirectory(folder)
     let safeName = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
-    let descriptor = open("\(folder)/\(safeName).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    let file = "\(folder)/\(safeName).lock"
+    // Open an existing lock file without O_CREAT: creating takes the folder's lock, which many concurrent
+    // invocations would queue on.
+    var descriptor = open(file, O_RDWR | O_CLOEXEC)
+    if descriptor < 0 && errno == ENOENT {
+      try FileStateStore.makeDirectory(folder)
+      descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    }
     guard descriptor >= 0 else {
       throw StateError("cannot open lock '\(name)' in \(folder): \(String(cString: strerror(errno)))")
     }

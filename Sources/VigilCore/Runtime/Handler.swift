@@ -86,6 +86,9 @@ public struct InvocationFailure: Error, Sendable, Codable, CustomStringConvertib
     if let failure = error as? InvocationFailure {
       self = failure
       self.requestId = requestId ?? failure.requestId
+    } else if let config = error as? ConfigError {
+      // A check's configuration problem found when it reads its file: the same kind as one found at load.
+      self.init(errorType: "ConfigurationError", errorMessage: config.description, requestId: requestId)
     } else {
       self.init(
         errorType: String(describing: type(of: error)), errorMessage: String(describing: error),

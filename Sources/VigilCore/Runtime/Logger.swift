@@ -75,7 +75,8 @@ public protocol LogSink: Sendable {
 
 /// Masks registered secret values (passwords, tokens, webhook keys) wherever they appear in a line.
 public final class Redactor: Sendable {
-  private let secrets = Mutex<Set<String>>([])
+  /// Longest first, so a secret that contains another is masked whole.
+  private let secrets = Mutex<[String]>([])
 
   public init() {}
 
@@ -85,7 +86,11 @@ public final class Redactor: Sendable {
   /// Registers a value to mask; very short values are ignored (they would mask ordinary words).
   public func register(_ secret: String) {
     guard secret.count >= 4 else { return }
-    secrets.withLock { _ = $0.insert(secret) }
+    secrets.withLock { known in
+      guard !known.contains(secret) else { return }
+      known.append(secret)
+      known.sort { $0.count > $1.count }
+    }
   }
 
   /// The text with every registered secret replaced by `***`.
@@ -93,7 +98,7 @@ public final class Redactor: Sendable {
     let known = secrets.withLock { $0 }
     guard !known.isEmpty else { return text }
     var result = text
-    for secret in known.sorted(by: { $0.count > $1.count }) where result.contains(secret) {
+    for secret in known where result.contains(secret) {
       result = result.replacing(secret, with: "***")
     }
     return result

@@ -1,0 +1,127 @@
+import Dispatch
+import VigilCore
+import VigilRuntime
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `vigil serve`: a local API-gateway emulator for the functions with `apigw` endpoints.
+enum ServeCommand: Command {
+  static let name = "serve"
+  static let summary = "answer HTTP requests as an API gateway would, for functions with apigw events"
+  static let usage = """
+    usage: vigil serve [--port 8080] [--host 127.0.0.1] [--config FILE] [--state-dir DIR] [--grace SECONDS]
+
+    Maps each HTTP request to an API-gateway event (SCF's shape: httpMethod, path, headers, queryString,
+    pathParameters, body, requestContext.sourceIp) for the function whose apigw endpoint matches, as
+    serverless-offline does, and answers with the function's statusCode, headers and body. A function error
+    is 502, a timeout 504, an unknown path 404, a wrong method 405.
+
+    A small HTTP/1.1 server: keep-alive, at most 16 KB of request head and 1 MB of body, the head within 10 s
+    (slow clients are cut off with 408), the body within 30 s, idle connections closed after 15 s, 1024
+    connections at most (503 beyond), chunked bodies refused (411). SIGTERM or SIGINT stops accepting and lets
+    requests in flight finish within the grace period. Logs are JSON lines on standard error.
+
+    options:
+    \(configOptionHelp)
+      --port PORT        port to listen on (default 8080; 0 picks a free one, printed in the log)
+      --host ADDRESS     IPv4 address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
+      --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
+      --grace SECONDS    time requests in flight get after a stop (default 10)
+      --head-timeout S   time a client gets to send a request head (default 10)
+    """
+
+  static func run(_ raw: [String]) async throws -> Int32 {
+    let arguments = try Arguments(
+      raw, command: name, valued: ["config", "state-dir", "port", "host", "grace", "head-timeout"])
+    if arguments.flags.contains("help") {
+      Output.out(usage)
+      return ExitCode.success
+    }
+    guard arguments.positionals.isEmpty else {
+      throw Arguments.UsageError(command: name, message: "unexpected argument '\(arguments.positionals[0])'")
+    }
+    let portText = arguments.options["port"] ?? "8080"
+    guard let port = Int(portText), (0...65535).contains(port) else {
+      throw Arguments.UsageError(command: name, message: "--port must be 0-65535, found '\(portText)'")
+    }
+    let graceText = arguments.options["grace"] ?? "10"
+    guard let grace = Double(graceText), grace >= 0 else {
+      throw Arguments.UsageError(
+        command: name, message: "--grace must be a number of seconds, found '\(graceText)'")
+    }
+    let project = try loadProject(arguments)
+    let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
+    let sink = JSONLinesSink()
+    let logger = Logger(sink: sink, metadata: ["component": "serve"])
+    let frontend = GatewayFrontend(invoker: LocalInvoker(project: project, state: state, sink: sink))
+    guard !frontend.router.routes.isEmpty else {
+      Output.err("error: no function in \(project.config.file) has an apigw endpoint; nothing to serve")
+      return ExitCode.usage
+    }
+    let host = arguments.options["host"] ?? "127.0.0.1"
+    let server: HTTPServer
+    do {
+      var limits = HTTPServer.Limits()
+      if let text = arguments.options["head-timeout"] {
+        guard let seconds = Double(text), seconds > 0 else {
+          throw Arguments.UsageError(
+            command: name, message: "--head-timeout must be seconds, found '\(text)'")
+        }
+        limits.headTimeout = seconds
+      }
+      server = try HTTPServer(host: host, port: port, limits: limits) { request in
+        await frontend.respond(request)
+      }
+    } catch let error as HTTPServerError {
+      Output.err("error: \(error)")
+      return ExitCode.usage
+    }
+    for route in frontend.router.routes {
+      logger.info("route", ["method": route.method, "path": route.template, "function": route.function])
+    }
+    logger.info("listening", ["address": "http://\(host):\(server.port)"])
+    let stop = await waitForSignal()
+    logger.info("signal received: no new connections; finishing requests in flight", ["signal": stop])
+    let finished = await server.stop(grace: grace)
+    logger.info(finished ? "stopped" : "stopped with requests still in flight", [:])
+    return finished ? ExitCode.success : ExitCode.failure
+  }
+
+  /// Waits for SIGTERM or SIGINT; returns its name.
+  static func waitForSignal() async -> String {
+    await withCheckedContinuation { continuation in
+      let queue = DispatchQueue(label: "vigil.serve.signals")
+      let once = SignalOnce(continuation)
+      for number in [SIGTERM, SIGINT] {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+        source.setEventHandler { once.fire(number == SIGTERM ? "SIGTERM" : "SIGINT") }
+        source.resume()
+        once.keep(source)
+      }
+    }
+  }
+}
+
+/// Resumes the waiting task on the first signal only; keeps the signal sources alive until then.
+final class SignalOnce: @unchecked Sendable {
+  // Safe: touched only on the one serial signal queue (and once at setup, before any signal can arrive).
+  private var continuation: CheckedContinuation<String, Never>?
+  private var sources: [any DispatchSourceSignal] = []
+
+  init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
+
+  func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+
+  func fire(_ name: String) {
+    continuation?.resume(returning: name)
+    continuation = nil
+  }
+}

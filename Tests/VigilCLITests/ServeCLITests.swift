@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `vigil serve` as a real process under load from a second process on loopback, with misbehaving clients
+/// alongside (oversized head, bad JSON, wrong token, chunked body, garbage, slowloris).
+@Suite(.serialized) struct ServeCLITests {
+  static let token = "serve-test-token-0123456789"
+  static let serverless = """
+    service: serve-test
+    functions:
+      heartbeat-ingest:
+        handler: heartbeat-ingest
+        events:
+          - apigw:
+              parameters:
+                endpoints:
+                  - {path: '/heartbeat/{host}', method: POST}
+      echo-fn:
+        handler: echo
+        events:
+          - apigw:
+              parameters:
+                endpoints:
+                  - {path: /echo, method: ANY}
+    """
+
+  func load(hosts: Int, perHost: Int, abuse: Bool) async throws -> [String: Any] {
+    let project = try makeProject(
+      Self.serverless, files: ["functions/heartbeat-ingest/config.yml": "token: \(Self.token)\n"])
+    let state = NSTemporaryDirectory() + "vigil-serve-state-\(UUID().uuidString)"
+    let output = try await offPool { () throws -> Data in
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments =
+        [
+          "python3", RepositoryPaths.root + "/Tests/Support/tools/serve_load.py",
+          RepositoryPaths.products + "/vigil",
+          project, state, Self.token, String(hosts), String(perHost),
+        ] + (abuse ? ["--abuse"] : [])
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      try process.run()
+      let data = pipe.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      return data
+    }
+    let json = try JSONSerialization.jsonObject(with: output) as? [String: Any]
+    return try #require(json, "serve_load.py printed: \(String(decoding: output, as: UTF8.self))")
+  }
+
+  @Test func everyHeartbeatFromTwoHundredHostsIsRecordedAndAbuseHarmsNoOne() async throws {
+    let result = try await load(hosts: 200, perHost: 10, abuse: true)
+    #expect(result["statuses"] as? [String: Int] == ["200": 2000], "\(result)")
+    #expect(result["recorded"] as? Int == 2000, "\(result)")
+    #expect(result["hosts_recorded"] as? Int == 200, "\(result)")
+    let abuse = try #require(result["abuse"] as? [String: Any])
+    #expect(abuse["oversized-header"] as? String == "431")
+    #expect(abuse["bad-json"] as? String == "400")
+    #expect(abuse["wrong-token"] as? String == "401")
+    #expect(abuse["chunked"] as? String == "411")
+    #expect(abuse["garbage"] as? String == "400")
+    #expect(abuse["slowloris"] as? String == "408", "\(abuse)")
+    #expect((abuse["slowloris-cut-after-s"] as? Double ?? 99) < 5)
+    #expect(result["exit"] as? Int == 0)
+    #expect(result["stopped"] as? Bool == true)
+  }
+}
