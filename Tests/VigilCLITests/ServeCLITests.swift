@@ -66,3 +66,32 @@ import Testing
     #expect(result["stopped"] as? Bool == true)
   }
 }
+
+/// `--report-to`: host-resources pushes its sample as a heartbeat.
+@Suite struct ReportToCLITests {
+  @Test func hostResourcesReportsItsSampleWithTheToken() async throws {
+    let project = try makeProject(
+      "functions:\n  host-resources:\n    handler: host-resources\n",
+      files: ["functions/host-resources/config.yml": "host: web-77\nsampleInterval: 0.1s\ncpu: {over: 100}\n"]
+    )
+    let base = try await WebhookTestPeer.base()
+    let run = try await vigil(
+      ["invoke", "host-resources", "--report-to", "\(base)/hook/ok/heartbeat/"], in: project,
+      environment: ["HEARTBEAT_TOKEN": "report-token-123456"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+    #expect(result?["reported"] as? String == "ok", "\(run.stdout)")
+    let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/heartbeat/web-77")
+    let request = try #require(received.last)
+    let headers = request["headers"] as? [String: String] ?? [:]
+    #expect(headers.first { $0.key.lowercased() == "authorization" }?.value == "Bearer report-token-123456")
+    let body =
+      try JSONSerialization.jsonObject(with: Data((request["body"] as? String ?? "").utf8)) as? [String: Any]
+    #expect((body?["memoryTotalMB"] as? Double ?? 0) > 0, "\(request)")
+    // The token never reaches the log.
+    #expect(!run.stderr.contains("report-token-123456"))
+    let bad = try await vigil(["invoke", "host-resources", "--report-to", "ftp://x"], in: project)
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("--report-to must be an http(s) URL"))
+  }
+}

@@ -50,7 +50,7 @@ public struct HostResourcesHandler: Handler {
       from: earlier ?? later, to: later, processes: config.processes, mounts: config.mounts)
     let candidates = Self.candidates(sample, config: config, host: host, context: context, now: now)
     var reported: String?
-    if let target = config.reportTo {
+    if let target = Self.reportTarget(config, host: host, environment: context.environment) {
       reported = await report(sample, host: host, to: target, context: context)
     }
     return HostResourcesResult(
@@ -159,6 +159,18 @@ public struct HostResourcesHandler: Handler {
       context.logger.warning("heartbeat report failed", ["host": host, "error": reason])
       return reason
     }
+  }
+
+  /// `reportTo` from the config, else `vigil … --report-to URL` (VIGIL_REPORT_TO, token from
+  /// HEARTBEAT_TOKEN). A URL ending in `/` gets the host name appended (`…/heartbeat/` → `…/heartbeat/web-01`).
+  static func reportTarget(_ config: HostResourcesConfig, host: String, environment: [String: String]) -> (
+    url: String, token: String?
+  )? {
+    guard
+      let target = config.reportTo
+        ?? environment["VIGIL_REPORT_TO"].map({ ($0, environment["HEARTBEAT_TOKEN"]) })
+    else { return nil }
+    return (target.0.hasSuffix("/") ? target.0 + host : target.0, target.1)
   }
 
   static func hostName() -> String {

@@ -21,6 +21,16 @@ extension Command {
   /// The project at `--config` (default `serverless.yml`, or `$VIGIL_CONFIG`).
   static func loadProject(_ arguments: Arguments) throws -> Project {
     let path = arguments.options["config"] ?? environment["VIGIL_CONFIG"] ?? "serverless.yml"
+    var environment = self.environment
+    if let url = arguments.options["report-to"] {
+      // host-resources pushes each sample there as a heartbeat (token from HEARTBEAT_TOKEN).
+      guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+        throw Arguments.UsageError(
+          command: name,
+          message: "--report-to must be an http(s) URL, e.g. https://monitor/heartbeat/, found '\(url)'")
+      }
+      environment["VIGIL_REPORT_TO"] = url
+    }
     return try Project.load(path: path, environment: environment)
   }
 }
@@ -28,4 +38,10 @@ extension Command {
 /// The options every project command takes, for usage texts.
 let configOptionHelp = """
     --config FILE      serverless.yml to read (default: ./serverless.yml, or $VIGIL_CONFIG)
+  """
+
+/// The `--report-to` option of the commands that run checks, for usage texts.
+let reportToOptionHelp = """
+    --report-to URL    host-resources also POSTs each sample there as a heartbeat (a central `vigil serve`;
+                       a URL ending in / gets the host name appended; token from $HEARTBEAT_TOKEN)
   """

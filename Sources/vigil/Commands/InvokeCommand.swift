@@ -17,7 +17,7 @@ enum InvokeCommand: Command {
   static let name = "invoke"
   static let summary = "run one function locally with an event JSON; result on stdout, logs on stderr"
   static let usage = """
-    usage: vigil invoke NAME [--event FILE|-] [--now ISO8601] [--config FILE] [--state-dir DIR]
+    usage: vigil invoke NAME [--event FILE|-] [--now ISO8601] [--config FILE] [--state-dir DIR] [--report-to URL]
 
     Runs function NAME of serverless.yml in this process. The JSON result goes to standard output; logs go
     to standard error as one JSON object per line, each with the request id. The function's timeout is
@@ -27,6 +27,7 @@ enum InvokeCommand: Command {
       --event FILE|-     the event JSON (default: functions/NAME/event.json if present, else {})
       --now ISO8601      run as if the clock read this instant
     \(configOptionHelp)
+    \(reportToOptionHelp)
       --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
 
     exit status: 0 success, 1 the handler failed (error JSON on stdout), 2 usage or configuration error,
@@ -34,7 +35,8 @@ enum InvokeCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(raw, command: name, valued: ["event", "now", "config", "state-dir"])
+    let arguments = try Arguments(
+      raw, command: name, valued: ["event", "now", "config", "state-dir", "report-to"])
     if arguments.flags.contains("help") {
       Output.out(usage)
       return ExitCode.success

@@ -13,7 +13,7 @@ enum ScheduleCommand: Command {
   static let summary = "run every enabled timer trigger in one long-running process"
   static let usage = """
     usage: vigil schedule [--config FILE] [--state-dir DIR] [--only NAME,…] [--overlap skip|allow]
-                          [--grace SECONDS] [--for SECONDS]
+                          [--grace SECONDS] [--for SECONDS] [--report-to URL]
 
     Runs every enabled timer trigger of every function in serverless.yml. Each firing invokes the handler
     with an SCF timer event (Type Timer, TriggerName, Time = the scheduled instant, Message = the trigger's
@@ -28,6 +28,7 @@ enum ScheduleCommand: Command {
 
     options:
     \(configOptionHelp)
+    \(reportToOptionHelp)
       --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
       --only NAMES       schedule only these functions (comma-separated)
       --overlap POLICY   skip (default, or custom.vigil.overlap) or allow
@@ -37,7 +38,7 @@ enum ScheduleCommand: Command {
 
   static func run(_ raw: [String]) async throws -> Int32 {
     let arguments = try Arguments(
-      raw, command: name, valued: ["config", "state-dir", "only", "overlap", "grace", "for"])
+      raw, command: name, valued: ["config", "state-dir", "only", "overlap", "grace", "for", "report-to"])
     if arguments.flags.contains("help") {
       Output.out(usage)
       return ExitCode.success

@@ -41,6 +41,13 @@ result = json.loads(load.stdout) if load.returncode == 0 else {"load_error": loa
 result["recorded"] = sum(json.load(open(path))["reports"]
                          for path in glob.glob(os.path.join(state, "heartbeats", "hosts", "*", "last.json")))
 result["hosts_recorded"] = len(glob.glob(os.path.join(state, "heartbeats", "hosts", "*", "last.json")))
+try:
+    status = open("/proc/%d/status" % server.pid).read()
+    result["server_peak_rss_mb"] = round(int(status.split("VmHWM:")[1].split()[0]) / 1024, 1)
+    fields = open("/proc/%d/stat" % server.pid).read().rsplit(")", 1)[1].split()
+    result["server_cpu_s"] = round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
+except (OSError, IndexError, ValueError):
+    pass
 server.send_signal(signal.SIGTERM)
 result["exit"] = server.wait(timeout=30)
 result["stopped"] = any('"msg":"stopped"' in line for line in open(log_path))
