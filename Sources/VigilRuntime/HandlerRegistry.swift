@@ -78,6 +78,11 @@ struct EchoHandler: Handler {
     var memoryLimitInMb: Int
     var timeLimitInMs: Int
     var remainingTimeInMillis: Int
+    var functionVersion: String
+    var invokedFunctionArn: String?
+    var traceId: String?
+    /// Platform identity the handler sees in its environment (SCF's app id).
+    var appId: String?
   }
 
   func handle(_ event: InvocationEvent, context: Context) async throws -> Output {
@@ -86,7 +91,9 @@ struct EchoHandler: Handler {
       event: event.json, eventKind: event.kindName, requestId: context.requestID,
       functionName: context.functionName,
       namespace: context.namespace, region: context.region, memoryLimitInMb: context.memoryLimitMB,
-      timeLimitInMs: Int(context.timeLimit * 1000), remainingTimeInMillis: context.remainingTimeInMillis)
+      timeLimitInMs: Int(context.timeLimit * 1000), remainingTimeInMillis: context.remainingTimeInMillis,
+      functionVersion: context.functionVersion, invokedFunctionArn: context.invokedFunctionARN,
+      traceId: context.traceID, appId: context.environment["TENCENTCLOUD_APPID"])
   }
 }
 

@@ -42,11 +42,42 @@ public struct LocalInvoker: Sendable {
     public var notification: AlertNotification? { notifications.values.first }
   }
 
+  /// What a FaaS platform says about one invocation, over the function's own settings.
+  public struct Platform: Sendable {
+    /// The platform's deadline (Lambda's `Deadline-Ms`, SCF's now + `time_limit_in_ms`).
+    public var deadline: Date?
+    public var invokedFunctionARN: String?
+    public var traceID: String?
+    public var memoryLimitMB: Int?
+    public var functionVersion: String?
+    public var region: String?
+    public var namespace: String?
+    /// Extra environment for the handler (`_X_AMZN_TRACE_ID`, `TENCENTCLOUD_APPID`…).
+    public var environment: [String: String]
+
+    public init(
+      deadline: Date? = nil, invokedFunctionARN: String? = nil, traceID: String? = nil,
+      memoryLimitMB: Int? = nil,
+      functionVersion: String? = nil, region: String? = nil, namespace: String? = nil,
+      environment: [String: String] = [:]
+    ) {
+      self.deadline = deadline
+      self.invokedFunctionARN = invokedFunctionARN
+      self.traceID = traceID
+      self.memoryLimitMB = memoryLimitMB
+      self.functionVersion = functionVersion
+      self.region = region
+      self.namespace = namespace
+      self.environment = environment
+    }
+  }
+
   /// Invokes `functionName` with `event`; `requestID` defaults to a new UUID.
-  /// `scheduledAt` (from the scheduler) adds the start's lag behind the scheduled instant to the log.
+  /// `scheduledAt` (from the scheduler) adds the start's lag behind the scheduled instant to the log;
+  /// `platform` (from a FaaS runtime loop) supplies the platform's deadline and identity.
   public func invoke(
     _ functionName: String, event: InvocationEvent, requestID: String = UUID().uuidString.lowercased(),
-    scheduledAt: Date? = nil
+    scheduledAt: Date? = nil, platform: Platform? = nil
   ) async -> Outcome {
     let started = clock.now
     let logger = Logger(sink: sink, metadata: ["requestId": requestID, "function": functionName])
@@ -86,19 +117,24 @@ public struct LocalInvoker: Sendable {
     var environment = project.environment.merging(function.environment) { _, function in function }
     // The project's zone (`custom.vigil.timezone`), for handlers that read local hours.
     environment["VIGIL_TIMEZONE"] = environment["VIGIL_TIMEZONE"] ?? project.config.vigil.timezone
+    environment.merge(platform?.environment ?? [:]) { _, platform in platform }
+    // The platform's deadline wins when it is sooner than the function's own timeout.
+    let timeout = min(
+      function.timeout, platform?.deadline.map { max(0, $0.timeIntervalSince(started)) } ?? .infinity)
     let context = Context(
-      requestID: requestID, functionName: function.name, namespace: function.namespace,
-      region: function.region,
-      memoryLimitMB: function.memorySize, timeLimit: function.timeout,
-      deadline: started.addingTimeInterval(function.timeout),
-      environment: environment, logger: logger, state: state, clock: clock, configuration: configuration)
-    var startFields = ["eventKind": event.kindName, "timeoutSeconds": String(function.timeout)]
+      requestID: requestID, functionName: function.name, namespace: platform?.namespace ?? function.namespace,
+      functionVersion: platform?.functionVersion ?? "$LATEST", region: platform?.region ?? function.region,
+      memoryLimitMB: platform?.memoryLimitMB ?? function.memorySize, timeLimit: timeout,
+      deadline: started.addingTimeInterval(timeout),
+      environment: environment, logger: logger, state: state, clock: clock, configuration: configuration,
+      invokedFunctionARN: platform?.invokedFunctionARN, traceID: platform?.traceID)
+    var startFields = ["eventKind": event.kindName, "timeoutSeconds": String(timeout)]
     if let scheduledAt {
       startFields["lagMs"] = String(
         Double(Int((clock.now.timeIntervalSince(scheduledAt) * 1_000_000).rounded())) / 1000)
     }
     logger.info("invocation started", startFields)
-    let outcome = await Self.run(handler, event: event, context: context, timeout: function.timeout)
+    let outcome = await Self.run(handler, event: event, context: context, timeout: timeout)
     let duration = clock.now.timeIntervalSince(started) * 1000
     switch outcome {
     case .success(let output):

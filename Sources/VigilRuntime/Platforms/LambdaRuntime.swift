@@ -1,0 +1,129 @@
+import VigilCore
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Why a runtime loop stopped.
+public struct RuntimeLoopError: Error, Sendable, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// The AWS Lambda Runtime API client loop (2018-06-01): `next` → invoke → `response` or `error`; init failures
+/// go to `init/error`. Request id, deadline, function ARN and trace id come from the `next` headers; an
+/// EventBridge scheduled event is decoded as a timer event.
+public struct LambdaRuntime: Sendable {
+  let base: String
+  let transport: any HTTPTransport
+  let logger: Logger
+
+  /// `api` is `AWS_LAMBDA_RUNTIME_API` (`host:port`).
+  public init(api: String, transport: any HTTPTransport = CurlHTTPClient(), logger: Logger) {
+    self.base = "http://\(api)/2018-06-01"
+    self.transport = transport
+    self.logger = logger
+  }
+
+  /// Reports an initialization failure (before the first `next`), as the platform expects, then the caller exits.
+  public func reportInitError(type: String, message: String) async {
+    let body = Self.errorBody(type: type, message: message)
+    do {
+      let response = try await transport.send(
+        HTTPRequest(
+          url: "\(base)/runtime/init/error", method: "POST",
+          headers: [
+            ("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", "Runtime.\(type)"),
+          ],
+          body: body, timeout: 10))
+      if !(200..<300).contains(response.status) {
+        logger.error("init/error was refused", ["status": String(response.status)])
+      }
+    } catch {
+      logger.error("cannot report the init error", ["error": "\(error)"])
+    }
+  }
+
+  /// Serves invocations of `function` until the API goes away (or `limit` invocations, for tests).
+  public func run(function: String, invoker: LocalInvoker, limit: Int? = nil) async throws(RuntimeLoopError) {
+    var served = 0
+    while limit.map({ served < $0 }) ?? true {
+      let next: HTTPResponse
+      do {
+        // Long poll: the process may be frozen between invocations, so no practical timeout.
+        next = try await transport.send(
+          HTTPRequest(url: "\(base)/runtime/invocation/next", timeout: 7 * 86_400, maxBodyBytes: 6 << 20))
+      } catch {
+        throw RuntimeLoopError("the runtime API at \(base) is gone: \(error)")
+      }
+      guard next.status == 200, let requestID = next.header("Lambda-Runtime-Aws-Request-Id"),
+        !requestID.isEmpty
+      else {
+        throw RuntimeLoopError("invocation/next answered \(next.status) without a request id")
+      }
+      served += 1
+      let deadline = next.header("Lambda-Runtime-Deadline-Ms").flatMap(Double.init).map {
+        Date(timeIntervalSince1970: $0 / 1000)
+      }
+      let traceID = next.header("Lambda-Runtime-Trace-Id")
+      var platform = LocalInvoker.Platform(
+        deadline: deadline, invokedFunctionARN: next.header("Lambda-Runtime-Invoked-Function-Arn"),
+        traceID: traceID,
+        memoryLimitMB: invoker.project.environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"].flatMap { Int($0) },
+        functionVersion: invoker.project.environment["AWS_LAMBDA_FUNCTION_VERSION"],
+        region: invoker.project.environment["AWS_REGION"])
+      if let traceID { platform.environment["_X_AMZN_TRACE_ID"] = traceID }
+      let event: InvocationEvent
+      do {
+        event = InvocationEvent(json: try JSONValue.parse(next.body))
+      } catch {
+        await post(
+          "\(base)/runtime/invocation/\(requestID)/error",
+          Self.errorBody(type: "InvalidEventDataException", message: "the event is not JSON: \(error)"),
+          errorType: "InvalidEventDataException")
+        continue
+      }
+      let outcome = await invoker.invoke(function, event: event, requestID: requestID, platform: platform)
+      switch outcome.result {
+      case .success(let output):
+        await post(
+          "\(base)/runtime/invocation/\(requestID)/response", (try? output.encoded()) ?? Data("null".utf8))
+      case .failure(let failure):
+        await post(
+          "\(base)/runtime/invocation/\(requestID)/error",
+          Self.errorBody(type: failure.errorType, message: failure.errorMessage), errorType: failure.errorType
+        )
+      }
+    }
+  }
+
+  private func post(_ url: String, _ body: Data, errorType: String? = nil) async {
+    var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
+    if let errorType { headers.append(("Lambda-Runtime-Function-Error-Type", errorType)) }
+    do {
+      let response = try await transport.send(
+        HTTPRequest(url: url, method: "POST", headers: headers, body: body, timeout: 30))
+      if !(200..<300).contains(response.status) {
+        logger.error(
+          "the runtime API refused a result",
+          [
+            "url": url, "status": String(response.status),
+            "answer": String(decoding: response.body.prefix(300), as: UTF8.self),
+          ])
+      }
+    } catch {
+      logger.error("cannot post a result to the runtime API", ["url": url, "error": "\(error)"])
+    }
+  }
+
+  /// `{errorMessage, errorType, stackTrace}`, the shape Lambda documents.
+  static func errorBody(type: String, message: String) -> Data {
+    Data(
+      JSONValue.object([
+        "errorMessage": .string(message), "errorType": .string(type), "stackTrace": .array([]),
+      ]).encodedString().utf8)
+  }
+}

@@ -1,0 +1,173 @@
+import VigilCore
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Tencent SCF's Custom Runtime loop: `POST /runtime/init/ready` once, then `next` → invoke → `response` or
+/// `error` (no request id in the path; `request_id`, `memory_limit_in_mb`, `time_limit_in_ms` headers on
+/// `next`; any 2xx accepted). The context's identity comes from SCF's environment.
+public struct SCFRuntime: Sendable {
+  let base: String
+  let transport: any HTTPTransport
+  let logger: Logger
+
+  /// `host` and `port` are `SCF_RUNTIME_API` and `SCF_RUNTIME_API_PORT`.
+  public init(host: String, port: String, transport: any HTTPTransport = CurlHTTPClient(), logger: Logger) {
+    self.base = "http://\(host):\(port)"
+    self.transport = transport
+    self.logger = logger
+  }
+
+  /// Marks initialization done; tries three times, since SCF otherwise waits out the init timeout.
+  public func ready() async throws(RuntimeLoopError) {
+    var last = ""
+    for attempt in 1...3 {
+      do {
+        let response = try await transport.send(
+          HTTPRequest(url: "\(base)/runtime/init/ready", method: "POST", body: Data(" ".utf8), timeout: 10))
+        if (200..<300).contains(response.status) { return }
+        last = "answered \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))"
+      } catch {
+        last = "\(error)"
+      }
+      logger.warning("init/ready failed", ["attempt": String(attempt), "error": last])
+      try? await Task.sleep(for: .milliseconds(200 * attempt))
+    }
+    throw RuntimeLoopError("SCF's runtime API did not take init/ready at \(base): \(last)")
+  }
+
+  /// The platform facts SCF puts in the environment.
+  static func platform(_ environment: [String: String], memory: Int?, timeLimitMs: Double?)
+    -> LocalInvoker.Platform
+  {
+    var extra: [String: String] = [:]
+    for key in ["TENCENTCLOUD_APPID", "TENCENTCLOUD_UIN", "TENCENTCLOUD_REGION"] {
+      extra[key] = environment[key]
+    }
+    return LocalInvoker.Platform(
+      deadline: timeLimitMs.map { Date().addingTimeInterval($0 / 1000) }, memoryLimitMB: memory,
+      functionVersion: environment["SCF_FUNCTIONVERSION"], region: environment["TENCENTCLOUD_REGION"],
+      namespace: environment["SCF_NAMESPACE"], environment: extra)
+  }
+
+  /// Serves invocations of `function` until the API goes away (or `limit` invocations, for tests).
+  public func run(function: String, invoker: LocalInvoker, limit: Int? = nil) async throws(RuntimeLoopError) {
+    var served = 0
+    while limit.map({ served < $0 }) ?? true {
+      let next: HTTPResponse
+      do {
+        next = try await transport.send(
+          HTTPRequest(url: "\(base)/runtime/invocation/next", timeout: 7 * 86_400, maxBodyBytes: 6 << 20))
+      } catch {
+        throw RuntimeLoopError("SCF's runtime API at \(base) is gone: \(error)")
+      }
+      guard (200..<300).contains(next.status) else {
+        throw RuntimeLoopError(
+          "invocation/next answered \(next.status): \(String(decoding: next.body.prefix(200), as: UTF8.self))"
+        )
+      }
+      served += 1
+      let requestID =
+        next.header("request_id").flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+      let platform = Self.platform(
+        invoker.project.environment, memory: next.header("memory_limit_in_mb").flatMap { Int($0) },
+        timeLimitMs: next.header("time_limit_in_ms").flatMap(Double.init))
+      let event: InvocationEvent
+      do {
+        event = InvocationEvent(json: try JSONValue.parse(next.body))
+      } catch {
+        logger.error("malformed event", ["requestId": requestID, "error": "\(error)"])
+        await post(
+          "error",
+          LambdaRuntime.errorBody(
+            type: "InvalidEventDataException", message: "the event is not JSON: \(error)"))
+        continue
+      }
+      let outcome = await invoker.invoke(function, event: event, requestID: requestID, platform: platform)
+      switch outcome.result {
+      case .success(let output): await post("response", (try? output.encoded()) ?? Data("null".utf8))
+      case .failure(let failure):
+        await post("error", LambdaRuntime.errorBody(type: failure.errorType, message: failure.errorMessage))
+      }
+    }
+  }
+
+  private func post(_ kind: String, _ body: Data) async {
+    let url = "\(base)/runtime/invocation/\(kind)"
+    do {
+      let response = try await transport.send(
+        HTTPRequest(
+          url: url, method: "POST", headers: [("Content-Type", "application/json")], body: body, timeout: 30))
+      if !(200..<300).contains(response.status) {
+        logger.error("SCF refused a result", ["url": url, "status": String(response.status)])
+      }
+    } catch {
+      logger.error("cannot post a result to SCF", ["url": url, "error": "\(error)"])
+    }
+  }
+}
+
+/// Tencent SCF image functions: an HTTP server on port 9000 answering `POST /event-invoke` (body = the event,
+/// `X-Scf-*` headers = the context); the result is the response body, a function error a 500 with
+/// `{errorType, errorMessage}`.
+public struct SCFImageFrontend: Sendable {
+  public let invoker: LocalInvoker
+  public let defaultFunction: String?
+
+  public init(invoker: LocalInvoker, defaultFunction: String?) {
+    self.invoker = invoker
+    self.defaultFunction = defaultFunction
+  }
+
+  public func respond(_ request: HTTPServerRequest) async -> HTTPServerResponse {
+    guard request.head.path == "/event-invoke" else {
+      return .error(404, "SCF image functions are invoked with POST /event-invoke")
+    }
+    guard request.head.method == "POST" else { return .error(405, "use POST /event-invoke") }
+    let head = request.head
+    let names = invoker.project.config.allFunctionNames
+    guard
+      let function = head.header("X-Scf-Name").flatMap({
+        FunctionSelection.match($0, names: names, config: invoker.project.config)
+      })
+        ?? defaultFunction
+    else {
+      return .error(
+        404, "no function of serverless.yml matches X-Scf-Name '\(head.header("X-Scf-Name") ?? "")'")
+    }
+    let event: InvocationEvent
+    do {
+      event = InvocationEvent(
+        json: request.body.isEmpty ? .object([:]) : try JSONValue.parse(Data(request.body)))
+    } catch {
+      return .error(400, "the event is not JSON: \(error)")
+    }
+    var platform = LocalInvoker.Platform(
+      deadline: head.header("X-Scf-Timeout").flatMap(Double.init).map {
+        Date().addingTimeInterval($0 / 1000)
+      },
+      memoryLimitMB: head.header("X-Scf-Memory").flatMap { Int($0) },
+      functionVersion: head.header("X-Scf-Version"),
+      region: head.header("X-Scf-Region"), namespace: head.header("X-Scf-Namespace"))
+    for (header, variable) in [("X-Scf-Appid", "TENCENTCLOUD_APPID"), ("X-Scf-Uin", "TENCENTCLOUD_UIN")] {
+      if let value = head.header(header) { platform.environment[variable] = value }
+    }
+    let requestID =
+      head.header("X-Scf-Request-Id").flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+    let outcome = await invoker.invoke(function, event: event, requestID: requestID, platform: platform)
+    switch outcome.result {
+    case .success(let output):
+      return HTTPServerResponse(
+        status: 200, headers: [("Content-Type", "application/json"), ("X-Scf-Request-Id", requestID)],
+        body: Array((try? output.encoded()) ?? Data("null".utf8)))
+    case .failure(let failure):
+      return HTTPServerResponse(
+        status: 500, headers: [("Content-Type", "application/json"), ("X-Scf-Request-Id", requestID)],
+        body: Array(LambdaRuntime.errorBody(type: failure.errorType, message: failure.errorMessage)))
+    }
+  }
+}
