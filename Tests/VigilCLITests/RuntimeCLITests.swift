@@ -106,3 +106,127 @@ import Testing
     #expect(run.answers.first?.body.contains("timed out after") == true, "\(run.answers)")
   }
 }
+
+/// `vigil runtime` against a stand-in of SCF's Custom Runtime API (peers/scf_runtime_standin.py), and in SCF's
+/// image mode (POST /event-invoke with X-Scf-* headers).
+@Suite(.serialized) struct SCFRuntimeTests {
+  func scf(events: [String], readyFailures: Int = 0, function: String = "echo-fn") async throws -> [String:
+    Any]
+  {
+    let project = try makeProject(LambdaRuntimeTests.serverless)
+    let spec: [String: Any] = [
+      "bootstrap": [RepositoryPaths.products + "/vigil", "runtime"], "cwd": project, "events": events,
+      "ready_failures": readyFailures, "time_limit_in_ms": 2500,
+      "env": [
+        "SCF_FUNCTIONNAME": function, "SCF_NAMESPACE": "prod", "SCF_FUNCTIONVERSION": "7",
+        "TENCENTCLOUD_REGION": "ap-shanghai", "TENCENTCLOUD_APPID": "1253970226",
+        "VIGIL_CONFIG": project + "/serverless.yml",
+        "VIGIL_STATE_DIR": project + "/state",
+      ],
+    ]
+    let specText = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+    let output = try await offPool { () throws -> Data in
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments = ["python3", RepositoryPaths.peer("scf_runtime_standin.py"), specText]
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      try process.run()
+      let data = pipe.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      return data
+    }
+    return try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+  }
+
+  func object(_ text: String?) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data((text ?? "").utf8)) as? [String: Any]) ?? [:]
+  }
+
+  @Test func timerEventsWithTheContextFromSCFsEnvironmentAndAMalformedEvent() async throws {
+    let timer = #"{"Type":"Timer","TriggerName":"every-minute","Time":"2026-11-23T00:00:00Z","Message":"m"}"#
+    let run = try await scf(events: [timer, "{not json", timer])
+    let results = run["results"] as? [[String: Any]] ?? []
+    #expect(results.map { $0["kind"] as? String } == ["response", "error", "response"], "\(run)")
+    let first = object(results.first?["body"] as? String)
+    #expect(first["eventKind"] as? String == "timer")
+    #expect(first["requestId"] as? String == results.first?["request_id"] as? String)
+    #expect(first["region"] as? String == "ap-shanghai")
+    #expect(first["namespace"] as? String == "prod")
+    #expect(first["functionVersion"] as? String == "7")
+    #expect(first["appId"] as? String == "1253970226")
+    #expect(first["memoryLimitInMb"] as? Int == 128)
+    #expect((first["timeLimitInMs"] as? Int ?? 0) <= 2500)
+    #expect(object(results[1]["body"] as? String)["errorType"] as? String == "InvalidEventDataException")
+    #expect(run["violations"] as? [String] == [])
+    #expect(run["ready_calls"] as? Int == 1)
+  }
+
+  @Test func initReadyIsRetriedAndItsFailureIsAClearExit() async throws {
+    let retried = try await scf(events: [#"{"a":1}"#], readyFailures: 2)
+    #expect(retried["ready_calls"] as? Int == 3)
+    #expect((retried["results"] as? [[String: Any]])?.first?["kind"] as? String == "response")
+    #expect(retried["violations"] as? [String] == [])
+    let refused = try await scf(events: [#"{"a":1}"#], readyFailures: 10)
+    #expect(refused["exited"] as? Int == 1, "\(refused)")
+    #expect(refused["violations"] as? [String] == [], "never asks for an invocation before init/ready")
+    #expect((refused["log"] as? [String] ?? []).contains { $0.contains("did not take init/ready") })
+  }
+
+  @Test func imageModeAnswersEventInvokeWithTheXScfHeaders() async throws {
+    let project = try makeProject(LambdaRuntimeTests.serverless)
+    let script = """
+      import json, subprocess, sys, time, urllib.request
+      vigil, project = sys.argv[1], sys.argv[2]
+      log = open(project + "/image.log", "w")
+      server = subprocess.Popen([vigil, "runtime", "--image", "--port", "0", "--host", "127.0.0.1"], cwd=project,
+                                stderr=log, env={"VIGIL_STATE_DIR": project + "/state", "PATH": "/usr/bin:/bin"})
+      address = None
+      for _ in range(100):
+          for line in open(project + "/image.log"):
+              if '"serving SCF image invocations"' in line:
+                  address = json.loads(line)["address"]
+          if address: break
+          time.sleep(0.05)
+      def call(path, body, headers):
+          request = urllib.request.Request(address + path, data=body.encode(), method="POST", headers=headers)
+          try:
+              with urllib.request.urlopen(request, timeout=10) as response:
+                  return response.status, response.read().decode()
+          except urllib.error.HTTPError as error:
+              return error.code, error.read().decode()
+      headers = {"X-Scf-Request-Id": "scf-req-1", "X-Scf-Memory": "512", "X-Scf-Timeout": "2000",
+                 "X-Scf-Name": "vigil-prod-echo-fn", "X-Scf-Namespace": "prod", "X-Scf-Region": "ap-guangzhou",
+                 "X-Scf-Appid": "1253970226", "X-Scf-Version": "$LATEST"}
+      answers = [call("/event-invoke", '{"Type":"Timer","TriggerName":"t","Time":"2026-11-23T00:00:00Z","Message":""}', headers),
+                 call("/event-invoke", "{not json", headers),
+                 call("/event-invoke", '{"message":"boom"}', dict(headers, **{"X-Scf-Name": "fail-fn"})),
+                 call("/other", "{}", headers)]
+      server.terminate()
+      print(json.dumps({"answers": answers, "exit": server.wait(10)}))
+      """
+    let output = try await offPool { () throws -> Data in
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments = ["python3", "-c", script, RepositoryPaths.products + "/vigil", project]
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      try process.run()
+      let data = pipe.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      return data
+    }
+    let json = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+    let answers = json["answers"] as? [[Any]] ?? []
+    #expect(answers.map { $0.first as? Int } == [200, 400, 500, 404], "\(json)")
+    let echo = object(answers.first?.last as? String)
+    #expect(echo["requestId"] as? String == "scf-req-1")
+    #expect(echo["functionName"] as? String == "echo-fn")
+    #expect(echo["memoryLimitInMb"] as? Int == 512)
+    #expect(echo["region"] as? String == "ap-guangzhou")
+    #expect(echo["appId"] as? String == "1253970226")
+    #expect((echo["timeLimitInMs"] as? Int ?? 0) <= 2000)
+    #expect(object(answers[2].last as? String)["errorType"] as? String == "DeliberateFailure")
+    #expect(json["exit"] as? Int == 0)
+  }
+}

@@ -40,7 +40,8 @@ enum RuntimeCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(raw, command: name, valued: ["config", "state-dir", "port", "host"])
+    let arguments = try Arguments(
+      raw, command: name, valued: ["config", "state-dir", "port", "host"], flagNames: ["image"])
     if arguments.flags.contains("help") {
       Output.out(usage)
       return ExitCode.success
