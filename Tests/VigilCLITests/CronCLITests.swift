@@ -61,14 +61,18 @@ import Testing
     #expect(run.stdout.contains("usage: vigil \(command)"))
   }
 
-  @Test func topLevelHelpListsWhatIsBuiltAndWhatIsNot() async throws {
+  @Test func topLevelHelpListsTheCommandsAndCronAWSTranslates() async throws {
     let run = try await vigil(["--help"])
     #expect(run.status == 0)
     #expect(run.stdout.contains("invoke"))
-    #expect(run.stdout.contains("not built yet"))
-    let planned = try await vigil(["runtime"])
-    #expect(planned.status == 2)
-    #expect(planned.stderr.contains("'vigil runtime' is not built yet"))
+    #expect(run.stdout.contains("serve"))
+    #expect(run.stdout.contains("runtime"))
+    let aws = try await vigil(["cron", "aws", "0 30 9 * * 1-5 *"])
+    #expect(aws.status == 0)
+    #expect(aws.stdout == "cron(30 9 ? * 2-6 *)\n")
+    let untranslatable = try await vigil(["cron", "aws", "*/5 * * * * * *"])
+    #expect(untranslatable.status == 2)
+    #expect(untranslatable.stderr.contains("no seconds field"))
     let typo = try await vigil(["invok", "x"])
     #expect(typo.status == 2)
     #expect(typo.stderr.contains("did you mean 'invoke'?"))

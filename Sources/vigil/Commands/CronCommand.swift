@@ -29,7 +29,12 @@ enum CronCommand: Command {
 
     Describes the expression in plain English (default) or Chinese (--lang zh).
 
-    Not built yet: 'vigil cron aws' (issue 8).
+    usage: vigil cron aws '<expr>' [--tz IANA]
+
+    Translates the expression for Amazon EventBridge: prints `cron(min hour day-of-month month day-of-week
+    year)` when an equivalent exists, else says why on stderr and exits 2 (EventBridge has no seconds field,
+    takes one day field only, numbers weekdays 1-7 from Sunday, has no LW). EventBridge rules run in UTC; the
+    note on stderr gives the EventBridge Scheduler timezone to use instead (--tz, default Asia/Shanghai).
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
@@ -41,13 +46,30 @@ enum CronCommand: Command {
     switch arguments.positionals[0] {
     case "next": return try next(arguments)
     case "explain": return try explain(arguments)
-    case "aws":
-      Output.err("'vigil cron aws' is not built yet (issue 8).")
-      return ExitCode.usage
+    case "aws": return try aws(arguments)
     default:
       throw Arguments.UsageError(
         command: name,
         message: "unknown cron sub-command '\(arguments.positionals[0])'; use 'vigil cron next'")
+    }
+  }
+
+  static func aws(_ arguments: Arguments) throws -> Int32 {
+    guard arguments.positionals.count == 2 else {
+      throw Arguments.UsageError(
+        command: name,
+        message: "give the expression as one quoted argument, e.g. vigil cron aws '0 30 9 * * 1-5 *'")
+    }
+    do {
+      Output.out(try AWSCron.translate(arguments.positionals[1]))
+      let zone = arguments.options["tz"] ?? "Asia/Shanghai"
+      Output.err(
+        "note: EventBridge rules evaluate cron in UTC; with EventBridge Scheduler set ScheduleExpressionTimezone to \(zone) to keep these local times."
+      )
+      return ExitCode.success
+    } catch {
+      Output.err("cannot translate: \(error)")
+      return ExitCode.usage
     }
   }
 
