@@ -1,6 +1,8 @@
-# Vigil container image: build with the Swift 6 toolchain, run on slim Debian with only libcurl, CA certificates
-# and tzdata. No Docker engine runs in CI, so scripts/check-release runs the same build command outside Docker.
-# Status: `vigil invoke` / `vigil list` work in this image; `vigil runtime` (Lambda/SCF loop) is issue 8.
+# Vigil container image: one image for every platform. `vigil runtime` (the default command) picks its mode from
+# the environment: the AWS Lambda Runtime API, Tencent SCF's custom runtime, SCF image functions (--image, or
+# VIGIL_RUNTIME=scf-image: HTTP on 0.0.0.0:9000), or, with none, `vigil schedule`.
+# No Docker engine runs in CI: the build stage runs scripts/build-image-tree, and CI runs that same script outside
+# Docker and tests the tree it makes (scripts/check-image-tree).
 FROM swift:6.3-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -8,20 +10,20 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib --product vigil \
- && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/vigil" /out/vigil \
- && strip /out/vigil
+COPY bench/cron-next-swift ./bench/cron-next-swift
+COPY scripts/build-image-tree ./scripts/build-image-tree
+COPY serverless.yml ./
+COPY functions ./functions
+RUN scripts/build-image-tree /out
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libcurl4 ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/task vigil
-COPY --from=build /out/vigil /usr/local/bin/vigil
-COPY serverless.yml /var/task/serverless.yml
-COPY functions /var/task/functions
+COPY --from=build /out /var/task
 WORKDIR /var/task
-# Read-only root filesystem friendly: state goes to /tmp.
-ENV VIGIL_STATE_DIR=/tmp/vigil
+# Works on a read-only root filesystem: the only writes go to the state folder under /tmp.
+ENV PATH=/var/task:$PATH VIGIL_STATE_DIR=/tmp/vigil VIGIL_CONFIG=/var/task/serverless.yml LAMBDA_TASK_ROOT=/var/task
 USER 10001
 ENTRYPOINT ["vigil"]
-CMD ["list"]
+CMD ["runtime"]
