@@ -8,7 +8,9 @@ import VigilCore
 /// in flight share connections and DNS cache, with at most `CurlMultiLoop.maxInFlight` running at once
 /// (the rest wait their turn). Callers may bound concurrency further.
 public struct CurlHTTPClient: HTTPTransport {
-  public init() { CurlGlobal.initialize() }
+  /// Costs nothing until the first request: libcurl (and OpenSSL behind it) start on first use, so a process that
+  /// sends nothing (a heartbeat, a local check) starts and stays small.
+  public init() {}
 
   public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
     let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { continuation in

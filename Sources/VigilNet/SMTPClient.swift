@@ -79,7 +79,8 @@ private let uploadCallback: ccurl_write_callback = { buffer, size, count, userda
 /// SMTP submission through libcurl: TLS always (implicit or required STARTTLS), certificate verified, AUTH
 /// when credentials are given, bounded by timeouts. Runs as `BlockingWork` (mail is rare; one easy handle).
 public struct SMTPClient: Sendable {
-  public init() { CurlGlobal.initialize() }
+  /// libcurl starts on the first message, not here.
+  public init() {}
 
   /// Submits the message; returns the server's last reply code.
   public func send(_ request: SMTPRequest) async throws(SMTPError) -> Int {
@@ -94,6 +95,7 @@ public struct SMTPClient: Sendable {
           "the SMTP url must start with smtps:// (implicit TLS) or smtp:// (STARTTLS), found '\(Redactor.redactURL(request.url))'"
         ))
     }
+    CurlGlobal.initialize()
     guard let handle = curl_easy_init() else { return .failure(.temporary("curl_easy_init failed")) }
     defer { curl_easy_cleanup(handle) }
     let source = Unmanaged.passRetained(SMTPUploadSource(request.message))
