@@ -10,8 +10,10 @@ let package = Package(
     .executable(name: "vigil", targets: ["vigil"])
   ],
   targets: [
-    .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
-    .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+    // libcurl and libcrypto are loaded on first use (dlopen), not linked: a process that sends nothing starts
+    // without their ~30 shared libraries. Their -dev headers are still needed to build.
+    .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
+    .target(name: "CCrypto", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
     .target(name: "VigilCore", dependencies: ["VigilCron"]),
     .target(name: "VigilCron"),
     .target(name: "VigilNet", dependencies: ["CCurl", "CCrypto", "VigilCore", "VigilCron"]),

@@ -112,7 +112,9 @@ struct FailHandler: Handler {
 /// Sleeps `seconds` from the event (default 1), honouring cancellation.
 struct SleepHandler: Handler {
   func handle(_ event: InvocationEvent, context: Context) async throws -> JSONValue {
-    let seconds = event.json["seconds"]?.doubleValue ?? 1
+    // `seconds` from a raw event, or a timer's argument (`Message: "2.5"`); 1 s by default.
+    let seconds =
+      event.json["seconds"]?.doubleValue ?? event.json["Message"]?.stringValue.flatMap(Double.init) ?? 1
     try await context.clock.sleep(seconds: seconds)
     return .object(["slept": .double(seconds)])
   }

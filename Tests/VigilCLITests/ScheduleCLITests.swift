@@ -46,6 +46,15 @@ func readToEnd(_ pipe: Pipe, waitingFor process: Process) async -> Data {
               name: slow-every-second
               parameters:
                 cronExpression: '*/1 * * * * * *'
+      slower:
+        handler: sleep
+        timeout: 10
+        events:
+          - timer:
+              name: five-seconds-every-second
+              parameters:
+                cronExpression: '*/1 * * * * * *'
+                argument: '5'
       off:
         handler: echo
         events:
@@ -135,8 +144,9 @@ func readToEnd(_ pipe: Pipe, waitingFor process: Process) async -> Data {
 
   @Test func graceExceededExitsOne() async throws {
     let project = try makeProject(serverless)
-    let run = try await vigil(["schedule", "--only", "slow", "--for", "1.2", "--grace", "0.2"], in: project)
-    // The sleep handler sleeps 1 s by default: started at about 1.0 s, it is still running at 1.2 + 0.2 s.
+    let run = try await vigil(
+      ["schedule", "--only", "slower", "--for", "1.2", "--grace", "0.2"], in: project)
+    // The first run starts within a second and sleeps 5 s (its timer's argument): still running at 1.2 + 0.2 s.
     #expect(run.status == 1, "\(run.stderr)")
     #expect(
       run.logRecords.contains { $0["msg"] as? String == "stopping: runs still going after the grace period" })

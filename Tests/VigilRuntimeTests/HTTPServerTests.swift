@@ -130,7 +130,8 @@ func exchange(port: Int, _ bytes: String, responses: Int = 1, pause: Double = 0)
     limits.maxConnections = 1
     let server = try server(limits: limits, delay: 0.5)
     async let slow = exchange(port: server.port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-    try await Task.sleep(for: .milliseconds(100))
+    // Wait until the slow request holds the one connection allowed.
+    for _ in 0..<200 where server.openConnections == 0 { try await Task.sleep(for: .milliseconds(10)) }
     let refused = try await exchange(port: server.port, "GET /more HTTP/1.1\r\nHost: x\r\n\r\n")
     #expect(refused.hasPrefix("HTTP/1.1 503 "), "\(refused)")
     let stopped = await server.stop(grace: 5)

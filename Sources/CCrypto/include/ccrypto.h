@@ -1,4 +1,4 @@
-// Tiny shim over OpenSSL libcrypto: one-shot digests and HMACs (libcurl already loads libcrypto).
+// Tiny shim over OpenSSL libcrypto: one-shot digests and HMACs, libcrypto loaded on first use (ccrypto.c).
 #ifndef VIGIL_CCRYPTO_H
 #define VIGIL_CCRYPTO_H
 #include <stddef.h>

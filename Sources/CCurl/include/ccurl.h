@@ -1,4 +1,5 @@
-// Tiny non-variadic shim over libcurl: Swift cannot call curl_easy_setopt/getinfo (variadic).
+// Tiny shim over libcurl: non-variadic setopt/getinfo (Swift cannot call variadic C), and libcurl loaded on
+// first use (see ccurl.c).
 #ifndef VIGIL_CCURL_H
 #define VIGIL_CCURL_H
 #include <curl/curl.h>
@@ -19,4 +20,7 @@ CURLcode ccurl_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
 CURLcode ccurl_getinfo_socket(CURL *handle, CURLINFO info, curl_socket_t *value);
 
 CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
+
+/// Why libcurl could not be loaded (dlopen's message), or NULL when it is loaded.
+const char *ccurl_load_error(void);
 #endif
