@@ -158,6 +158,32 @@ public final class TCPConnection: FrameStream, ByteStream {
     }
   }
 
+  /// Whatever arrives next (at least one byte, at most `limit`), waiting at most the I/O timeout.
+  func receiveSome(limit: Int) throws(TCPError) -> [UInt8] {
+    var buffer = [UInt8](repeating: 0, count: limit)
+    while true {
+      var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&poller, 1, Int32(ioTimeout * 1000))
+      if ready == 0 { throw .timeout(address: address, phase: "answer", seconds: ioTimeout) }
+      if ready < 0 {
+        if errno == EINTR { continue }
+        throw .io(address: address, detail: String(cString: strerror(errno)))
+      }
+      let read = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+      if read == 0 { throw .closed(address: address, detail: "before the answer was complete") }
+      if read < 0 {
+        if errno == EINTR { continue }
+        throw .io(address: address, detail: "receive failed: \(String(cString: strerror(errno)))")
+      }
+      return Array(buffer.prefix(read))
+    }
+  }
+
+  /// Runs `body` with this connection to itself (one exchange at a time), as blocking work off the pool.
+  func exclusive<T: Sendable>(_ body: @escaping @Sendable (TCPConnection) -> T) async -> T {
+    await BlockingWork.run("vigil.tcp.exchange") { self.lock.withLock { _ in body(self) } }
+  }
+
   func receiveExactly(_ count: Int) throws(TCPError) -> [UInt8] {
     var buffer = [UInt8](repeating: 0, count: count)
     var offset = 0

@@ -22,7 +22,7 @@ public struct LambdaRuntime: Sendable {
   let logger: Logger
 
   /// `api` is `AWS_LAMBDA_RUNTIME_API` (`host:port`).
-  public init(api: String, transport: any HTTPTransport = CurlHTTPClient(), logger: Logger) {
+  public init(api: String, transport: any HTTPTransport = LoopbackHTTPClient(), logger: Logger) {
     self.base = "http://\(api)/2018-06-01"
     self.transport = transport
     self.logger = logger

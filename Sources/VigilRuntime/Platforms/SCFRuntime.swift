@@ -16,7 +16,8 @@ public struct SCFRuntime: Sendable {
   let logger: Logger
 
   /// `host` and `port` are `SCF_RUNTIME_API` and `SCF_RUNTIME_API_PORT`.
-  public init(host: String, port: String, transport: any HTTPTransport = CurlHTTPClient(), logger: Logger) {
+  public init(host: String, port: String, transport: any HTTPTransport = LoopbackHTTPClient(), logger: Logger)
+  {
     self.base = "http://\(host):\(port)"
     self.transport = transport
     self.logger = logger
