@@ -185,25 +185,17 @@ public final class TCPConnection: FrameStream, ByteStream {
   }
 
   func receiveExactly(_ count: Int) throws(TCPError) -> [UInt8] {
-    var buffer = [UInt8](repeating: 0, count: count)
-    var offset = 0
-    while offset < count {
-      var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&poller, 1, Int32(ioTimeout * 1000))
-      if ready == 0 { throw .timeout(address: address, phase: "answer", seconds: ioTimeout) }
-      if ready < 0 {
-        if errno == EINTR { continue }
-        throw .io(address: address, detail: String(cString: strerror(errno)))
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(count)
+    while buffer.count < count {
+      do {
+        buffer += try receiveSome(limit: min(count - buffer.count, 1 << 20))
+      } catch {
+        if case .closed = error {
+          throw .closed(address: address, detail: "after \(buffer.count) of \(count) bytes (mid-frame)")
+        }
+        throw error
       }
-      let read = buffer[offset...].withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-      if read == 0 {
-        throw .closed(address: address, detail: "after \(offset) of \(count) bytes (mid-frame)")
-      }
-      if read < 0 {
-        if errno == EINTR { continue }
-        throw .io(address: address, detail: "receive failed: \(String(cString: strerror(errno)))")
-      }
-      offset += read
     }
     return buffer
   }

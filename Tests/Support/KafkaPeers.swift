@@ -36,26 +36,15 @@ public final class KafkaTestBroker: Sendable {
   ) async throws -> String {
     let bootstrap = self.bootstrap
     let caFile = self.caFile ?? ""
-    return try await offPool {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: RepositoryPaths.root + "/.peers/venv/bin/python")
-      process.arguments = [
-        RepositoryPaths.peer("kafka_seed.py"), bootstrap, topic, String(partitions), String(records), group,
-        offsets,
-      ]
-      var environment = ProcessInfo.processInfo.environment
-      if let sasl { environment["KAFKA_SASL"] = "\(sasl):vigil:s3cret-Pass:\(caFile)" }
-      process.environment = environment
-      let output = Pipe()
-      process.standardOutput = output
-      try process.run()
-      let data = output.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      guard process.terminationStatus == 0 else {
-        throw PeerProcess.PeerError(message: "kafka_seed.py exited with \(process.terminationStatus)")
-      }
-      return String(decoding: data, as: UTF8.self)
-    }
+    var environment = ProcessInfo.processInfo.environment
+    if let sasl { environment["KAFKA_SASL"] = "\(sasl):vigil:s3cret-Pass:\(caFile)" }
+    let output = try await runToEnd(
+      [
+        RepositoryPaths.root + "/.peers/venv/bin/python", RepositoryPaths.peer("kafka_seed.py"), bootstrap,
+        topic,
+        String(partitions), String(records), group, offsets,
+      ], environment: environment, checked: true)
+    return String(decoding: output, as: UTF8.self)
   }
 
   /// A live member of `group` subscribed to `topic` that never commits; stop it to make it leave.
@@ -74,6 +63,30 @@ public final class KafkaTestBroker: Sendable {
   public func stop() async {
     let process = self.process
     await offPool { process.stop() }
+  }
+}
+
+/// Runs a program (through /usr/bin/env) to its end off the cooperative pool and returns its standard output;
+/// a non-zero exit is an error when `checked`.
+public func runToEnd(_ arguments: [String], environment: [String: String]? = nil, checked: Bool = false)
+  async throws
+  -> Data
+{
+  try await offPool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    if checked && process.terminationStatus != 0 {
+      throw PeerProcess.PeerError(
+        message: "\(arguments.prefix(2).joined(separator: " ")) exited with \(process.terminationStatus)")
+    }
+    return data
   }
 }
 

@@ -35,17 +35,9 @@ import Testing
       "cwd": project,
     ]
     let specText = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
-    let output = try await offPool { () throws -> Data in
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["python3", RepositoryPaths.root + "/Tests/Support/tools/rie_invoke.py", specText]
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      try process.run()
-      let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      return data
-    }
+    let output = try await runToEnd([
+      "python3", RepositoryPaths.root + "/Tests/Support/tools/rie_invoke.py", specText,
+    ])
     let json = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
     let answers = (json["answers"] as? [[String: Any]] ?? []).map {
       (status: $0["status"] as? Int ?? 0, body: $0["body"] as? String ?? "")
@@ -125,17 +117,7 @@ import Testing
       ],
     ]
     let specText = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
-    let output = try await offPool { () throws -> Data in
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["python3", RepositoryPaths.peer("scf_runtime_standin.py"), specText]
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      try process.run()
-      let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      return data
-    }
+    let output = try await runToEnd(["python3", RepositoryPaths.peer("scf_runtime_standin.py"), specText])
     return try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
   }
 
@@ -205,17 +187,7 @@ import Testing
       server.terminate()
       print(json.dumps({"answers": answers, "exit": server.wait(10)}))
       """
-    let output = try await offPool { () throws -> Data in
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["python3", "-c", script, RepositoryPaths.products + "/vigil", project]
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      try process.run()
-      let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      return data
-    }
+    let output = try await runToEnd(["python3", "-c", script, RepositoryPaths.products + "/vigil", project])
     let json = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
     let answers = json["answers"] as? [[Any]] ?? []
     #expect(answers.map { $0.first as? Int } == [200, 400, 500, 404], "\(json)")

@@ -29,22 +29,12 @@ import Testing
     let project = try makeProject(
       Self.serverless, files: ["functions/heartbeat-ingest/config.yml": "token: \(Self.token)\n"])
     let state = NSTemporaryDirectory() + "vigil-serve-state-\(UUID().uuidString)"
-    let output = try await offPool { () throws -> Data in
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments =
-        [
-          "python3", RepositoryPaths.root + "/Tests/Support/tools/serve_load.py",
-          RepositoryPaths.products + "/vigil",
-          project, state, Self.token, String(hosts), String(perHost),
-        ] + (abuse ? ["--abuse"] : [])
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      try process.run()
-      let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      return data
-    }
+    let output = try await runToEnd(
+      [
+        "python3", RepositoryPaths.root + "/Tests/Support/tools/serve_load.py",
+        RepositoryPaths.products + "/vigil",
+        project, state, Self.token, String(hosts), String(perHost),
+      ] + (abuse ? ["--abuse"] : []))
     let json = try JSONSerialization.jsonObject(with: output) as? [String: Any]
     return try #require(json, "serve_load.py printed: \(String(decoding: output, as: UTF8.self))")
   }

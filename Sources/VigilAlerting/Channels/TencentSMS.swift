@@ -65,27 +65,17 @@ public struct TencentSMS: Channel {
       "TemplateParamSet": .array(parameters(notification).map { .string($0) }),
       "SessionContext": .string(String(idempotencyKey.prefix(64))),
     ])
-    let body = Data(payload.encodedString().utf8)
-    let headers = signer.headers(
-      action: "SendSms", version: "2021-01-11", region: region, payload: body,
-      timestamp: Int64(clock.now.timeIntervalSince1970))
-    let response: HTTPResponse
+    let result: JSONValue
     do {
-      response = try await transport.send(
-        HTTPRequest(
-          url: endpoint, method: "POST", headers: headers, body: body, timeout: 10, maxBodyBytes: 256 * 1024))
+      result = try await TencentCloudAPI(endpoint: endpoint, signer: signer, transport: transport).call(
+        action: "SendSms", version: "2021-01-11", region: region, payload: payload,
+        timestamp: Int64(clock.now.timeIntervalSince1970), maxBodyBytes: 256 * 1024)
     } catch {
-      throw .retryable("\(endpoint): \(error)")
-    }
-    guard let json = try? JSONValue.parse(response.body), let result = json["Response"] else {
-      throw .retryable(
-        "\(endpoint) answered HTTP \(response.status) without a Response: \(String(decoding: response.body.prefix(200), as: UTF8.self))"
-      )
-    }
-    if let error = result["Error"] {
-      let code = error["Code"]?.stringValue ?? "?"
-      let message = "\(endpoint): \(code): \(error["Message"]?.stringValue ?? "")"
-      throw Self.retryable(code) ? .retryable(message) : .permanent(message)
+      switch error {
+      case .transport, .malformed: throw .retryable("\(endpoint): \(error)")
+      case .api(let code, _, _):
+        throw Self.retryable(code) ? .retryable("\(endpoint): \(error)") : .permanent("\(endpoint): \(error)")
+      }
     }
     var sent = alreadySent
     var failures: [(number: String, code: String, message: String)] = []

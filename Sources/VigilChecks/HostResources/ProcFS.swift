@@ -1,3 +1,5 @@
+import VigilCore
+
 /// Parsers for the Linux files `host-resources` reads: pure functions over their text, so synthetic fixtures
 /// test them exactly.
 enum ProcFS {
@@ -64,29 +66,10 @@ enum ProcFS {
     for line in text.split(separator: "\n") {
       let fields = line.split(separator: " ")
       guard fields.count >= 3, !pseudoFilesystems.contains(String(fields[2])) else { continue }
-      let point = unescapeOctal(String(fields[1]))
+      let point = String(fields[1]).decodingByteEscapes(marker: "\\", digits: 3, radix: 8)
       if seen.insert(point).inserted { points.append(point) }
     }
     return points
-  }
-
-  static func unescapeOctal(_ text: String) -> String {
-    guard text.contains("\\") else { return text }
-    var bytes: [UInt8] = []
-    let utf8 = Array(text.utf8)
-    var index = 0
-    while index < utf8.count {
-      if utf8[index] == UInt8(ascii: "\\"), index + 3 < utf8.count,
-        let value = UInt8(String(decoding: utf8[index + 1...index + 3], as: UTF8.self), radix: 8)
-      {
-        bytes.append(value)
-        index += 4
-      } else {
-        bytes.append(utf8[index])
-        index += 1
-      }
-    }
-    return String(decoding: bytes, as: UTF8.self)
   }
 
   /// /proc/self/cgroup on cgroup v2: the `0::/path` line's path.

@@ -30,11 +30,9 @@ public struct CKafkaError: Error, Sendable, CustomStringConvertible {
 /// TC3-HMAC-SHA256), for users who cannot reach the brokers. Committed and log-end offsets per partition, as
 /// the API reports them; the API gives no group state or member count, so those stay unknown.
 public struct CKafkaProvider: ConsumerLagProvider {
-  let endpoint: String
+  let api: TencentCloudAPI
   let region: String
   let instanceID: String
-  let signer: TC3Signer
-  let transport: any HTTPTransport
   let clock: any WallClock
   let timeout: Double
 
@@ -44,12 +42,13 @@ public struct CKafkaProvider: ConsumerLagProvider {
     secretKey: String, transport: any HTTPTransport, clock: any WallClock = SystemClock(),
     timeout: Double = 10
   ) {
-    self.endpoint = endpoint
+    self.api = TencentCloudAPI(
+      endpoint: endpoint,
+      signer: TC3Signer(
+        secretID: secretID, secretKey: secretKey, service: "ckafka", host: URLText.host(of: endpoint)),
+      transport: transport)
     self.region = region
     self.instanceID = instanceID
-    self.signer = TC3Signer(
-      secretID: secretID, secretKey: secretKey, service: "ckafka", host: URLText.host(of: endpoint))
-    self.transport = transport
     self.clock = clock
     self.timeout = timeout
   }
@@ -93,36 +92,23 @@ public struct CKafkaProvider: ConsumerLagProvider {
       "Limit": .int(50),
     ]
     if let topics, !topics.isEmpty { parameters["Topics"] = .array(topics.map { .string($0) }) }
-    let body = Data(JSONValue.object(parameters).encodedString().utf8)
-    let headers = signer.headers(
-      action: "DescribeGroupOffsets", version: "2019-08-19", region: region, payload: body,
-      timestamp: Int64(clock.now.timeIntervalSince1970))
-    let response: HTTPResponse
+    let answer: JSONValue
     do {
-      response = try await transport.send(
-        HTTPRequest(
-          url: endpoint, method: "POST", headers: headers, body: body, timeout: timeout,
-          maxBodyBytes: 8 << 20))
+      answer = try await api.call(
+        action: "DescribeGroupOffsets", version: "2019-08-19", region: region, payload: .object(parameters),
+        timestamp: Int64(clock.now.timeIntervalSince1970), timeout: timeout, maxBodyBytes: 8 << 20)
     } catch {
-      throw CKafkaError(code: "Transport", message: "\(Redactor.redactURL(endpoint)): \(error)")
-    }
-    guard let json = try? JSONValue.parse(response.body), let answer = json["Response"] else {
-      throw CKafkaError(
-        code: "BadResponse",
-        message:
-          "HTTP \(response.status) without a JSON 'Response' object: \(String(decoding: response.body.prefix(200), as: UTF8.self))"
-      )
+      switch error {
+      case .transport(let detail): throw CKafkaError(code: "Transport", message: detail)
+      case .malformed: throw CKafkaError(code: "BadResponse", message: "\(error)")
+      case .api(let code, let message, let requestID):
+        throw CKafkaError(code: code, message: message, requestID: requestID)
+      }
     }
     let requestID = answer["RequestId"]?.stringValue
-    if let error = answer["Error"] {
+    guard let result = answer["Result"], let list = result["TopicList"]?.arrayValue else {
       throw CKafkaError(
-        code: error["Code"]?.stringValue ?? "Unknown", message: error["Message"]?.stringValue ?? "",
-        requestID: requestID)
-    }
-    guard response.status == 200, let result = answer["Result"], let list = result["TopicList"]?.arrayValue
-    else {
-      throw CKafkaError(
-        code: "BadResponse", message: "HTTP \(response.status), no Result.TopicList", requestID: requestID)
+        code: "BadResponse", message: "no Result.TopicList in the answer", requestID: requestID)
     }
     let topics = list.map { topic -> (name: String, partitions: [PartitionLag]) in
       let name = topic["Topic"]?.stringValue ?? ""

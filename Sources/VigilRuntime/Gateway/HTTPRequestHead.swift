@@ -1,3 +1,5 @@
+import VigilCore
+
 /// A parsed HTTP/1.x request head (request line and headers), strict where leniency lets requests smuggle.
 public struct HTTPRequestHead: Sendable, Hashable {
   public var method: String
@@ -120,21 +122,6 @@ public struct HTTPRequestHead: Sendable, Hashable {
   }
 
   static func percentDecoded(_ text: String) -> String {
-    guard text.contains("%") else { return text }
-    var bytes: [UInt8] = []
-    let utf8 = Array(text.utf8)
-    var index = 0
-    while index < utf8.count {
-      if utf8[index] == UInt8(ascii: "%"), index + 2 < utf8.count,
-        let value = UInt8(String(decoding: utf8[index + 1...index + 2], as: UTF8.self), radix: 16)
-      {
-        bytes.append(value)
-        index += 3
-      } else {
-        bytes.append(utf8[index])
-        index += 1
-      }
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    text.decodingByteEscapes(marker: "%", digits: 2, radix: 16)
   }
 }

@@ -76,26 +76,12 @@ public struct LambdaRuntime: Sendable {
         functionVersion: invoker.project.environment["AWS_LAMBDA_FUNCTION_VERSION"],
         region: invoker.project.environment["AWS_REGION"])
       if let traceID { platform.environment["_X_AMZN_TRACE_ID"] = traceID }
-      let event: InvocationEvent
-      do {
-        event = InvocationEvent(json: try JSONValue.parse(next.body))
-      } catch {
-        await post(
-          "\(base)/runtime/invocation/\(requestID)/error",
-          Self.errorBody(type: "InvalidEventDataException", message: "the event is not JSON: \(error)"),
-          errorType: "InvalidEventDataException")
-        continue
-      }
-      let outcome = await invoker.invoke(function, event: event, requestID: requestID, platform: platform)
-      switch outcome.result {
-      case .success(let output):
-        await post(
-          "\(base)/runtime/invocation/\(requestID)/response", (try? output.encoded()) ?? Data("null".utf8))
-      case .failure(let failure):
-        await post(
-          "\(base)/runtime/invocation/\(requestID)/error",
-          Self.errorBody(type: failure.errorType, message: failure.errorMessage), errorType: failure.errorType
-        )
+      let answer = await RuntimeInvocation.answer(
+        next.body, function: function, requestID: requestID, platform: platform, invoker: invoker)
+      switch answer {
+      case .response(let body): await post("\(base)/runtime/invocation/\(requestID)/response", body)
+      case .error(let type, let body):
+        await post("\(base)/runtime/invocation/\(requestID)/error", body, errorType: type)
       }
     }
   }
@@ -125,5 +111,35 @@ public struct LambdaRuntime: Sendable {
       JSONValue.object([
         "errorMessage": .string(message), "errorType": .string(type), "stackTrace": .array([]),
       ]).encodedString().utf8)
+  }
+}
+
+/// One invocation as every runtime loop answers it: the event decoded (a body that is not JSON is an
+/// `InvalidEventDataException`, and the loop goes on), the function invoked, its result or error as bytes.
+enum RuntimeInvocation {
+  enum Answer {
+    case response(Data)
+    case error(type: String, body: Data)
+  }
+
+  static func answer(
+    _ body: Data, function: String, requestID: String, platform: LocalInvoker.Platform, invoker: LocalInvoker
+  ) async -> Answer {
+    let event: InvocationEvent
+    do {
+      event = InvocationEvent(json: try JSONValue.parse(body))
+    } catch {
+      let type = "InvalidEventDataException"
+      return .error(
+        type: type, body: LambdaRuntime.errorBody(type: type, message: "the event is not JSON: \(error)"))
+    }
+    let outcome = await invoker.invoke(function, event: event, requestID: requestID, platform: platform)
+    switch outcome.result {
+    case .success(let output): return .response((try? output.encoded()) ?? Data("null".utf8))
+    case .failure(let failure):
+      return .error(
+        type: failure.errorType,
+        body: LambdaRuntime.errorBody(type: failure.errorType, message: failure.errorMessage))
+    }
   }
 }

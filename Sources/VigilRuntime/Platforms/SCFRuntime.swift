@@ -77,22 +77,13 @@ public struct SCFRuntime: Sendable {
       let platform = Self.platform(
         invoker.project.environment, memory: next.header("memory_limit_in_mb").flatMap { Int($0) },
         timeLimitMs: next.header("time_limit_in_ms").flatMap(Double.init))
-      let event: InvocationEvent
-      do {
-        event = InvocationEvent(json: try JSONValue.parse(next.body))
-      } catch {
-        logger.error("malformed event", ["requestId": requestID, "error": "\(error)"])
-        await post(
-          "error",
-          LambdaRuntime.errorBody(
-            type: "InvalidEventDataException", message: "the event is not JSON: \(error)"))
-        continue
-      }
-      let outcome = await invoker.invoke(function, event: event, requestID: requestID, platform: platform)
-      switch outcome.result {
-      case .success(let output): await post("response", (try? output.encoded()) ?? Data("null".utf8))
-      case .failure(let failure):
-        await post("error", LambdaRuntime.errorBody(type: failure.errorType, message: failure.errorMessage))
+      switch await RuntimeInvocation.answer(
+        next.body, function: function, requestID: requestID, platform: platform, invoker: invoker)
+      {
+      case .response(let body): await post("response", body)
+      case .error(let type, let body):
+        if type == "InvalidEventDataException" { logger.error("malformed event", ["requestId": requestID]) }
+        await post("error", body)
       }
     }
   }
