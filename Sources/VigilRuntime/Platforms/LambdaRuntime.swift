@@ -51,14 +51,7 @@ public struct LambdaRuntime: Sendable {
   public func run(function: String, invoker: LocalInvoker, limit: Int? = nil) async throws(RuntimeLoopError) {
     var served = 0
     while limit.map({ served < $0 }) ?? true {
-      let next: HTTPResponse
-      do {
-        // Long poll: the process may be frozen between invocations, so no practical timeout.
-        next = try await transport.send(
-          HTTPRequest(url: "\(base)/runtime/invocation/next", timeout: 7 * 86_400, maxBodyBytes: 6 << 20))
-      } catch {
-        throw RuntimeLoopError("the runtime API at \(base) is gone: \(error)")
-      }
+      let next = try await RuntimeInvocation.next("\(base)/runtime/invocation/next", transport: transport)
       guard next.status == 200, let requestID = next.header("Lambda-Runtime-Aws-Request-Id"),
         !requestID.isEmpty
       else {
@@ -117,6 +110,16 @@ public struct LambdaRuntime: Sendable {
 /// One invocation as every runtime loop answers it: the event decoded (a body that is not JSON is an
 /// `InvalidEventDataException`, and the loop goes on), the function invoked, its result or error as bytes.
 enum RuntimeInvocation {
+  /// The next invocation: a long poll (the process may be frozen between invocations, so no practical timeout).
+  static func next(_ url: String, transport: any HTTPTransport) async throws(RuntimeLoopError) -> HTTPResponse
+  {
+    do {
+      return try await transport.send(HTTPRequest(url: url, timeout: 7 * 86_400, maxBodyBytes: 6 << 20))
+    } catch {
+      throw RuntimeLoopError("the runtime API is gone (\(url)): \(error)")
+    }
+  }
+
   enum Answer {
     case response(Data)
     case error(type: String, body: Data)

@@ -59,13 +59,7 @@ public struct SCFRuntime: Sendable {
   public func run(function: String, invoker: LocalInvoker, limit: Int? = nil) async throws(RuntimeLoopError) {
     var served = 0
     while limit.map({ served < $0 }) ?? true {
-      let next: HTTPResponse
-      do {
-        next = try await transport.send(
-          HTTPRequest(url: "\(base)/runtime/invocation/next", timeout: 7 * 86_400, maxBodyBytes: 6 << 20))
-      } catch {
-        throw RuntimeLoopError("SCF's runtime API at \(base) is gone: \(error)")
-      }
+      let next = try await RuntimeInvocation.next("\(base)/runtime/invocation/next", transport: transport)
       guard (200..<300).contains(next.status) else {
         throw RuntimeLoopError(
           "invocation/next answered \(next.status): \(String(decoding: next.body.prefix(200), as: UTF8.self))"
