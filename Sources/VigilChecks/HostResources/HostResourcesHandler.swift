@@ -31,7 +31,7 @@ public struct HostResourcesHandler: Handler {
   public func handle(_ event: InvocationEvent, context: Context) async throws -> HostResourcesResult {
     let config = try HostResourcesConfig.read(context.configuration)
     let host = config.host ?? Self.hostName()
-    let key = "host-resources/\(KafkaBacklogHandler.safeSegment(context.functionName))/counters.json"
+    let key = "host-resources/\(StateKeySegment.make(context.functionName))/counters.json"
     let now = context.clock.now
     var later = try sampler.counters(at: now)
     var earlier = try? context.state.readJSON(HostCounters.self, key)

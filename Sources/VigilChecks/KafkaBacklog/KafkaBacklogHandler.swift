@@ -92,7 +92,8 @@ public struct KafkaBacklogHandler: Handler {
   func judge(_ group: KafkaGroupLag, config: KafkaBacklogConfig, context: Context, now: Date) throws
     -> GroupReport
   {
-    let key = "kafka-backlog/\(Self.safeSegment(context.functionName))/\(Self.safeSegment(group.group)).json"
+    let key =
+      "kafka-backlog/\(StateKeySegment.make(context.functionName))/\(StateKeySegment.make(group.group)).json"
     let verdicts = try context.state.withLock("kafka-backlog") { () throws -> [PartitionVerdict] in
       var samples = (try? context.state.readJSON(ConsumerSamples.self, key)) ?? ConsumerSamples()
       let verdicts = ConsumerEvaluation.judge(group, samples: &samples, now: now, window: config.window)
@@ -145,13 +146,6 @@ public struct KafkaBacklogHandler: Handler {
       function: context.functionName, check: "kafka-backlog", target: report.group, healthy: report.healthy,
       severity: config.severity, summary: summary, facts: facts, observedAt: now,
       value: Double(report.totalLag))
-  }
-
-  /// A state-key segment for a group or function name (state keys allow letters, digits and `-_.:@`).
-  static func safeSegment(_ name: String) -> String {
-    let cleaned = String(name.map { $0.isLetter || $0.isNumber || "-_.:@".contains($0) ? $0 : "_" })
-    guard cleaned != name || cleaned.hasPrefix(".") || cleaned.isEmpty else { return cleaned }
-    return "_" + cleaned + "-" + Digest.hex(Digest.hash(.sha256, Array(name.utf8))).prefix(8)
   }
 }
 
