@@ -81,10 +81,10 @@ public func runToEnd(_ arguments: [String], environment: [String: String]? = nil
     process.standardOutput = output
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if checked && process.terminationStatus != 0 {
+    let status = process.waitForExit()
+    if checked && status != 0 {
       throw PeerProcess.PeerError(
-        message: "\(arguments.prefix(2).joined(separator: " ")) exited with \(process.terminationStatus)")
+        message: "\(arguments.prefix(2).joined(separator: " ")) exited with \(status)")
     }
     return data
   }

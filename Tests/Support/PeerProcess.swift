@@ -54,7 +54,7 @@ public final class PeerProcess: @unchecked Sendable {
   public func stop() {
     try? stdin.fileHandleForWriting.close()
     if process.isRunning { process.terminate() }
-    process.waitUntilExit()
+    _ = process.waitForExit()
   }
 
   deinit { stop() }
@@ -230,4 +230,24 @@ public func unusedLoopbackPort() -> Int {
     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
   }
   return Int(UInt16(bigEndian: address.sin_port))
+}
+
+extension Process {
+  /// Waits for the process to end and returns its exit status (128 + signal when killed).
+  ///
+  /// `waitUntilExit()` can miss a child's end on Linux when several children exit at about the same time and
+  /// then waits forever; this polls `waitpid` instead, and reads Foundation's status when Foundation reaped
+  /// the child first.
+  public func waitForExit() -> Int32 {
+    var status: Int32 = 0
+    while true {
+      let reaped = waitpid(processIdentifier, &status, WNOHANG)
+      if reaped == processIdentifier {
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+      }
+      if reaped == -1 { return isRunning ? -1 : terminationStatus }
+      usleep(2_000)
+    }
+  }
 }
