@@ -233,7 +233,8 @@ public func unusedLoopbackPort() -> Int {
 }
 
 extension Process {
-  /// Waits for the process to end and returns its exit status (128 + signal when killed).
+  /// Waits for the process to end and returns its exit status, or the signal that killed it (as Foundation's
+  /// `terminationStatus` does).
   ///
   /// `waitUntilExit()` can miss a child's end on Linux when several children exit at about the same time and
   /// then waits forever; this polls `waitpid` instead, and reads Foundation's status when Foundation reaped
@@ -244,7 +245,7 @@ extension Process {
       let reaped = waitpid(processIdentifier, &status, WNOHANG)
       if reaped == processIdentifier {
         let signal = status & 0x7F
-        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+        return signal == 0 ? (status >> 8) & 0xFF : signal
       }
       if reaped == -1 { return isRunning ? -1 : terminationStatus }
       usleep(2_000)

@@ -21,7 +21,7 @@ struct VigilRun {
 }
 
 /// Runs the built `vigil` with `arguments` in `directory`, feeding `input` on stdin. A run still going after
-/// `timeout` seconds is killed (status 137: 128 + SIGKILL), so a hang fails one test instead of stalling the suite.
+/// `timeout` seconds is killed (status 9, the signal), so a hang fails one test instead of stalling the suite.
 func vigil(
   _ arguments: [String], in directory: String = RepositoryPaths.root, input: String = "",
   environment: [String: String] = [:], timeout: Double = 60
