@@ -247,7 +247,11 @@ extension Process {
         let signal = status & 0x7F
         return signal == 0 ? (status >> 8) & 0xFF : signal
       }
-      if reaped == -1 { return isRunning ? -1 : terminationStatus }
+      if reaped == -1 {
+        // Foundation reaped it first: its status arrives a moment later.
+        for _ in 0..<5_000 where isRunning { usleep(1_000) }
+        return isRunning ? -1 : terminationStatus
+      }
       usleep(2_000)
     }
   }
