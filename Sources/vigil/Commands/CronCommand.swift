@@ -54,14 +54,19 @@ enum CronCommand: Command {
     }
   }
 
-  static func aws(_ arguments: Arguments) throws -> Int32 {
+  /// The sub-command's one argument, the expression; `example` shows the sub-command with one.
+  static func expression(_ arguments: Arguments, example: String) throws -> String {
     guard arguments.positionals.count == 2 else {
       throw Arguments.UsageError(
-        command: name,
-        message: "give the expression as one quoted argument, e.g. vigil cron aws '0 30 9 * * 1-5 *'")
+        command: name, message: "give the expression as one quoted argument, e.g. vigil cron \(example)")
     }
+    return arguments.positionals[1]
+  }
+
+  static func aws(_ arguments: Arguments) throws -> Int32 {
+    let text = try expression(arguments, example: "aws '0 30 9 * * 1-5 *'")
     do {
-      Output.out(try AWSCron.translate(arguments.positionals[1]))
+      Output.out(try AWSCron.translate(text))
       let zone = arguments.options["tz"] ?? "Asia/Shanghai"
       Output.err(
         "note: EventBridge rules evaluate cron in UTC; with EventBridge Scheduler set ScheduleExpressionTimezone to \(zone) to keep these local times."
@@ -74,17 +79,13 @@ enum CronCommand: Command {
   }
 
   static func explain(_ arguments: Arguments) throws -> Int32 {
-    guard arguments.positionals.count == 2 else {
-      throw Arguments.UsageError(
-        command: name,
-        message: "give the expression as one quoted argument, e.g. vigil cron explain '0 */5 * * * * *'")
-    }
+    let text = try expression(arguments, example: "explain '0 */5 * * * * *'")
     let languageText = arguments.options["lang"] ?? "en"
     guard let language = CronLanguage(rawValue: languageText) else {
       throw Arguments.UsageError(command: name, message: "--lang must be en or zh, found '\(languageText)'")
     }
     do {
-      Output.out(try CronExpression(arguments.positionals[1]).explanation(in: language))
+      Output.out(try CronExpression(text).explanation(in: language))
       return ExitCode.success
     } catch {
       Output.err("\(error)")
@@ -93,11 +94,7 @@ enum CronCommand: Command {
   }
 
   static func next(_ arguments: Arguments) throws -> Int32 {
-    guard arguments.positionals.count == 2 else {
-      throw Arguments.UsageError(
-        command: name,
-        message: "give the expression as one quoted argument, e.g. vigil cron next '0 */5 * * * * *'")
-    }
+    let text = try expression(arguments, example: "next '0 */5 * * * * *'")
     let zone: Zone
     do {
       zone = try Zone.named(arguments.options["tz"] ?? "Asia/Shanghai", environment: environment)
@@ -122,7 +119,7 @@ enum CronCommand: Command {
     }
     let expression: CronExpression
     do {
-      expression = try CronExpression(arguments.positionals[1])
+      expression = try CronExpression(text)
     } catch {
       Output.err("\(error)")
       return ExitCode.usage
