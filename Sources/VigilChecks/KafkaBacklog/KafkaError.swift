@@ -22,15 +22,6 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
     }
   }
 
-  /// Whether a retry later may succeed (connection trouble, coordinator moving) rather than a setup problem.
-  public var isTransient: Bool {
-    switch self {
-    case .connection: return true
-    case .broker(let code, _): return [6, 7, 14, 15, 16].contains(code)
-    default: return false
-    }
-  }
-
   static func name(_ code: Int16) -> String {
     switch code {
     case 3: return "UNKNOWN_TOPIC_OR_PARTITION"

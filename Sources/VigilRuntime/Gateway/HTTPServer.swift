@@ -152,14 +152,14 @@ public final class HTTPServer: Sendable {
         return true
       }
       guard admitted else {
-        let connection = Connection(descriptor: client, limits: limits)
+        let connection = Connection(descriptor: client)
         connection.write(
           Self.encode(.error(503, "too many connections; try again shortly"), keepAlive: false))
         connection.close()
         continue
       }
       NativeThread.start { [self] in
-        serve(Connection(descriptor: client, limits: limits), remote: remote)
+        serve(Connection(descriptor: client), remote: remote)
         state.withLock { $0.connections -= 1 }
       }
     }
@@ -311,11 +311,9 @@ final class Connection {
   enum Wait { case ready, timeout, stopped, failed }
 
   let descriptor: Int32
-  let limits: HTTPServer.Limits
 
-  init(descriptor: Int32, limits: HTTPServer.Limits) {
+  init(descriptor: Int32) {
     self.descriptor = descriptor
-    self.limits = limits
     var one: Int32 = 1
     setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
   }
