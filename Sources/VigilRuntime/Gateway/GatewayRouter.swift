@@ -150,23 +150,35 @@ public struct GatewayFrontend: Sendable {
             "requestId": .string(outcome.requestID),
           ]).encodedString().utf8))
     case .success(let output):
-      guard let json = try? output.json, let status = json["statusCode"]?.intValue,
-        (100...599).contains(status)
+      // A handler that answers as a gateway function (heartbeat-ingest) is read as it is; a JSON result of the
+      // same shape is recognised too; anything else is a 200 with its JSON.
+      guard let gateway = (output.value as? GatewayResponse) ?? Self.gatewayShaped(output),
+        (100...599).contains(gateway.statusCode)
       else {
         return HTTPServerResponse(
           status: 200, headers: [("Content-Type", "application/json")],
           body: Array((try? output.encoded()) ?? Data()))
       }
-      var headers: [(name: String, value: String)] = []
-      for (name, value) in json["headers"]?.objectValue ?? [:] {
-        if let text = value.stringValue { headers.append((name, text)) }
-      }
-      let bodyText = json["body"]?.stringValue ?? ""
       let body =
-        json["isBase64Encoded"] == .bool(true)
-        ? Array(Data(base64Encoded: bodyText) ?? Data()) : Array(bodyText.utf8)
+        gateway.isBase64Encoded
+        ? Array(Data(base64Encoded: gateway.body) ?? Data()) : Array(gateway.body.utf8)
       return HTTPServerResponse(
-        status: Int(status), headers: headers.sorted { $0.name < $1.name }, body: body)
+        status: gateway.statusCode,
+        headers: gateway.headers.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 },
+        body: body)
     }
+  }
+
+  /// A result JSON with a numeric `statusCode`, read as a gateway answer.
+  static func gatewayShaped(_ output: HandlerOutput) -> GatewayResponse? {
+    guard let json = try? output.json, let status = json["statusCode"]?.intValue else { return nil }
+    var headers: [String: String] = [:]
+    for (name, value) in json["headers"]?.objectValue ?? [:] {
+      if let text = value.stringValue { headers[name] = text }
+    }
+    var gateway = GatewayResponse(
+      statusCode: Int(status), headers: headers, body: json["body"]?.stringValue ?? "")
+    gateway.isBase64Encoded = json["isBase64Encoded"] == .bool(true)
+    return gateway
   }
 }
