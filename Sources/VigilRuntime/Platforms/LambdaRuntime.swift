@@ -136,6 +136,14 @@ enum RuntimeInvocation {
       return .error(
         type: type, body: LambdaRuntime.errorBody(type: type, message: "the event is not JSON: \(error)"))
     }
+    return await answer(event, function: function, requestID: requestID, platform: platform, invoker: invoker)
+  }
+
+  /// The function invoked with a decoded event; its result, or its error in Lambda's shape.
+  static func answer(
+    _ event: InvocationEvent, function: String, requestID: String, platform: LocalInvoker.Platform,
+    invoker: LocalInvoker
+  ) async -> Answer {
     let outcome = await invoker.invoke(function, event: event, requestID: requestID, platform: platform)
     switch outcome.result {
     case .success(let output): return .response((try? output.encoded()) ?? Data("null".utf8))

@@ -144,16 +144,12 @@ public struct SCFImageFrontend: Sendable {
     }
     let requestID =
       head.header("X-Scf-Request-Id").flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
-    let outcome = await invoker.invoke(function, event: event, requestID: requestID, platform: platform)
-    switch outcome.result {
-    case .success(let output):
-      return HTTPServerResponse(
-        status: 200, headers: [("Content-Type", "application/json"), ("X-Scf-Request-Id", requestID)],
-        body: Array((try? output.encoded()) ?? Data("null".utf8)))
-    case .failure(let failure):
-      return HTTPServerResponse(
-        status: 500, headers: [("Content-Type", "application/json"), ("X-Scf-Request-Id", requestID)],
-        body: Array(LambdaRuntime.errorBody(type: failure.errorType, message: failure.errorMessage)))
+    let headers = [("Content-Type", "application/json"), ("X-Scf-Request-Id", requestID)]
+    switch await RuntimeInvocation.answer(
+      event, function: function, requestID: requestID, platform: platform, invoker: invoker)
+    {
+    case .response(let body): return HTTPServerResponse(status: 200, headers: headers, body: Array(body))
+    case .error(_, let body): return HTTPServerResponse(status: 500, headers: headers, body: Array(body))
     }
   }
 }
