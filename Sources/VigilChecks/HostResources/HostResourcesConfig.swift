@@ -7,10 +7,15 @@ public struct MetricThreshold: Sendable, Hashable {
   /// nil: the project policy's trigger.
   public var trigger: AlertTrigger?
 
-  /// Reads `{over: X, average: k | of: [n, m] | consecutive: n}`; `extra` are the metric's own keys.
-  static func read(_ value: ConfigValue?, extra: [String] = []) throws(ConfigError) -> MetricThreshold? {
+  static let keys = ["over", "average", "of", "consecutive"]
+
+  /// Reads `{over: X, average: k | of: [n, m] | consecutive: n}`; `extra` are the metric's own keys, returned
+  /// with the mapping for the caller to read.
+  static func read(_ value: ConfigValue?, extra: [String] = []) throws(ConfigError) -> (
+    threshold: MetricThreshold, fields: ConfigMapping
+  )? {
     guard let value else { return nil }
-    let fields = try value.mapping(allowed: ["over", "average", "of", "consecutive"] + extra)
+    let fields = try value.mapping(allowed: keys + extra)
     let over = try fields.required("over").double()
     var threshold = MetricThreshold(over: over, trigger: nil)
     if let average = fields.optional("average") {
@@ -27,7 +32,7 @@ public struct MetricThreshold: Sendable, Hashable {
       guard (1...100).contains(count) else { throw consecutive.error("'consecutive' must be 1-100") }
       threshold.trigger = .consecutive(count)
     }
-    return threshold
+    return (threshold, fields)
   }
 }
 
@@ -47,8 +52,6 @@ public struct HostResourcesConfig: Sendable {
   public var reportTo: (url: String, token: String?)?
   public var severity: AlertCandidate.Severity
 
-  static let thresholdKeys = ["over", "average", "of", "consecutive"]
-
   public static func read(_ root: ConfigValue?) throws(ConfigError) -> HostResourcesConfig {
     guard let root else {
       return HostResourcesConfig(
@@ -59,18 +62,16 @@ public struct HostResourcesConfig: Sendable {
     let map = try root.mapping(allowed: [
       "host", "sampleInterval", "cpu", "memory", "swap", "load", "disk", "processes", "reportTo", "severity",
     ])
+    let load = try MetricThreshold.read(map.optional("load"), extra: ["perCore"])
+    let disk = try MetricThreshold.read(map.optional("disk"), extra: ["mounts"])
     var config = HostResourcesConfig(
       host: try map.optional("host")?.string(),
       sampleInterval: try map.optional("sampleInterval")?.duration() ?? 0.5,
-      cpu: try MetricThreshold.read(map.optional("cpu")),
-      memory: try MetricThreshold.read(map.optional("memory")),
-      swap: try MetricThreshold.read(map.optional("swap")),
-      load: try MetricThreshold.read(map.optional("load"), extra: ["perCore"]),
-      loadPerCore: try map.optional("load")?.mapping(allowed: Self.thresholdKeys + ["perCore"])
-        .optional("perCore")?.bool() ?? true,
-      disk: try MetricThreshold.read(map.optional("disk"), extra: ["mounts"]),
-      mounts: try map.optional("disk")?.mapping(allowed: Self.thresholdKeys + ["mounts"])
-        .optional("mounts")?.stringList(),
+      cpu: try MetricThreshold.read(map.optional("cpu"))?.threshold,
+      memory: try MetricThreshold.read(map.optional("memory"))?.threshold,
+      swap: try MetricThreshold.read(map.optional("swap"))?.threshold, load: load?.threshold,
+      loadPerCore: try load?.fields.optional("perCore")?.bool() ?? true, disk: disk?.threshold,
+      mounts: try disk?.fields.optional("mounts")?.stringList(),
       processes: try map.optional("processes")?.stringList() ?? [], reportTo: nil,
       severity: .warning)
     guard (0...10).contains(config.sampleInterval) else {
