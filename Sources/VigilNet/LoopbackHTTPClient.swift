@@ -76,7 +76,7 @@ public final class LoopbackHTTPClient: HTTPTransport {
     var headEnd: Int?
     while headEnd == nil {
       buffer += try stream.receiveSome(limit: 16 * 1024)
-      headEnd = Self.find([13, 10, 13, 10], in: buffer)
+      headEnd = buffer.firstRange(of: [13, 10, 13, 10])?.lowerBound
       if headEnd == nil && buffer.count > 64 * 1024 {
         throw .io(address: stream.address, detail: "answer head over 64 KB")
       }
@@ -113,10 +113,10 @@ public final class LoopbackHTTPClient: HTTPTransport {
     var pending = start
     var body: [UInt8] = []
     while true {
-      var lineEnd = Self.find([13, 10], in: pending)
+      var lineEnd = pending.firstRange(of: [13, 10])?.lowerBound
       while lineEnd == nil {
         pending += try stream.receiveSome(limit: 16 * 1024)
-        lineEnd = Self.find([13, 10], in: pending)
+        lineEnd = pending.firstRange(of: [13, 10])?.lowerBound
       }
       guard let sizeEnd = lineEnd,
         let size = Int(
@@ -133,13 +133,5 @@ public final class LoopbackHTTPClient: HTTPTransport {
       body += pending.prefix(size)
       pending.removeFirst(size + 2)
     }
-  }
-
-  static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-    guard haystack.count >= needle.count else { return nil }
-    for index in 0...(haystack.count - needle.count) where haystack[index] == needle[0] {
-      if Array(haystack[index..<index + needle.count]) == needle { return index }
-    }
-    return nil
   }
 }
