@@ -40,11 +40,22 @@ public protocol FrameStream: Sendable {
   func exchangeFrame(_ request: [UInt8], maxFrame: Int) async throws(TCPError) -> [UInt8]
 }
 
-/// The two primitives a frame exchange needs; both wait at most the stream's I/O timeout.
-protocol ByteStream {
+/// The primitives a frame exchange needs: sends and reads that wait at most the stream's I/O timeout, and a
+/// way to run them with the stream to itself, off Swift's cooperative pool.
+protocol ByteStream: Sendable {
   var address: String { get }
   func sendAll(_ bytes: [UInt8]) throws(TCPError)
   func receiveExactly(_ count: Int) throws(TCPError) -> [UInt8]
+  func exclusive<T: Sendable>(_ body: @escaping @Sendable (Self) -> T) async -> T
+}
+
+extension ByteStream {
+  /// One frame exchange with the stream to itself, off the pool: what `FrameStream.exchangeFrame` does.
+  func exchangeExclusively(_ request: [UInt8], maxFrame: Int) async throws(TCPError) -> [UInt8] {
+    try await exclusive { stream in
+      Result { () throws(TCPError) in try stream.exchange(request, maxFrame: maxFrame) }
+    }.get()
+  }
 }
 
 extension ByteStream {
@@ -134,16 +145,6 @@ public final class TCPConnection: FrameStream, ByteStream {
     return TCPConnection(address: address, descriptor: descriptor, ioTimeout: ioTimeout)
   }
 
-  /// Sends `request` and reads a length-prefixed (4-byte big-endian) frame back, at most `maxFrame` bytes.
-  public func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
-    let result: Result<[UInt8], TCPError> = await BlockingWork.run("vigil.tcp.exchange") {
-      self.lock.withLock { _ in
-        Result { () throws(TCPError) in try self.exchange(request, maxFrame: maxFrame) }
-      }
-    }
-    return try result.get()
-  }
-
   func sendAll(_ bytes: [UInt8]) throws(TCPError) {
     var offset = 0
     while offset < bytes.count {
@@ -177,6 +178,11 @@ public final class TCPConnection: FrameStream, ByteStream {
       }
       return Array(buffer.prefix(read))
     }
+  }
+
+  /// Sends `request` and reads a length-prefixed (4-byte big-endian) frame back, at most `maxFrame` bytes.
+  public func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
+    try await exchangeExclusively(request, maxFrame: maxFrame)
   }
 
   /// Runs `body` with this connection to itself (one exchange at a time), as blocking work off the pool.

@@ -92,12 +92,12 @@ public final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
 
   /// Sends `request` and reads a length-prefixed (4-byte big-endian) frame back, at most `maxFrame` bytes.
   public func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
-    let result: Result<[UInt8], TCPError> = await BlockingWork.run("vigil.tls.exchange") {
-      self.lock.withLock { _ in
-        Result { () throws(TCPError) in try self.exchange(request, maxFrame: maxFrame) }
-      }
-    }
-    return try result.get()
+    try await exchangeExclusively(request, maxFrame: maxFrame)
+  }
+
+  /// Runs `body` with this connection to itself (one exchange at a time), as blocking work off the pool.
+  func exclusive<T: Sendable>(_ body: @escaping @Sendable (TLSConnection) -> T) async -> T {
+    await BlockingWork.run("vigil.tls.exchange") { self.lock.withLock { _ in body(self) } }
   }
 
   /// Waits until the socket is ready for `events`, at most the I/O timeout.
