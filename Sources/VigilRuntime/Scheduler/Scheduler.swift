@@ -184,16 +184,9 @@ public final class Scheduler: Sendable {
   }
 
   private func installSignalHandlers() -> [any DispatchSourceSignal] {
-    [SIGTERM, SIGINT].map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { [self] in
-        logger.info(
-          "signal received: stopping new firings", ["signal": number == SIGTERM ? "SIGTERM" : "SIGINT"])
-        stop()
-      }
-      source.resume()
-      return source
+    StopSignals.install { [self] name in
+      logger.info("signal received: stopping new firings", ["signal": name])
+      stop()
     }
   }
 }

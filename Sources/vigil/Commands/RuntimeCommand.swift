@@ -136,7 +136,7 @@ enum RuntimeCommand: Command {
     logger.info(
       "serving SCF image invocations",
       ["address": "http://\(host):\(server.port)", "function": function ?? "(X-Scf-Name)"])
-    let stop = await ServeCommand.waitForSignal()
+    let stop = await StopSignals.next()
     logger.info("signal received: finishing invocations in flight", ["signal": stop])
     return await server.stop(grace: 10) ? ExitCode.success : ExitCode.failure
   }

@@ -1,10 +1,6 @@
-import Dispatch
 import VigilCore
 import VigilRuntime
 
-#if canImport(Glibc)
-  import Glibc
-#endif
 #if canImport(FoundationEssentials)
   import FoundationEssentials
 #else
@@ -87,41 +83,10 @@ enum ServeCommand: Command {
       logger.info("route", ["method": route.method, "path": route.template, "function": route.function])
     }
     logger.info("listening", ["address": "http://\(host):\(server.port)"])
-    let stop = await waitForSignal()
+    let stop = await StopSignals.next()
     logger.info("signal received: no new connections; finishing requests in flight", ["signal": stop])
     let finished = await server.stop(grace: grace)
     logger.info(finished ? "stopped" : "stopped with requests still in flight", [:])
     return finished ? ExitCode.success : ExitCode.failure
-  }
-
-  /// Waits for SIGTERM or SIGINT; returns its name.
-  static func waitForSignal() async -> String {
-    await withCheckedContinuation { continuation in
-      let queue = DispatchQueue(label: "vigil.serve.signals")
-      let once = SignalOnce(continuation)
-      for number in [SIGTERM, SIGINT] {
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-        source.setEventHandler { once.fire(number == SIGTERM ? "SIGTERM" : "SIGINT") }
-        source.resume()
-        once.keep(source)
-      }
-    }
-  }
-}
-
-/// Resumes the waiting task on the first signal only; keeps the signal sources alive until then.
-final class SignalOnce: @unchecked Sendable {
-  // Safe: touched only on the one serial signal queue (and once at setup, before any signal can arrive).
-  private var continuation: CheckedContinuation<String, Never>?
-  private var sources: [any DispatchSourceSignal] = []
-
-  init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
-
-  func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
-
-  func fire(_ name: String) {
-    continuation?.resume(returning: name)
-    continuation = nil
   }
 }
