@@ -1,4 +1,3 @@
-import Dispatch
 import VigilCore
 import VigilNet
 import VigilRuntime
