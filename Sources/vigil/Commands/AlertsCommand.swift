@@ -27,9 +27,7 @@ enum AlertsCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(raw, command: name, valued: ["config", "state-dir"], flagNames: ["json"])
-    if arguments.flags.contains("help") {
-      Output.out(usage)
+    guard let arguments = try parse(raw, valued: ["config", "state-dir"], flagNames: ["json"]) else {
       return ExitCode.success
     }
     let project = try loadProject(arguments)

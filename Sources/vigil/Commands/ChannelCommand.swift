@@ -27,11 +27,7 @@ enum ChannelCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(raw, command: name, valued: ["config"])
-    if arguments.flags.contains("help") {
-      Output.out(usage)
-      return ExitCode.success
-    }
+    guard let arguments = try parse(raw, valued: ["config"]) else { return ExitCode.success }
     let project = try loadProject(arguments)
     let engine = try project.alertingEngine(
       logger: Logger(sink: JSONLinesSink()), state: InMemoryStateStore(), clock: SystemClock())

@@ -18,6 +18,16 @@ protocol Command: Sendable {
 extension Command {
   static var environment: [String: String] { ProcessInfo.processInfo.environment }
 
+  /// The parsed arguments, or nil when `--help` was asked for (the usage is printed then).
+  static func parse(_ raw: [String], valued: [String], flagNames: [String] = []) throws -> Arguments? {
+    let arguments = try Arguments(raw, command: name, valued: valued, flagNames: flagNames)
+    guard !arguments.flags.contains("help") else {
+      Output.out(usage)
+      return nil
+    }
+    return arguments
+  }
+
   /// The project at `--config` (default `serverless.yml`, or `$VIGIL_CONFIG`).
   static func loadProject(_ arguments: Arguments) throws -> Project {
     let path = arguments.options["config"] ?? environment["VIGIL_CONFIG"] ?? "serverless.yml"

@@ -35,10 +35,7 @@ enum InvokeCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(
-      raw, command: name, valued: ["event", "now", "config", "state-dir", "report-to"])
-    if arguments.flags.contains("help") {
-      Output.out(usage)
+    guard let arguments = try parse(raw, valued: ["event", "now", "config", "state-dir", "report-to"]) else {
       return ExitCode.success
     }
     guard arguments.positionals.count == 1, let functionName = arguments.positionals.first else {

@@ -24,11 +24,7 @@ enum ListCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(raw, command: name, valued: ["config", "now"])
-    if arguments.flags.contains("help") {
-      Output.out(usage)
-      return ExitCode.success
-    }
+    guard let arguments = try parse(raw, valued: ["config", "now"]) else { return ExitCode.success }
     let project = try loadProject(arguments)
     var now = Date()
     if let text = arguments.options["now"] {

@@ -39,12 +39,9 @@ enum RuntimeCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(
-      raw, command: name, valued: ["config", "state-dir", "port", "host"], flagNames: ["image"])
-    if arguments.flags.contains("help") {
-      Output.out(usage)
-      return ExitCode.success
-    }
+    guard
+      let arguments = try parse(raw, valued: ["config", "state-dir", "port", "host"], flagNames: ["image"])
+    else { return ExitCode.success }
     let env = environment
     let sink = JSONLinesSink()
     let logger = Logger(sink: sink, metadata: ["component": "runtime"])

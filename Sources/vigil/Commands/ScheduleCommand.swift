@@ -37,12 +37,10 @@ enum ScheduleCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(
-      raw, command: name, valued: ["config", "state-dir", "only", "overlap", "grace", "for", "report-to"])
-    if arguments.flags.contains("help") {
-      Output.out(usage)
-      return ExitCode.success
-    }
+    guard
+      let arguments = try parse(
+        raw, valued: ["config", "state-dir", "only", "overlap", "grace", "for", "report-to"])
+    else { return ExitCode.success }
     guard arguments.positionals.isEmpty else {
       throw Arguments.UsageError(command: name, message: "unexpected argument '\(arguments.positionals[0])'")
     }

@@ -34,12 +34,10 @@ enum ServeCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(
-      raw, command: name, valued: ["config", "state-dir", "port", "host", "grace", "head-timeout"])
-    if arguments.flags.contains("help") {
-      Output.out(usage)
-      return ExitCode.success
-    }
+    guard
+      let arguments = try parse(
+        raw, valued: ["config", "state-dir", "port", "host", "grace", "head-timeout"])
+    else { return ExitCode.success }
     guard arguments.positionals.isEmpty else {
       throw Arguments.UsageError(command: name, message: "unexpected argument '\(arguments.positionals[0])'")
     }

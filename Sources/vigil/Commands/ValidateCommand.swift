@@ -26,11 +26,7 @@ enum ValidateCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    let arguments = try Arguments(raw, command: name, valued: ["config"])
-    if arguments.flags.contains("help") {
-      Output.out(usage)
-      return ExitCode.success
-    }
+    guard let arguments = try parse(raw, valued: ["config"]) else { return ExitCode.success }
     let project = try loadProject(arguments)
     var problems: [String] = project.config.invalidFunctions.map { $0.error.description }
     do {
