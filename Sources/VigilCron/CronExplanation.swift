@@ -56,6 +56,37 @@ enum CronItem {
   }
 }
 
+/// What a special token (`L`, `LW`, `15W`, `5#3`, `5L`) means, read once for every language.
+enum CronSpecial {
+  /// `L`: the last day of the month, or Saturday in the day-of-week field.
+  case last
+  /// `LW`: the last weekday of the month.
+  case lastWeekday
+  /// `15W`: the weekday nearest that day of the month.
+  case nearestWeekday(day: String)
+  /// `5#3`: the third Friday of the month.
+  case nth(Int, weekday: String)
+  /// `5L`: the last Friday of the month.
+  case lastOf(weekday: String)
+
+  init(_ token: String) {
+    let upper = token.uppercased()
+    if upper == "L" {
+      self = .last
+    } else if upper == "LW" || upper == "WL" {
+      self = .lastWeekday
+    } else if let hash = upper.firstIndex(of: "#"), let nth = Int(upper[upper.index(after: hash)...]),
+      (1...5).contains(nth)
+    {
+      self = .nth(nth, weekday: String(upper[..<hash]))
+    } else if upper.hasSuffix("W") {
+      self = .nearestWeekday(day: String(upper.dropLast()))
+    } else {
+      self = .lastOf(weekday: String(upper.dropLast()))
+    }
+  }
+}
+
 func isPlainNumber(_ text: String) -> Bool { !text.isEmpty && text.allSatisfy(\.isNumber) }
 
 func twoDigits(_ text: String) -> String { (Int(text).map { pad2($0) }) ?? text }
@@ -157,10 +188,12 @@ struct EnglishCronPhrases {
       CronItem.items(field).map { item in
         switch item {
         case .special(let token):
-          let upper = token.uppercased()
-          if upper == "L" { return "on the last day of the month" }
-          if upper == "LW" || upper == "WL" { return "on the last weekday of the month" }
-          return "on the weekday nearest day \(upper.dropLast()) of the month"
+          switch CronSpecial(token) {
+          case .last: return "on the last day of the month"
+          case .lastWeekday: return "on the last weekday of the month"
+          case .nearestWeekday(let day), .lastOf(let day), .nth(_, let day):
+            return "on the weekday nearest day \(day) of the month"
+          }
         case .step(let start, let end, let every):
           var text = "every \(every) days of the month"
           if let start, let end {
@@ -183,14 +216,12 @@ struct EnglishCronPhrases {
         CronItem.items(field).map { item in
           switch item {
           case .special(let token):
-            let upper = token.uppercased()
-            if upper == "L" { return "Saturday" }
-            if let hash = upper.firstIndex(of: "#"), let nth = Int(upper[upper.index(after: hash)...]),
-              (1...5).contains(nth)
-            {
-              return "the \(Self.ordinals[nth - 1]) \(name(String(upper[..<hash]))) of the month"
+            switch CronSpecial(token) {
+            case .last: return "Saturday"
+            case .nth(let nth, let day): return "the \(Self.ordinals[nth - 1]) \(name(day)) of the month"
+            case .lastOf(let day), .nearestWeekday(let day): return "the last \(name(day)) of the month"
+            case .lastWeekday: return "the last \(name("L")) of the month"
             }
-            return "the last \(name(String(upper.dropLast()))) of the month"
           case .range(let from, let to): return "\(name(from)) through \(name(to))"
           case .value(let day): return name(day)
           case .step(_, _, let every): return "every \(every) days of the week"
@@ -290,10 +321,11 @@ struct ChineseCronPhrases {
       CronItem.items(field).map { item in
         switch item {
         case .special(let token):
-          let upper = token.uppercased()
-          if upper == "L" { return "每月最后一天" }
-          if upper == "LW" || upper == "WL" { return "每月最后一个工作日" }
-          return "每月离\(upper.dropLast())日最近的工作日"
+          switch CronSpecial(token) {
+          case .last: return "每月最后一天"
+          case .lastWeekday: return "每月最后一个工作日"
+          case .nearestWeekday(let day), .lastOf(let day), .nth(_, let day): return "每月离\(day)日最近的工作日"
+          }
         case .step(let start, _, let every): return "每月从\(start ?? "1")日起每\(every)天"
         case .range(let from, let to): return "每月\(from)日至\(to)日"
         case .value(let day): return "每月\(day)日"
@@ -308,14 +340,12 @@ struct ChineseCronPhrases {
       CronItem.items(field).map { item in
         switch item {
         case .special(let token):
-          let upper = token.uppercased()
-          if upper == "L" { return "星期六" }
-          if let hash = upper.firstIndex(of: "#"), let nth = Int(upper[upper.index(after: hash)...]),
-            (1...5).contains(nth)
-          {
-            return "每月\(Self.ordinals[nth - 1])\(name(String(upper[..<hash])))"
+          switch CronSpecial(token) {
+          case .last: return "星期六"
+          case .nth(let nth, let day): return "每月\(Self.ordinals[nth - 1])\(name(day))"
+          case .lastOf(let day), .nearestWeekday(let day): return "每月最后一个\(name(day))"
+          case .lastWeekday: return "每月最后一个\(name("L"))"
           }
-          return "每月最后一个\(name(String(upper.dropLast())))"
         case .range(let from, let to): return "\(name(from))至\(name(to))"
         case .value(let day): return name(day)
         case .step(_, _, let every): return "每\(every)天（按星期）"
