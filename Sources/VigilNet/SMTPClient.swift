@@ -134,8 +134,7 @@ public struct SMTPClient: Sendable {
     var reply = 0
     ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &reply)
     if code == CURLE_OK { return .success(reply) }
-    let detail = String(
-      decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let detail = String(cBuffer: errorBuffer)
     let message =
       "\(Redactor.redactURL(request.url)): \(detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)"
       + (reply > 0 ? " (SMTP \(reply))" : "")

@@ -70,8 +70,7 @@ public final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
     }
     guard code == CURLE_OK else {
       curl_easy_cleanup(handle)
-      let message = String(
-        decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let message = String(cBuffer: errorBuffer)
       let detail = message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
       switch code {
       case CURLE_COULDNT_RESOLVE_HOST: throw .resolve(host: host, detail: detail)

@@ -145,7 +145,7 @@ public final class HTTPServer: Sendable {
       guard client >= 0 else { continue }
       var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
       inet_ntop(AF_INET, &peer.sin_addr, &text, socklen_t(INET_ADDRSTRLEN))
-      let remote = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let remote = String(cBuffer: text)
       let admitted = state.withLock { state -> Bool in
         guard state.connections < limits.maxConnections, !state.stopping else { return false }
         state.connections += 1

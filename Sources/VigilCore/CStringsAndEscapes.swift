@@ -21,3 +21,10 @@ extension String {
     return String(decoding: decoded, as: UTF8.self)
   }
 }
+
+extension String {
+  /// The text of a NUL-terminated C buffer (an error buffer, a host name), decoded as UTF-8.
+  public init(cBuffer: [CChar]) {
+    self = String(decoding: cBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}
