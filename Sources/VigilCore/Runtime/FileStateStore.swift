@@ -106,7 +106,9 @@ public struct FileStateStore: StateStore {
         }
       }
     }
-    walk("")
+    // Start at the prefix's folder (`heartbeats/hosts/` of `heartbeats/hosts/`), not at the root of the store.
+    let folder = prefix.lastIndex(of: "/").map { String(prefix[..<$0]) } ?? ""
+    walk(folder.split(separator: "/").contains { $0 == "." || $0 == ".." } ? "" : folder)
     return result.sorted()
   }
 
