@@ -4,7 +4,7 @@
 # No Docker engine runs in CI: the build stage runs scripts/build-image-tree, and CI runs that same script outside
 # Docker and tests the tree it makes (scripts/check-image-tree).
 FROM swift:6.3-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libcurl4-openssl-dev \
+RUN apt-get update && apt-get install -y --no-install-recommends libcurl4-openssl-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
