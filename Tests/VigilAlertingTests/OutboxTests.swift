@@ -42,7 +42,14 @@ import VigilNet
     #expect(received.count == 1)
     #expect(received.first?["signature_valid"] as? Bool == true)
     let headers = received.first?["headers"] as? [String: String]
-    #expect(headers?["idempotency-key"] == sent.first?.idempotencyKey)
+    // The reference's webhook headers: a delivery id that is a UUID, the event, the time it was sent, who sent it.
+    let delivery = try #require(headers?["x-vigil-delivery"])
+    #expect(UUID(uuidString: delivery) != nil, "\(delivery)")
+    #expect(headers?["x-vigil-event"] == "alert.firing")
+    #expect(headers?["user-agent"]?.hasPrefix("Vigil/") == true)
+    let stamp = try #require(Double(headers?["x-vigil-timestamp"] ?? ""))
+    #expect(abs(stamp - Date().timeIntervalSince1970) < 300)
+    #expect(headers?["idempotency-key"] == nil)
     let payload =
       try JSONSerialization.jsonObject(with: Data(((received.first?["body"] as? String) ?? "").utf8))
       as? [String: Any]
@@ -83,9 +90,10 @@ import VigilNet
     #expect(second.delivered.first?.attempts == 2)
     let received = try await WebhookTestPeer.requests(prefix: "/hook/fail-once/\(tag)")
     #expect(received.map { $0["status"] as? Int } == [503, 200])
-    // The same idempotency key on both attempts.
-    let keys = Set(received.compactMap { ($0["headers"] as? [String: String])?["idempotency-key"] })
-    #expect(keys.count == 1)
+    // The same delivery id on both attempts, so a receiver can drop the repeat.
+    let ids = received.compactMap { ($0["headers"] as? [String: String])?["x-vigil-delivery"] }
+    #expect(ids.count == 2)
+    #expect(Set(ids).count == 1)
   }
 
   @Test func backoffDoublesAndRateLimitsAreRetryable() async throws {

@@ -9,8 +9,9 @@ import VigilNet
 #endif
 
 /// A generic webhook: POSTs an Alertmanager-compatible JSON payload, signed GitHub-style with HMAC-SHA256
-/// (`X-Vigil-Signature-256: sha256=<hex of HMAC(secret, body)>`) when a secret is set, with an
-/// `Idempotency-Key` header that stays the same across retries.
+/// (`X-Vigil-Signature-256: sha256=<hex of HMAC(secret, body)>`) when a secret is set, with
+/// `X-Vigil-Delivery` (a UUID that stays the same across retries, so a receiver can dedupe), `X-Vigil-Event`
+/// (`alert.firing` or `alert.resolved`), `X-Vigil-Timestamp` (Unix seconds) and `User-Agent: Vigil/<version>`.
 ///
 /// 2xx is delivered; 408, 425, 429, 5xx and network failures are retried; other 4xx are permanent.
 public struct WebhookChannel: Channel {
@@ -65,6 +66,13 @@ public struct WebhookChannel: Channel {
     ])
   }
 
+  /// A UUID-shaped delivery id derived from the outbox's idempotency key: the same for every retry.
+  static func deliveryID(_ idempotencyKey: String) -> String {
+    let hex = Array(Digest.hex(Digest.hash(.sha256, Array(idempotencyKey.utf8))).prefix(32))
+    return [hex[0..<8], hex[8..<12], hex[12..<16], hex[16..<20], hex[20..<32]].map { String($0) }
+      .joined(separator: "-")
+  }
+
   /// The signature header value for `body`.
   public static func signature(secret: String, body: Data) -> String {
     "sha256=" + Digest.hex(Digest.hmac(.sha256, key: Data(secret.utf8), message: body))
@@ -72,8 +80,14 @@ public struct WebhookChannel: Channel {
 
   public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let body = Data(Self.payload(notification, receiver: name).encodedString().utf8)
+    let firing = notification.notices.contains { $0.status != .resolved && $0.status != .stable }
     var requestHeaders =
-      headers + [("Content-Type", "application/json"), ("Idempotency-Key", idempotencyKey)]
+      headers + [
+        ("Content-Type", "application/json"), ("User-Agent", "Vigil/\(VigilVersion.current)"),
+        ("X-Vigil-Event", firing ? "alert.firing" : "alert.resolved"),
+        ("X-Vigil-Delivery", Self.deliveryID(idempotencyKey)),
+        ("X-Vigil-Timestamp", String(Int64(Date().timeIntervalSince1970))),
+      ]
     if let secret, !secret.isEmpty {
       requestHeaders.append(("X-Vigil-Signature-256", Self.signature(secret: secret, body: body)))
     }
