@@ -7,9 +7,13 @@ import VigilCron
   import Foundation
 #endif
 
-/// Turns one invocation's alert candidates into delivered notifications: the policy decides per key (state
-/// updated under a lock, so overlapping invocations never both fire), the notices are grouped into one message
-/// per channel, written to the outbox, and then everything due in the outbox is sent.
+/// Turns one invocation's alert candidates into delivered notifications: the policy decides per key, the
+/// notices are grouped into one message per channel, the new policy states and those messages are committed
+/// in one atomic write of the function's `AlertLedger` (under the function's lock, so overlapping invocations
+/// never both fire), copied into the outbox, and then everything due in the outbox is sent.
+///
+/// Every write is ordered so that a kill -9 between any two of them leaves a retry, never a loss: nothing says
+/// "notified" before the notice is durable, and the outbox copy is idempotent.
 public struct AlertingEngine: Sendable {
   public let policy: AlertPolicy
   public let channels: [String: any Channel]
@@ -30,34 +34,176 @@ public struct AlertingEngine: Sendable {
 
   /// What an invocation's alerting did.
   public struct Outcome: Sendable {
-    /// The notifications written to the outbox, one per channel.
-    public var notifications: [String: AlertNotification]
-    public var delivery: Outbox.Report
+    /// The notifications committed to the outbox, one per channel.
+    public var notifications: [String: AlertNotification] = [:]
+    public var delivery = Outbox.Report()
+    /// What went wrong, one line each (an empty list: every alert is recorded and nothing failed to send).
+    /// Non-empty means the invocation must fail loudly.
+    public var problems: [String] = []
+    /// Notifications that may not reach their channels because of those problems: printed to the console.
+    public var unsent: [AlertNotification] = []
+
+    public init(problems: [String] = []) { self.problems = problems }
   }
 
-  /// Evaluates, enqueues and delivers.
+  /// Evaluates, commits and delivers. Never throws: a failure is in `problems`, and what it may cost in
+  /// `unsent`.
   public func process(_ candidates: [AlertCandidate], function: String, requestID: String, logger: Logger)
-    async throws -> Outcome
+    async -> Outcome
   {
+    var outcome = Outcome()
     let now = clock.now
-    let intents: [NotificationIntent] = try state.withLock("alerts") {
-      var intents: [NotificationIntent] = []
-      for candidate in candidates {
-        let key = Self.stateKey(candidate.key)
-        let previous = try state.readJSON(AlertState.self, key)
-        let effective = policy.applying(candidate.hints)
-        let (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: effective, now: now)
-        intents += due
-        // A healthy key with nothing to remember costs no write (thousands of healthy targets stay cheap).
-        let worthKeeping = next.incident != nil || next.failingSince != nil || effective.window > 1
-        if worthKeeping && next != previous {
-          try state.writeJSON(key, next)
-        } else if !worthKeeping && previous != nil {
+    let ledgerKey = AlertLedger.key(function: function)
+    var committed: [OutboxEntry] = []
+    do {
+      committed = try state.withLock("alerts/\(function)") { () throws(AlertingStepError) -> [OutboxEntry] in
+        var ledger = try load(
+          ledgerKey, candidates: candidates, problems: &outcome.problems, logger: logger, now: now)
+        let stored = ledger
+        // A ledger that had unreadable keys is rewritten without them even when nothing else changed.
+        let rewrite = !outcome.problems.isEmpty
+        // Entries a killed invocation committed but did not copy into the outbox: copy them first.
+        if !ledger.outbound.isEmpty {
+          try step("ALERT STATE NOT RECORDED", notifications: ledger.outbound.map(\.notification)) {
+            try outbox.materialize(ledger.outbound)
+          }
+          logger.warning(
+            "recovered alerts committed by an interrupted invocation",
+            ["entries": String(ledger.outbound.count)])
+          ledger.outbound = []
+        }
+        var intents: [NotificationIntent] = []
+        for candidate in candidates {
+          let previous = ledger.keys[candidate.key]
+          let effective = policy.applying(candidate.hints)
+          let (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: effective, now: now)
+          intents += due
+          // A healthy key with nothing to remember is not kept (thousands of healthy targets stay small).
+          let worthKeeping = next.incident != nil || next.failingSince != nil || effective.window > 1
+          ledger.keys[candidate.key] = worthKeeping ? next : nil
+        }
+        let notifications = applyQuietHours(
+          group(intents, function: function, requestID: requestID), ledger: &ledger, function: function,
+          requestID: requestID, now: now, logger: logger)
+        outcome.notifications = notifications
+        var entries: [OutboxEntry] = []
+        for (channel, notification) in notifications.sorted(by: { $0.key < $1.key }) {
+          let fallbacks = policy.fallback.firstIndex(of: channel).map { Array(policy.fallback[($0 + 1)...]) }
+          entries += outbox.entries(for: notification, channels: [channel], fallbacks: fallbacks)
+        }
+        ledger.outbound = entries
+        guard ledger != stored || rewrite else { return [] }
+        // The commit: new states, held notices and the notices due, in one atomic write.
+        try step("ALERT STATE NOT RECORDED", notifications: Array(notifications.values)) {
+          try state.writeJSON(ledgerKey, ledger)
+        }
+        guard !entries.isEmpty else { return [] }
+        try step(
+          "ALERTS NOT QUEUED (committed; the next run queues them)",
+          notifications: Array(notifications.values)
+        ) {
+          try outbox.materialize(entries)
+        }
+        ledger.outbound = []
+        // Only a kept copy of entries already in the outbox: if this write fails, the next run finds them there.
+        try step("ALERT STATE NOT RECORDED", notifications: []) { try state.writeJSON(ledgerKey, ledger) }
+        return entries
+      }
+    } catch let error as AlertingStepError {
+      outcome.problems.append(error.message)
+      outcome.unsent += error.notifications
+    } catch {
+      outcome.problems.append("ALERT STATE NOT RECORDED: \(error)")
+      let firing = candidates.filter { !$0.healthy }
+      outcome.unsent +=
+        outcome.notifications.isEmpty
+        ? (firing.isEmpty ? [] : [Self.unjudged(firing, now: now)])
+        : outcome.notifications.keys.sorted().compactMap { outcome.notifications[$0] }
+    }
+    do {
+      outcome.delivery = try await outbox.deliverDue(using: channels, logger: logger)
+    } catch {
+      outcome.problems.append("ALERTS NOT SENT: the outbox cannot be read or updated: \(error)")
+      if !committed.isEmpty { outcome.unsent += committed.map(\.notification) }
+    }
+    let undelivered =
+      outcome.delivery.retrying
+      + outcome.delivery.failed.filter { entry in
+        // An entry handed on to the next channel of its fallback chain is not lost.
+        !outcome.delivery.handedOn.contains(entry.id)
+      }
+    for entry in undelivered {
+      outcome.problems.append(
+        "ALERT NOT DELIVERED on channel '\(entry.channel)' (\(entry.attempts) attempt\(entry.attempts == 1 ? "" : "s")): \(entry.lastError ?? "unknown error")"
+      )
+      outcome.unsent.append(entry.notification)
+    }
+    return outcome
+  }
+
+  /// Reads the function's ledger; a first run takes over the per-key files earlier versions wrote. A ledger
+  /// that cannot be decoded is moved aside and its keys start fresh; one key that cannot be decoded starts fresh
+  /// alone. Either is added to `problems` (the invocation fails loudly once, naming the file).
+  func load(
+    _ key: String, candidates: [AlertCandidate], problems: inout [String], logger: Logger, now: Date
+  ) throws(AlertingStepError) -> AlertLedger {
+    let firing = candidates.filter { !$0.healthy }
+    let loaded: AlertLedger?
+    do {
+      loaded = try state.readJSON(AlertLedger.self, key)
+    } catch let corrupt as StateError where corrupt.isCorrupt {
+      let aside = StateKey.quarantine(key, at: now)
+      do {
+        if let data = try state.read(key) {
+          try state.write(aside, data)
           try state.delete(key)
         }
+      } catch {
+        throw AlertingStepError(
+          message: "ALERT STATE NOT READ: \(corrupt.message), and it cannot be moved aside: \(error)",
+          notifications: firing.isEmpty ? [] : [Self.unjudged(firing, now: now)])
       }
-      return intents
+      problems.append(
+        "ALERT STATE CORRUPT: \(corrupt.message); moved to \(state.location(aside)); every alert of this function starts fresh (open incidents alert again)"
+      )
+      loaded = nil
+    } catch {
+      throw AlertingStepError(
+        message: "ALERT STATE NOT READ: \(error)",
+        notifications: firing.isEmpty ? [] : [Self.unjudged(firing, now: now)])
     }
+    if var loaded {
+      for unreadable in loaded.unreadableKeys {
+        problems.append(
+          "ALERT STATE CORRUPT: the state of '\(unreadable)' in \(state.location(key)) cannot be decoded; that alert starts fresh"
+        )
+      }
+      loaded.unreadableKeys = []
+      return loaded
+    }
+    var ledger = AlertLedger()
+    for candidate in candidates {
+      let legacy = AlertLedger.legacyKey(candidate.key)
+      if let old = try? state.readJSON(AlertState.self, legacy) { ledger.keys[candidate.key] = old }
+    }
+    return ledger
+  }
+
+  /// Runs one write of the commit sequence; its failure names the step and carries what it may cost.
+  private func step(_ label: String, notifications: [AlertNotification], _ body: () throws -> Void)
+    throws(AlertingStepError)
+  {
+    do {
+      try body()
+    } catch {
+      throw AlertingStepError(message: "\(label): \(error)", notifications: notifications)
+    }
+  }
+
+  /// One notification per channel from the policy's intents.
+  func group(_ intents: [NotificationIntent], function: String, requestID: String) -> [String:
+    AlertNotification]
+  {
     var notifications: [String: AlertNotification] = [:]
     for intent in intents {
       let notice = AlertNotification.Notice(
@@ -70,59 +216,51 @@ public struct AlertingEngine: Sendable {
         ].notices.append(notice)
       }
     }
-    notifications = try applyQuietHours(
-      notifications, function: function, requestID: requestID, now: now, logger: logger)
-    for (channel, notification) in notifications.sorted(by: { $0.key < $1.key }) {
-      if let position = policy.fallback.firstIndex(of: channel) {
-        try outbox.enqueue(
-          notification, channels: [channel], fallbacks: Array(policy.fallback[(position + 1)...]))
-      } else {
-        try outbox.enqueue(notification, channels: [channel])
-      }
-    }
-    let report = try await outbox.deliverDue(using: channels, logger: logger)
-    return Outcome(notifications: notifications, delivery: report)
+    return notifications
   }
 
-  /// During quiet hours notices are held per channel; the first run after them delivers everything held as one
-  /// digest (with that run's own notices).
+  /// During quiet hours notices are held per channel in the ledger; the first run after them delivers
+  /// everything held as one digest (with that run's own notices). Held and released in the same commit as the
+  /// policy states, so a kill never loses or repeats a digest.
   func applyQuietHours(
-    _ notifications: [String: AlertNotification], function: String, requestID: String, now: Date,
-    logger: Logger
-  ) throws -> [String: AlertNotification] {
+    _ notifications: [String: AlertNotification], ledger: inout AlertLedger, function: String,
+    requestID: String, now: Date, logger: Logger
+  ) -> [String: AlertNotification] {
     guard policy.quietHours != nil else { return notifications }
-    return try state.withLock("alerts-held") {
-      if policy.isQuiet(now) {
-        for (channel, notification) in notifications {
-          let key = "alerts/held/\(Outbox.safe(channel)).json"
-          var held = try state.readJSON([AlertNotification.Notice].self, key) ?? []
-          held += notification.notices
-          try state.writeJSON(key, held)
-          logger.info(
-            "quiet hours: notices held for the digest", ["channel": channel, "held": String(held.count)])
-        }
-        return [:]
+    if policy.isQuiet(now) {
+      for (channel, notification) in notifications {
+        ledger.held[channel, default: []] += notification.notices
+        logger.info(
+          "quiet hours: notices held for the digest",
+          ["channel": channel, "held": String(ledger.held[channel]?.count ?? 0)])
       }
-      var result = notifications
-      for key in try state.keys(prefix: "alerts/held/") {
-        let channel = String(key.dropFirst("alerts/held/".count).dropLast(".json".count))
-        let held = try state.readJSON([AlertNotification.Notice].self, key) ?? []
-        var digest =
-          result[channel] ?? AlertNotification(function: function, requestID: requestID, notices: [])
-        digest.notices = held + digest.notices
-        digest.digest = held.count
-        result[channel] = digest
-        try state.delete(key)
-      }
-      return result
+      return [:]
     }
+    var result = notifications
+    for (channel, held) in ledger.held where !held.isEmpty {
+      var digest = result[channel] ?? AlertNotification(function: function, requestID: requestID, notices: [])
+      digest.notices = held + digest.notices
+      digest.digest = held.count
+      result[channel] = digest
+    }
+    ledger.held = [:]
+    return result
   }
 
-  static func stateKey(_ alertKey: String) -> String {
-    "alerts/state/"
-      + alertKey.split(separator: "/").map { part in
-        let safe = String(part.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
-        return safe.hasPrefix(".") ? "_" + safe : safe
-      }.joined(separator: "/") + ".json"
+  /// The failing candidates as plain firing notices, for the console when the policy could not judge them.
+  static func unjudged(_ firing: [AlertCandidate], now: Date) -> AlertNotification {
+    AlertNotification(
+      function: firing.first?.function ?? "", requestID: "unrecorded",
+      notices: firing.map {
+        AlertNotification.Notice(
+          status: .firing, candidate: $0, incidentID: "unrecorded", since: ISO8601.format(now))
+      })
   }
+}
+
+/// A failed step of the alerting commit: its one-line message, and the notifications it may keep from their
+/// channels.
+struct AlertingStepError: Error {
+  var message: String
+  var notifications: [AlertNotification]
 }

@@ -39,6 +39,8 @@ public struct LocalInvoker: Sendable {
     public var durationMs: Double
     /// The notifications this invocation wrote to the outbox, per channel.
     public var notifications: [String: AlertNotification] = [:]
+    /// The check's result when the handler succeeded but its alerting failed (`AlertingError`).
+    public var output: HandlerOutput?
     public var notification: AlertNotification? { notifications.values.first }
   }
 
@@ -138,22 +140,26 @@ public struct LocalInvoker: Sendable {
     let duration = clock.now.timeIntervalSince(started) * 1000
     switch outcome {
     case .success(let output):
-      var notifications: [String: AlertNotification] = [:]
       // A result that is not a check's (an API answer such as a heartbeat's) has nothing to alert on: it skips
       // the alerting engine and its lock, which keeps a busy `vigil serve` endpoint cheap.
-      let producesAlerts = output.value is any AlertProducing
+      guard output.value is any AlertProducing else {
+        logger.info("invocation finished", ["durationMs": String(Int(duration))])
+        return Outcome(requestID: requestID, result: .success(output), durationMs: duration)
+      }
+      let report: AlertingEngine.Outcome
       do {
-        if producesAlerts {
-          notifications = try await alerting(logger)
-            .process(output.alertCandidates, function: function.name, requestID: requestID, logger: logger)
-            .notifications
-        }
+        report = try await alerting(logger)
+          .process(output.alertCandidates, function: function.name, requestID: requestID, logger: logger)
       } catch {
-        logger.error("alerting failed (the outbox keeps what was written)", ["error": "\(error)"])
+        report = AlertingEngine.Outcome(problems: ["ALERTING NOT CONFIGURED: \(error)"])
+      }
+      guard report.problems.isEmpty else {
+        return alertingFailed(report, output: output, started: started, logger: logger, requestID: requestID)
       }
       logger.info("invocation finished", ["durationMs": String(Int(duration))])
       return Outcome(
-        requestID: requestID, result: .success(output), durationMs: duration, notifications: notifications)
+        requestID: requestID, result: .success(output), durationMs: duration,
+        notifications: report.notifications)
     case .failure(let error):
       logger.error(
         "invocation failed",
@@ -163,6 +169,31 @@ public struct LocalInvoker: Sendable {
         ])
       return Outcome(requestID: requestID, result: .failure(error), durationMs: duration)
     }
+  }
+
+  /// An invocation whose check ran but whose alerts may not go out: never a success. What may not reach its
+  /// channels is printed on the console, each problem is logged in one line, and the outcome is an
+  /// `AlertingError` failure that still carries the check's result.
+  func alertingFailed(
+    _ report: AlertingEngine.Outcome, output: HandlerOutput, started: Date, logger: Logger, requestID: String
+  ) -> Outcome {
+    var printed = Set<AlertNotification>()
+    for notification in report.unsent where printed.insert(notification).inserted {
+      logger.error(
+        "ALERT printed here because it may not reach its channels: \(notification.title)",
+        ["channel": "console", "alert": notification.text, "notices": String(notification.notices.count)])
+    }
+    for problem in report.problems { logger.error(problem, ["errorType": "AlertingError"]) }
+    let message =
+      report.problems.count == 1
+      ? report.problems[0] : "\(report.problems[0]) (and \(report.problems.count - 1) more problems)"
+    let duration = clock.now.timeIntervalSince(started) * 1000
+    logger.error("invocation failed", ["errorType": "AlertingError", "durationMs": String(Int(duration))])
+    return Outcome(
+      requestID: requestID,
+      result: .failure(
+        InvocationFailure(errorType: "AlertingError", errorMessage: message, requestId: requestID)),
+      durationMs: duration, notifications: report.notifications, output: output)
   }
 
   /// Runs the handler against its deadline. On timeout the handler task is cancelled and not awaited, so a

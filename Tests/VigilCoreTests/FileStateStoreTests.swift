@@ -231,3 +231,36 @@ import Testing
     #expect(throws: (any Error).self) { try JSONValue.parse(Data(deep.utf8)) }
   }
 }
+
+@Suite struct FileStateStoreRecoveryTests {
+  @Test func abandonedTemporariesAreSweptOnceTheyAreOld() throws {
+    let root = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileManager.default.createDirectory(atPath: root + "/alerts", withIntermediateDirectories: true)
+    let old = root + "/alerts/.tmp-123-1"
+    let young = root + "/alerts/.tmp-123-2"
+    try Data("half a write".utf8).write(to: URL(fileURLWithPath: old))
+    try Data("a live write".utf8).write(to: URL(fileURLWithPath: young))
+    try Data("{}".utf8).write(to: URL(fileURLWithPath: root + "/alerts/web.json"))
+    let hourAgo = Date().addingTimeInterval(-3600)
+    try FileManager.default.setAttributes([.modificationDate: hourAgo], ofItemAtPath: old)
+    _ = try FileStateStore(root: root)
+    #expect(!FileManager.default.fileExists(atPath: old))
+    #expect(FileManager.default.fileExists(atPath: young))
+    #expect(FileManager.default.fileExists(atPath: root + "/alerts/web.json"))
+  }
+
+  @Test func aCorruptRecordIsNamedAndNotQuoted() throws {
+    let root = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let store = try FileStateStore(root: root)
+    try store.write("alerts/web.json", Data("{\"keys\": {\"password-like-content\": ".utf8))
+    let error = try #require(throws: StateError.self) {
+      try store.readJSON([String: String].self, "alerts/web.json")
+    }
+    #expect(error.isCorrupt)
+    #expect(error.message.contains(root + "/alerts/web.json"), "\(error.message)")
+    #expect(!error.message.contains("password-like-content"))
+    #expect(!error.message.contains("DecodingError"))
+  }
+}

@@ -54,7 +54,7 @@ public struct TencentSMS: Channel {
   }
 
   public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
-    let progressKey = "channels/sms/\(Outbox.safe(idempotencyKey)).json"
+    let progressKey = "channels/sms/\(StateKey.segment(idempotencyKey)).json"
     let alreadySent = Set((try? state?.readJSON([String].self, progressKey)) ?? [])
     let numbers = phoneNumbers.filter { !alreadySent.contains($0) }
     guard !numbers.isEmpty else { return }

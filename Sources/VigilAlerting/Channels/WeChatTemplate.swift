@@ -52,7 +52,7 @@ public struct WeChatTemplate: Channel {
     var expiresAt: Date
   }
 
-  var tokenKey: String { "channels/wechat/\(Outbox.safe(appID))-token.json" }
+  var tokenKey: String { "channels/wechat/\(StateKey.segment(appID))-token.json" }
 
   /// A valid access token: the cached one, or a fresh one (forced when WeChat rejected the cached one).
   func accessToken(forceRefresh: Bool) async throws(ChannelError) -> String {

@@ -56,28 +56,56 @@ public struct Outbox: Sendable {
     public var delivered: [OutboxEntry] = []
     public var retrying: [OutboxEntry] = []
     public var failed: [OutboxEntry] = []
+    /// Ids of the failed entries whose notification moved on to the next channel of a fallback chain.
+    public var handedOn: Set<String> = []
+    /// Pending entries that could not be decoded (moved aside, never sent), one line each.
+    public var corrupt: [String] = []
+    public init() {}
   }
 
-  /// Writes one entry per channel, durably, before anything is sent. With `fallbacks`, each entry carries the
-  /// chain to try after its channel.
-  @discardableResult
-  public func enqueue(
-    _ notification: AlertNotification, channels: [String], fallbacks: [String]? = nil
-  ) throws -> [OutboxEntry] {
+  /// The entries for one notification, one per channel (each carrying `fallbacks`, the chain to try after
+  /// it). Their ids are fixed here, so writing the same entries again (after a kill) finds them in place.
+  public func entries(
+    for notification: AlertNotification, channels: [String], fallbacks: [String]? = nil
+  ) -> [OutboxEntry] {
     let now = clock.now
-    let entries = channels.map { channel in
-      let id = "\(Self.stamp(now))-\(notification.requestID.prefix(18))-\(Self.safe(channel))"
+    return channels.map { channel in
+      let id =
+        "\(Self.stamp(now))-\(StateKey.segment(String(notification.requestID.prefix(36))))-\(StateKey.segment(channel))"
       return OutboxEntry(
         id: id, channel: channel, idempotencyKey: "\(notification.requestID)/\(channel)",
         notification: notification, createdAt: now, attempts: 0, nextAttemptAt: now, fallbacks: fallbacks)
     }
+  }
+
+  /// Writes entries to `outbox/pending/`, durably, unless each is already pending, delivered or failed:
+  /// repeating it (a recovery after a kill) never sends anything twice.
+  public func materialize(_ entries: [OutboxEntry]) throws {
+    guard !entries.isEmpty else { return }
     try state.withLock("outbox") {
-      for entry in entries { try state.writeJSON("outbox/pending/\(entry.id).json", entry) }
+      for entry in entries where try !isKnown(entry.id) {
+        try state.writeJSON("outbox/pending/\(entry.id).json", entry)
+      }
     }
-    if environment["VIGIL_FAULT"] == "exit-after-outbox-write" {
-      kill(getpid(), SIGKILL)  // fault injection for tests: die between the outbox write and the send
-    }
+  }
+
+  /// Writes one entry per channel, durably, before anything is sent.
+  @discardableResult
+  public func enqueue(
+    _ notification: AlertNotification, channels: [String], fallbacks: [String]? = nil
+  ) throws -> [OutboxEntry] {
+    let entries = entries(for: notification, channels: channels, fallbacks: fallbacks)
+    try materialize(entries)
     return entries
+  }
+
+  /// Whether an entry with this id is pending, delivered or failed.
+  func isKnown(_ id: String) throws -> Bool {
+    for folder in ["pending", "delivered", "failed"]
+    where try state.read("outbox/\(folder)/\(id).json") != nil {
+      return true
+    }
+    return false
   }
 
   /// Sends every pending entry that is due (this invocation's and earlier ones'), one sender per entry.
@@ -87,7 +115,27 @@ public struct Outbox: Sendable {
     let claimed: [OutboxEntry] = try state.withLock("outbox") {
       var claimed: [OutboxEntry] = []
       for key in try state.keys(prefix: "outbox/pending/") {
-        guard var entry = try state.readJSON(OutboxEntry.self, key) else { continue }
+        var entry: OutboxEntry
+        do {
+          guard let read = try state.readJSON(OutboxEntry.self, key) else { continue }
+          entry = read
+        } catch let error as StateError where error.isCorrupt {
+          // Whatever it held cannot be sent: kept aside for a person, and reported.
+          if let data = try state.read(key) {
+            try state.setAside(key, data, now: now, reason: error.message, logger: logger)
+          }
+          report.corrupt.append(
+            "\(error.message); moved to \(state.location(StateKey.quarantine(key, at: now)))")
+          continue
+        }
+        // A sender killed between recording the delivery (or the failure) and removing the pending entry
+        // left both: the record wins, nothing is sent again.
+        if try state.read("outbox/delivered/\(entry.id).json") != nil
+          || state.read("outbox/failed/\(entry.id).json") != nil
+        {
+          try state.delete(key)
+          continue
+        }
         if entry.nextAttemptAt > now || (entry.leaseUntil.map { $0 > now } ?? false) { continue }
         if now.timeIntervalSince(entry.createdAt) > maxAge {
           entry.lastError =
@@ -124,10 +172,12 @@ public struct Outbox: Sendable {
           entry.lastError = message
           try fallBack(entry, from: key, logger: logger)
           report.failed.append(entry)
+          report.handedOn.insert(entry.id)
         case .permanent(let message) where !(entry.fallbacks ?? []).isEmpty:
           entry.lastError = message
           try fallBack(entry, from: key, logger: logger)
           report.failed.append(entry)
+          report.handedOn.insert(entry.id)
         case .retryable(let message):
           entry.lastError = message
           entry.nextAttemptAt = clock.now.addingTimeInterval(
@@ -155,7 +205,7 @@ public struct Outbox: Sendable {
     var chain = entry.fallbacks ?? []
     let next = chain.removeFirst()
     var successor = entry
-    successor.id = "\(entry.id)-then-\(Self.safe(next))"
+    successor.id = "\(entry.id)-then-\(StateKey.segment(next))"
     successor.channel = next
     successor.idempotencyKey = "\(entry.notification.requestID)/\(next)"
     successor.attempts = 0
@@ -188,9 +238,5 @@ public struct Outbox: Sendable {
   static func stamp(_ date: Date) -> String {
     let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     return String(millis)
-  }
-
-  public static func safe(_ text: String) -> String {
-    String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
   }
 }

@@ -13,13 +13,46 @@ public struct FileStateStore: StateStore {
   /// The folder.
   public let root: String
 
-  /// Opens (and creates) the folder.
-  public init(root: String) throws {
+  /// The largest record read back (a state file beyond it is reported, not loaded).
+  public static let maxRecordBytes = 64 << 20
+
+  /// Opens (and creates) the folder, and at most once an hour removes the `.tmp-*` files that writers killed
+  /// mid-write left behind (only those older than ten minutes: a live writer's file is never touched).
+  public init(root: String, now: Date = Date()) throws {
     self.root = root
     try FileStateStore.makeDirectory(root)
+    sweepAbandonedTemporaries(now: now)
   }
 
   private func path(_ key: String) -> String { "\(root)/\(key)" }
+
+  public func location(_ key: String) -> String { path(key) }
+
+  /// Removes `.tmp-*` files older than ten minutes, everywhere in the folder, when the last sweep (the
+  /// `.swept` marker's time) is over an hour old.
+  func sweepAbandonedTemporaries(now: Date) {
+    let marker = "\(root)/.swept"
+    var info = stat()
+    if stat(marker, &info) == 0, now.timeIntervalSince1970 - Double(info.st_mtim.tv_sec) < 3600 { return }
+    let descriptor = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    if descriptor >= 0 { close(descriptor) }
+    let cutoff = now.timeIntervalSince1970 - 600
+    var folders = [root]
+    var visited = 0
+    while let folder = folders.popLast(), visited < 100_000 {
+      visited += 1
+      guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
+      for name in names {
+        let file = "\(folder)/\(name)"
+        guard lstat(file, &info) == 0 else { continue }
+        if info.st_mode & S_IFMT == S_IFDIR {
+          if name != ".locks" { folders.append(file) }
+        } else if name.hasPrefix(".tmp-"), Double(info.st_mtim.tv_sec) < cutoff {
+          unlink(file)
+        }
+      }
+    }
+  }
 
   public func read(_ key: String) throws -> Data? {
     try validateStateKey(key)
@@ -32,10 +65,14 @@ public struct FileStateStore: StateStore {
     var data = Data()
     var buffer = [UInt8](repeating: 0, count: 65_536)
     while true {
+      if data.count > FileStateStore.maxRecordBytes {
+        throw StateError(
+          corrupt: "state record \(path(key)) is larger than \(FileStateStore.maxRecordBytes >> 20) MiB")
+      }
       let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
       if count < 0 {
         if errno == EINTR { continue }
-        throw StateError("cannot read state '\(key)': \(String(cString: strerror(errno)))")
+        throw StateError("cannot read state '\(key)' at \(path(key)): \(String(cString: strerror(errno)))")
       }
       if count == 0 { break }
       data.append(contentsOf: buffer[0..<count])
@@ -87,7 +124,7 @@ public struct FileStateStore: StateStore {
   public func delete(_ key: String) throws {
     try validateStateKey(key)
     if unlink(path(key)) != 0 && errno != ENOENT {
-      throw StateError("cannot delete state '\(key)': \(String(cString: strerror(errno)))")
+      throw StateError("cannot delete state '\(key)' at \(path(key)): \(String(cString: strerror(errno)))")
     }
   }
 
@@ -114,8 +151,7 @@ public struct FileStateStore: StateStore {
 
   public func withLock<T>(_ name: String, _ body: () throws -> T) throws -> T {
     let folder = "\(root)/.locks"
-    let safeName = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
-    let file = "\(folder)/\(safeName).lock"
+    let file = "\(folder)/\(StateKey.segment(name)).lock"
     // Open an existing lock file without O_CREAT: creating takes the folder's lock, which many concurrent
     // invocations would queue on.
     var descriptor = open(file, O_RDWR | O_CLOEXEC)

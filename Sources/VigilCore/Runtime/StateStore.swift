@@ -22,15 +22,57 @@ public protocol StateStore: Sendable {
   func keys(prefix: String) throws -> [String]
   /// Runs `body` holding the named exclusive lock, shared with every other invocation on the same store.
   func withLock<T>(_ name: String, _ body: () throws -> T) throws -> T
+  /// Where `key` lives, for error messages (a file's path; the key itself in memory).
+  func location(_ key: String) -> String
 }
 
 extension StateStore {
-  /// Decodes the JSON stored under `key`.
+  public func location(_ key: String) -> String { key }
+
+  /// Decodes the JSON stored under `key`; a record that does not decode is a `StateError` naming its place.
   public func readJSON<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
     guard let data = try read(key) else { return nil }
+    return try decodeRecord(type, data, key: key)
+  }
+
+  /// Moves a record that cannot be read to `corrupt/<key>-<millis>` and logs where it went.
+  public func setAside(_ key: String, _ data: Data, now: Date, reason: String, logger: Logger) throws {
+    let aside = StateKey.quarantine(key, at: now)
+    try write(aside, data)
+    try delete(key)
+    logger.error(
+      "STATE RECORD CORRUPT: moved aside, its key starts fresh",
+      ["record": location(key), "movedTo": location(aside), "error": reason])
+  }
+
+  func decodeRecord<T: Decodable>(_ type: T.Type, _ data: Data, key: String) throws -> T {
     let decoder = JSONDecoder()
     decoder.dateDecodingStrategy = .iso8601
-    return try decoder.decode(type, from: data)
+    do {
+      return try decoder.decode(type, from: data)
+    } catch {
+      throw StateError(
+        corrupt: "state record \(location(key)) is corrupt (\(data.count) bytes): \(Self.reason(error))")
+    }
+  }
+
+  /// A decoding error in one short line (the coding path and what was wrong), never the record's content.
+  static func reason(_ error: Error) -> String {
+    switch error as? DecodingError {
+    case .dataCorrupted(let context)?: return "not valid JSON at \(path(context.codingPath))"
+    case .keyNotFound(let key, let context)?:
+      return "missing '\(key.stringValue)' at \(path(context.codingPath))"
+    case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+      return "wrong type at \(path(context.codingPath))"
+    default: return "cannot be decoded"
+    }
+  }
+
+  private static func path(_ codingPath: [any CodingKey]) -> String {
+    codingPath.isEmpty
+      ? "the top level"
+      : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+        .joined(separator: ".")
   }
 
   /// Stores `value` as JSON under `key`.
@@ -42,8 +84,14 @@ extension StateStore {
 /// A state problem, naming the key and path.
 public struct StateError: Error, Sendable, CustomStringConvertible {
   public var message: String
+  /// The record exists but cannot be decoded (as opposed to a store that cannot be read or written).
+  public var isCorrupt = false
   public var description: String { message }
   public init(_ message: String) { self.message = message }
+  public init(corrupt message: String) {
+    self.message = message
+    self.isCorrupt = true
+  }
 }
 
 /// Checks that a key is a relative path of safe segments (`website-status/samples/api`).

@@ -33,13 +33,28 @@ enum AlertsCommand: Command {
     let project = try loadProject(arguments)
     let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
     var incidents: [(key: String, state: AlertState)] = []
-    for key in try state.keys(prefix: "alerts/state/") {
-      if let alert = try state.readJSON(AlertState.self, key), alert.incident != nil {
-        incidents.append((String(key.dropFirst("alerts/state/".count).dropLast(5)), alert))
+    var unreadable: [String] = []
+    for key in try state.keys(prefix: "alerts/") where AlertLedger.function(ofKey: key) != nil {
+      do {
+        guard let ledger = try state.readJSON(AlertLedger.self, key) else { continue }
+        for (alertKey, alert) in ledger.keys.sorted(by: { $0.key < $1.key }) where alert.incident != nil {
+          incidents.append((alertKey, alert))
+        }
+      } catch {
+        unreadable.append("\(error)")
       }
     }
+    for problem in unreadable { Output.err("vigil alerts: \(problem)") }
     func entries(_ folder: String) throws -> [OutboxEntry] {
-      try state.keys(prefix: "outbox/\(folder)/").compactMap { try state.readJSON(OutboxEntry.self, $0) }
+      try state.keys(prefix: "outbox/\(folder)/").compactMap { key in
+        do {
+          return try state.readJSON(OutboxEntry.self, key)
+        } catch {
+          unreadable.append("\(error)")
+          Output.err("vigil alerts: \(error)")
+          return nil
+        }
+      }
     }
     let pending = try entries("pending")
     let failed = try entries("failed")
@@ -60,7 +75,7 @@ enum AlertsCommand: Command {
         "delivered": .array(delivered.map(Self.json)),
       ])
       Output.out(try JSONCoding.encodeString(report, pretty: true))
-      return ExitCode.success
+      return unreadable.isEmpty ? ExitCode.success : ExitCode.failure
     }
     var lines = ["open incidents: \(incidents.count)"]
     for item in incidents {
@@ -86,7 +101,7 @@ enum AlertsCommand: Command {
       )
     }
     Output.out(lines.joined(separator: "\n"))
-    return ExitCode.success
+    return unreadable.isEmpty ? ExitCode.success : ExitCode.failure
   }
 
   static func json(_ entry: OutboxEntry) -> JSONValue {

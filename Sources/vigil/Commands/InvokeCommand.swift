@@ -30,7 +30,8 @@ enum InvokeCommand: Command {
     \(reportToOptionHelp)
       --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
 
-    exit status: 0 success, 1 the handler failed (error JSON on stdout), 2 usage or configuration error,
+    exit status: 0 success, 1 the handler failed (error JSON on stdout) or its alerts could not be recorded
+    or sent (the result on stdout, the alert text and the reason on stderr), 2 usage or configuration error,
     124 the function exceeded its timeout.
     """
 
@@ -63,6 +64,13 @@ enum InvokeCommand: Command {
     case .success(let output):
       Output.out(String(decoding: try output.encoded(pretty: true), as: UTF8.self))
       return ExitCode.success
+    case .failure(let failure) where outcome.output != nil:
+      // The check ran, its alerts may not go out: its result on stdout, the problem on stderr, exit 1.
+      if let output = outcome.output {
+        Output.out(String(decoding: try output.encoded(pretty: true), as: UTF8.self))
+      }
+      Output.err("vigil: \(failure.errorMessage)")
+      return ExitCode.failure
     case .failure(let failure):
       Output.out(try JSONCoding.encodeString(failure, pretty: true))
       switch failure.errorType {
