@@ -26,7 +26,7 @@ let package = Package(
     .executableTarget(name: "vigil", dependencies: ["VigilRuntime"]),
     // Benchmark helpers (run by the scripts in bench/, not shipped).
     .executableTarget(name: "cron-next-bench", dependencies: ["VigilCron"], path: "bench/cron-next-swift"),
-    .target(name: "TestSupport", path: "Tests/Support", exclude: ["peers", "tools"]),
+    .target(name: "TestSupport", path: "Tests/Support", exclude: ["peers", "tools", "crashpoint"]),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "TestSupport"]),
     .testTarget(name: "VigilCronTests", dependencies: ["VigilCron"]),
     .testTarget(name: "VigilNetTests", dependencies: ["VigilNet", "TestSupport"]),

@@ -1,0 +1,107 @@
+// Test-only: preloaded into one vigil process (LD_PRELOAD) to stop it with SIGKILL at an exact write boundary,
+// the way a platform kills an instance at its deadline. Nothing of this is in the vigil binary.
+//
+//   VIGIL_CRASH_LOG=path   every boundary call appends "N call path" to this file (N counts over all threads)
+//   VIGIL_CRASH_AT=N       the Nth boundary call kills the process before it runs
+//   VIGIL_CRASH_CALLS=all  boundaries are also write, fsync, connect and send calls ("random moments");
+//                          by default only rename and unlink (every durable step of the state store)
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static atomic_long counter;
+static long crash_at = -1;
+static int log_fd = -1;
+static int every_call = 0;
+
+__attribute__((constructor)) static void crashpoint_start(void) {
+  const char *at = getenv("VIGIL_CRASH_AT");
+  if (at) crash_at = atol(at);
+  const char *calls = getenv("VIGIL_CRASH_CALLS");
+  every_call = calls && strcmp(calls, "all") == 0;
+  const char *log = getenv("VIGIL_CRASH_LOG");
+  if (log) log_fd = (int)syscall(SYS_openat, AT_FDCWD, log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  // Only this process: anything it starts runs unobserved.
+  unsetenv("LD_PRELOAD");
+}
+
+static void boundary(const char *call, const char *path) {
+  long number = atomic_fetch_add(&counter, 1) + 1;
+  if (log_fd >= 0) {
+    char line[700];
+    int length = snprintf(line, sizeof line, "%ld %s %s\n", number, call, path ? path : "-");
+    if (length > (int)sizeof line - 1) length = (int)sizeof line - 1;
+    if (length > 0) syscall(SYS_write, log_fd, line, (size_t)length);
+  }
+  if (number == crash_at) {
+    syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
+    for (;;) pause();
+  }
+}
+
+// The next definition of `name` (libc's), looked up once.
+#define REAL(name)                      \
+  static __typeof__(&name) real_##name; \
+  if (!real_##name) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
+
+int rename(const char *from, const char *to) {
+  REAL(rename);
+  boundary("rename", to);
+  return real_rename(from, to);
+}
+
+int renameat(int fromdir, const char *from, int todir, const char *to) {
+  REAL(renameat);
+  boundary("rename", to);
+  return real_renameat(fromdir, from, todir, to);
+}
+
+int unlink(const char *path) {
+  REAL(unlink);
+  boundary("unlink", path);
+  return real_unlink(path);
+}
+
+int unlinkat(int dir, const char *path, int flags) {
+  REAL(unlinkat);
+  boundary("unlink", path);
+  return real_unlinkat(dir, path, flags);
+}
+
+ssize_t write(int fd, const void *buffer, size_t count) {
+  REAL(write);
+  if (every_call && fd != log_fd) boundary("write", "-");
+  return real_write(fd, buffer, count);
+}
+
+int fsync(int fd) {
+  REAL(fsync);
+  if (every_call) boundary("fsync", "-");
+  return real_fsync(fd);
+}
+
+int connect(int fd, const struct sockaddr *address, socklen_t length) {
+  REAL(connect);
+  if (every_call) boundary("connect", "-");
+  return real_connect(fd, address, length);
+}
+
+ssize_t send(int fd, const void *buffer, size_t count, int flags) {
+  REAL(send);
+  if (every_call) boundary("send", "-");
+  return real_send(fd, buffer, count, flags);
+}
+
+ssize_t sendto(int fd, const void *buffer, size_t count, int flags, const struct sockaddr *to, socklen_t length) {
+  REAL(sendto);
+  if (every_call) boundary("send", "-");
+  return real_sendto(fd, buffer, count, flags, to, length);
+}
