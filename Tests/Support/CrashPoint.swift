@@ -42,4 +42,56 @@ public enum CrashPoint {
       String(line.drop { $0 != " " }.dropFirst())
     }
   }
+
+  /// A rendezvous with a preloaded process: `environment(hold:)` makes it signal when it reaches a boundary
+  /// (and, with `wait`, stay there until `release()`). Both FIFOs are opened read-write here, so neither side
+  /// ever blocks on open.
+  public final class Gate: @unchecked Sendable {
+    let reached: String
+    let release: String
+    let reachedDescriptor: Int32
+    let releaseDescriptor: Int32
+
+    public init() throws {
+      let base = NSTemporaryDirectory() + "vigil-gate-\(UUID().uuidString)"
+      reached = base + "-reached"
+      release = base + "-release"
+      guard mkfifo(reached, 0o600) == 0, mkfifo(release, 0o600) == 0 else {
+        throw PeerProcess.PeerError(message: "mkfifo failed: \(String(cString: strerror(errno)))")
+      }
+      reachedDescriptor = open(reached, O_RDWR | O_CLOEXEC)
+      releaseDescriptor = open(release, O_RDWR | O_CLOEXEC)
+    }
+
+    deinit {
+      close(reachedDescriptor)
+      close(releaseDescriptor)
+      unlink(reached)
+      unlink(release)
+    }
+
+    /// The environment that holds the process at the first boundary containing `text`.
+    public func environment(hold text: String, wait: Bool) -> [String: String] {
+      var environment = ["VIGIL_CRASH_HOLD": text, "VIGIL_CRASH_REACHED": reached]
+      if wait { environment["VIGIL_CRASH_RELEASE"] = release }
+      return environment
+    }
+
+    /// Waits (at most `timeout` seconds) until the process reached the boundary; false if it never did.
+    public func waitUntilReached(timeout: Double = 30) async -> Bool {
+      let descriptor = reachedDescriptor
+      return await offPool {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, Int32(timeout * 1000)) == 1 else { return false }
+        var byte: UInt8 = 0
+        return read(descriptor, &byte, 1) == 1
+      }
+    }
+
+    /// Lets a held process go on.
+    public func releaseHeld() {
+      var byte: UInt8 = 1
+      _ = write(releaseDescriptor, &byte, 1)
+    }
+  }
 }

@@ -31,16 +31,37 @@ import Testing
   @Test func concurrentInvocationsOnOneStateFolderNotifyOnce() async throws {
     let tag = UUID().uuidString
     let folder = try await project(hookPath: "/hook/ok/\(tag)")
-    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE_DIR": folder + "/state"]
-    let runs = try await withThrowingTaskGroup(of: VigilRun.self) { group in
-      for _ in 0..<4 {
-        group.addTask { try await vigil(["invoke", "web"], in: folder, environment: env) }
-      }
-      var all: [VigilRun] = []
-      for try await run in group { all.append(run) }
-      return all
+    let state = folder + "/state"
+    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE_DIR": state]
+    // The first run stops inside the function's alert lock, just before it commits its firing notice.
+    let first = try CrashPoint.Gate()
+    let holding = Task {
+      try await vigil(
+        ["invoke", "web"], in: folder,
+        environment: env.merging(try await CrashPoint.environment(log: folder + "/log-0")) { _, new in new }
+          .merging(first.environment(hold: "rename \(state)/alerts/web.json", wait: true)) { _, new in new })
     }
-    #expect(runs.allSatisfy { $0.status == 0 })
+    #expect(await first.waitUntilReached(), "the first run never reached its commit")
+    // Three more runs probe the same failing target and reach the same lock while the first still holds it.
+    var others: [Task<VigilRun, any Error>] = []
+    var gates: [CrashPoint.Gate] = []
+    for index in 1...3 {
+      let gate = try CrashPoint.Gate()
+      gates.append(gate)
+      let preload = try await CrashPoint.environment(log: folder + "/log-\(index)")
+      others.append(
+        Task {
+          try await vigil(
+            ["invoke", "web"], in: folder,
+            environment: env.merging(preload) { _, new in new }
+              .merging(gate.environment(hold: ".locks/alerts@2Fweb.lock", wait: false)) { _, new in new })
+        })
+      #expect(await gate.waitUntilReached(), "run \(index) never reached the alert lock")
+    }
+    first.releaseHeld()
+    var runs = [try await holding.value]
+    for other in others { runs.append(try await other.value) }
+    #expect(runs.allSatisfy { $0.status == 0 }, "\(runs.map(\.stderr))")
     let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)")
     #expect(received.count == 1)
   }

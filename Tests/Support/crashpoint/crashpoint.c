@@ -4,7 +4,11 @@
 //   VIGIL_CRASH_LOG=path   every boundary call appends "N call path" to this file (N counts over all threads)
 //   VIGIL_CRASH_AT=N       the Nth boundary call kills the process before it runs
 //   VIGIL_CRASH_CALLS=all  boundaries are also write, fsync, connect and send calls ("random moments");
-//                          by default only rename and unlink (every durable step of the state store)
+//                          by default only rename, unlink and taking a lock (flock LOCK_EX)
+//   VIGIL_CRASH_HOLD=text  at the first boundary whose "call path" contains text, write one byte to the FIFO
+//                          VIGIL_CRASH_REACHED (the test learns the process is there) and, when VIGIL_CRASH_RELEASE
+//                          names a FIFO, wait there for one byte from it: a test can force two processes to
+//                          overlap at an exact point, without sleeping
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,12 +26,17 @@ static atomic_long counter;
 static long crash_at = -1;
 static int log_fd = -1;
 static int every_call = 0;
+static const char *hold_text, *reached_fifo, *release_fifo;
+static atomic_int held;
 
 __attribute__((constructor)) static void crashpoint_start(void) {
   const char *at = getenv("VIGIL_CRASH_AT");
   if (at) crash_at = atol(at);
   const char *calls = getenv("VIGIL_CRASH_CALLS");
   every_call = calls && strcmp(calls, "all") == 0;
+  hold_text = getenv("VIGIL_CRASH_HOLD");
+  reached_fifo = getenv("VIGIL_CRASH_REACHED");
+  release_fifo = getenv("VIGIL_CRASH_RELEASE");
   const char *log = getenv("VIGIL_CRASH_LOG");
   if (log) log_fd = (int)syscall(SYS_openat, AT_FDCWD, log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   // Only this process: anything it starts runs unobserved.
@@ -35,11 +45,24 @@ __attribute__((constructor)) static void crashpoint_start(void) {
 
 static void boundary(const char *call, const char *path) {
   long number = atomic_fetch_add(&counter, 1) + 1;
-  if (log_fd >= 0) {
-    char line[700];
-    int length = snprintf(line, sizeof line, "%ld %s %s\n", number, call, path ? path : "-");
-    if (length > (int)sizeof line - 1) length = (int)sizeof line - 1;
-    if (length > 0) syscall(SYS_write, log_fd, line, (size_t)length);
+  char line[700];
+  int length = snprintf(line, sizeof line, "%ld %s %s\n", number, call, path ? path : "-");
+  if (length > (int)sizeof line - 1) length = (int)sizeof line - 1;
+  if (log_fd >= 0 && length > 0) syscall(SYS_write, log_fd, line, (size_t)length);
+  if (hold_text && reached_fifo && strstr(line, hold_text) && !atomic_exchange(&held, 1)) {
+    char byte = 1;
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, reached_fifo, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      syscall(SYS_write, fd, &byte, (size_t)1);
+      syscall(SYS_close, fd);
+    }
+    if (release_fifo) {
+      fd = (int)syscall(SYS_openat, AT_FDCWD, release_fifo, O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        while (syscall(SYS_read, fd, &byte, (size_t)1) < 0) {}
+        syscall(SYS_close, fd);
+      }
+    }
   }
   if (number == crash_at) {
     syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
@@ -74,6 +97,18 @@ int unlinkat(int dir, const char *path, int flags) {
   REAL(unlinkat);
   boundary("unlink", path);
   return real_unlinkat(dir, path, flags);
+}
+
+int flock(int fd, int operation) {
+  REAL(flock);
+  if (operation & LOCK_EX) {
+    char link[64], target[512];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    long length = syscall(SYS_readlinkat, AT_FDCWD, link, target, sizeof target - 1);
+    target[length > 0 ? length : 0] = 0;
+    boundary("flock", target);
+  }
+  return real_flock(fd, operation);
 }
 
 ssize_t write(int fd, const void *buffer, size_t count) {
