@@ -153,8 +153,9 @@ public struct FileStateStore: StateStore {
     let folder = "\(root)/.locks"
     let file = "\(folder)/\(StateKey.segment(name)).lock"
     // Open an existing lock file without O_CREAT: creating takes the folder's lock, which many concurrent
-    // invocations would queue on.
-    var descriptor = open(file, O_RDWR | O_CLOEXEC)
+    // invocations would queue on. Read-only is enough for flock (and works on a read-only folder, where the
+    // write that follows then says what is wrong).
+    var descriptor = open(file, O_RDONLY | O_CLOEXEC)
     if descriptor < 0 && errno == ENOENT {
       try FileStateStore.makeDirectory(folder)
       descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -172,11 +173,14 @@ public struct FileStateStore: StateStore {
     return try body()
   }
 
+  /// Creates `path` and its missing parents; the error names the folder that could not be made and why.
   static func makeDirectory(_ path: String) throws {
-    do {
-      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    } catch {
-      throw StateError("cannot create the state folder \(path): \(error)")
+    var info = stat()
+    if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return }
+    let parent = NSStringPath(path: path).deletingLastPathComponent
+    if !parent.isEmpty, parent != path, parent != "/" { try makeDirectory(parent) }
+    if mkdir(path, 0o700) != 0 && errno != EEXIST {
+      throw StateError("cannot create the state folder \(path): \(String(cString: strerror(errno)))")
     }
   }
 }
