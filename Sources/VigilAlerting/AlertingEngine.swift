@@ -152,19 +152,17 @@ public struct AlertingEngine: Sendable {
     do {
       loaded = try state.readJSON(AlertLedger.self, key)
     } catch let corrupt as StateError where corrupt.isCorrupt {
-      let aside = StateKey.quarantine(key, at: now)
+      let aside: String
       do {
-        if let data = try state.read(key) {
-          try state.write(aside, data)
-          try state.delete(key)
-        }
+        guard let data = try state.read(key) else { throw StateError("\(state.location(key)) vanished") }
+        aside = try state.setAside(key, data, now: now, reason: corrupt.message, logger: logger)
       } catch {
         throw AlertingStepError(
           message: "ALERT STATE NOT READ: \(corrupt.message), and it cannot be moved aside: \(error)",
           notifications: firing.isEmpty ? [] : [Self.unjudged(firing, now: now)])
       }
       problems.append(
-        "ALERT STATE CORRUPT: \(corrupt.message); moved to \(state.location(aside)); every alert of this function starts fresh (open incidents alert again)"
+        "ALERT STATE CORRUPT: \(corrupt.message); moved to \(aside); every alert of this function starts fresh (open incidents alert again)"
       )
       loaded = nil
     } catch {

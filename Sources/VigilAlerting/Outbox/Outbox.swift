@@ -122,10 +122,9 @@ public struct Outbox: Sendable {
         } catch let error as StateError where error.isCorrupt {
           // Whatever it held cannot be sent: kept aside for a person, and reported.
           if let data = try state.read(key) {
-            try state.setAside(key, data, now: now, reason: error.message, logger: logger)
+            let aside = try state.setAside(key, data, now: now, reason: error.message, logger: logger)
+            report.corrupt.append("\(error.message); moved to \(aside)")
           }
-          report.corrupt.append(
-            "\(error.message); moved to \(state.location(StateKey.quarantine(key, at: now)))")
           continue
         }
         // A sender killed between recording the delivery (or the failure) and removing the pending entry

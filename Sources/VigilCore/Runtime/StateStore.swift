@@ -35,14 +35,19 @@ extension StateStore {
     return try decodeRecord(type, data, key: key)
   }
 
-  /// Moves a record that cannot be read to `corrupt/<key>-<millis>` and logs where it went.
-  public func setAside(_ key: String, _ data: Data, now: Date, reason: String, logger: Logger) throws {
+  /// Moves a record that cannot be read to `corrupt/<key>-<millis>`, logs where it went, and returns that
+  /// place (`location` of the new key).
+  @discardableResult
+  public func setAside(_ key: String, _ data: Data, now: Date, reason: String, logger: Logger) throws
+    -> String
+  {
     let aside = StateKey.quarantine(key, at: now)
     try write(aside, data)
     try delete(key)
     logger.error(
       "STATE RECORD CORRUPT: moved aside, its key starts fresh",
       ["record": location(key), "movedTo": location(aside), "error": reason])
+    return location(aside)
   }
 
   func decodeRecord<T: Decodable>(_ type: T.Type, _ data: Data, key: String) throws -> T {

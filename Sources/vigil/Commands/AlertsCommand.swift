@@ -44,14 +44,12 @@ enum AlertsCommand: Command {
         unreadable.append("\(error)")
       }
     }
-    for problem in unreadable { Output.err("vigil alerts: \(problem)") }
     func entries(_ folder: String) throws -> [OutboxEntry] {
       try state.keys(prefix: "outbox/\(folder)/").compactMap { key in
         do {
           return try state.readJSON(OutboxEntry.self, key)
         } catch {
           unreadable.append("\(error)")
-          Output.err("vigil alerts: \(error)")
           return nil
         }
       }
@@ -61,6 +59,7 @@ enum AlertsCommand: Command {
     let delivered = try entries("delivered").sorted {
       ($0.deliveredAt ?? .distantPast) > ($1.deliveredAt ?? .distantPast)
     }.prefix(10)
+    for problem in unreadable { Output.err("vigil alerts: \(problem)") }
     if arguments.flags.contains("json") {
       let report: JSONValue = .object([
         "incidents": .array(

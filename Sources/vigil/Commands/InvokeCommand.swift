@@ -64,14 +64,13 @@ enum InvokeCommand: Command {
     case .success(let output):
       Output.out(String(decoding: try output.encoded(pretty: true), as: UTF8.self))
       return ExitCode.success
-    case .failure(let failure) where outcome.output != nil:
-      // The check ran, its alerts may not go out: its result on stdout, the problem on stderr, exit 1.
-      if let output = outcome.output {
-        Output.out(String(decoding: try output.encoded(pretty: true), as: UTF8.self))
-      }
-      Output.err("vigil: \(failure.errorMessage)")
-      return ExitCode.failure
     case .failure(let failure):
+      if let output = outcome.output {
+        // The check ran, its alerts may not go out: its result on stdout, the problem on stderr, exit 1.
+        Output.out(String(decoding: try output.encoded(pretty: true), as: UTF8.self))
+        Output.err("vigil: \(failure.errorMessage)")
+        return ExitCode.failure
+      }
       Output.out(try JSONCoding.encodeString(failure, pretty: true))
       switch failure.errorType {
       case "TimeoutError": return ExitCode.timeout
