@@ -8,32 +8,13 @@ import Testing
   let downURL = "http://127.0.0.1:\(unusedLoopbackPort())/"
 
   func project(tag: String, targets: [String]) async throws -> String {
-    let base = try await WebhookTestPeer.base()
     let list = targets.map { "  - {name: '\($0)', url: '\(downURL)', timeout: 2s}\n" }.joined()
-    return try makeProject(
-      """
-      custom:
-        vigil:
-          channels:
-            hook: {type: webhook, url: '\(base)/hook/ok/\(tag)', secret: '${env:HOOK_SECRET}'}
-          alerting:
-            channels: [hook]
-      functions:
-        web:
-          handler: website-status
-          timeout: 10
-      """, files: ["functions/web/config.yml": "targets:\n" + list])
+    return try await webhookProject(
+      hooks: [("hook", "/hook/ok/\(tag)")], alerting: "channels: [hook]",
+      files: ["functions/web/config.yml": "targets:\n" + list])
   }
 
-  /// Each firing notice the hook received: the target names, per delivery.
-  func firing(_ tag: String) async throws -> [[String]] {
-    try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").map { request in
-      let body = Data((request["body"] as? String ?? "").utf8)
-      let payload = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
-      return (payload["alerts"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "firing" }
-        .compactMap { ($0["labels"] as? [String: String])?["target"] }.sorted()
-    }
-  }
+  func firing(_ tag: String) async throws -> [[String]] { try await firingTargets(prefix: "/hook/ok/\(tag)") }
 
   @Test func aCorruptLedgerIsMovedAsideNamedAndStartsFresh() async throws {
     let tag = UUID().uuidString
@@ -110,19 +91,8 @@ import Testing
   @Test func namesThatDifferOnlyInPunctuationKeepTheirOwnIncidents() async throws {
     let tag = UUID().uuidString
     let up = try await HTTPTestPeer.httpBase() + "/ok"
-    let base = try await WebhookTestPeer.base()
-    let folder = try makeProject(
-      """
-      custom:
-        vigil:
-          channels:
-            hook: {type: webhook, url: '\(base)/hook/ok/\(tag)', secret: '${env:HOOK_SECRET}'}
-          alerting:
-            channels: [hook]
-      functions:
-        web:
-          handler: website-status
-      """,
+    let folder = try await webhookProject(
+      hooks: [("hook", "/hook/ok/\(tag)")], alerting: "channels: [hook]",
       files: [
         "functions/web/config.yml":
           "targets:\n  - {name: 'shop api', url: '\(downURL)', timeout: 2s}\n  - {name: shop_api, url: '\(up)'}\n"
@@ -187,7 +157,7 @@ import Testing
     let output = folder + "/out"
     try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
     try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: output + "/script.err", contents: nil)
+    _ = FileManager.default.createFile(atPath: output + "/script.err", contents: nil)
     let script = """
       set -eu
       mount -t tmpfs -o size=1m,mode=0700 tmpfs "$STATE"
@@ -230,22 +200,10 @@ import Testing
   @Test(arguments: Outage.allCases)
   func anOutageIsLoudAndEveryIncidentIsNotifiedOnceAfterIt(_ outage: Outage) async throws {
     let tag = UUID().uuidString
-    let base = try await WebhookTestPeer.base()
     let up = try await HTTPTestPeer.httpBase() + "/ok"
     let names = (0..<12).map { "site-\($0)" }
-    let folder = try makeProject(
-      """
-      custom:
-        vigil:
-          channels:
-            hook: {type: webhook, url: '\(base)/hook/ok/\(tag)', secret: '${env:HOOK_SECRET}'}
-          alerting:
-            channels: [hook]
-      functions:
-        web:
-          handler: website-status
-          timeout: 10
-      """,
+    let folder = try await webhookProject(
+      hooks: [("hook", "/hook/ok/\(tag)")], alerting: "channels: [hook]",
       files: [
         "functions/web/config.yml": "targets: []\n",
         "up.yml": "targets:\n" + names.map { "  - {name: \($0), url: '\(up)'}\n" }.joined(),
@@ -270,14 +228,6 @@ import Testing
     // Mended: the next run notifies every incident, once; the one after sends nothing more.
     #expect(steps[2].status == 0, "\(steps[2].stderr)")
     #expect(steps[3].status == 0, "\(steps[3].stderr)")
-    let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)")
-    #expect(received.count == 1)
-    let payload = try #require(
-      try JSONSerialization.jsonObject(with: Data((received.first?["body"] as? String ?? "").utf8))
-        as? [String: Any])
-    let targets = (payload["alerts"] as? [[String: Any]] ?? []).compactMap {
-      ($0["labels"] as? [String: String])?["target"]
-    }
-    #expect(targets.sorted() == names.sorted())
+    #expect(try await firingTargets(prefix: "/hook/ok/\(tag)") == [names.sorted()])
   }
 }

@@ -28,26 +28,16 @@ import Testing
   ]
 
   func project(tag: String, upURL: String, downURL: String) async throws -> String {
-    let base = try await WebhookTestPeer.base()
-    return try makeProject(
-      """
-      custom:
-        vigil:
-          channels:
-            hook-a: {type: webhook, url: '\(base)/hook/ok/\(tag)-a', secret: '${env:HOOK_SECRET}'}
-            hook-b: {type: webhook, url: '\(base)/hook/ok/\(tag)-b', secret: '${env:HOOK_SECRET}'}
-          alerting:
-            channels: [hook-a]
-            escalation: [{after: 0s, channels: [hook-a]}, {after: 10m, channels: [hook-b]}]
-            repeatEvery: 30m
-            sendResolved: true
-            quietHours: {from: 2, to: 4}
-            timezone: UTC
-      functions:
-        web:
-          handler: website-status
-          timeout: 10
-      """,
+    try await webhookProject(
+      hooks: [("hook-a", "/hook/ok/\(tag)-a"), ("hook-b", "/hook/ok/\(tag)-b")],
+      alerting: """
+        channels: [hook-a]
+        escalation: [{after: 0s, channels: [hook-a]}, {after: 10m, channels: [hook-b]}]
+        repeatEvery: 30m
+        sendResolved: true
+        quietHours: {from: 2, to: 4}
+        timezone: UTC
+        """,
       files: ["functions/web/up": upURL, "functions/web/down": downURL])
   }
 
@@ -203,20 +193,9 @@ import Testing
       "targets:\n"
       + (0..<60).map { "  - {name: site-\($0), url: '\(downURL)\($0)', timeout: 2s}\n" }.joined()
     @Sendable func project(_ tag: String) async throws -> String {
-      let base = try await WebhookTestPeer.base()
-      return try makeProject(
-        """
-        custom:
-          vigil:
-            channels:
-              hook-a: {type: webhook, url: '\(base)/hook/ok/\(tag)-a', secret: '${env:HOOK_SECRET}'}
-            alerting:
-              channels: [hook-a]
-        functions:
-          web:
-            handler: website-status
-            timeout: 20
-        """, files: ["functions/web/config.yml": targets])
+      try await webhookProject(
+        hooks: [("hook-a", "/hook/ok/\(tag)-a")], alerting: "channels: [hook-a]", timeout: 20,
+        files: ["functions/web/config.yml": targets])
     }
     let now = "2026-03-02T00:00:00Z"
     let later = "2026-03-02T00:05:00Z"  // past the 120 s lease a killed sender leaves
@@ -250,18 +229,5 @@ import Testing
       #expect(firing.count == 60, "killed at moment \(moment) of \(total): \(firing.count) of 60 notified")
       #expect(got.notices.count == 60, "killed at moment \(moment) of \(total): \(got.notices.count) notices")
     }
-  }
-}
-
-/// SplitMix64: the same 50 moments on every run.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

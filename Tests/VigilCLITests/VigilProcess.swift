@@ -92,3 +92,31 @@ func makeProject(_ serverless: String, files: [String: String] = [:]) throws -> 
   }
   return folder
 }
+
+/// A project with one `website-status` function named `web` whose alerts go to webhook channels on the shared
+/// capture peer: `hooks` maps each channel name to its path there (`/hook/ok/<tag>`); every channel is signed
+/// with `${env:HOOK_SECRET}`. `alerting` is the body of `custom.vigil.alerting`, one setting per line.
+func webhookProject(
+  hooks: [(channel: String, path: String)], alerting: String, timeout: Int = 10, files: [String: String]
+) async throws -> String {
+  let base = try await WebhookTestPeer.base()
+  let channels = hooks.map {
+    "      \($0.channel): {type: webhook, url: '\(base)\($0.path)', secret: '${env:HOOK_SECRET}'}"
+  }
+  let settings = alerting.split(separator: "\n").map { "      " + $0 }
+  let lines =
+    ["custom:", "  vigil:", "    channels:"] + channels + ["    alerting:"] + settings + [
+      "functions:", "  web:", "    handler: website-status", "    timeout: \(timeout)",
+    ]
+  return try makeProject(lines.joined(separator: "\n") + "\n", files: files)
+}
+
+/// Each delivery the capture peer received under `prefix`: the targets of its firing notices, sorted.
+func firingTargets(prefix: String) async throws -> [[String]] {
+  try await WebhookTestPeer.requests(prefix: prefix).map { request in
+    let body = Data((request["body"] as? String ?? "").utf8)
+    let payload = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
+    return (payload["alerts"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "firing" }
+      .compactMap { ($0["labels"] as? [String: String])?["target"] }.sorted()
+  }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VigilCore
@@ -22,7 +23,7 @@ import Testing
   }
 
   @Test func everySegmentIsAValidKeyAndReadsBack() throws {
-    var generator = SplitMix(seed: 7)
+    var generator = SeededGenerator(seed: 7)
     let alphabet = Array("ab _-.@/%:日\u{301}\u{0}\n")
     var names = Self.tricky
     for _ in 0..<2_000 {
@@ -43,18 +44,5 @@ import Testing
     #expect(StateKey.name(ofSegment: "bad@Z") == nil)
     #expect(StateKey.name(ofSegment: "bad@") == nil)
     #expect(StateKey.name(ofSegment: "@FF") == nil)  // not UTF-8
-  }
-}
-
-/// SplitMix64, seeded: the same cases on every run.
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
