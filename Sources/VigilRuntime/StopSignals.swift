@@ -7,36 +7,118 @@ import Synchronization
 
 /// SIGTERM and SIGINT as requests to stop: the long-running commands (`schedule`, `serve`, `runtime`) finish
 /// what is in flight instead of dying.
+///
+/// The signals go from the default action straight to a handler that writes the signal's number to a pipe (no
+/// moment where they are ignored and a stop request would be lost, whichever thread the kernel picks); one
+/// thread reads the pipe and calls the subscribers.
 public enum StopSignals {
+  /// A subscription from `install`; `cancel()` stops its handler from being called.
+  public final class Subscription: Sendable {
+    let identifier: Int
+
+    init(identifier: Int) { self.identifier = identifier }
+
+    /// Stops calling this subscription's handler.
+    public func cancel() { Relay.shared.remove(identifier) }
+
+    deinit { Relay.shared.remove(identifier) }
+  }
+
   /// Makes SIGTERM and SIGINT call `handler` with the signal's name instead of ending the process. Keep the
-  /// sources for as long as the handler should run; cancelling them stops it.
-  public static func install(_ handler: @escaping @Sendable (String) -> Void) -> [any DispatchSourceSignal] {
-    let queue = DispatchQueue(label: "vigil.signals")
-    return [SIGTERM, SIGINT].map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-      source.setEventHandler { handler(number == SIGTERM ? "SIGTERM" : "SIGINT") }
-      source.resume()
-      return source
-    }
+  /// subscription for as long as the handler should run.
+  public static func install(_ handler: @escaping @Sendable (String) -> Void) -> Subscription {
+    Subscription(identifier: Relay.shared.add(handler))
   }
 
   /// Waits for the first SIGTERM or SIGINT; returns its name.
   public static func next() async -> String {
-    let waiting = Mutex<
-      (continuation: CheckedContinuation<String, Never>?, sources: [any DispatchSourceSignal])
-    >(
-      (nil, []))
-    return await withCheckedContinuation { continuation in
+    let waiting = Mutex<(continuation: CheckedContinuation<String, Never>?, subscription: Subscription?)>(
+      (nil, nil))
+    let name = await withCheckedContinuation { continuation in
       waiting.withLock { $0.continuation = continuation }
-      let sources = install { name in
+      let subscription = install { name in
         let resume = waiting.withLock { state -> CheckedContinuation<String, Never>? in
           defer { state.continuation = nil }
           return state.continuation
         }
         resume?.resume(returning: name)
       }
-      waiting.withLock { $0.sources = sources }
+      waiting.withLock { $0.subscription = subscription }
     }
+    waiting.withLock { $0.subscription?.cancel() }
+    return name
+  }
+}
+
+/// The write end of the signal pipe; set once, before any handler can run, and never closed.
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
+
+/// The process's one signal relay: the pipe, the handlers, the reading thread.
+private final class Relay: Sendable {
+  static let shared = Relay()
+
+  private let subscribers = Mutex<(next: Int, handlers: [Int: @Sendable (String) -> Void])>((0, [:]))
+
+  private init() {
+    var ends: [Int32] = [-1, -1]
+    guard pipe(&ends) == 0 else {
+      // Without a pipe the signals keep their default action: the process ends at once, as before.
+      return
+    }
+    // Set before any thread can start a program, so the ends never leak into a child.
+    _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+    _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+    signalPipeWriteEnd = ends[1]
+    let readEnd = ends[0]
+    for number in [SIGTERM, SIGINT] {
+      var action = sigaction()
+      action.__sigaction_handler.sa_handler = { number in
+        var byte = UInt8(truncatingIfNeeded: number)
+        let saved = errno
+        _ = write(signalPipeWriteEnd, &byte, 1)
+        errno = saved
+      }
+      sigemptyset(&action.sa_mask)
+      action.sa_flags = SA_RESTART
+      sigaction(number, &action, nil)
+    }
+    let thread = DispatchQueue(label: "vigil.signals")
+    thread.async { [self] in
+      var byte: UInt8 = 0
+      while true {
+        let count = read(readEnd, &byte, 1)
+        if count == 1 {
+          deliver(Int32(byte))
+        } else if count == -1 && errno == EINTR {
+          continue
+        } else {
+          return
+        }
+      }
+    }
+  }
+
+  func add(_ handler: @escaping @Sendable (String) -> Void) -> Int {
+    subscribers.withLock { state in
+      defer { state.next += 1 }
+      state.handlers[state.next] = handler
+      return state.next
+    }
+  }
+
+  func remove(_ identifier: Int) {
+    _ = subscribers.withLock { $0.handlers.removeValue(forKey: identifier) }
+  }
+
+  /// Calls every subscriber; with none left (a second Ctrl-C while stopping), the signal ends the process as
+  /// it would by default.
+  private func deliver(_ number: Int32) {
+    let handlers = subscribers.withLock { Array($0.handlers.values) }
+    guard !handlers.isEmpty else {
+      signal(number, SIG_DFL)
+      raise(number)
+      return
+    }
+    for handler in handlers { handler(number == SIGTERM ? "SIGTERM" : "SIGINT") }
   }
 }

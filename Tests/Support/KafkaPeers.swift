@@ -80,6 +80,12 @@ public func runToEnd(_ arguments: [String], environment: [String: String]? = nil
     let output = Pipe()
     process.standardOutput = output
     try process.run()
+    // Killed after two minutes: a client that hangs ends its pipe, so the read below ends too.
+    let watchdog = DispatchWorkItem { [process] in
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+    DispatchQueue(label: "vigil.tests.blocking").asyncAfter(deadline: .now() + 120, execute: watchdog)
+    defer { watchdog.cancel() }
     let data = output.fileHandleForReading.readDataToEndOfFile()
     let status = process.waitForExit()
     if checked && status != 0 {

@@ -29,18 +29,24 @@ public final class PeerProcess: @unchecked Sendable {
     let reader = stdout.fileHandleForReading
     let deadline = Date().addingTimeInterval(timeout)
     var buffer = Data()
+    // poll(2) with the time left, so a peer that hangs before printing anything cannot hold the test.
+    var poller = pollfd(fd: reader.fileDescriptor, events: Int16(POLLIN), revents: 0)
     while !buffer.contains(10) {
-      let chunk = reader.availableData
-      if chunk.isEmpty {
-        if !process.isRunning || Date() > deadline { break }
-        Thread.sleep(forTimeInterval: 0.01)
-      }
-      buffer.append(chunk)
+      let left = deadline.timeIntervalSinceNow
+      guard left > 0 else { break }
+      let ready = poll(&poller, 1, Int32(min(left, 1) * 1000))
+      if ready == 0 || (ready == -1 && errno == EINTR) { continue }
+      var bytes = [UInt8](repeating: 0, count: 4096)
+      let count = read(reader.fileDescriptor, &bytes, bytes.count)
+      if count <= 0 { break }
+      buffer.append(contentsOf: bytes[0..<count])
     }
     let line = String(decoding: buffer.prefix { $0 != 10 }, as: UTF8.self)
     guard line.hasPrefix("READY") else {
       process.terminate()
-      throw PeerError(message: "\(arguments.joined(separator: " ")) did not become ready: '\(line)'")
+      _ = process.waitForExit(killAfter: 10)
+      throw PeerError(
+        message: "\(arguments.joined(separator: " ")) did not become ready within \(timeout) s: '\(line)'")
     }
     var parsed: [String: String] = [:]
     for pair in line.split(separator: " ").dropFirst() {
@@ -54,7 +60,7 @@ public final class PeerProcess: @unchecked Sendable {
   public func stop() {
     try? stdin.fileHandleForWriting.close()
     if process.isRunning { process.terminate() }
-    _ = process.waitForExit()
+    _ = process.waitForExit(killAfter: 20)
   }
 
   deinit { stop() }
@@ -234,23 +240,32 @@ public func unusedLoopbackPort() -> Int {
 
 extension Process {
   /// Waits for the process to end and returns its exit status, or the signal that killed it (as Foundation's
-  /// `terminationStatus` does).
+  /// `terminationStatus` does). A process still running after `killAfter` seconds is killed (SIGKILL), so no
+  /// test waits for ever on a child that hangs.
   ///
   /// `waitUntilExit()` can miss a child's end on Linux when several children exit at about the same time and
   /// then waits forever; this polls `waitpid` instead, and reads Foundation's status when Foundation reaped
   /// the child first.
-  public func waitForExit() -> Int32 {
+  public func waitForExit(killAfter timeout: Double = 300) -> Int32 {
     var status: Int32 = 0
+    let deadline = Date().addingTimeInterval(timeout)
+    var killed = false
     while true {
       let reaped = waitpid(processIdentifier, &status, WNOHANG)
       if reaped == processIdentifier {
         let signal = status & 0x7F
         return signal == 0 ? (status >> 8) & 0xFF : signal
       }
-      if reaped == -1 {
+      if reaped == -1 && errno != EINTR {
         // Foundation reaped it first: its status arrives a moment later.
         for _ in 0..<5_000 where isRunning { usleep(1_000) }
         return isRunning ? -1 : terminationStatus
+      }
+      if !killed && Date() > deadline {
+        FileHandle.standardError.write(
+          Data("test support: pid \(processIdentifier) still running after \(timeout) s; killing it\n".utf8))
+        kill(processIdentifier, SIGKILL)
+        killed = true
       }
       usleep(2_000)
     }

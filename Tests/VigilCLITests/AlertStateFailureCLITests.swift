@@ -183,7 +183,7 @@ import Testing
       process.environment = finalEnvironment
       process.standardError = FileHandle(forWritingAtPath: output + "/script.err")
       try process.run()
-      return process.waitForExit()
+      return process.waitForExit(killAfter: 120)
     }
     let trace = (try? String(contentsOfFile: output + "/script.err", encoding: .utf8)) ?? ""
     try #require(status == 0, "the namespace script failed (is unshare -rm allowed here?): \(trace)")

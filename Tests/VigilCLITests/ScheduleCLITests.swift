@@ -1,26 +1,72 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
-/// Starts `vigil schedule --only FUNCTION` in `project` as a background process; its stderr is piped back.
-func startSchedule(function: String, in project: String) throws -> (Process, Pipe) {
+/// `vigil schedule --only FUNCTION` in `project` as a background process whose stderr log lines are read as
+/// they come, so a test can wait for a line instead of sleeping.
+final class ScheduleProcess: @unchecked Sendable {
   let process = Process()
-  process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
-  process.arguments = ["schedule", "--only", function, "--state-dir", project + "/state"]
-  process.currentDirectoryURL = URL(fileURLWithPath: project)
-  let stderr = Pipe()
-  process.standardError = stderr
-  process.standardOutput = FileHandle.nullDevice
-  try process.run()
-  return (process, stderr)
-}
+  private let lines = Mutex<(text: [String], ended: Bool)>(([], false))
+  private let reader = DispatchGroup()
 
-/// Reads a pipe to its end and waits for the process, on a Dispatch thread (not the cooperative pool).
-func readToEnd(_ pipe: Pipe, waitingFor process: Process) async -> (data: Data, status: Int32) {
-  await withCheckedContinuation { continuation in
-    DispatchQueue(label: "vigil.tests.blocking").async {
-      let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      continuation.resume(returning: (data, process.waitForExit()))
+  init(function: String, in project: String) throws {
+    process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
+    process.arguments = ["schedule", "--only", function, "--state-dir", project + "/state"]
+    process.currentDirectoryURL = URL(fileURLWithPath: project)
+    let stderr = Pipe()
+    process.standardError = stderr
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let handle = stderr.fileHandleForReading
+    DispatchQueue(label: "vigil.tests.blocking").async(group: reader) { [self] in
+      var pending = Data()
+      while true {
+        let chunk = handle.availableData
+        if chunk.isEmpty { break }
+        pending.append(chunk)
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+          let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+          pending.removeSubrange(pending.startIndex...newline)
+          lines.withLock { $0.text.append(line) }
+        }
+      }
+      lines.withLock { $0.ended = true }
+    }
+  }
+
+  /// The `msg` of every JSON log line read so far.
+  var messages: [String] { records.compactMap { $0["msg"] as? String } }
+
+  /// Every JSON log line read so far.
+  var records: [[String: Any]] {
+    lines.withLock { $0.text }.compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+  }
+
+  /// Waits (at most `timeout` seconds) until `count` log lines have a `msg` equal to `message`.
+  func waitFor(_ message: String, count: Int = 1, timeout: Double = 30) async -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      if messages.filter({ $0 == message }).count >= count { return true }
+      if lines.withLock({ $0.ended }) { return false }
+      try? await Task.sleep(nanoseconds: 10_000_000)
+    }
+    return false
+  }
+
+  /// Waits (at most `timeout` seconds, then SIGKILL) for the process to end and its stderr to close; returns
+  /// the exit status.
+  func finish(timeout: Double = 30) async -> Int32 {
+    let process = self.process
+    let reader = self.reader
+    return await withCheckedContinuation { continuation in
+      DispatchQueue(label: "vigil.tests.blocking").async {
+        let status = process.waitForExit(killAfter: timeout)
+        _ = reader.wait(timeout: .now() + 5)
+        continuation.resume(returning: status)
+      }
     }
   }
 }
@@ -100,17 +146,16 @@ func readToEnd(_ pipe: Pipe, waitingFor process: Process) async -> (data: Data, 
 
   @Test func sigtermStopsNewFiringsAndWaitsForInFlightRuns() async throws {
     let project = try makeProject(serverless)
-    let (process, stderr) = try startSchedule(function: "slow", in: project)
-    try await Task.sleep(nanoseconds: UInt64(1.6 * 1_000_000_000))  // a one-second sleep handler is now in flight
+    let schedule = try ScheduleProcess(function: "slow", in: project)
+    // A one-second sleep handler is in flight once its start is logged.
+    #expect(await schedule.waitFor("invocation started"), "\(schedule.messages)")
     let signalled = Date()
-    process.terminate()  // SIGTERM
-    let (output, status) = await readToEnd(stderr, waitingFor: process)
+    schedule.process.terminate()  // SIGTERM
+    let status = await schedule.finish()
     let waited = Date().timeIntervalSince(signalled)
     #expect(status == 0)
     #expect(waited < 3, "took \(waited) s to stop")
-    let messages = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap {
-      (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["msg"] as? String
-    }
+    let messages = schedule.messages
     #expect(messages.contains("signal received: stopping new firings"))
     #expect(messages.last == "stopped")
     let started = messages.filter { $0 == "invocation started" }.count
@@ -121,23 +166,26 @@ func readToEnd(_ pipe: Pipe, waitingFor process: Process) async -> (data: Data, 
   /// SIGSTOP freezes the scheduler as a suspended laptop would; after SIGCONT each missed trigger runs once.
   @Test func missedFiringsAfterASuspendRunOnce() async throws {
     let project = try makeProject(serverless)
-    let (process, stderr) = try startSchedule(function: "tick", in: project)
-    try await Task.sleep(nanoseconds: UInt64(1.3 * 1_000_000_000))
+    let schedule = try ScheduleProcess(function: "tick", in: project)
+    #expect(await schedule.waitFor("echo"), "\(schedule.messages)")
+    let process = schedule.process
     kill(process.processIdentifier, SIGSTOP)
+    // The suspension itself: three and a half seconds of triggers pass while the process is frozen.
     try await Task.sleep(nanoseconds: UInt64(3.5 * 1_000_000_000))
+    let before = schedule.messages.filter { $0 == "echo" }.count
     kill(process.processIdentifier, SIGCONT)
-    try await Task.sleep(nanoseconds: UInt64(0.6 * 1_000_000_000))
+    // After the wake: the catch-up run, then one on-time run.
+    #expect(await schedule.waitFor("echo", count: before + 2), "\(schedule.messages)")
     process.terminate()
-    let (output, status) = await readToEnd(stderr, waitingFor: process)
-    let records = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap {
-      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-    }
+    let status = await schedule.finish()
+    let records = schedule.records
     let missed = records.filter { ($0["msg"] as? String)?.hasPrefix("missed firings") == true }
     #expect(missed.count == 1, "\(missed)")
-    #expect(Int(missed.first?["missed"] as? String ?? "") ?? 0 >= 2)
-    // One run stands for the missed ones: no burst of runs on wake.
+    let missedCount = try #require(missed.first?["missed"] as? String)
+    #expect(try #require(Int(missedCount)) >= 2)
+    // One run stands for the missed ones: no burst of runs on wake (the catch-up and at most two on time).
     let runs = records.filter { $0["msg"] as? String == "echo" }.count
-    #expect((2...4).contains(runs), "\(runs) runs")
+    #expect((before + 2...before + 3).contains(runs), "\(runs) runs after \(before)")
     #expect(status == 0)
   }
 

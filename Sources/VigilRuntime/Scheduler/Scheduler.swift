@@ -89,7 +89,7 @@ public final class Scheduler: Sendable {
       return 2
     }
     let signals = installSignalHandlers()
-    defer { signals.forEach { $0.cancel() } }
+    defer { signals.cancel() }
     let started = DeadlineWaiter.now()
     let planner = SchedulePlanner(entries: entries, now: started)
     for entry in planner.entries {
@@ -183,7 +183,7 @@ public final class Scheduler: Sendable {
     return 0
   }
 
-  private func installSignalHandlers() -> [any DispatchSourceSignal] {
+  private func installSignalHandlers() -> StopSignals.Subscription {
     StopSignals.install { [self] name in
       logger.info("signal received: stopping new firings", ["signal": name])
       stop()
