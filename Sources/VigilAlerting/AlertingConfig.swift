@@ -58,7 +58,8 @@ public enum AlertingConfig {
         let urlValue = try map.required("url")
         let url = try urlValue.string()
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-          throw urlValue.error("'url' must be an http(s) URL, found '\(Redactor.redactURL(url))'")
+          throw urlValue.error(
+            "'url' must be an http(s) URL, found \(urlValue.shown(Redactor.redactURL(url)))")
         }
         Redactor.shared.registerSecrets(inURL: url)
         let secret = try map.optional("secret")?.string()
@@ -182,7 +183,7 @@ public enum AlertingConfig {
           let messageType = try map.optional("msgtype")?.string() ?? "markdown"
           guard messageType == "markdown" || messageType == "text" else {
             throw try map.required("msgtype").error(
-              "'msgtype' must be markdown or text, found '\(messageType)'")
+              "'msgtype' must be markdown or text, found \(try map.required("msgtype").shown(messageType))")
           }
           channels[entry.key] = WeComRobot(
             name: entry.key, url: url, transport: transport, messageType: messageType,
@@ -329,7 +330,7 @@ public enum AlertingConfig {
     let url = try urlValue.string()
     guard url.hasPrefix("smtps://") || url.hasPrefix("smtp://") else {
       throw urlValue.error(
-        "'url' must be smtps://host:465 (implicit TLS) or smtp://host:587 (STARTTLS, required), found '\(url)'"
+        "'url' must be smtps://host:465 (implicit TLS) or smtp://host:587 (STARTTLS, required), found \(urlValue.shown(Redactor.redactURL(url)))"
       )
     }
     let password = try map.optional("password")?.string()
@@ -371,7 +372,7 @@ public enum AlertingConfig {
     let url = try value.string()
     guard VendorReply.allowed(url) else {
       throw value.error(
-        "'\(key)' must be https:// (http:// only for a loopback stand-in), found '\(Redactor.redactURL(url))'"
+        "'\(key)' must be https:// (http:// only for a loopback stand-in), found \(value.shown(Redactor.redactURL(url)))"
       )
     }
     return url

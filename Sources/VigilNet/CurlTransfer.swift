@@ -86,8 +86,9 @@ final class CurlTransfer: @unchecked Sendable {
     ccurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
     ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
     ccurl_setopt_long(handle, CURLOPT_MAXREDIRS, request.maxRedirects)
-    ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(request.connectTimeout * 1000)))
-    ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout * 1000)))
+    ccurl_setopt_long(
+      handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(request.connectTimeout.clampedMilliseconds)))
+    ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout.clampedMilliseconds)))
     ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, request.insecure ? 0 : 1)
     ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, request.insecure ? 0 : 2)
     if let caFile = request.caFile { ccurl_setopt_string(handle, CURLOPT_CAINFO, caFile) }

@@ -126,8 +126,9 @@ public struct SMTPClient: Sendable {
       ccurl_setopt_write_callback(handle, CURLOPT_READFUNCTION, uploadCallback)
       ccurl_setopt_pointer(handle, CURLOPT_READDATA, source.toOpaque())
       ccurl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.message.count))
-      ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(request.connectTimeout * 1000)))
-      ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout * 1000)))
+      ccurl_setopt_long(
+        handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(request.connectTimeout.clampedMilliseconds)))
+      ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout.clampedMilliseconds)))
       ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
       return curl_easy_perform(handle)
     }

@@ -126,7 +126,7 @@ public final class TCPConnection: FrameStream, ByteStream {
       throw .connect(address: address, detail: detail)
     }
     var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-    let ready = poll(&poller, 1, Int32(connectTimeout * 1000))
+    let ready = poll(&poller, 1, connectTimeout.clampedMilliseconds)
     if ready == 0 {
       close(descriptor)
       throw .timeout(address: address, phase: "connection", seconds: connectTimeout)
@@ -164,7 +164,7 @@ public final class TCPConnection: FrameStream, ByteStream {
     var buffer = [UInt8](repeating: 0, count: limit)
     while true {
       var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&poller, 1, Int32(ioTimeout * 1000))
+      let ready = poll(&poller, 1, ioTimeout.clampedMilliseconds)
       if ready == 0 { throw .timeout(address: address, phase: "answer", seconds: ioTimeout) }
       if ready < 0 {
         if errno == EINTR { continue }

@@ -57,7 +57,7 @@ public final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
     ccurl_setopt_string(handle, CURLOPT_URL, "https://\(urlHost):\(port)/")
     ccurl_setopt_long(handle, CURLOPT_CONNECT_ONLY, 1)
     ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-    ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(connectTimeout * 1000)))
+    ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(connectTimeout.clampedMilliseconds)))
     ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, insecure ? 0 : 1)
     ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, insecure ? 0 : 2)
     ccurl_setopt_long(handle, CURLOPT_SSL_ENABLE_ALPN, 0)
@@ -103,7 +103,7 @@ public final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
   private func wait(for events: Int32, phase: String) throws(TCPError) {
     var poller = pollfd(fd: socket, events: Int16(events), revents: 0)
     while true {
-      let ready = poll(&poller, 1, Int32(ioTimeout * 1000))
+      let ready = poll(&poller, 1, ioTimeout.clampedMilliseconds)
       if ready > 0 { return }
       if ready == 0 { throw .timeout(address: address, phase: phase, seconds: ioTimeout) }
       if errno != EINTR { throw .io(address: address, detail: String(cString: strerror(errno))) }

@@ -91,7 +91,8 @@ struct EchoHandler: Handler {
       event: event.json, eventKind: event.kindName, requestId: context.requestID,
       functionName: context.functionName,
       namespace: context.namespace, region: context.region, memoryLimitInMb: context.memoryLimitMB,
-      timeLimitInMs: Int(context.timeLimit * 1000), remainingTimeInMillis: context.remainingTimeInMillis,
+      timeLimitInMs: Int(context.timeLimit.clampedMilliseconds),
+      remainingTimeInMillis: context.remainingTimeInMillis,
       functionVersion: context.functionVersion, invokedFunctionArn: context.invokedFunctionARN,
       traceId: context.traceID, appId: context.environment["TENCENTCLOUD_APPID"])
   }

@@ -37,10 +37,7 @@ public struct Project: Sendable {
   /// Reads the function's configuration file, if it has one.
   public func functionConfiguration(_ function: FunctionSpec) throws -> ConfigValue? {
     let path = functionConfigPath(function.name)
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw ConfigError(SourceMark(file: path, line: 1, column: 1), "the file is not valid UTF-8")
-    }
+    guard let text = try ConfigFileReader.read(path, missingIsNil: true) else { return nil }
     let node = try YAMLParser.parse(text, file: path)
     let environment = environment.merging(function.environment) { process, _ in process }
     return ConfigValue(node, path: "config", substitution: EnvironmentSubstitution(environment: environment))

@@ -48,6 +48,26 @@ import Testing
     try ServerlessConfig.parse(text, file: "serverless.yml", directory: "/proj", environment: env)
   }
 
+  /// A value that came from `${env:…}` and is wrong is named by its reference, never quoted: it may be a
+  /// secret put in the wrong place.
+  @Test(arguments: [
+    ("    timeout: ${env:WEB_TOKEN}\n", "'functions.web.timeout' must be a duration"),
+    ("    memorySize: ${env:WEB_TOKEN}\n", "must be an integer"),
+    ("    timeout: 'x${env:WEB_TOKEN}'\n", "must be a duration"),
+  ])
+  func aBadValueFromTheEnvironmentIsNamedNotQuoted(line: String, message: String) throws {
+    let config = try load("functions:\n  web:\n    handler: echo\n" + line)
+    let error = try #require(config.invalidFunctions.first { $0.name == "web" }?.error)
+    #expect(error.message.contains(message), "\(error)")
+    #expect(!error.description.contains("s3cret-token"), "\(error)")
+    #expect(error.message.contains("the value of '"), "\(error)")
+    #expect(error.message.contains("${env:WEB_TOKEN}") && error.message.contains("(not shown)"), "\(error)")
+    // The same mistake typed in directly is quoted, so the operator sees it.
+    let typed = try load("functions:\n  web:\n    handler: echo\n    timeout: soon\n")
+    let plain = try #require(typed.invalidFunctions.first?.error)
+    #expect(plain.message.hasSuffix("found 'soon'"), "\(plain)")
+  }
+
   @Test func readsFunctionsTriggersAndDefaults() throws {
     let config = try load(valid)
     #expect(config.service == "vigil")

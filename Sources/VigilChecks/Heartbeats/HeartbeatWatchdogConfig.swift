@@ -66,7 +66,7 @@ public struct HeartbeatWatchdogConfig: Sendable {
     if let severity = map?.optional("severity") {
       let text = try severity.string()
       guard let parsed = AlertCandidate.Severity(rawValue: text) else {
-        throw severity.error("'severity' must be info, warning or critical, found '\(text)'")
+        throw severity.error("'severity' must be info, warning or critical, found \(severity.shown(text))")
       }
       config.severity = parsed
     }

@@ -99,7 +99,8 @@ public struct HostResourcesConfig: Sendable {
     let severityText = try map.optional("severity")?.string() ?? "warning"
     guard let severity = AlertCandidate.Severity(rawValue: severityText) else {
       throw try map.required("severity").error(
-        "'severity' must be info, warning or critical, found '\(severityText)'")
+        "'severity' must be info, warning or critical, found \(try map.required("severity").shown(severityText))"
+      )
     }
     config.severity = severity
     return config

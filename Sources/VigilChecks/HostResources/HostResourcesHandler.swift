@@ -41,7 +41,7 @@ public struct HostResourcesHandler: Handler {
       // No fresh baseline (first run, a reboot, a long pause): measure over `sampleInterval` now.
       earlier = later
       if config.sampleInterval > 0 {
-        try await Task.sleep(for: .milliseconds(Int(config.sampleInterval * 1000)))
+        try await Task.sleep(nanoseconds: config.sampleInterval.clampedNanoseconds)
       }
       later = try sampler.counters(at: now.addingTimeInterval(config.sampleInterval))
     }

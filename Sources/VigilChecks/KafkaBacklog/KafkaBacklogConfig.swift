@@ -86,7 +86,8 @@ public struct KafkaBacklogConfig: Sendable {
     let severityText = try map.optional("severity")?.string() ?? "critical"
     guard let severity = AlertCandidate.Severity(rawValue: severityText) else {
       throw try map.required("severity").error(
-        "'severity' must be info, warning or critical, found '\(severityText)'")
+        "'severity' must be info, warning or critical, found \(try map.required("severity").shown(severityText))"
+      )
     }
     return KafkaBacklogConfig(
       provider: provider, groups: groups, topics: topics, window: window,

@@ -19,7 +19,8 @@ public struct RegionLatencyConfig: Sendable {
     let urlValue = try map.required("url")
     let url = try urlValue.string()
     guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-      throw urlValue.error("'url' must start with http:// or https://, found '\(Redactor.redactURL(url))'")
+      throw urlValue.error(
+        "'url' must start with http:// or https://, found \(urlValue.shown(Redactor.redactURL(url)))")
     }
     let target = RegionTarget(
       url: url, method: try map.optional("method")?.string().uppercased() ?? "GET",
@@ -57,7 +58,8 @@ public struct RegionLatencyConfig: Sendable {
     let severityText = try map.optional("severity")?.string() ?? "critical"
     guard let severity = AlertCandidate.Severity(rawValue: severityText) else {
       throw (map.optional("severity") ?? root).error(
-        "'severity' must be info, warning or critical, found '\(severityText)'")
+        "'severity' must be info, warning or critical, found \((map.optional("severity") ?? root).shown(severityText))"
+      )
     }
     return RegionLatencyConfig(
       name: try map.optional("name")?.string() ?? URLText.host(of: url), target: target, providers: providers,
@@ -161,7 +163,8 @@ public struct RegionLatencyConfig: Sendable {
       }
       let unit = try fields.optional("unit")?.string() ?? "ms"
       guard unit == "ms" || unit == "s" else {
-        throw try fields.required("unit").error("'unit' must be ms or s, found '\(unit)'")
+        throw try fields.required("unit").error(
+          "'unit' must be ms or s, found \(try fields.required("unit").shown(unit))")
       }
       return FormScrapeProvider(
         transport: transport, endpoint: endpoint, nodes: nodes, form: form, extract: extract,

@@ -65,13 +65,14 @@ public struct WebsiteStatusConfig: Sendable {
     let urlValue = try map.required("url")
     let url = try urlValue.string()
     guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-      throw urlValue.error("'url' must start with http:// or https://, found '\(Redactor.redactURL(url))'")
+      throw urlValue.error(
+        "'url' must start with http:// or https://, found \(urlValue.shown(Redactor.redactURL(url)))")
     }
     Redactor.shared.registerSecrets(inURL: url)
     var headers: [(name: String, value: String)] = []
     for (name, headerValue) in try value("headers")?.stringMap() ?? [:] {
       guard !name.containsLineBreak, !name.contains(":"), !headerValue.containsLineBreak else {
-        throw (value("headers") ?? item).error("header '\(name)' contains a line break or ':'")
+        throw (value("headers") ?? item).error("header '\(name.excerpt())' contains a line break or ':'")
       }
       if EnvironmentSubstitution.looksSecret(name) || name.lowercased() == "authorization" {
         Redactor.shared.register(headerValue)
@@ -88,7 +89,8 @@ public struct WebsiteStatusConfig: Sendable {
     let severityText = try value("severity")?.string() ?? "critical"
     guard let severity = AlertCandidate.Severity(rawValue: severityText) else {
       throw (value("severity") ?? item).error(
-        "'severity' must be info, warning or critical, found '\(severityText)'")
+        "'severity' must be info, warning or critical, found \((value("severity") ?? item).shown(severityText))"
+      )
     }
     let insecure = try value("insecure")?.bool() ?? false
     return WebsiteTarget(

@@ -20,6 +20,15 @@ public struct ConfigValue: Sendable {
   /// A problem located at this value.
   public func error(_ message: String) -> ConfigError { ConfigError(node.mark, message) }
 
+  /// How this value's `text` appears in an error: an excerpt in quotes, or, when the value came from
+  /// `${env:…}`, the reference as written: a variable's value may be a secret and is never shown.
+  public func shown(_ text: String) -> String {
+    if case .scalar(let raw, _) = node.kind, raw.contains("${") {
+      return "the value of '\(raw.excerpt(80))' (not shown)"
+    }
+    return "'\(text.excerpt())'"
+  }
+
   /// The scalar text after `${env:…}` substitution.
   public func string() throws(ConfigError) -> String {
     switch node.kind {
@@ -32,7 +41,7 @@ public struct ConfigValue: Sendable {
   public func int() throws(ConfigError) -> Int {
     let text = try string()
     guard let value = Int(text.replacing("_", with: "")) else {
-      throw error("'\(path)' must be an integer, found '\(text)'")
+      throw error("'\(path)' must be an integer, found \(shown(text))")
     }
     return value
   }
@@ -40,7 +49,7 @@ public struct ConfigValue: Sendable {
   /// A number.
   public func double() throws(ConfigError) -> Double {
     let text = try string()
-    guard let value = Double(text) else { throw error("'\(path)' must be a number, found '\(text)'") }
+    guard let value = Double(text) else { throw error("'\(path)' must be a number, found \(shown(text))") }
     return value
   }
 
@@ -50,7 +59,7 @@ public struct ConfigValue: Sendable {
     switch text {
     case "true", "True", "TRUE": return true
     case "false", "False", "FALSE": return false
-    default: throw error("'\(path)' must be true or false, found '\(text)'")
+    default: throw error("'\(path)' must be true or false, found \(shown(text))")
     }
   }
 
@@ -58,7 +67,7 @@ public struct ConfigValue: Sendable {
   public func duration(defaultUnit: Double = 1) throws(ConfigError) -> Double {
     let text = try string()
     guard let seconds = ConfigValue.parseDuration(text, defaultUnit: defaultUnit) else {
-      throw error("'\(path)' must be a duration like 500ms, 10s, 5m, 1h or 1d, found '\(text)'")
+      throw error("'\(path)' must be a duration like 500ms, 10s, 5m, 1h or 1d, found \(shown(text))")
     }
     return seconds
   }
@@ -100,7 +109,7 @@ public struct ConfigValue: Sendable {
       throw error("'\(path)' must be a mapping of 'key: value' lines, found \(node.kindDescription)")
     }
     for entry in entries where !allowed.contains(entry.key) {
-      var message = "unknown key '\(entry.key)' in '\(path)'"
+      var message = "unknown key '\(entry.key.excerpt())' in '\(path)'"
       if let suggestion = ConfigValue.closest(entry.key, in: allowed) {
         message += " (did you mean '\(suggestion)'?)"
       }
@@ -143,7 +152,8 @@ public struct ConfigValue: Sendable {
   static func closest(_ key: String, in allowed: [String]) -> String? {
     let lowered = key.lowercased()
     var best: (String, Int)?
-    for candidate in allowed {
+    // A key much longer or shorter than a candidate cannot be a typo of it (and a 1 MB key costs nothing).
+    for candidate in allowed where abs(key.utf8.count - candidate.utf8.count) <= max(1, candidate.count / 3) {
       let distance = editDistance(lowered, candidate.lowercased())
       if distance <= max(1, candidate.count / 3), distance < (best?.1 ?? Int.max) {
         best = (candidate, distance)

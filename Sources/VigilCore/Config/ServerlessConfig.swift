@@ -122,15 +122,7 @@ extension ServerlessConfig {
 
   /// Reads and checks the file at `path`.
   public static func load(path: String, environment: [String: String]) throws -> ServerlessConfig {
-    let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      throw ConfigError(SourceMark(file: path, line: 0, column: 0), "cannot read the file: \(error)")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw ConfigError(SourceMark(file: path, line: 1, column: 1), "the file is not valid UTF-8")
-    }
+    let text = try ConfigFileReader.read(path) ?? ""
     let directory = NSStringPath(path: path).deletingLastPathComponent
     return try parse(text, file: path, directory: directory, environment: environment)
   }
@@ -210,7 +202,7 @@ extension ServerlessConfig {
     if let overlap = map.optional("overlap") {
       settings.overlap = try overlap.string()
       guard ["skip", "allow"].contains(settings.overlap) else {
-        throw overlap.error("'overlap' must be skip or allow, found '\(settings.overlap)'")
+        throw overlap.error("'overlap' must be skip or allow, found \(overlap.shown(settings.overlap))")
       }
     }
     if let grace = map.optional("grace") { settings.graceSeconds = try grace.duration() }
@@ -298,12 +290,13 @@ extension ServerlessConfig {
       let allowedMethods = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "ANY"]
       guard allowedMethods.contains(method) else {
         throw try fields.required("method").error(
-          "method must be one of \(allowedMethods.joined(separator: ", ")), found '\(method)'")
+          "method must be one of \(allowedMethods.joined(separator: ", ")), found \(try fields.required("method").shown(method))"
+        )
       }
       let pathValue = try fields.required("path")
       let path = try pathValue.string()
       guard path.hasPrefix("/") else {
-        throw pathValue.error("an endpoint path must start with '/', found '\(path)'")
+        throw pathValue.error("an endpoint path must start with '/', found \(pathValue.shown(path))")
       }
       routes.append(GatewayRoute(path: path, method: method))
     }
@@ -324,7 +317,7 @@ extension ServerlessConfig {
     let seconds = try value.duration()
     guard seconds > 0, seconds <= 86_400 else {
       throw value.error(
-        "'\(value.path)' must be between 1ms and 24h (SCF allows up to 900 s), found '\((try? value.string()) ?? "")'"
+        "'\(value.path)' must be between 1ms and 24h (SCF allows up to 900 s), found \(value.shown((try? value.string()) ?? ""))"
       )
     }
     return seconds

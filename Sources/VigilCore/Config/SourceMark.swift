@@ -13,7 +13,8 @@ public struct SourceMark: Sendable, Hashable, CustomStringConvertible {
     self.column = column
   }
 
-  public var description: String { "\(file):\(line):\(column)" }
+  /// `file:line:column`, or just the file for a problem with the file as a whole (line 0).
+  public var description: String { line > 0 ? "\(file):\(line):\(column)" : file }
 }
 
 /// A configuration problem, located: `serverless.yml:12:5: unknown key 'memorysize' …`.

@@ -33,7 +33,14 @@ public enum InvocationEvent: Sendable {
   }
 
   /// Parses event bytes; a clear error when they are not JSON.
+  /// The largest event read: 6 MiB, the payload limit of a synchronous Lambda invocation.
+  package static let maximumBytes = 6 * 1024 * 1024
+
   public init(data: Data, source: String) throws(EventError) {
+    guard data.count <= Self.maximumBytes else {
+      throw EventError(
+        source: source, message: "the event is \(data.count) bytes; at most \(Self.maximumBytes) are read")
+    }
     if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
       self.init(json: .object([:]))
       return

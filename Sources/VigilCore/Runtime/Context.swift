@@ -60,5 +60,5 @@ public struct Context: Sendable {
   public var remainingTime: Double { max(0, deadline.timeIntervalSince(clock.now)) }
 
   /// SCF's name for the same thing, in milliseconds.
-  public var remainingTimeInMillis: Int { Int(remainingTime * 1000) }
+  public var remainingTimeInMillis: Int { Int(remainingTime.clampedMilliseconds) }
 }

@@ -20,7 +20,7 @@ public struct SystemClock: WallClock {
   public var now: Date { Date() }
   public func sleep(seconds: Double) async throws {
     guard seconds > 0 else { return }
-    try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+    try await Task.sleep(nanoseconds: seconds.clampedNanoseconds)
   }
 }
 

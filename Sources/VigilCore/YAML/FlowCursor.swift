@@ -1,28 +1,34 @@
-/// Reads one-line flow collections: `[a, "b", {k: v}]` and `{k: v, k2: [1, 2]}`.
+/// Reads one-line flow collections: `[a, "b", {k: v}]` and `{k: v, k2: [1, 2]}`. Linear in the line: the
+/// column is counted as the cursor moves, duplicate keys are found by hashing; nesting stops at
+/// `YAMLParser.maximumDepth` counted from the block the collection is in.
 struct FlowCursor {
   let text: Substring
   let line: Int
-  let startColumn: Int
   let file: String
   private var position: Substring.Index
+  private var column: Int
+  private var depth: Int
 
-  init(text: Substring, line: Int, column: Int, file: String) {
+  init(text: Substring, line: Int, column: Int, file: String, depth: Int) {
     self.text = text
     self.line = line
-    self.startColumn = column
     self.file = file
     self.position = text.startIndex
+    self.column = column
+    self.depth = depth
   }
 
   var atEnd: Bool { position == text.endIndex }
   var rest: Substring { text[position...] }
-  var mark: SourceMark {
-    SourceMark(
-      file: file, line: line, column: startColumn + text.distance(from: text.startIndex, to: position))
+  var mark: SourceMark { SourceMark(file: file, line: line, column: column) }
+
+  private mutating func advance() {
+    position = text.index(after: position)
+    column += 1
   }
 
   mutating func skipSpaces() {
-    while position < text.endIndex, text[position] == " " { position = text.index(after: position) }
+    while position < text.endIndex, text[position] == " " { advance() }
   }
 
   mutating func parseFlowNode() throws(ConfigError) -> YAMLNode {
@@ -31,13 +37,22 @@ struct FlowCursor {
     guard position < text.endIndex else {
       throw ConfigError(here, "unclosed flow collection: '[' and '{' must close on the same line")
     }
-    switch text[position] {
+    let opening = text[position]
+    if opening == "[" || opening == "{" {
+      depth += 1
+      if depth > YAMLParser.maximumDepth {
+        throw ConfigError(
+          here, "nesting deeper than \(YAMLParser.maximumDepth) levels; no configuration needs that many")
+      }
+    }
+    defer { if opening == "[" || opening == "{" { depth -= 1 } }
+    switch opening {
     case "[":
-      position = text.index(after: position)
+      advance()
       var items: [YAMLNode] = []
       skipSpaces()
       if position < text.endIndex, text[position] == "]" {
-        position = text.index(after: position)
+        advance()
         return YAMLNode(.sequence(items), at: here)
       }
       while true {
@@ -47,18 +62,19 @@ struct FlowCursor {
           throw ConfigError(here, "unclosed '[': flow lists must close on the same line")
         }
         let character = text[position]
-        position = text.index(after: position)
+        advance()
         if character == "]" { return YAMLNode(.sequence(items), at: here) }
         if character != "," {
           throw ConfigError(mark, "expected ',' or ']' in a flow list, found '\(character)'")
         }
       }
     case "{":
-      position = text.index(after: position)
+      advance()
       var entries: [YAMLEntry] = []
+      var seen: Set<String> = []
       skipSpaces()
       if position < text.endIndex, text[position] == "}" {
-        position = text.index(after: position)
+        advance()
         return YAMLNode(.mapping(entries), at: here)
       }
       while true {
@@ -68,14 +84,20 @@ struct FlowCursor {
         guard case .scalar(let key, _) = keyNode.kind else {
           throw ConfigError(keyMark, "expected a key in a flow mapping")
         }
-        if entries.contains(where: { $0.key == key }) {
-          throw ConfigError(keyMark, "duplicate key '\(key)'")
+        if key.count > YAMLParser.maximumKeyLength {
+          throw ConfigError(
+            keyMark,
+            "a key of \(key.count) characters; YAML allows at most \(YAMLParser.maximumKeyLength) in a key on one line"
+          )
+        }
+        if !seen.insert(key).inserted {
+          throw ConfigError(keyMark, "duplicate key '\(key.excerpt())'")
         }
         skipSpaces()
         guard position < text.endIndex, text[position] == ":" else {
-          throw ConfigError(mark, "expected ':' after key '\(key)' in a flow mapping")
+          throw ConfigError(mark, "expected ':' after key '\(key.excerpt())' in a flow mapping")
         }
-        position = text.index(after: position)
+        advance()
         skipSpaces()
         let value: YAMLNode
         if position < text.endIndex, text[position] == "," || text[position] == "}" {
@@ -89,7 +111,7 @@ struct FlowCursor {
           throw ConfigError(here, "unclosed '{': flow mappings must close on the same line")
         }
         let character = text[position]
-        position = text.index(after: position)
+        advance()
         if character == "}" { return YAMLNode(.mapping(entries), at: here) }
         if character != "," {
           throw ConfigError(mark, "expected ',' or '}' in a flow mapping, found '\(character)'")
@@ -106,11 +128,11 @@ struct FlowCursor {
     let quote = text[position]
     if quote == "\"" || quote == "'" {
       var value = ""
-      position = text.index(after: position)
+      advance()
       while position < text.endIndex {
         let character = text[position]
         if quote == "\"" && character == "\\" {
-          position = text.index(after: position)
+          advance()
           guard position < text.endIndex else { break }
           switch text[position] {
           case "n": value.append("\n")
@@ -123,15 +145,16 @@ struct FlowCursor {
           let next = text.index(after: position)
           if quote == "'", next < text.endIndex, text[next] == "'" {
             value.append("'")
-            position = text.index(after: next)
+            advance()
+            advance()
             continue
           }
-          position = next
+          advance()
           return YAMLNode(.scalar(value, quoted: true), at: here)
         } else {
           value.append(character)
         }
-        position = text.index(after: position)
+        advance()
       }
       throw ConfigError(here, "unterminated quoted string in a flow collection")
     }
@@ -147,7 +170,7 @@ struct FlowCursor {
         let next = text.index(after: position)
         if next == text.endIndex || text[next] == " " { break }
       }
-      position = text.index(after: position)
+      advance()
     }
     var value = text[start..<position]
     while let last = value.last, last == " " { value = value.dropLast() }

@@ -2,8 +2,15 @@
 /// `|` and `>` block scalars, and one-line flow collections (`[a, b]`, `{k: v}`).
 ///
 /// Anchors, aliases, tags and multi-document streams are refused with an error naming the place. Every
-/// error carries file:line:column and says what was expected.
+/// error carries file:line:column and says what was expected, and quotes at most an excerpt of the input.
+/// Nesting is bounded (`maximumDepth`), control characters are refused, and the work is linear in the text.
 public struct YAMLParser {
+  /// The deepest nesting of mappings, lists and flow collections read: far beyond any real configuration,
+  /// far below what would exhaust the stack.
+  package static let maximumDepth = 64
+  /// The longest key: YAML 1.2 (§7.4.2) limits an implicit key to 1024 characters.
+  package static let maximumKeyLength = 1024
+
   private struct Line {
     var number: Int
     var indent: Int
@@ -17,6 +24,7 @@ public struct YAMLParser {
   private var lines: [Line] = []
   private var rawLines: [Substring] = []
   private var index = 0
+  private var depth = 0
 
   /// Parses `text`; `file` is the name used in error marks.
   public static func parse(_ text: String, file: String) throws(ConfigError) -> YAMLNode {
@@ -30,12 +38,15 @@ public struct YAMLParser {
     SourceMark(file: file, line: line, column: column)
   }
 
-  private mutating func parseDocument(_ text: String) throws(ConfigError) -> YAMLNode {
+  private mutating func parseDocument(_ fullText: String) throws(ConfigError) -> YAMLNode {
+    // A byte-order mark may start a YAML stream; it is not content.
+    let text = fullText.first == "\u{FEFF}" ? fullText.dropFirst() : fullText[...]
     // "\r\n" is one Character in Swift, so split on it as well as on "\n".
     rawLines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     var sawDocumentStart = false
     for (offset, raw) in rawLines.enumerated() {
       let number = offset + 1
+      try refuseControlCharacters(raw, line: number)
       var indent = 0
       for character in raw {
         if character == " " {
@@ -77,6 +88,36 @@ public struct YAMLParser {
       )
     }
     return node
+  }
+
+  /// YAML allows tab, line feed and carriage return (as a line break) of the C0 controls, and no DEL.
+  private func refuseControlCharacters(_ raw: Substring, line: Int) throws(ConfigError) {
+    var column = 1
+    for character in raw {
+      for scalar in character.unicodeScalars {
+        let value = scalar.value
+        guard (value < 0x20 && value != 0x09) || value == 0x7F || value == 0xFEFF else { continue }
+        let hex = String(value, radix: 16, uppercase: true)
+        let name =
+          switch value {
+          case 0x0D: "a carriage return that does not end the line"
+          case 0xFEFF: "a byte-order mark inside the text"
+          default: "the control character U+\(String(repeating: "0", count: 4 - hex.count))\(hex)"
+          }
+        throw ConfigError(mark(line, column), "\(name) is not allowed in YAML; remove it")
+      }
+      column += 1
+    }
+  }
+
+  /// One more level of nesting; an error past `maximumDepth`.
+  private mutating func enter(_ line: Int, _ column: Int) throws(ConfigError) {
+    depth += 1
+    if depth > Self.maximumDepth {
+      throw ConfigError(
+        mark(line, column),
+        "nesting deeper than \(Self.maximumDepth) levels; no configuration needs that many")
+    }
   }
 
   /// Removes a trailing comment (`#` at the start or after whitespace, outside quotes) and trailing spaces.
@@ -123,6 +164,8 @@ public struct YAMLParser {
 
   private mutating func parseBlock(indent: Int) throws(ConfigError) -> YAMLNode {
     let line = lines[index]
+    try enter(line.number, line.indent + 1)
+    defer { depth -= 1 }
     if isSequenceItem(line.text) {
       return try parseSequence(indent: line.indent)
     }
@@ -164,7 +207,8 @@ public struct YAMLParser {
           break  // a mapping key at the same indent ends a sequence nested under that mapping
         }
         throw ConfigError(
-          mark(line.number, line.indent + 1), "expected a list item ('- ') here, found '\(line.text)'")
+          mark(line.number, line.indent + 1),
+          "expected a list item ('- ') here, found '\(line.text.excerpt())'")
       }
       let rest = line.text.dropFirst(1).drop(while: { $0 == " " })
       if rest.isEmpty {
@@ -202,13 +246,15 @@ public struct YAMLParser {
       }
       guard let colon = try findMappingColon(line.text, line: line.number, column: line.indent + 1) else {
         throw ConfigError(
-          mark(line.number, line.indent + 1), "expected 'key: value', found '\(line.text)' (missing ':'?)")
+          mark(line.number, line.indent + 1),
+          "expected 'key: value', found '\(line.text.excerpt())' (missing ':'?)")
       }
       let keyText = line.text[line.text.startIndex..<colon]
       let keyMark = mark(line.number, line.indent + 1)
       let key = try parseKey(keyText, mark: keyMark)
       if let previous = seen[key] {
-        throw ConfigError(keyMark, "duplicate key '\(key)' (first defined at line \(previous.line))")
+        throw ConfigError(
+          keyMark, "duplicate key '\(key.excerpt())' (first defined at line \(previous.line))")
       }
       seen[key] = keyMark
       let afterColon = line.text[line.text.index(after: colon)...]
@@ -233,7 +279,7 @@ public struct YAMLParser {
           let next = lines[index]
           throw ConfigError(
             mark(next.number, next.indent + 1),
-            "bad indentation: '\(key)' already has a value on line \(line.number); a nested block cannot follow it"
+            "bad indentation: '\(key.excerpt())' already has a value on line \(line.number); a nested block cannot follow it"
           )
         }
       }
@@ -296,9 +342,14 @@ public struct YAMLParser {
     var key = text
     while let last = key.last, last == " " { key = key.dropLast() }
     if key.isEmpty { throw ConfigError(mark, "empty key before ':'") }
+    if key.count > Self.maximumKeyLength {
+      throw ConfigError(
+        mark,
+        "a key of \(key.count) characters; YAML allows at most \(Self.maximumKeyLength) in a key on one line")
+    }
     if key.first == "?" { throw ConfigError(mark, "complex keys ('? ') are not supported") }
     if key.first == "&" || key.first == "*" || key.first == "!" {
-      throw ConfigError(mark, "anchors, aliases and tags are not supported (found '\(key)')")
+      throw ConfigError(mark, "anchors, aliases and tags are not supported (found '\(key.excerpt())')")
     }
     if key.first == "\"" || key.first == "'" {
       let node = try parseQuoted(key, line: mark.line, column: mark.column)
@@ -318,11 +369,11 @@ public struct YAMLParser {
     case "\"", "'":
       return try parseQuoted(text, line: line, column: column)
     case "[", "{":
-      var cursor = FlowCursor(text: text, line: line, column: column, file: file)
+      var cursor = FlowCursor(text: text, line: line, column: column, file: file, depth: depth)
       let node = try cursor.parseFlowNode()
       cursor.skipSpaces()
       if !cursor.atEnd {
-        throw ConfigError(cursor.mark, "unexpected text '\(cursor.rest)' after the closing bracket")
+        throw ConfigError(cursor.mark, "unexpected text '\(cursor.rest.excerpt())' after the closing bracket")
       }
       return node
     case "&", "*":
@@ -355,7 +406,7 @@ public struct YAMLParser {
     if !trailing.isEmpty {
       throw ConfigError(
         mark(line, column + text.distance(from: text.startIndex, to: trailing.startIndex)),
-        "unexpected text '\(trailing)' after the closing quote")
+        "unexpected text '\(trailing.excerpt())' after the closing quote")
     }
     let body = text[text.index(after: text.startIndex)..<close]
     if quote == "'" {
@@ -395,7 +446,8 @@ public struct YAMLParser {
         }
         offset += count
         guard let scalarValue = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(scalarValue) else {
-          throw ConfigError(mark(line, column + offset - count - 2), "bad escape '\\\(escaped)\(hex)'")
+          throw ConfigError(
+            mark(line, column + offset - count - 2), "bad escape '\\\(escaped)\(hex.excerpt(8))'")
         }
         result.unicodeScalars.append(scalar)
       default:
@@ -421,7 +473,8 @@ public struct YAMLParser {
       } else {
         throw ConfigError(
           mark(line, column),
-          "bad block scalar header '\(header)': expected '|', '>', '|-', '>+' or an indentation digit")
+          "bad block scalar header '\(header.excerpt())': expected '|', '>', '|-', '>+' or an indentation digit"
+        )
       }
     }
     // Block scalar content is read from the raw lines, since blank lines and '#' belong to it.

@@ -326,7 +326,7 @@ final class Connection {
       let left = deadline.timeIntervalSinceNow
       if left <= 0 { return .timeout }
       var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&poller, 1, Int32(min(left, 0.2) * 1000) + 1)
+      let ready = poll(&poller, 1, min(left, 0.2).clampedMilliseconds + 1)
       if ready > 0 { return .ready }
       if ready < 0 && errno != EINTR { return .failed }
     }
@@ -337,7 +337,7 @@ final class Connection {
     let left = deadline.timeIntervalSinceNow
     if left <= 0 { return .timeout }
     var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-    let ready = poll(&poller, 1, Int32(left * 1000) + 1)
+    let ready = poll(&poller, 1, min(left, 86_400).clampedMilliseconds + 1)
     if ready == 0 { return .timeout }
     if ready < 0 { return errno == EINTR ? .ready : .failed }
     var chunk = [UInt8](repeating: 0, count: 16 * 1024)

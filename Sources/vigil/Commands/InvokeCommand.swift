@@ -84,34 +84,32 @@ enum InvokeCommand: Command {
   static func readEvent(_ option: String?, project: Project, function: String) throws -> InvocationEvent {
     let source: String
     let data: Data
+    let limit = InvocationEvent.maximumBytes
     if option == "-" {
       source = "standard input"
-      data = FileHandleInput.readAll()
+      do {
+        data = Data(try BoundedRead.descriptorContents(0, limit: limit))
+      } catch {
+        throw Arguments.UsageError(command: name, message: "cannot read the event from \(source): \(error)")
+      }
     } else if let path = option {
       source = path
-      guard let contents = FileManager.default.contents(atPath: path) else {
-        throw Arguments.UsageError(command: name, message: "cannot read the event file '\(path)'")
+      do {
+        data = Data(try BoundedRead.file(path, limit: limit))
+      } catch {
+        throw Arguments.UsageError(command: name, message: "cannot read the event file '\(path)': \(error)")
       }
-      data = contents
     } else {
       let path = "\(project.config.functionsDirectory)/\(function)/event.json"
       source = path
-      data = FileManager.default.contents(atPath: path) ?? Data("{}".utf8)
+      do {
+        data = Data(try BoundedRead.file(path, limit: limit))
+      } catch .missing {
+        data = Data("{}".utf8)
+      } catch {
+        throw Arguments.UsageError(command: name, message: "cannot read the event file '\(path)': \(error)")
+      }
     }
     return try InvocationEvent(data: data, source: source)
-  }
-}
-
-/// Reads standard input to the end.
-enum FileHandleInput {
-  static func readAll() -> Data {
-    var data = Data()
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-      let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-      if count <= 0 { break }
-      data.append(contentsOf: buffer[0..<count])
-    }
-    return data
   }
 }
