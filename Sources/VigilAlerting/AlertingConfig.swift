@@ -71,7 +71,7 @@ public enum AlertingConfig {
         channels[entry.key] = WebhookChannel(
           name: entry.key, url: url, secret: secret,
           headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-          transport: transport, timeout: try map.optional("timeout")?.duration() ?? 10)
+          transport: transport, timeout: try map.optional("timeout")?.duration(within: 0.001...300) ?? 10)
       case "smtp":
         channels[entry.key] = try smtp(name: entry.key, item, clock: clock)
       case "serverchan", "teams":
@@ -259,7 +259,8 @@ public enum AlertingConfig {
       let text = try cronValue.string()
       let cron: CronExpression
       do { cron = try CronExpression(text) } catch { throw cronValue.error(error.description) }
-      policy.maintenance.append(.init(cron: cron, duration: try fields.required("duration").duration()))
+      policy.maintenance.append(
+        .init(cron: cron, duration: try fields.required("duration").duration(within: 1...31 * 86_400)))
     }
     if let trigger = map.optional("trigger") {
       let fields = try trigger.mapping(allowed: ["consecutive", "nOfM", "movingAverage"])
@@ -284,7 +285,9 @@ public enum AlertingConfig {
       }
     }
     if let recover = map.optional("recoverAfter") { policy.recoverAfter = try positive(recover) }
-    if let repeatEvery = map.optional("repeatEvery") { policy.repeatEvery = try repeatEvery.duration() }
+    if let repeatEvery = map.optional("repeatEvery") {
+      policy.repeatEvery = try repeatEvery.duration(within: 1...31 * 86_400)
+    }
     if let sendResolved = map.optional("sendResolved") { policy.sendResolved = try sendResolved.bool() }
     if let names = map.optional("channels") {
       policy.channels = try channelNames(names, channels: channels)
@@ -304,12 +307,12 @@ public enum AlertingConfig {
           let fields = try step.mapping(allowed: ["after", "channels"])
           escalation.append(
             .init(
-              offset: try fields.required("after").duration(),
+              offset: try fields.required("after").duration(within: 0...31 * 86_400),
               channels: try fields.optional("channels").map { v throws(ConfigError) in
                 try channelNames(v, channels: channels)
               }))
         } else {
-          escalation.append(.init(offset: try step.duration()))
+          escalation.append(.init(offset: try step.duration(within: 0...31 * 86_400)))
         }
       }
       for (previous, next) in zip(escalation, escalation.dropFirst()) where next.offset <= previous.offset {

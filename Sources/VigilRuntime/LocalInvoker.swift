@@ -48,6 +48,13 @@ public struct LocalInvoker: Sendable {
   public struct Platform: Sendable {
     /// The platform's deadline (Lambda's `Deadline-Ms`, SCF's now + `time_limit_in_ms`).
     public var deadline: Date?
+
+    /// A count of milliseconds from a platform header: a finite number, 0 or more; anything else is ignored
+    /// (the function's own timeout then applies), never trusted into a timer.
+    package static func milliseconds(_ header: String?) -> Double? {
+      guard let header, let value = Double(header), value.isFinite, value >= 0 else { return nil }
+      return value
+    }
     public var invokedFunctionARN: String?
     public var traceID: String?
     public var memoryLimitMB: Int?
@@ -120,9 +127,12 @@ public struct LocalInvoker: Sendable {
     // The project's zone (`custom.vigil.timezone`), for handlers that read local hours.
     environment["VIGIL_TIMEZONE"] = environment["VIGIL_TIMEZONE"] ?? project.config.vigil.timezone
     environment.merge(platform?.environment ?? [:]) { _, platform in platform }
-    // The platform's deadline wins when it is sooner than the function's own timeout.
-    let timeout = min(
-      function.timeout, platform?.deadline.map { max(0, $0.timeIntervalSince(started)) } ?? .infinity)
+    // The platform's deadline wins when it is sooner than the function's own timeout; a deadline that is not a
+    // finite time (a header read as NaN or infinity) is no deadline.
+    let platformLeft = platform?.deadline.map { $0.timeIntervalSince(started) }.flatMap {
+      $0.isFinite ? $0 : nil
+    }
+    let timeout = min(function.timeout, max(0, platformLeft ?? .infinity))
     let context = Context(
       requestID: requestID, functionName: function.name, namespace: platform?.namespace ?? function.namespace,
       functionVersion: platform?.functionVersion ?? "$LATEST", region: platform?.region ?? function.region,
@@ -226,7 +236,8 @@ public struct LocalInvoker: Sendable {
               errorMessage: "Task timed out after \(String(timeout, decimals: 2)) seconds (function timeout)",
               requestId: context.requestID)))
       }
-      timer.schedule(deadline: .now() + timeout)
+      timer.schedule(
+        deadline: .now() + .nanoseconds(Int(clamping: min(timeout, 366 * 86_400).clampedNanoseconds)))
       timer.resume()
     }
     timer.cancel()

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// A command line split into positionals and `--option value` / `--flag` pairs, checked against what the
 /// command declares, with errors that say what to type.
 struct Arguments {
@@ -76,5 +78,21 @@ struct Arguments {
       row = next
     }
     return row[b.count]
+  }
+}
+
+extension Arguments {
+  /// The seconds given to `--option` (a number, or a duration such as `30s`, `5m`), which must lie within
+  /// `range`; nil when the option is absent.
+  func seconds(_ option: String, command: String, within range: ClosedRange<Double>) throws -> Double? {
+    guard let text = options[option] else { return nil }
+    guard let value = ConfigValue.parseDuration(text), range.contains(value) else {
+      throw Arguments.UsageError(
+        command: command,
+        message:
+          "--\(option) must be between \(ConfigValue.describe(seconds: range.lowerBound)) and \(ConfigValue.describe(seconds: range.upperBound)) (seconds, or a duration like 30s), found '\(text.excerpt())'"
+      )
+    }
+    return value
   }
 }

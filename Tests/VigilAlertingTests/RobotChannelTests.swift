@@ -312,7 +312,8 @@ enum RobotVendorRequests {
     // A retry of the same delivery carries the same client_msg_id.
     let first = wechat(["openid-a"]).body(notification(), openID: "openid-a", clientMessageID: "x")
     #expect(first["data"]?["keyword1"]?["value"] == .string("api.example.com"))
-    #expect(first["data"]?["keyword2"]?["value"]?.stringValue?.count ?? 0 <= 20)
+    let keyword = try #require(first["data"]?["keyword2"]?["value"]?.stringValue)
+    #expect(!keyword.isEmpty && keyword.count <= 20, "\(keyword)")
     let unfollowed = await deliveryOutcome(wechat(["unfollowed"]), notification(), key: "d3")
     #expect(unfollowed.hasPrefix("permanent: ") && unfollowed.contains("43004"), "\(unfollowed)")
     #expect(!unfollowed.contains("tok-"))

@@ -64,7 +64,8 @@ import Testing
       results.allSatisfy { ($0["invokedFunctionArn"] as? String)?.hasSuffix(":function:echo-fn") == true })
     #expect(Set(results.compactMap { $0["requestId"] as? String }).count == 3)
     // The platform's deadline (AWS_LAMBDA_FUNCTION_TIMEOUT 5 s) does not lift the function's own 3 s.
-    #expect(results.allSatisfy { ($0["remainingTimeInMillis"] as? Int ?? 0) <= 3000 })
+    let remaining = results.map { $0["remainingTimeInMillis"] as? Int }
+    #expect(remaining.allSatisfy { $0.map { (1...3000).contains($0) } == true }, "\(remaining)")
     // One process served all three: one init, three reports.
     #expect(run.rie.filter { $0.hasPrefix("START RequestId") }.count == 3)
     #expect(run.rie.filter { $0.contains("Init Duration") }.count == 1, "\(run.rie)")
@@ -138,7 +139,9 @@ import Testing
     #expect(first["functionVersion"] as? String == "7")
     #expect(first["appId"] as? String == "1253970226")
     #expect(first["memoryLimitInMb"] as? Int == 128)
-    #expect((first["timeLimitInMs"] as? Int ?? 0) <= 2500)
+    // The platform's time_limit_in_ms (2500) is sooner than the function's own 3 s: it wins.
+    let limit = try #require(first["timeLimitInMs"] as? Int)
+    #expect((2000...2500).contains(limit), "\(limit)")
     #expect(object(results[1]["body"] as? String)["errorType"] as? String == "InvalidEventDataException")
     #expect(run["violations"] as? [String] == [])
     #expect(run["ready_calls"] as? Int == 1)
@@ -184,20 +187,29 @@ import Testing
                  call("/event-invoke", "{not json", headers),
                  call("/event-invoke", '{"message":"boom"}', dict(headers, **{"X-Scf-Name": "fail-fn"})),
                  call("/other", "{}", headers)]
+      timer = '{"Type":"Timer","TriggerName":"t","Time":"2026-11-23T00:00:00Z","Message":""}'
+      answers += [call("/event-invoke", timer, dict(headers, **{"X-Scf-Timeout": bad}))
+                  for bad in ["nan", "inf", "-5", "1e400"]]
       server.terminate()
       print(json.dumps({"answers": answers, "exit": server.wait(10)}))
       """
     let output = try await runToEnd(["python3", "-c", script, RepositoryPaths.products + "/vigil", project])
     let json = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
     let answers = json["answers"] as? [[Any]] ?? []
-    #expect(answers.map { $0.first as? Int } == [200, 400, 500, 404], "\(json)")
+    #expect(answers.prefix(4).map { $0.first as? Int } == [200, 400, 500, 404], "\(json)")
     let echo = object(answers.first?.last as? String)
     #expect(echo["requestId"] as? String == "scf-req-1")
     #expect(echo["functionName"] as? String == "echo-fn")
     #expect(echo["memoryLimitInMb"] as? Int == 512)
     #expect(echo["region"] as? String == "ap-guangzhou")
     #expect(echo["appId"] as? String == "1253970226")
-    #expect((echo["timeLimitInMs"] as? Int ?? 0) <= 2000)
+    // X-Scf-Timeout (2000 ms) is sooner than the function's own 3 s: it wins.
+    let limit = try #require(echo["timeLimitInMs"] as? Int)
+    #expect((1500...2000).contains(limit), "\(limit)")
+    // A timeout header that is no finite count of milliseconds is ignored: the function's own 3 s applies.
+    let bad = answers.dropFirst(4).map { object($0.last as? String)["timeLimitInMs"] as? Int }
+    #expect(answers.dropFirst(4).map { $0.first as? Int } == [200, 200, 200, 200], "\(answers)")
+    #expect(bad == [3000, 3000, 3000, 3000], "\(bad)")
     #expect(object(answers[2].last as? String)["errorType"] as? String == "DeliberateFailure")
     #expect(json["exit"] as? Int == 0)
   }

@@ -77,7 +77,7 @@ import Testing
     #expect(headers.first { $0.key.lowercased() == "authorization" }?.value == "Bearer report-token-123456")
     let body =
       try JSONSerialization.jsonObject(with: Data((request["body"] as? String ?? "").utf8)) as? [String: Any]
-    #expect((body?["memoryTotalMB"] as? Double ?? 0) > 0, "\(request)")
+    #expect(try #require(body?["memoryTotalMB"] as? Double, "\(request)") > 0)
     // The token never reaches the log.
     #expect(!run.stderr.contains("report-token-123456"))
     let bad = try await vigil(["invoke", "host-resources", "--report-to", "ftp://x"], in: project)

@@ -115,6 +115,16 @@ import VigilNet
     }
   }
 
+  @Test func timeoutsOutOfRangeNameTheirPlace() {
+    #expect(
+      error("bootstrap: [b:9092]\ngroups: [g]\nconnectTimeout: 30d\n")
+        == "functions/kafka-backlog/config.yml:3:17: 'config.connectTimeout' must be between 1ms and 1m, found '30d'"
+    )
+    #expect(
+      error("bootstrap: [b:9092]\ngroups: [g]\ntimeout: inf\n").hasPrefix(
+        "functions/kafka-backlog/config.yml:3:10: 'config.timeout' must be a duration"))
+  }
+
   @Test func mistakesNameTheirPlace() {
     #expect(
       error("bootstrap: [broker]\ngroups: [g]\n")

@@ -219,6 +219,18 @@ import VigilCore
         "contains a line break"
       ),
       ("target:\n  - url: http://x\n", 1, 1, "did you mean 'targets'"),
+      // Durations out of range or not durations at all: refused here, never a trap in a timer later.
+      ("targets:\n  - url: http://x\n    timeout: inf\n", 3, 14, "must be a duration like 500ms"),
+      ("targets:\n  - url: http://x\n    timeout: nan\n", 3, 14, "must be a duration like 500ms"),
+      ("targets:\n  - url: http://x\n    timeout: 1e400s\n", 3, 14, "must be a duration like 500ms"),
+      ("targets:\n  - url: http://x\n    timeout: -1s\n", 3, 14, "must be a duration like 500ms"),
+      ("targets:\n  - url: http://x\n    timeout: 30d\n", 3, 14, "must be between 1ms and 1h, found '30d'"),
+      ("targets:\n  - url: http://x\n    timeout: 0s\n", 3, 14, "must be between 1ms and 1h"),
+      (
+        "targets:\n  - url: http://x\n    connectTimeout: 3000000\n", 3, 21,
+        "'config.targets[0].connectTimeout' must be between 1ms and 10m"
+      ),
+      ("defaults:\n  timeout: 2h\ntargets:\n  - url: http://x\n", 2, 12, "must be between 1ms and 1h"),
     ] as [(String, Int, Int, String)])
   func badConfigurationNamesThePlace(yaml: String, line: Int, column: Int, message: String) throws {
     let value = ConfigValue(

@@ -54,13 +54,16 @@ public struct HeartbeatWatchdogConfig: Sendable {
     for item in try map?.optional("maintenance")?.list() ?? [] {
       let fields = try item.mapping(allowed: ["cron", "duration"])
       config.maintenance.append(
-        (try readCron(fields.required("cron")), try fields.required("duration").duration()))
+        (
+          try readCron(fields.required("cron")),
+          try fields.required("duration").duration(within: 1...31 * 86_400)
+        ))
     }
     for (host, value) in try map?.optional("hosts")?.entries() ?? [] {
       let fields = try value.mapping(allowed: ["cron", "grace", "escalation"])
       config.hosts[host] = HostRule(
         cron: try fields.optional("cron").map { v throws(ConfigError) in try readCron(v) },
-        grace: try fields.optional("grace")?.duration() ?? 0,
+        grace: try fields.optional("grace")?.duration(within: 0...86_400) ?? 0,
         escalation: try readOffsets(fields.optional("escalation")))
     }
     if let severity = map?.optional("severity") {
@@ -78,7 +81,7 @@ public struct HeartbeatWatchdogConfig: Sendable {
     guard let value else { return nil }
     var offsets: [Double] = []
     for item in try value.list() {
-      let seconds = try item.duration(defaultUnit: 60)
+      let seconds = try item.duration(defaultUnit: 60, within: 1...366 * 86_400)
       if let last = offsets.last, seconds <= last {
         throw item.error("escalation offsets must ascend (\(Int(seconds))s after \(Int(last))s)")
       }

@@ -66,7 +66,7 @@ public struct HostResourcesConfig: Sendable {
     let disk = try MetricThreshold.read(map.optional("disk"), extra: ["mounts"])
     var config = HostResourcesConfig(
       host: try map.optional("host")?.string(),
-      sampleInterval: try map.optional("sampleInterval")?.duration() ?? 0.5,
+      sampleInterval: try map.optional("sampleInterval")?.duration(within: 0...60) ?? 0.5,
       cpu: try MetricThreshold.read(map.optional("cpu"))?.threshold,
       memory: try MetricThreshold.read(map.optional("memory"))?.threshold,
       swap: try MetricThreshold.read(map.optional("swap"))?.threshold, load: load?.threshold,

@@ -22,8 +22,8 @@ public struct KafkaBacklogConfig: Sendable {
       "timeout", "connectTimeout",
     ])
     let providerName = try map.optional("provider")?.string() ?? "kafka"
-    let timeout = try map.optional("timeout")?.duration() ?? 10
-    let connectTimeout = try map.optional("connectTimeout")?.duration() ?? 5
+    let timeout = try map.optional("timeout")?.duration(within: 0.001...300) ?? 10
+    let connectTimeout = try map.optional("connectTimeout")?.duration(within: 0.001...60) ?? 5
     var insecure = false
     let provider: any ConsumerLagProvider
     switch providerName {

@@ -24,7 +24,7 @@ public struct RegionLatencyConfig: Sendable {
     }
     let target = RegionTarget(
       url: url, method: try map.optional("method")?.string().uppercased() ?? "GET",
-      timeout: try map.optional("timeout")?.duration() ?? 10)
+      timeout: try map.optional("timeout")?.duration(within: 0.001...3_600) ?? 10)
     var providers: [any RegionProvider] = []
     for item in try map.required("providers").list() {
       providers.append(
@@ -41,7 +41,7 @@ public struct RegionLatencyConfig: Sendable {
         "anyRegionOver", "failingRegions", "percentile", "percentileOver",
       ])
       rules.anyRegionOverMs = try fields.optional("anyRegionOver").map { v throws(ConfigError) in
-        try v.duration(defaultUnit: 0.001) * 1000
+        try v.duration(defaultUnit: 0.001, within: 0...3_600) * 1000
       }
       if let count = fields.optional("failingRegions") {
         rules.failingRegions = try count.int()
@@ -52,7 +52,8 @@ public struct RegionLatencyConfig: Sendable {
         guard (1...100).contains(rules.percentile ?? 0) else {
           throw percentile.error("'percentile' must be 1-100")
         }
-        rules.percentileOverMs = try fields.required("percentileOver").duration(defaultUnit: 0.001) * 1000
+        rules.percentileOverMs =
+          try fields.required("percentileOver").duration(defaultUnit: 0.001, within: 0...3_600) * 1000
       }
     }
     let severityText = try map.optional("severity")?.string() ?? "critical"
@@ -101,8 +102,8 @@ public struct RegionLatencyConfig: Sendable {
         transport: transport,
         endpoint: try fields.optional("endpoint")?.string() ?? "https://api.globalping.io/v1", token: token,
         locations: locations, limitPerLocation: limit,
-        pollInterval: try fields.optional("pollInterval")?.duration() ?? 1,
-        maxWait: try fields.optional("maxWait")?.duration() ?? 30)
+        pollInterval: try fields.optional("pollInterval")?.duration(within: 0.05...60) ?? 1,
+        maxWait: try fields.optional("maxWait")?.duration(within: 0.1...3_600) ?? 30)
     case "form-scrape":
       let fields = try item.mapping(allowed: [
         "type", "endpoint", "nodes", "form", "extract", "unit", "timeout", "concurrency",
@@ -169,7 +170,7 @@ public struct RegionLatencyConfig: Sendable {
       return FormScrapeProvider(
         transport: transport, endpoint: endpoint, nodes: nodes, form: form, extract: extract,
         scale: unit == "s" ? 1000 : 1,
-        timeout: try fields.optional("timeout")?.duration() ?? target.timeout,
+        timeout: try fields.optional("timeout")?.duration(within: 0.001...3_600) ?? target.timeout,
         concurrency: try fields.optional("concurrency")?.int() ?? 8)
     default:
       throw item.error("unknown provider type '\(type)'; expected local, globalping or form-scrape")

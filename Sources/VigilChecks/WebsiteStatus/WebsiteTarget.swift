@@ -96,8 +96,8 @@ public struct WebsiteStatusConfig: Sendable {
     return WebsiteTarget(
       name: try map.optional("name")?.string() ?? URLText.host(of: url),
       url: url, method: try value("method")?.string().uppercased() ?? "GET", headers: headers,
-      body: try value("body")?.string(), timeout: try value("timeout")?.duration() ?? 10,
-      connectTimeout: try value("connectTimeout")?.duration() ?? 5, insecure: insecure,
+      body: try value("body")?.string(), timeout: try value("timeout")?.duration(within: 0.001...3_600) ?? 10,
+      connectTimeout: try value("connectTimeout")?.duration(within: 0.001...600) ?? 5, insecure: insecure,
       caFile: try value("caFile")?.string(), followRedirects: try value("followRedirects")?.bool() ?? true,
       maxBodyBytes: try value("maxBodyBytes")?.int() ?? 1 << 20, conditions: conditions, severity: severity)
   }

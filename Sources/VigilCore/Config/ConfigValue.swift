@@ -63,24 +63,48 @@ public struct ConfigValue: Sendable {
     }
   }
 
-  /// A duration such as `800ms`, `5s`, `2m`, `1h`, `1d`, or a bare number of `defaultUnit` seconds.
-  public func duration(defaultUnit: Double = 1) throws(ConfigError) -> Double {
+  /// A duration such as `800ms`, `5s`, `2m`, `1h`, `1d`, or a bare number of `defaultUnit` seconds, in seconds;
+  /// it must lie within `range` (every duration Vigil reads has one, so `inf` or `30d` for a timeout is an
+  /// error naming the place, not a crash later).
+  public func duration(defaultUnit: Double = 1, within range: ClosedRange<Double>) throws(ConfigError)
+    -> Double
+  {
     let text = try string()
     guard let seconds = ConfigValue.parseDuration(text, defaultUnit: defaultUnit) else {
       throw error("'\(path)' must be a duration like 500ms, 10s, 5m, 1h or 1d, found \(shown(text))")
+    }
+    guard range.contains(seconds) else {
+      throw error(
+        "'\(path)' must be between \(Self.describe(seconds: range.lowerBound)) and \(Self.describe(seconds: range.upperBound)), found \(shown(text))"
+      )
     }
     return seconds
   }
 
   /// Parses `800ms`, `5s`, `2m`, `1h`, `1d`, `1.5s`; a bare number is in units of `defaultUnit` seconds.
+  /// Negative, infinite and not-a-number values are not durations.
   public static func parseDuration(_ text: String, defaultUnit: Double = 1) -> Double? {
     let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+    var found: Double?
     for (suffix, scale) in units where text.hasSuffix(suffix) {
-      let number = text.dropLast(suffix.count)
-      if let value = Double(number), value >= 0 { return value * scale }
+      if let value = Double(text.dropLast(suffix.count)) {
+        found = value * scale
+        break
+      }
     }
-    if let value = Double(text), value >= 0 { return value * defaultUnit }
-    return nil
+    if found == nil, let value = Double(text) { found = value * defaultUnit }
+    guard let seconds = found, seconds.isFinite, seconds >= 0 else { return nil }
+    return seconds
+  }
+
+  /// A duration as an operator writes it: `0s`, `500ms`, `90s`, `5m`, `24h`, `7d`.
+  public static func describe(seconds: Double) -> String {
+    if seconds > 0 && seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+    let whole = Int(seconds.rounded())
+    if whole >= 86_400 && whole % 86_400 == 0 { return "\(whole / 86_400)d" }
+    if whole >= 3_600 && whole % 3_600 == 0 { return "\(whole / 3_600)h" }
+    if whole >= 60 && whole % 60 == 0 { return "\(whole / 60)m" }
+    return seconds == seconds.rounded() ? "\(whole)s" : "\(seconds)s"
   }
 
   /// The elements of a list (a single scalar is not promoted: lists must be lists).

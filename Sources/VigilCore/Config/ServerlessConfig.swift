@@ -205,7 +205,7 @@ extension ServerlessConfig {
         throw overlap.error("'overlap' must be skip or allow, found \(overlap.shown(settings.overlap))")
       }
     }
-    if let grace = map.optional("grace") { settings.graceSeconds = try grace.duration() }
+    if let grace = map.optional("grace") { settings.graceSeconds = try grace.duration(within: 0...3_600) }
     settings.channels = map.optional("channels")
     settings.alerting = map.optional("alerting")
     return settings
@@ -314,8 +314,8 @@ extension ServerlessConfig {
   }
 
   private static func readTimeout(_ value: ConfigValue) throws(ConfigError) -> Double {
-    let seconds = try value.duration()
-    guard seconds > 0, seconds <= 86_400 else {
+    let seconds = try value.duration(within: 0...86_400)
+    guard seconds > 0 else {
       throw value.error(
         "'\(value.path)' must be between 1ms and 24h (SCF allows up to 900 s), found \(value.shown((try? value.string()) ?? ""))"
       )

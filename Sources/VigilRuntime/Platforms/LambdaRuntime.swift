@@ -58,7 +58,7 @@ public struct LambdaRuntime: Sendable {
         throw RuntimeLoopError("invocation/next answered \(next.status) without a request id")
       }
       served += 1
-      let deadline = next.header("Lambda-Runtime-Deadline-Ms").flatMap(Double.init).map {
+      let deadline = LocalInvoker.Platform.milliseconds(next.header("Lambda-Runtime-Deadline-Ms")).map {
         Date(timeIntervalSince1970: $0 / 1000)
       }
       let traceID = next.header("Lambda-Runtime-Trace-Id")

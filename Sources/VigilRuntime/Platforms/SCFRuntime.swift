@@ -70,7 +70,7 @@ public struct SCFRuntime: Sendable {
         next.header("request_id").flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
       let platform = Self.platform(
         invoker.project.environment, memory: next.header("memory_limit_in_mb").flatMap { Int($0) },
-        timeLimitMs: next.header("time_limit_in_ms").flatMap(Double.init))
+        timeLimitMs: LocalInvoker.Platform.milliseconds(next.header("time_limit_in_ms")))
       switch await RuntimeInvocation.answer(
         next.body, function: function, requestID: requestID, platform: platform, invoker: invoker)
       {
@@ -133,7 +133,7 @@ public struct SCFImageFrontend: Sendable {
       return .error(400, "the event is not JSON: \(error)")
     }
     var platform = LocalInvoker.Platform(
-      deadline: head.header("X-Scf-Timeout").flatMap(Double.init).map {
+      deadline: LocalInvoker.Platform.milliseconds(head.header("X-Scf-Timeout")).map {
         Date().addingTimeInterval($0 / 1000)
       },
       memoryLimitMB: head.header("X-Scf-Memory").flatMap { Int($0) },

@@ -32,8 +32,8 @@ enum ScheduleCommand: Command {
       --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
       --only NAMES       schedule only these functions (comma-separated)
       --overlap POLICY   skip (default, or custom.vigil.overlap) or allow
-      --grace SECONDS    time in-flight runs get after a stop (default 30, or custom.vigil.grace)
-      --for SECONDS      stop by itself after this long (benchmarks, smoke tests)
+      --grace SECONDS    time in-flight runs get after a stop, 0s-1h (default 30, or custom.vigil.grace)
+      --for SECONDS      stop by itself after this long, up to 366d (benchmarks, smoke tests)
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
@@ -53,8 +53,8 @@ enum ScheduleCommand: Command {
     }
     options.overlap = policy
     options.grace =
-      try seconds(arguments.options["grace"], option: "grace") ?? project.config.vigil.graceSeconds
-    options.runFor = try seconds(arguments.options["for"], option: "for")
+      try arguments.seconds("grace", command: name, within: 0...3_600) ?? project.config.vigil.graceSeconds
+    options.runFor = try arguments.seconds("for", command: name, within: 0...366 * 86_400)
     if let only = arguments.options["only"] {
       options.only = Set(only.split(separator: ",").map(String.init))
       let unknown = options.only.subtracting(project.config.allFunctionNames)
@@ -67,14 +67,5 @@ enum ScheduleCommand: Command {
     let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
     let invoker = LocalInvoker(project: project, state: state, sink: JSONLinesSink())
     return await Scheduler(invoker: invoker, options: options).run()
-  }
-
-  static func seconds(_ text: String?, option: String) throws -> Double? {
-    guard let text else { return nil }
-    guard let value = Double(text), value >= 0 else {
-      throw Arguments.UsageError(
-        command: name, message: "--\(option) must be a number of seconds, found '\(text)'")
-    }
-    return value
   }
 }

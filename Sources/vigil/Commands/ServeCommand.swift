@@ -29,8 +29,8 @@ enum ServeCommand: Command {
       --port PORT        port to listen on (default 8080; 0 picks a free one, printed in the log)
       --host ADDRESS     IPv4 address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
       --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
-      --grace SECONDS    time requests in flight get after a stop (default 10)
-      --head-timeout S   time a client gets to send a request head (default 10)
+      --grace SECONDS    time requests in flight get after a stop, 0s-1h (default 10)
+      --head-timeout S   time a client gets to send a request head, 1ms-10m (default 10)
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
@@ -45,11 +45,7 @@ enum ServeCommand: Command {
     guard let port = Int(portText), (0...65535).contains(port) else {
       throw Arguments.UsageError(command: name, message: "--port must be 0-65535, found '\(portText)'")
     }
-    let graceText = arguments.options["grace"] ?? "10"
-    guard let grace = Double(graceText), grace >= 0 else {
-      throw Arguments.UsageError(
-        command: name, message: "--grace must be a number of seconds, found '\(graceText)'")
-    }
+    let grace = try arguments.seconds("grace", command: name, within: 0...3_600) ?? 10
     let project = try loadProject(arguments)
     let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
     let sink = JSONLinesSink()
@@ -63,11 +59,7 @@ enum ServeCommand: Command {
     let server: HTTPServer
     do {
       var limits = HTTPServer.Limits()
-      if let text = arguments.options["head-timeout"] {
-        guard let seconds = Double(text), seconds > 0 else {
-          throw Arguments.UsageError(
-            command: name, message: "--head-timeout must be seconds, found '\(text)'")
-        }
+      if let seconds = try arguments.seconds("head-timeout", command: name, within: 0.001...600) {
         limits.headTimeout = seconds
       }
       server = try HTTPServer(host: host, port: port, limits: limits) { request in
