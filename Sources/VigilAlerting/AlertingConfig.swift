@@ -78,8 +78,8 @@ public enum AlertingConfig {
         let map = try item.mapping(allowed: ["type", "url"])
         let url = try vendorURL(map, "url")
         Redactor.shared.registerSecrets(inURL: url)
-        if type == "serverchan", let key = url.split(separator: "/").last {
-          Redactor.shared.register(String(key))
+        if type == "serverchan", let key = ServerChan.sendKey(in: url) {
+          Redactor.shared.register(key)
         }
         channels[entry.key] =
           type == "serverchan"

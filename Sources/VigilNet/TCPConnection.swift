@@ -78,17 +78,16 @@ extension ByteStream {
 /// `BlockingWork`; one exchange at a time.
 public final class TCPConnection: FrameStream, ByteStream {
   public let address: String
-  private let descriptor: Int32
+  private let owned: FileDescriptor
+  private var descriptor: Int32 { owned.raw }
   private let ioTimeout: Double
   private let lock = Mutex<Void>(())
 
   private init(address: String, descriptor: Int32, ioTimeout: Double) {
     self.address = address
-    self.descriptor = descriptor
+    self.owned = FileDescriptor(descriptor)
     self.ioTimeout = ioTimeout
   }
-
-  deinit { close(descriptor) }
 
   /// Connects to `host:port` within `connectTimeout`; later reads wait at most `ioTimeout`.
   public static func connect(host: String, port: Int, connectTimeout: Double, ioTimeout: Double)
@@ -115,7 +114,9 @@ public final class TCPConnection: FrameStream, ByteStream {
       throw .resolve(host: host, detail: String(cString: gai_strerror(status)))
     }
     defer { freeaddrinfo(list) }
-    let descriptor = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+    let descriptor = socket(
+      first.pointee.ai_family, first.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue),
+      first.pointee.ai_protocol)
     guard descriptor >= 0 else { throw .connect(address: address, detail: String(cString: strerror(errno))) }
     let flags = fcntl(descriptor, F_GETFL)
     _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)

@@ -55,7 +55,7 @@ public final class KafkaTestBroker: Sendable {
         [
           RepositoryPaths.root + "/.peers/venv/bin/python", RepositoryPaths.peer("kafka_member.py"),
           bootstrap, group, topic,
-        ])
+        ], timeout: 90)
     }
   }
 

@@ -139,6 +139,48 @@ import Testing
     #expect(list.lines.map { String($0.split(separator: " ")[0]) } == ["console", "good", "revoked"])
   }
 
+  /// The ServerChan SendKey is the whole credential and sits in the URL's path: it is never shown by
+  /// `vigil channel test`, in the outbox's files, by `vigil alerts` or in the log.
+  @Test func theServerChanSendKeyIsNeverShown() async throws {
+    let robots = try await RobotVendorPeer.base()
+    let key = "SCTrevoked7f3a9c41d2"
+    let folder = try makeProject(
+      """
+      custom:
+        vigil:
+          channels:
+            sc: {type: serverchan, url: '${env:SERVERCHAN_URL}'}
+          alerting:
+            channels: [sc]
+      functions:
+        web:
+          handler: website-status
+      """,
+      files: [
+        "functions/web/config.yml":
+          "targets:\n  - {name: shop, url: 'http://127.0.0.1:\(unusedLoopbackPort())/', timeout: 2s}\n"
+      ])
+    let environment = ["SERVERCHAN_URL": "\(robots)/\(key).send"]
+    let test = try await vigil(["channel", "test", "sc"], in: folder, environment: environment)
+    #expect(test.status == 1, "\(test.stdout)")
+    #expect(test.stdout.contains("code 40001") && test.stdout.contains("/***.send"), "\(test.stdout)")
+    let state = folder + "/state"
+    let run = try await vigil(
+      ["invoke", "web", "--state-dir", state], in: folder, environment: environment)
+    #expect(run.status == 1, "the delivery is only retrying: \(run.stderr)")
+    let alerts = try await vigil(["alerts", "--state-dir", state], in: folder, environment: environment)
+    var everything = test.stdout + test.stderr + run.stdout + run.stderr + alerts.stdout + alerts.stderr
+    let files = FileManager.default.enumerator(atPath: state)?.allObjects as? [String] ?? []
+    let outbox = files.filter { $0.hasPrefix("outbox/") && $0.hasSuffix(".json") }
+    #expect(!outbox.isEmpty, "\(files)")
+    for file in files {
+      everything += (try? String(contentsOfFile: state + "/" + file, encoding: .utf8)) ?? ""
+    }
+    #expect(everything.contains("code 40001"), "the failure is recorded")
+    #expect(!everything.contains(key))
+    #expect(!everything.contains("7f3a9c41d2"))
+  }
+
   @Test func alertsShowsIncidentsAndDeliveries() async throws {
     let folder = try makeProject(
       "functions:\n  web:\n    handler: website-status\n",

@@ -15,6 +15,9 @@ import Testing
       sleep-fn:
         handler: sleep
         timeout: 10
+      large-fn:
+        handler: echo
+        timeout: 60
     """
 
   struct Run {
@@ -180,6 +183,13 @@ import Testing
                   return response.status, response.read().decode()
           except urllib.error.HTTPError as error:
               return error.code, error.read().decode()
+      def declared(length):
+          # Only the head: the answer to a body that is too large comes before the body is read.
+          import socket
+          host, port = address[len("http://"):].split(":")
+          with socket.create_connection((host, int(port)), 10) as connection:
+              connection.sendall(b"POST /event-invoke HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: %d\\r\\n\\r\\n" % length)
+              return [int(connection.recv(4096).decode().split()[1])]
       headers = {"X-Scf-Request-Id": "scf-req-1", "X-Scf-Memory": "512", "X-Scf-Timeout": "2000",
                  "X-Scf-Name": "vigil-prod-echo-fn", "X-Scf-Namespace": "prod", "X-Scf-Region": "ap-guangzhou",
                  "X-Scf-Appid": "1253970226", "X-Scf-Version": "$LATEST"}
@@ -190,6 +200,9 @@ import Testing
       timer = '{"Type":"Timer","TriggerName":"t","Time":"2026-11-23T00:00:00Z","Message":""}'
       answers += [call("/event-invoke", timer, dict(headers, **{"X-Scf-Timeout": bad}))
                   for bad in ["nan", "inf", "-5", "1e400"]]
+      # SCF sends events up to 6 MB: 2 MiB is read, 7 MiB refused.
+      answers += [[(lambda a: [a[0], a[1][:300]])(call("/event-invoke", json.dumps({"pad": "x" * (2 << 20)}), dict({k: v for k, v in headers.items() if k != "X-Scf-Timeout"}, **{"X-Scf-Name": "large-fn"})))][0],
+                  declared(7 << 20)]
       server.terminate()
       print(json.dumps({"answers": answers, "exit": server.wait(10)}))
       """
@@ -207,9 +220,18 @@ import Testing
     let limit = try #require(echo["timeLimitInMs"] as? Int)
     #expect((1500...2000).contains(limit), "\(limit)")
     // A timeout header that is no finite count of milliseconds is ignored: the function's own 3 s applies.
-    let bad = answers.dropFirst(4).map { object($0.last as? String)["timeLimitInMs"] as? Int }
-    #expect(answers.dropFirst(4).map { $0.first as? Int } == [200, 200, 200, 200], "\(answers)")
+    let bad = answers[4..<8].map { object($0.last as? String)["timeLimitInMs"] as? Int }
+    #expect(answers[4..<8].map { $0.first as? Int } == [200, 200, 200, 200], "\(answers)")
     #expect(bad == [3000, 3000, 3000, 3000], "\(bad)")
+    #expect(
+      answers.suffix(2).map { $0.first as? Int } == [200, 413],
+      "\(answers.suffix(2).map { $0.map { "\($0)".prefix(300) } })")
+    // Every error has one shape, Lambda's: errorType and errorMessage.
+    for (index, type) in [(1, "InvalidEventDataException"), (2, "DeliberateFailure"), (3, "NotFound")] {
+      let body = object(answers[index].last as? String)
+      #expect(body["errorType"] as? String == type, "\(answers[index])")
+      #expect(body["errorMessage"] is String, "\(answers[index])")
+    }
     #expect(object(answers[2].last as? String)["errorType"] as? String == "DeliberateFailure")
     #expect(json["exit"] as? Int == 0)
   }

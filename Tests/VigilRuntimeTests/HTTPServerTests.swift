@@ -5,7 +5,8 @@ import VigilCore
 
 @testable import VigilRuntime
 
-/// Opens a loopback connection, sends `bytes`, reads until `responses` complete answers (or close, or 5 s).
+/// Opens a loopback connection, sends `bytes`, reads until `responses` complete answers (or close, or 30 s: on a
+/// loaded machine the handlers wait for a free thread of the cooperative pool).
 func exchange(port: Int, _ bytes: String, responses: Int = 1, pause: Double = 0) async throws -> String {
   try await offPool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -20,7 +21,7 @@ func exchange(port: Int, _ bytes: String, responses: Int = 1, pause: Double = 0)
       }
     }
     guard connected == 0 else { throw PeerProcess.PeerError(message: "connect failed") }
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    var timeout = timeval(tv_sec: 30, tv_usec: 0)
     setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     _ = Array(bytes.utf8).withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
     if pause > 0 { usleep(UInt32(pause * 1_000_000)) }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import VigilChecks
 import VigilCore
 
 @testable import VigilRuntime
@@ -49,6 +50,8 @@ import VigilCore
     let invoker: LocalInvoker
     let clock: ManualClock
     let token: String
+    let state: InMemoryStateStore
+    let sink: CapturingSink
 
     func report(_ host: String, token: String? = nil, body: String = "{\"cpu\": 12.5}") async
       -> GatewayResponse?
@@ -80,10 +83,11 @@ import VigilCore
     throws -> Harness
   {
     let clock = ManualClock(start)
+    let state = InMemoryStateStore()
+    let sink = CapturingSink(redactor: Redactor())
     let invoker = LocalInvoker(
-      project: try project(watchdog: watchdog), state: InMemoryStateStore(), clock: clock,
-      sink: CapturingSink(redactor: Redactor()))
-    return Harness(invoker: invoker, clock: clock, token: token)
+      project: try project(watchdog: watchdog), state: state, clock: clock, sink: sink)
+    return Harness(invoker: invoker, clock: clock, token: token, state: state, sink: sink)
   }
 
   @Test func alertsExactlyAtEachOffsetGroupedPerRunThenResolves() async throws {
@@ -166,5 +170,58 @@ import VigilCore
     let accepted = await h.report("web-01", body: "")
     #expect(accepted?.statusCode == 200)
     #expect(accepted?.body.contains("\"reports\":1") == true)
+  }
+
+  /// Figures nested `depth` levels deep: `{"a": {"a": … 1 …}}`.
+  static func nested(_ depth: Int) -> String {
+    String(repeating: "{\"a\": ", count: depth) + "1" + String(repeating: "}", count: depth)
+  }
+
+  @Test func figuresAreBoundedAndTheAnswerSaysWhy() async throws {
+    let h = try harness()
+    let limit = HeartbeatRecord.maximumFigureDepth
+    #expect(await h.report("web-01", body: Self.nested(limit))?.statusCode == 200)
+    for (body, reason) in [
+      (Self.nested(limit + 1), "figures nested deeper than \(limit) levels"),
+      (Self.nested(511), "figures nested deeper than \(limit) levels"),
+      (Self.nested(512), "figures nested deeper than \(limit) levels"),
+      (
+        "{\"list\": [" + Array(repeating: "1", count: 1_500).joined(separator: ",") + "]}",
+        "more than 1000 values"
+      ),
+      ("{\"note\": \"" + String(repeating: "x", count: 2_000) + "\"}", "a figure longer than 1024 bytes"),
+    ] {
+      let answer = try #require(await h.report("web-01", body: body))
+      #expect(answer.statusCode == 400, "\(answer.body.prefix(200))")
+      #expect(answer.body.contains(reason), "\(answer.body.prefix(200))")
+      #expect(answer.body.utf8.count < 300, "\(answer.body.utf8.count) bytes")
+    }
+  }
+
+  /// A record written before figures were bounded (figures 300 levels deep) costs the watchdog no more than
+  /// any other: it is read down to the limit and the host is watched. A record that cannot be read at all is
+  /// named in the log and skipped; every other host is still watched, and the host's next report starts it
+  /// afresh.
+  @Test func oneHostsRecordNeverHoldsUpTheWatchdog() async throws {
+    let h = try harness()
+    for host in ["db-01", "web-01", "web-02"] {
+      #expect(await h.report(host)?.statusCode == 200)
+    }
+    let stored = try #require(try h.state.read(HeartbeatRecord.key("db-01")))
+    var record = try #require(try JSONSerialization.jsonObject(with: stored) as? [String: Any])
+    record["figures"] = try JSONSerialization.jsonObject(with: Data(Self.nested(300).utf8))
+    try h.state.write(HeartbeatRecord.key("db-01"), try JSONSerialization.data(withJSONObject: record))
+    try h.state.write(HeartbeatRecord.key("web-02"), Data("{\"host\": \"web-02\", \"lastSe".utf8))
+    h.clock.advance(seconds: 90)
+    #expect(Set(await h.watch()) == ["firing db-01", "firing web-01"])
+    let warnings = h.sink.records.filter { $0.message.hasPrefix("a host's heartbeat record cannot be read") }
+    #expect(warnings.map { $0.fields["key"] } == [HeartbeatRecord.key("web-02")])
+    // Every host reports again: the damaged record is written afresh and the host is watched like the others.
+    for host in ["db-01", "web-01", "web-02"] {
+      #expect(await h.report(host)?.statusCode == 200)
+    }
+    #expect(Set(await h.watch()) == ["resolved db-01", "resolved web-01"])
+    h.clock.advance(seconds: 90)
+    #expect(Set(await h.watch()) == ["firing db-01", "firing web-01", "firing web-02"])
   }
 }

@@ -21,9 +21,23 @@ public struct ServerChan: Channel {
     ])
   }
 
+  /// The SendKey: the last path segment without `.send`. It is the whole credential, so it is never shown.
+  static func sendKey(in url: String) -> String? {
+    guard let last = url.split(separator: "/").last else { return nil }
+    let key = last.hasSuffix(".send") ? last.dropLast(5) : last
+    return key.isEmpty ? nil : String(key)
+  }
+
+  /// The URL as errors show it: the SendKey replaced by `***`.
+  var shownURL: String {
+    guard let key = Self.sendKey(in: url) else { return Redactor.redactURL(url) }
+    return Redactor.redactURL(url.replacing(key, with: "***"))
+  }
+
   public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     try await VendorReply.post(
-      url, body: Self.body(notification), transport: transport, codeField: "code", messageField: "message"
+      url, shownAs: shownURL, body: Self.body(notification), transport: transport, codeField: "code",
+      messageField: "message"
     ) { _, message in
       .retryable(message + " (ServerChan refuses over its quota; retried later)")
     }

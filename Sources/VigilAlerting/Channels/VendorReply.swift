@@ -12,10 +12,11 @@ import VigilNet
 enum VendorReply {
   /// Sends `body` to `url` and interprets the answer with `decide(code, message)`.
   static func post(
-    _ url: String, body: JSONValue, transport: any HTTPTransport, codeField: String, messageField: String,
+    _ url: String, shownAs shown: String? = nil, body: JSONValue, transport: any HTTPTransport,
+    codeField: String, messageField: String,
     decide: (Int64, String) -> ChannelError?
   ) async throws(ChannelError) {
-    let safeURL = Redactor.redactURL(url)
+    let safeURL = shown ?? Redactor.redactURL(url)
     let response: HTTPResponse
     do {
       response = try await transport.send(

@@ -168,17 +168,17 @@ public struct Outbox: Sendable {
         switch error {
         case .retryable(let message)
         where entry.attempts >= fallbackAfterAttempts && !(entry.fallbacks ?? []).isEmpty:
-          entry.lastError = message
+          entry.lastError = Redactor.shared.redact(message)
           try fallBack(entry, from: key, logger: logger)
           report.failed.append(entry)
           report.handedOn.insert(entry.id)
         case .permanent(let message) where !(entry.fallbacks ?? []).isEmpty:
-          entry.lastError = message
+          entry.lastError = Redactor.shared.redact(message)
           try fallBack(entry, from: key, logger: logger)
           report.failed.append(entry)
           report.handedOn.insert(entry.id)
         case .retryable(let message):
-          entry.lastError = message
+          entry.lastError = Redactor.shared.redact(message)
           entry.nextAttemptAt = clock.now.addingTimeInterval(
             min(maxBackoff, baseBackoff * pow(2, Double(entry.attempts - 1))))
           try state.withLock("outbox") { try state.writeJSON(key, entry) }
@@ -187,7 +187,7 @@ public struct Outbox: Sendable {
             fields(entry).merging(["retryAt": ISO8601.format(entry.nextAttemptAt)]) { _, new in new })
           report.retrying.append(entry)
         case .permanent(let message):
-          entry.lastError = message
+          entry.lastError = Redactor.shared.redact(message)
           try state.withLock("outbox") { try move(entry, from: key, to: "failed") }
           logger.error(
             "ALERT NOT DELIVERED: the channel refused it permanently (fix the channel's configuration)",

@@ -51,14 +51,27 @@ public struct HeartbeatIngestHandler: Handler {
       guard let parsed = try? JSONValue.parse(Data(body.utf8)), case .object = parsed else {
         return Self.answer(400, ["error": "the body must be a JSON object of figures, e.g. {\"cpu\": 12.5}"])
       }
+      if let problem = HeartbeatRecord.problem(with: parsed) {
+        return Self.answer(
+          400, ["error": "\(problem); report a flat object of figures, e.g. {\"cpu\": 12.5}"])
+      }
       figures = parsed
     }
     let now = context.clock.now
     let key = HeartbeatRecord.key(host)
     let record = try context.state.withLock("heartbeat-\(host)") { () throws -> HeartbeatRecord in
-      var record =
-        (try context.state.readJSON(HeartbeatRecord.self, key))
-        ?? HeartbeatRecord(host: host, firstSeen: now, lastSeen: now, reports: 0, active: true)
+      let fresh = HeartbeatRecord(host: host, firstSeen: now, lastSeen: now, reports: 0, active: true)
+      var record: HeartbeatRecord
+      do {
+        record = try context.state.readJSON(HeartbeatRecord.self, key) ?? fresh
+      } catch {
+        // A record that cannot be read (written before figures were bounded, or damaged) is replaced by this
+        // report: the host is seen again, and said so.
+        context.logger.warning(
+          "the host's previous heartbeat record cannot be read; starting it afresh",
+          ["host": host, "error": "\(error)"])
+        record = fresh
+      }
       record.lastSeen = now
       record.reports += 1
       record.active = figures?["active"] != .bool(false)

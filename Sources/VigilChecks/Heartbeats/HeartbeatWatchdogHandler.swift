@@ -32,9 +32,17 @@ public struct HeartbeatWatchdogHandler: Handler {
     }
     var hosts: [HostStatus] = []
     for key in try context.state.keys(prefix: HeartbeatRecord.prefix) where key.hasSuffix("/last.json") {
-      guard let record = try? context.state.readJSON(HeartbeatRecord.self, key), record.reports > 0 else {
+      let record: HeartbeatRecord
+      do {
+        guard let read = try context.state.readJSON(HeartbeatRecord.self, key) else { continue }
+        record = read
+      } catch {
+        // Never silent: a host whose record cannot be read is named on every run until it reports again.
+        context.logger.warning(
+          "a host's heartbeat record cannot be read; it is skipped", ["key": key, "error": "\(error)"])
         continue
       }
+      guard record.reports > 0 else { continue }
       if !record.active || config.ignore.contains(record.host) { continue }
       hosts.append(status(of: record, config: config, now: now))
     }

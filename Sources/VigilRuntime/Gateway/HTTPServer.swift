@@ -62,7 +62,9 @@ public final class HTTPServer: Sendable {
 
   public let port: Int
   let limits: Limits
-  private let listener: Int32
+  /// Owned by the accept loop, which closes it when it ends (`stop` only shuts it down, so the number is
+  /// never reused while the loop can still poll it).
+  private let listener: FileDescriptor
   private let handler: @Sendable (HTTPServerRequest) async -> HTTPServerResponse
   private struct State {
     var stopping = false
@@ -78,7 +80,7 @@ public final class HTTPServer: Sendable {
   ) throws {
     self.limits = limits
     self.handler = handler
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else { throw HTTPServerError("socket: \(String(cString: strerror(errno)))") }
     var one: Int32 = 1
     setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -105,7 +107,7 @@ public final class HTTPServer: Sendable {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
     }
     self.port = Int(UInt16(bigEndian: actual.sin_port))
-    self.listener = descriptor
+    self.listener = FileDescriptor(descriptor)
     NativeThread.start { [self] in acceptLoop() }
   }
 
@@ -120,7 +122,7 @@ public final class HTTPServer: Sendable {
       defer { state.stopping = true }
       return !state.stopping
     }
-    if first { shutdown(listener, Int32(SHUT_RDWR)) }
+    if first { shutdown(listener.raw, Int32(SHUT_RDWR)) }
     let deadline = Date().addingTimeInterval(grace)
     while Date() < deadline {
       if state.withLock({ $0.connections == 0 }) { return true }
@@ -129,20 +131,19 @@ public final class HTTPServer: Sendable {
     return state.withLock { $0.connections == 0 }
   }
 
-  deinit { close(listener) }
-
   private var stopping: Bool { state.withLock { $0.stopping } }
 
   private func acceptLoop() {
     while !stopping {
-      var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+      var poller = pollfd(fd: listener.raw, events: Int16(POLLIN), revents: 0)
       guard poll(&poller, 1, 200) > 0 else { continue }
       var peer = sockaddr_in()
       var length = socklen_t(MemoryLayout<sockaddr_in>.size)
       let client = withUnsafeMutablePointer(to: &peer) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listener, $0, &length) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listener.raw, $0, &length) }
       }
       guard client >= 0 else { continue }
+      _ = fcntl(client, F_SETFD, FD_CLOEXEC)
       var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
       inet_ntop(AF_INET, &peer.sin_addr, &text, socklen_t(INET_ADDRSTRLEN))
       let remote = String(cBuffer: text)
@@ -163,7 +164,7 @@ public final class HTTPServer: Sendable {
         state.withLock { $0.connections -= 1 }
       }
     }
-    close(listener)
+    listener.close()
   }
 
   /// One connection: requests until close, error, idle timeout or stop.
@@ -306,14 +307,15 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
-/// One accepted socket; used by one thread only.
+/// One accepted socket; used by one thread only, which owns it and closes it once.
 final class Connection {
   enum Wait { case ready, timeout, stopped, failed }
 
-  let descriptor: Int32
+  private let owned: FileDescriptor
+  private var descriptor: Int32 { owned.raw }
 
   init(descriptor: Int32) {
-    self.descriptor = descriptor
+    self.owned = FileDescriptor(descriptor)
     var one: Int32 = 1
     setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
   }
@@ -365,8 +367,8 @@ final class Connection {
   }
 
   func close() {
-    shutdown(descriptor, Int32(SHUT_RDWR))
-    Glibc.close(descriptor)
+    if !owned.isClosed { shutdown(descriptor, Int32(SHUT_RDWR)) }
+    owned.close()
   }
 }
 

@@ -74,6 +74,7 @@ public struct LambdaRuntime: Sendable {
       switch answer {
       case .response(let body): await post("\(base)/runtime/invocation/\(requestID)/response", body)
       case .error(let type, let body):
+        if type == "InvalidEventDataException" { logger.error("malformed event", ["requestId": requestID]) }
         await post("\(base)/runtime/invocation/\(requestID)/error", body, errorType: type)
       }
     }

@@ -98,8 +98,9 @@ public struct SCFRuntime: Sendable {
 }
 
 /// Tencent SCF image functions: an HTTP server on port 9000 answering `POST /event-invoke` (body = the event,
-/// `X-Scf-*` headers = the context); the result is the response body, a function error a 500 with
-/// `{errorType, errorMessage}`.
+/// up to 6 MiB as SCF allows; `X-Scf-*` headers = the context); the result is the response body. Every error has
+/// one shape, `{errorType, errorMessage, stackTrace}`: 4xx for the caller's mistakes (a wrong path or method,
+/// an unknown function, an event that is not JSON), 500 for the function's own failure.
 public struct SCFImageFrontend: Sendable {
   public let invoker: LocalInvoker
   public let defaultFunction: String?
@@ -109,11 +110,29 @@ public struct SCFImageFrontend: Sendable {
     self.defaultFunction = defaultFunction
   }
 
+  /// The HTTP server's limits for image mode: events as large as SCF sends.
+  public static var limits: HTTPServer.Limits {
+    var limits = HTTPServer.Limits()
+    limits.maxBodyBytes = InvocationEvent.maximumBytes
+    return limits
+  }
+
+  private static func failure(_ status: Int, _ type: String, _ message: String, requestID: String? = nil)
+    -> HTTPServerResponse
+  {
+    var headers = [("Content-Type", "application/json")]
+    if let requestID { headers.append(("X-Scf-Request-Id", requestID)) }
+    return HTTPServerResponse(
+      status: status, headers: headers, body: Array(LambdaRuntime.errorBody(type: type, message: message)))
+  }
+
   public func respond(_ request: HTTPServerRequest) async -> HTTPServerResponse {
     guard request.head.path == "/event-invoke" else {
-      return .error(404, "SCF image functions are invoked with POST /event-invoke")
+      return Self.failure(404, "NotFound", "SCF image functions are invoked with POST /event-invoke")
     }
-    guard request.head.method == "POST" else { return .error(405, "use POST /event-invoke") }
+    guard request.head.method == "POST" else {
+      return Self.failure(405, "MethodNotAllowed", "use POST /event-invoke")
+    }
     let head = request.head
     let names = invoker.project.config.allFunctionNames
     guard
@@ -122,15 +141,21 @@ public struct SCFImageFrontend: Sendable {
       })
         ?? defaultFunction
     else {
-      return .error(
-        404, "no function of serverless.yml matches X-Scf-Name '\(head.header("X-Scf-Name") ?? "")'")
+      return Self.failure(
+        404, "FunctionNotFound",
+        "no function of serverless.yml matches X-Scf-Name '\((head.header("X-Scf-Name") ?? "").excerpt())'")
     }
+    let requestID =
+      head.header("X-Scf-Request-Id").flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
     let event: InvocationEvent
     do {
       event = InvocationEvent(
         json: request.body.isEmpty ? .object([:]) : try JSONValue.parse(Data(request.body)))
     } catch {
-      return .error(400, "the event is not JSON: \(error)")
+      Logger(sink: invoker.sink, metadata: ["component": "runtime"]).error(
+        "malformed event", ["requestId": requestID, "error": "\(error)"])
+      return Self.failure(
+        400, "InvalidEventDataException", "the event is not JSON: \(error)", requestID: requestID)
     }
     var platform = LocalInvoker.Platform(
       deadline: LocalInvoker.Platform.milliseconds(head.header("X-Scf-Timeout")).map {
@@ -142,14 +167,15 @@ public struct SCFImageFrontend: Sendable {
     for (header, variable) in [("X-Scf-Appid", "TENCENTCLOUD_APPID"), ("X-Scf-Uin", "TENCENTCLOUD_UIN")] {
       if let value = head.header(header) { platform.environment[variable] = value }
     }
-    let requestID =
-      head.header("X-Scf-Request-Id").flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
     let headers = [("Content-Type", "application/json"), ("X-Scf-Request-Id", requestID)]
     switch await RuntimeInvocation.answer(
       event, function: function, requestID: requestID, platform: platform, invoker: invoker)
     {
     case .response(let body): return HTTPServerResponse(status: 200, headers: headers, body: Array(body))
-    case .error(_, let body): return HTTPServerResponse(status: 500, headers: headers, body: Array(body))
+    case .error(let type, let body):
+      // An event the function cannot read is the caller's mistake; anything else is the function's failure.
+      let status = ["InvalidEventDataException", "EventError"].contains(type) ? 400 : 500
+      return HTTPServerResponse(status: status, headers: headers, body: Array(body))
     }
   }
 }

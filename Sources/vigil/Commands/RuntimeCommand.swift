@@ -124,7 +124,9 @@ enum RuntimeCommand: Command {
     let host = arguments.options["host"] ?? "0.0.0.0"
     let server: HTTPServer
     do {
-      server = try HTTPServer(host: host, port: port) { request in await frontend.respond(request) }
+      server = try HTTPServer(host: host, port: port, limits: SCFImageFrontend.limits) { request in
+        await frontend.respond(request)
+      }
     } catch let error as HTTPServerError {
       Output.err("error: \(error)")
       return ExitCode.usage

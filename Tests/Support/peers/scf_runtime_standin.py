@@ -107,5 +107,5 @@ if exited is None:
     runtime.terminate()
     runtime.wait(10)
 print(json.dumps({"results": answers, "violations": state["violations"], "ready_calls": state["ready_calls"],
-                  "exited": exited, "log": open(log_path).read().splitlines()}))
+                  "exited": exited, "log": open(log_path).read().splitlines()}), flush=True)
 os._exit(0)
