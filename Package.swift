@@ -37,6 +37,8 @@ let package = Package(
       dependencies: ["VigilRuntime", "VigilChecks", "VigilAlerting", "TestSupport"]
     ),
     .testTarget(name: "VigilCLITests", dependencies: ["TestSupport", "vigil"]),  // runs the built binary
+    .testTarget(
+      name: "VigilFuzzTests", dependencies: ["VigilCore", "VigilCron", "VigilRuntime", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -6,11 +6,18 @@ public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
   public var token: String?
   public var reason: String
 
+  /// The problem in one line; the expression, the token and any text the reason quotes appear as excerpts,
+  /// so a runaway expression is named, never echoed whole.
   public var description: String {
-    var text = "invalid cron expression '\(expression)': "
+    var text = "invalid cron expression '\(Self.excerpt(expression, 60))': "
     if let field { text += "\(field) field" }
-    if let token { text += (field == nil ? "" : " ") + "'\(token)'" }
+    if let token { text += (field == nil ? "" : " ") + "'\(Self.excerpt(token, 40))'" }
     if field != nil || token != nil { text += ": " }
-    return text + reason
+    return text + Self.excerpt(reason, 300)
+  }
+
+  static func excerpt(_ text: String, _ limit: Int) -> String {
+    guard text.count > limit else { return text }
+    return text.prefix(limit) + "… (\(text.count) characters)"
   }
 }

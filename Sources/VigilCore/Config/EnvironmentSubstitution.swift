@@ -42,7 +42,8 @@ public struct EnvironmentSubstitution: Sendable {
       guard inner.hasPrefix("env:") else {
         throw ConfigError(
           here,
-          "unsupported variable '${\(inner)}': only '${env:NAME}' and '${env:NAME, default}' are supported")
+          "unsupported variable '${\(inner.excerpt())}': only '${env:NAME}' and '${env:NAME, default}' are supported"
+        )
       }
       let spec = inner.dropFirst(4)
       let name: String
@@ -58,7 +59,8 @@ public struct EnvironmentSubstitution: Sendable {
         name = spec.trimming(" ")
       }
       guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-        throw ConfigError(here, "bad environment variable name '\(name)' in '${\(inner)}'")
+        throw ConfigError(
+          here, "bad environment variable name '\(name.excerpt())' in '${\(inner.excerpt())}'")
       }
       if let value = environment[name] {
         result += value
