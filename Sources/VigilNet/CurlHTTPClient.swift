@@ -1,4 +1,5 @@
 import CCurl
+import Synchronization
 import VigilCore
 
 /// HTTP(S) over libcurl: TLS verification on by default, timeouts and a body cap on every request, http and
@@ -12,11 +13,43 @@ public struct CurlHTTPClient: HTTPTransport {
   /// sends nothing (a heartbeat, a local check) starts and stays small.
   public init() {}
 
+  /// Sends `request`. Cancelling the calling task aborts the transfer at once (its connection is closed) and
+  /// throws `.cancelled`: a timed-out invocation leaves nothing running behind it.
   public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
-    let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { continuation in
-      CurlMultiLoop.shared.submit(CurlTransfer(request) { continuation.resume(returning: $0) })
+    let handle = CancellableTransfer()
+    let result: Result<HTTPResponse, HTTPError> = await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        let transfer = CurlTransfer(request) { continuation.resume(returning: $0) }
+        // Known to the handle before it is queued: a cancellation from now on (or one that came already)
+        // reaches it before it can open a connection.
+        handle.started(transfer)
+        CurlMultiLoop.shared.submit(transfer)
+      }
+    } onCancel: {
+      handle.cancel()
     }
     return try result.get()
+  }
+}
+
+/// The transfer of one `send`, so a cancellation that comes before or after it started reaches it.
+final class CancellableTransfer: Sendable {
+  private let state = Mutex<(transfer: CurlTransfer?, cancelled: Bool)>((nil, false))
+
+  func started(_ transfer: CurlTransfer) {
+    let cancelled = state.withLock { state -> Bool in
+      state.transfer = transfer
+      return state.cancelled
+    }
+    if cancelled { CurlMultiLoop.shared.cancel(transfer) }
+  }
+
+  func cancel() {
+    let transfer = state.withLock { state -> CurlTransfer? in
+      state.cancelled = true
+      return state.transfer
+    }
+    if let transfer { CurlMultiLoop.shared.cancel(transfer) }
   }
 }
 

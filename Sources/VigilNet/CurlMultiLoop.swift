@@ -39,6 +39,12 @@ final class CurlMultiLoop: @unchecked Sendable {
     curl_multi_wakeup(multi)
   }
 
+  /// Aborts a transfer (queued or running) from any thread; its completion reports `.cancelled`.
+  func cancel(_ transfer: CurlTransfer) {
+    transfer.cancelled.store(true, ordering: .releasing)
+    if let multi { curl_multi_wakeup(multi) }
+  }
+
   private func run() {
     guard let multi else { return }
     let raw = multi
@@ -53,13 +59,23 @@ final class CurlMultiLoop: @unchecked Sendable {
         curl_multi_remove_handle(raw, easy)
         if let transfer = active.removeValue(forKey: easy) { transfer.complete(code) }
       }
+      abortCancelled(raw)
       admit(raw)
       // Sleep until a socket is ready, a timeout is due, or submit() wakes us.
       curl_multi_poll(raw, nil, 0, active.isEmpty ? 10_000 : 100, nil)
     }
   }
 
-  /// Moves queued transfers onto the multi handle while there is room.
+  /// Takes cancelled transfers off the multi handle (closing their connections) and reports them.
+  private func abortCancelled(_ raw: UnsafeMutableRawPointer) {
+    for (easy, transfer) in active where transfer.cancelled.load(ordering: .acquiring) {
+      curl_multi_remove_handle(raw, easy)
+      active.removeValue(forKey: easy)
+      transfer.complete(CURLE_ABORTED_BY_CALLBACK)
+    }
+  }
+
+  /// Moves queued transfers onto the multi handle while there is room; cancelled ones are reported at once.
   private func admit(_ raw: UnsafeMutableRawPointer) {
     let room = Self.maxInFlight - active.count
     guard room > 0 else { return }
@@ -69,6 +85,10 @@ final class CurlMultiLoop: @unchecked Sendable {
       return taken
     }
     for transfer in admitted {
+      if transfer.cancelled.load(ordering: .acquiring) {
+        transfer.complete(CURLE_ABORTED_BY_CALLBACK)
+        continue
+      }
       guard let easy = transfer.handle else { continue }
       if curl_multi_add_handle(raw, easy) == CURLM_OK {
         active[easy] = transfer

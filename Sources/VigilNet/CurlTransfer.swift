@@ -1,4 +1,5 @@
 import CCurl
+import Synchronization
 import VigilCore
 import VigilCron
 
@@ -60,6 +61,8 @@ final class CurlTransfer: @unchecked Sendable {
   private let errorBuffer: UnsafeMutablePointer<CChar>
   private var headerList: UnsafeMutablePointer<curl_slist>?
   private let completion: @Sendable (Result<HTTPResponse, HTTPError>) -> Void
+  /// Set by any thread (`CurlMultiLoop.cancel`); the loop thread then aborts the transfer.
+  let cancelled = Atomic<Bool>(false)
 
   init(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, HTTPError>) -> Void) {
     self.request = request
@@ -133,6 +136,10 @@ final class CurlTransfer: @unchecked Sendable {
 
   /// Reports the outcome of a finished (or never started) transfer.
   func complete(_ code: CURLcode) {
+    if cancelled.load(ordering: .acquiring) {
+      completion(.failure(.cancelled))
+      return
+    }
     guard let handle else {
       completion(.failure(.transfer(code: -1, detail: "curl_easy_init failed")))
       return

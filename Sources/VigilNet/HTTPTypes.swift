@@ -113,6 +113,8 @@ public enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
   case connectionReset(detail: String)
   case emptyReply
   case transfer(code: Int, detail: String)
+  /// The caller gave up (its task was cancelled: the invocation ran out of time); the transfer was aborted.
+  case cancelled
 
   /// A stable name for the class (`dns`, `refused`, `timeout`, `tls`…), for conditions and alert facts.
   public var kind: String {
@@ -127,6 +129,7 @@ public enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
     case .connectionReset: return "reset"
     case .emptyReply: return "empty-reply"
     case .transfer: return "transfer"
+    case .cancelled: return "cancelled"
     }
   }
 
@@ -143,6 +146,7 @@ public enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
     case .connectionReset(let detail): return "connection reset: \(detail)"
     case .emptyReply: return "the server closed the connection without replying"
     case .transfer(let code, let detail): return "transfer failed (curl \(code)): \(detail)"
+    case .cancelled: return "cancelled: the invocation ran out of time before an answer came"
     }
   }
 }

@@ -127,12 +127,16 @@ public struct LocalInvoker: Sendable {
     // The project's zone (`custom.vigil.timezone`), for handlers that read local hours.
     environment["VIGIL_TIMEZONE"] = environment["VIGIL_TIMEZONE"] ?? project.config.vigil.timezone
     environment.merge(platform?.environment ?? [:]) { _, platform in platform }
-    // The platform's deadline wins when it is sooner than the function's own timeout; a deadline that is not a
-    // finite time (a header read as NaN or infinity) is no deadline.
+    // The platform's deadline wins when it is sooner than the function's own timeout, less a tenth (at most
+    // 1 s) to post the answer before the platform ends the instance; a deadline that is not a finite time (a
+    // header read as NaN or infinity) is no deadline.
     let platformLeft = platform?.deadline.map { $0.timeIntervalSince(started) }.flatMap {
       $0.isFinite ? $0 : nil
     }
-    let timeout = min(function.timeout, max(0, platformLeft ?? .infinity))
+    let platformBudget = platformLeft.map { max(0, $0 - min(1, max(0, $0) * 0.1)) }
+    let timeout = min(function.timeout, platformBudget ?? .infinity)
+    let limitedBy =
+      (platformBudget ?? .infinity) < function.timeout ? "the platform's deadline" : "function timeout"
     let context = Context(
       requestID: requestID, functionName: function.name, namespace: platform?.namespace ?? function.namespace,
       functionVersion: platform?.functionVersion ?? "$LATEST", region: platform?.region ?? function.region,
@@ -146,7 +150,8 @@ public struct LocalInvoker: Sendable {
         Double(Int((clock.now.timeIntervalSince(scheduledAt) * 1_000_000).rounded())) / 1000)
     }
     logger.info("invocation started", startFields)
-    let outcome = await Self.run(handler, event: event, context: context, timeout: timeout)
+    let outcome = await Self.run(
+      handler, event: event, context: context, timeout: timeout, limitedBy: limitedBy)
     let duration = clock.now.timeIntervalSince(started) * 1000
     switch outcome {
     case .success(let output):
@@ -208,7 +213,10 @@ public struct LocalInvoker: Sendable {
 
   /// Runs the handler against its deadline. On timeout the handler task is cancelled and not awaited, so a
   /// handler that ignores cancellation cannot hold the invocation past its limit.
-  static func run(_ handler: AnyHandler, event: InvocationEvent, context: Context, timeout: Double) async
+  static func run(
+    _ handler: AnyHandler, event: InvocationEvent, context: Context, timeout: Double,
+    limitedBy: String = "function timeout"
+  ) async
     -> Result<HandlerOutput, InvocationFailure>
   {
     let race = FirstResult<Result<HandlerOutput, InvocationFailure>>()
@@ -233,7 +241,7 @@ public struct LocalInvoker: Sendable {
           .failure(
             InvocationFailure(
               errorType: "TimeoutError",
-              errorMessage: "Task timed out after \(String(timeout, decimals: 2)) seconds (function timeout)",
+              errorMessage: "Task timed out after \(String(timeout, decimals: 2)) seconds (\(limitedBy))",
               requestId: context.requestID)))
       }
       timer.schedule(

@@ -117,3 +117,37 @@ import Testing
     #expect(URLText.host(of: "http://127.0.0.1/") == "127.0.0.1")
   }
 }
+
+@Suite struct CurlCancellationTests {
+  /// Cancelling the task that sends aborts the transfer at once: the call throws `.cancelled` and the
+  /// server sees the connection closed, long before the request's own 60 s timeout.
+  @Test func cancellingTheCallerAbortsTheTransferAndClosesItsConnection() async throws {
+    let server = try SilentListener()
+    let started = Date()
+    let sending = Task {
+      try await CurlHTTPClient().send(
+        HTTPRequest(url: "http://127.0.0.1:\(server.port)/hang", connectTimeout: 5, timeout: 60))
+    }
+    // The overlap is forced: cancel only once the request is on the wire (the server accepted it).
+    let connection = await server.accepted(timeout: 30)
+    try #require(connection >= 0, "the request never arrived")
+    defer { close(connection) }
+    sending.cancel()
+    let outcome = await sending.result
+    #expect(throws: HTTPError.cancelled) { try outcome.get() }
+    #expect(await SilentListener.closedByClient(connection, timeout: 10), "the connection was left open")
+    #expect(Date().timeIntervalSince(started) < 30)
+  }
+
+  /// A task cancelled before its request was even queued never sends it.
+  @Test func aCallerCancelledBeforeSendingSendsNothing() async throws {
+    let server = try SilentListener()
+    let sending = Task {
+      withUnsafeCurrentTask { $0?.cancel() }
+      return try await CurlHTTPClient().send(
+        HTTPRequest(url: "http://127.0.0.1:\(server.port)/never", connectTimeout: 5, timeout: 60))
+    }
+    await #expect(throws: HTTPError.cancelled) { try await sending.value }
+    #expect(await server.accepted(timeout: 0.5) == -1, "the request went out anyway")
+  }
+}

@@ -23,7 +23,8 @@ public struct LocalRegionProvider: RegionProvider {
 
   public func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe] {
     var request = HTTPRequest(
-      url: target.url, method: target.method, timeout: target.timeout, insecure: insecure, caFile: caFile)
+      url: target.url, method: target.method, timeout: min(target.timeout, context.remainingTimeForProbes),
+      insecure: insecure, caFile: caFile)
     request.freshConnection = true
     do {
       let response = try await transport.send(request)

@@ -58,11 +58,13 @@ public struct WebsiteStatusHandler: Handler {
         "TLS verification is OFF for this target (insecure: true); its certificate is not checked",
         ["target": target.name, "url": safeURL])
     }
+    // A target that waited its turn (concurrency) starts with what is left: it ends, answered or timed out,
+    // before the invocation's deadline, with time kept for alerting and the answer.
+    let budget = min(target.timeout, context.remainingTimeForProbes)
     var request = HTTPRequest(
       url: target.url, method: target.method, headers: target.headers,
       body: target.body.map { Data($0.utf8) },
-      connectTimeout: min(target.connectTimeout, target.timeout),
-      timeout: min(target.timeout, max(0.001, context.remainingTime)),
+      connectTimeout: min(target.connectTimeout, budget), timeout: budget,
       maxBodyBytes: target.maxBodyBytes, followRedirects: target.followRedirects, insecure: target.insecure,
       caFile: target.caFile)
     request.freshConnection = true

@@ -59,6 +59,14 @@ public struct Context: Sendable {
   /// Seconds left before the deadline (never negative).
   public var remainingTime: Double { max(0, deadline.timeIntervalSince(clock.now)) }
 
+  /// The time a probe started now may take: what remains, less a reserve for what comes after the check (the
+  /// alert state, the outbox, posting the answer to the platform): a fifth of the time limit, at most 5 s.
+  /// Probes bounded by it all end, answered or timed out, before the deadline, so a hanging target never
+  /// costs the result of the others.
+  public var remainingTimeForProbes: Double {
+    max(0.001, remainingTime - min(5, timeLimit * 0.2))
+  }
+
   /// SCF's name for the same thing, in milliseconds.
   public var remainingTimeInMillis: Int { Int(remainingTime.clampedMilliseconds) }
 }

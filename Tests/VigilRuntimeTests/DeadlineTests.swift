@@ -1,0 +1,62 @@
+import Foundation
+import TestSupport
+import Testing
+import VigilCore
+
+@testable import VigilRuntime
+
+/// A short deadline (the function's timeout, Lambda's `Deadline-Ms`, SCF's `X-Scf-Timeout`) at or below a
+/// target's timeout, with one target that never answers: the check still reports every target, the hanging
+/// one as a timeout, before the deadline.
+@Suite struct DeadlineTests {
+  func project(functionTimeout: Double, targets: String) throws -> Project {
+    let root = NSTemporaryDirectory() + "vigil-deadline-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(
+      atPath: root + "/functions/web", withIntermediateDirectories: true)
+    try "functions:\n  web:\n    handler: website-status\n    timeout: \(functionTimeout)\n".write(
+      toFile: root + "/serverless.yml", atomically: true, encoding: .utf8)
+    try targets.write(toFile: root + "/functions/web/config.yml", atomically: true, encoding: .utf8)
+    return try Project.load(path: root + "/serverless.yml", environment: [:])
+  }
+
+  struct Target: Decodable {
+    var name: String
+    var up: Bool
+    var errorKind: String?
+  }
+
+  struct Result: Decodable { var targets: [Target] }
+
+  @Test(
+    arguments: [
+      ("function timeout", 1.5, nil),
+      ("platform deadline", 30.0, 1.5),
+    ] as [(String, Double, Double?)])
+  func aHangingTargetCostsOnlyItsOwnResult(source: String, functionTimeout: Double, platformDeadline: Double?)
+    async throws
+  {
+    let silent = try SilentListener()
+    let up = try await HTTPTestPeer.httpBase() + "/ok"
+    let project = try project(
+      functionTimeout: functionTimeout,
+      targets: """
+        targets:
+          - {name: hanging, url: 'http://127.0.0.1:\(silent.port)/', timeout: 10s}
+          - {name: healthy, url: '\(up)', timeout: 10s}
+        """)
+    let invoker = LocalInvoker(project: project, state: InMemoryStateStore(), sink: CapturingSink())
+    let started = Date()
+    let platform = platformDeadline.map { LocalInvoker.Platform(deadline: started.addingTimeInterval($0)) }
+    let outcome = await invoker.invoke("web", event: .raw(.object([:])), platform: platform)
+    // A result at all: the invocation ended before its deadline (else a TimeoutError without the targets).
+    let output = try outcome.result.get()
+    let result = try JSONDecoder().decode(Result.self, from: try output.encoded())
+    #expect(result.targets.map(\.name) == ["hanging", "healthy"], "\(source)")
+    #expect(result.targets.map(\.up) == [false, true], "\(source)")
+    #expect(result.targets.first?.errorKind == "timeout", "\(source)")
+    // The hanging probe gave up with the reserve (a fifth of the 1.5 s) still left.
+    let connection = await silent.accepted(timeout: 1)
+    #expect(connection >= 0, "the hanging target was never asked")
+    if connection >= 0 { close(connection) }
+  }
+}
