@@ -12,13 +12,35 @@ public protocol Channel: Sendable {
 /// Why a delivery failed, and whether trying again can help (Alertmanager's `retry bool`).
 public enum ChannelError: Error, Sendable, CustomStringConvertible {
   case retryable(String)
+  /// Retryable, but not before `retryAfter` seconds: the vendor said so (`Retry-After`, `retry_after`) or
+  /// documents its window (WeCom a minute, DingTalk a 10-minute ban). The outbox waits at least that long.
+  case throttled(String, retryAfter: Double)
   case permanent(String)
 
   public var description: String {
     switch self {
     case .retryable(let message): return "retryable: \(message)"
+    case .throttled(let message, let seconds):
+      let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+      return "retryable: \(message) (retry after \(shown) s)"
     case .permanent(let message): return "permanent: \(message)"
     }
+  }
+
+  /// What happened, without the class: for a throttled error, with its "(retry after N s)".
+  public var message: String {
+    switch self {
+    case .retryable(let message), .permanent(let message): return message
+    case .throttled: return String(description.dropFirst("retryable: ".count))
+    }
+  }
+
+  /// A vendor's back-off hint in seconds (`Retry-After` as seconds, `retry_after`), when it is a sane number.
+  static func hint(_ text: String?) -> Double? {
+    guard let text, let seconds = Double(text.trimming(" ")), seconds.isFinite,
+      seconds >= 0
+    else { return nil }
+    return min(seconds, 24 * 3600)
   }
 }
 

@@ -14,10 +14,7 @@ func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, 
     try await channel.deliver(notification, idempotencyKey: key)
     return "sent"
   } catch {
-    switch error {
-    case .retryable(let message): return "retryable: \(message)"
-    case .permanent(let message): return "permanent: \(message)"
-    }
+    return error.description
   }
 }
 

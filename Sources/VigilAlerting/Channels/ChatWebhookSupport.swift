@@ -28,9 +28,12 @@ enum ChatWebhook {
   /// 429 and 5xx are retryable (with any Retry-After hint); other non-2xx statuses are permanent.
   static func failure(_ response: HTTPResponse, url: String, hint: String? = nil) -> ChannelError {
     let body = Redactor.shared.redact(String(decoding: response.body.prefix(300), as: UTF8.self))
-    var message = "\(Redactor.redactURL(url)) answered HTTP \(response.status): \(body)"
-    if let retryAfter = hint ?? response.header("Retry-After") { message += " (retry after \(retryAfter) s)" }
-    return response.status == 429 || response.status >= 500 ? .retryable(message) : .permanent(message)
+    let message = "\(Redactor.redactURL(url)) answered HTTP \(response.status): \(body)"
+    guard response.status == 429 || response.status >= 500 else { return .permanent(message) }
+    if let seconds = ChannelError.hint(hint ?? response.header("Retry-After")) {
+      return .throttled(message, retryAfter: seconds)
+    }
+    return .retryable(message)
   }
 
   /// `&`, `<` and `>` as entities: all that Slack mrkdwn and Telegram's HTML mode need escaped.

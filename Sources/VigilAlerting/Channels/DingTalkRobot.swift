@@ -56,7 +56,8 @@ public struct DingTalkRobot: Channel {
       signedURL(at: clock.now), body: Self.body(notification), transport: transport, codeField: "errcode",
       messageField: "errmsg"
     ) { code, message in
-      code == 130101 ? .retryable(message + " (DingTalk throttles for 10 minutes)") : .permanent(message)
+      code == 130101
+        ? .throttled(message + " (DingTalk throttles for 10 minutes)", retryAfter: 600) : .permanent(message)
     }
   }
 }

@@ -15,22 +15,37 @@ public struct DiscordWebhook: Channel {
     self.transport = transport
   }
 
+  /// Discord's limits: 10 embeds, and 6000 characters across all of them (titles, descriptions, field names
+  /// and values), besides each part's own limit.
+  static let maximumEmbeds = 10
+  static let maximumEmbedCharacters = 6000
+
   public static func body(_ notification: AlertNotification) -> JSONValue {
-    let embeds: [JSONValue] = notification.notices.prefix(10).map { notice in
-      .object([
-        "title": .string(
-          ChatWebhook.truncate(
-            "[\(notice.status.rawValue.uppercased())] \(notice.candidate.target)", characters: 256)),
-        "description": .string(ChatWebhook.truncate(notice.candidate.summary, characters: 4096)),
-        "color": .int(notice.status == .resolved ? 3_066_993 : 15_158_332),
-        "fields": .array(
-          notice.candidate.facts.prefix(25).map {
-            .object([
-              "name": .string(ChatWebhook.truncate($0.name, characters: 256)),
-              "value": .string(ChatWebhook.truncate($0.value, characters: 1024)), "inline": .bool(false),
-            ])
-          }),
-      ])
+    var left = maximumEmbedCharacters
+    /// `text` cut to its own limit and to what is left of the 6000; nil when nothing is left.
+    func fit(_ text: String, _ limit: Int) -> String? {
+      let room = min(limit, left)
+      guard room > 0, !text.isEmpty else { return nil }
+      let shown = ChatWebhook.truncate(text, characters: room)
+      left -= shown.count
+      return shown
+    }
+    var embeds: [JSONValue] = []
+    for notice in notification.notices.prefix(maximumEmbeds) {
+      guard let title = fit("[\(notice.status.rawValue.uppercased())] \(notice.candidate.target)", 256) else {
+        break
+      }
+      var embed: [String: JSONValue] = [
+        "title": .string(title), "color": .int(notice.status == .resolved ? 3_066_993 : 15_158_332),
+      ]
+      if let description = fit(notice.candidate.summary, 4096) { embed["description"] = .string(description) }
+      var fields: [JSONValue] = []
+      for fact in notice.candidate.facts.prefix(25) {
+        guard left > 2, let name = fit(fact.name, 256), let value = fit(fact.value, 1024) else { break }
+        fields.append(.object(["name": .string(name), "value": .string(value), "inline": .bool(false)]))
+      }
+      embed["fields"] = .array(fields)
+      embeds.append(.object(embed))
     }
     return .object([
       "content": .string(ChatWebhook.truncate(notification.title, characters: 2000)),

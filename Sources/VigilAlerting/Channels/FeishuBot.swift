@@ -74,7 +74,8 @@ public struct FeishuBot: Channel {
       url, body: body(notification, at: clock.now), transport: transport, codeField: "code",
       messageField: "msg"
     ) { code, message in
-      code == 11232 ? .retryable(message + " (Feishu frequency limit)") : .permanent(message)
+      code == 11232
+        ? .throttled(message + " (Feishu frequency limit, next minute)", retryAfter: 60) : .permanent(message)
     }
   }
 }

@@ -22,18 +22,39 @@ public struct TelegramBot: Channel {
     self.transport = transport
   }
 
+  /// Telegram's limit: 4096 characters of text as shown, after its HTML is parsed.
+  static let maximumCharacters = 4096
+
   public static func body(_ notification: AlertNotification, chatID: String) -> JSONValue {
-    var lines = ["<b>\(ChatWebhook.escapeMarkup(notification.title))</b>"]
+    // Lines of (text, bold) pieces, escaped only when they are written: the cut counts the characters
+    // Telegram shows and never splits an entity or leaves a tag open.
+    var lines: [[(text: String, bold: Bool)]] = [[(notification.title, true)]]
     for notice in notification.notices {
-      lines.append(
-        "<b>\(notice.status.rawValue.uppercased())</b> \(ChatWebhook.escapeMarkup(notice.candidate.summary))")
-      lines += notice.candidate.facts.map {
-        "\(ChatWebhook.escapeMarkup($0.name)): \(ChatWebhook.escapeMarkup($0.value))"
+      lines.append([(notice.status.rawValue.uppercased(), true), (" " + notice.candidate.summary, false)])
+      lines += notice.candidate.facts.map { [("\($0.name): \($0.value)", false)] }
+    }
+    var text = ""
+    var left = maximumCharacters
+    writing: for (index, line) in lines.enumerated() {
+      if index > 0 {
+        guard left > 1 else { break }
+        text += "\n"
+        left -= 1
+      }
+      for piece in line {
+        guard left > 0 else { break writing }
+        var shown = piece.text
+        let cut = shown.count > left
+        if cut { shown = String(shown.prefix(max(0, left - 1))) + "…" }
+        let escaped = ChatWebhook.escapeMarkup(shown)
+        text += piece.bold ? "<b>\(escaped)</b>" : escaped
+        left -= shown.count
+        if cut { break writing }
       }
     }
     let chat: JSONValue = Int64(chatID).map { .int($0) } ?? .string(chatID)
     return .object([
-      "chat_id": chat, "text": .string(ChatWebhook.truncate(lines.joined(separator: "\n"), characters: 4096)),
+      "chat_id": chat, "text": .string(text),
       "parse_mode": .string("HTML"), "link_preview_options": .object(["is_disabled": .bool(true)]),
     ])
   }
@@ -47,8 +68,8 @@ public struct TelegramBot: Channel {
     if json?["ok"] == .bool(true) { return }
     let description =
       json?["description"]?.stringValue ?? String(decoding: response.body.prefix(200), as: UTF8.self)
-    if let retryAfter = json?["parameters"]?["retry_after"]?.intValue {
-      throw .retryable("\(safeURL): \(description) (retry after \(retryAfter) s)")
+    if let retryAfter = ChannelError.hint(json?["parameters"]?["retry_after"].map { $0.encodedString() }) {
+      throw .throttled("\(safeURL): \(description)", retryAfter: retryAfter)
     }
     throw response.status >= 500 || json == nil
       ? .retryable("\(safeURL): HTTP \(response.status) \(description)")

@@ -51,8 +51,9 @@ public struct WeComRobot: Channel {
     try await VendorReply.post(
       url, body: requestBody(notification), transport: transport, codeField: "errcode", messageField: "errmsg"
     ) { code, message in
-      code == 45009 || code == -1
-        ? .retryable(message + " (WeCom allows 20 messages a minute)") : .permanent(message)
+      code == 45009
+        ? .throttled(message + " (WeCom allows 20 messages a minute)", retryAfter: 60)
+        : code == -1 ? .retryable(message + " (WeCom is busy)") : .permanent(message)
     }
   }
 }

@@ -164,7 +164,14 @@ public struct Outbox: Sendable {
         try state.withLock("outbox") { try move(entry, from: key, to: "delivered") }
         logger.info("alert delivered", fields(entry))
         report.delivered.append(entry)
-      } catch let error as ChannelError {
+      } catch let thrown as ChannelError {
+        // A throttled delivery is retried like any retryable one, but never before the vendor's hint.
+        var hint: Double?
+        var error = thrown
+        if case .throttled(_, let seconds) = thrown {
+          hint = seconds
+          error = .retryable(thrown.message)
+        }
         switch error {
         case .retryable(let message)
         where entry.attempts >= fallbackAfterAttempts && !(entry.fallbacks ?? []).isEmpty:
@@ -179,13 +186,17 @@ public struct Outbox: Sendable {
           report.handedOn.insert(entry.id)
         case .retryable(let message):
           entry.lastError = Redactor.shared.redact(message)
-          entry.nextAttemptAt = clock.now.addingTimeInterval(
-            min(maxBackoff, baseBackoff * pow(2, Double(entry.attempts - 1))))
+          let backoff = min(maxBackoff, baseBackoff * pow(2, Double(entry.attempts - 1)))
+          // The vendor's hint wins when it says to wait (Retry-After: 3 is sooner than our 30 s; DingTalk's
+          // 10-minute ban is later).
+          entry.nextAttemptAt = clock.now.addingTimeInterval(hint.map { max(1, $0) } ?? backoff)
           try state.withLock("outbox") { try state.writeJSON(key, entry) }
           logger.warning(
             "alert delivery failed; kept in the outbox for a retry",
             fields(entry).merging(["retryAt": ISO8601.format(entry.nextAttemptAt)]) { _, new in new })
           report.retrying.append(entry)
+        case .throttled:
+          break  // turned into .retryable above
         case .permanent(let message):
           entry.lastError = Redactor.shared.redact(message)
           try state.withLock("outbox") { try move(entry, from: key, to: "failed") }

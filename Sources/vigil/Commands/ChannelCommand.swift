@@ -73,6 +73,10 @@ enum ChannelCommand: Command {
         switch error {
         case .retryable(let message):
           Output.out("\(channelName): NOT sent, retryable (Vigil would retry it later): \(message)")
+        case .throttled(let message, let seconds):
+          Output.out(
+            "\(channelName): NOT sent, throttled (Vigil would retry it in \(Int(seconds.rounded(.up))) s): \(message)"
+          )
         case .permanent(let message):
           Output.out("\(channelName): NOT sent, permanent (fix the channel's configuration): \(message)")
         }

@@ -29,7 +29,20 @@ CKafka  POST /ckafka   API 3.0 DescribeGroupOffsets (version 2019-08-19), TC3 ch
         40/90/-1 of 100; group wide -> 55 one-partition topics t00..t54, paged by Offset/Limit (max 50).
 PagerDuty POST /v2/enqueue   routing_key good -> 202 success; bad -> 400 invalid event.
 GET /requests lists what arrived (path, body, verdict).
+
+A name starting "limited" (Slack, Discord, Telegram) or "fast" (DingTalk) is limited on its own first request,
+so each test can have its own. As strict as the vendors (shared/reference/channels.md §5): only the keys and tokens named above exist (others
+get the vendor's unknown-key answer); WeCom and DingTalk allow 20 messages per key per minute (45009, 130101);
+Feishu refuses bodies over 20 KB or not JSON (9499); Slack refuses bad JSON (400 invalid_payload) and a body
+without text (400 no_text); Discord refuses content over 2000 characters, more than 10 embeds or 6000
+characters of embeds (400, 50035); Telegram refuses an unknown token (401), text over 4096 characters after
+entity parsing (400) and HTML it cannot parse (400 can't parse entities); Tencent SMS checks the whole TC3
+Authorization (algorithm, Credential's SecretId, date and scope, SignedHeaders recomputed from the received
+headers, the signature), X-TC-Version 2021-01-11, a clock skew of at most 300 s and at most 200 numbers;
+WeChat takes only the latest access token (40001 for an older one).
 """
+import collections
+import html.parser
 import base64
 import hashlib
 import hmac
@@ -45,9 +58,75 @@ import urllib.parse
 
 DINGTALK_SECRET = "SECvigiltest"
 FEISHU_SECRET = "feishu-secret"
+WECOM_KEYS = {"good", "busy", "burst"}
+DINGTALK_TOKENS = {"ok", "fast", "burst", "keyword"}
+FEISHU_TOKENS = {"t1", "limited", "garbage"}
+TELEGRAM_TOKENS = {"123:abc", "limited"}
+SMS_SECRET_ID = "AKIDtest"
 received = []
 seen = {}
+windows = collections.defaultdict(collections.deque)
 lock = threading.Lock()
+
+
+def over_limit(key, limit, seconds):
+    """Whether one more request for `key` goes over `limit` per `seconds` (a sliding window)."""
+    now = time.time()
+    with lock:
+        window = windows[key]
+        while window and window[0] <= now - seconds:
+            window.popleft()
+        if len(window) >= limit:
+            return True
+        window.append(now)
+        return False
+
+
+class TelegramHTML(html.parser.HTMLParser):
+    """Telegram's HTML parse mode: only its tags, properly nested; text length counted after parsing."""
+    allowed = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
+               "span", "blockquote"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.stack, self.error, self.length = [], None, 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.allowed:
+            self.error = self.error or "Unsupported start tag \"%s\"" % tag
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.error = self.error or "Unmatched end tag \"%s\"" % tag
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if "<" in data or ">" in data:
+            self.error = self.error or "Unexpected character"
+        self.length += len(data)
+
+    def handle_entityref(self, name):
+        if name not in ("lt", "gt", "amp", "quot"):
+            self.error = self.error or "Unsupported entity \"&%s;\"" % name
+        self.length += 1
+
+    def handle_charref(self, name):
+        self.length += 1
+
+    @classmethod
+    def check(cls, text):
+        parser = cls()
+        # A bare '&' (not an entity) is refused by Telegram; html.parser would pass it as data.
+        import re
+        if re.search(r"&(?!(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);)", text):
+            return "Can't find end of the entity starting at byte offset %d" % text.index("&"), 0
+        parser.feed(text)
+        parser.close()
+        if parser.error is None and parser.stack:
+            parser.error = "Can't find end tag corresponding to start tag \"%s\"" % parser.stack[-1]
+        return parser.error, parser.length
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -99,11 +178,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(answer)
 
     def tencent_sms(self, body):
-        auth = self.headers.get("Authorization", "")
-        timestamp = self.headers.get("X-TC-Timestamp", "0")
-        expected = tc3_signature("sms-test-key", self.raw_body, timestamp, self.headers.get("Host", ""), "sms")
-        if self.headers.get("X-TC-Action") != "SendSms" or not auth.endswith("Signature=" + expected):
-            return {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "The provided credentials could not be validated."}, "RequestId": "r-1"}}
+        def failure(code, message):
+            return {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": "r-1"}}
+        problem = tc3_problem(self.headers, self.raw_body, SMS_SECRET_ID, "sms-test-key", "sms", "SendSms",
+                              "2021-01-11")
+        if problem:
+            return failure(*problem)
+        if len(body.get("PhoneNumberSet", [])) > 200:
+            return failure("LimitExceeded.PhoneNumberCountLimit", "the number of phone numbers exceeds 200")
         statuses = []
         for number in body.get("PhoneNumberSet", []):
             if number == "+8613900000000" and self.first_time("sms-limit"):
@@ -146,9 +228,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return {"errcode": 40058, "errmsg": "text.content exceed max length 2048. invalid Request Parameter"}
             if len(content.encode()) > 4096:
                 return {"errcode": 40058, "errmsg": "markdown.content exceed max length 4096. invalid Request Parameter"}
-            if key == "bad":
+            if key not in WECOM_KEYS:
                 return {"errcode": 93000, "errmsg": "invalid webhook url, hint: [1690000000_1_abc]"}
             if key == "busy" and self.first_time("wecom-busy"):
+                return {"errcode": 45009, "errmsg": "api freq out of limit"}
+            if over_limit("wecom:" + key, 20, 60):
                 return {"errcode": 45009, "errmsg": "api freq out of limit"}
             return {"errcode": 0, "errmsg": "ok"}
         if path == "/robot/send":
@@ -160,15 +244,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return {"errcode": 310000, "errmsg": "invalid timestamp"}
             if not hmac.compare_digest(sign, expected):
                 return {"errcode": 310000, "errmsg": "sign not match"}
-            if token == "gone":
+            if token not in DINGTALK_TOKENS and not token.startswith("fast-"):
                 return {"errcode": 300005, "errmsg": "token is not exist"}
-            if token == "fast" and self.first_time("dingtalk-fast"):
+            if token.startswith("fast") and self.first_time("dingtalk:" + token):
+                return {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
+            if over_limit("dingtalk:" + token, 20, 60):
                 return {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
             return {"errcode": 0, "errmsg": "ok"}
         if path.startswith("/open-apis/bot/v2/hook/"):
             token = path.rsplit("/", 1)[1]
             if token == "garbage":
                 return "garbage"
+            if token not in FEISHU_TOKENS:
+                return {"code": 19001, "msg": "param invalid: incoming webhook access token invalid", "data": {}}
+            if len(self.raw_body) > 20 * 1024 or body is None:
+                return {"code": 9499, "msg": "Bad Request", "data": {}}
             timestamp, sign = str((body or {}).get("timestamp", "")), (body or {}).get("sign", "")
             expected = base64.b64encode(hmac.new(f"{timestamp}\n{FEISHU_SECRET}".encode(), b"", hashlib.sha256).digest()).decode()
             if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 3600 or not hmac.compare_digest(sign, expected):
@@ -180,21 +270,52 @@ class Handler(http.server.BaseHTTPRequestHandler):
             name = path.rsplit("/", 1)[1]
             if name == "gone":
                 return (404, "no_service", None)
-            if name == "limited" and self.first_time("slack-limited"):
+            if body is None or not isinstance(body, dict):
+                return (400, "invalid_payload", None)
+            if not body.get("text") and not body.get("blocks"):
+                return (400, "no_text", None)
+            if name.startswith("limited") and self.first_time("slack:" + name):
                 return (429, "rate_limited", {"Retry-After": "3"})
             return (200, "ok", None)
         if path.startswith("/api/webhooks/"):
             token = path.rsplit("/", 1)[1]
             if token == "unknown":
                 return (404, {"message": "Unknown Webhook", "code": 10015}, None)
-            if token == "limited" and self.first_time("discord-limited"):
+            invalid = (400, {"code": 50035, "errors": {}, "message": "Invalid Form Body"}, None)
+            if not isinstance(body, dict):
+                return invalid
+            embeds = body.get("embeds") or []
+            def embed_text(embed):
+                fields = embed.get("fields") or []
+                return (len(embed.get("title") or "") + len(embed.get("description") or "")
+                        + len((embed.get("footer") or {}).get("text") or "")
+                        + len((embed.get("author") or {}).get("name") or "")
+                        + sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields))
+            if (len(body.get("content") or "") > 2000 or len(embeds) > 10
+                    or sum(embed_text(e) for e in embeds) > 6000
+                    or any(len(e.get("title") or "") > 256 or len(e.get("description") or "") > 4096 for e in embeds)):
+                return invalid
+            if token.startswith("limited") and self.first_time("discord:" + token):
                 return (429, {"message": "You are being rate limited.", "retry_after": 0.5, "global": False}, {"Retry-After": "1"})
             return (200, {"id": "1234", "type": 0, "content": (body or {}).get("content")}, None)
         if path.startswith("/bot") and path.endswith("/sendMessage"):
             token = path[4:-len("/sendMessage")]
+            if token not in TELEGRAM_TOKENS and not token.startswith("limited-"):
+                return (401, {"ok": False, "error_code": 401, "description": "Unauthorized"}, None)
+            text = (body or {}).get("text") or ""
+            if (body or {}).get("parse_mode") == "HTML":
+                problem, length = TelegramHTML.check(text)
+                if problem:
+                    return (400, {"ok": False, "error_code": 400, "description": "Bad Request: can't parse entities: " + problem}, None)
+            else:
+                length = len(text)
+            if length > 4096:
+                return (400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}, None)
+            if not text:
+                return (400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}, None)
             if (body or {}).get("chat_id") == "missing":
                 return (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, None)
-            if token == "limited" and self.first_time("telegram-limited"):
+            if token.startswith("limited") and self.first_time("telegram:" + token):
                 return (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 5", "parameters": {"retry_after": 5}}, None)
             return (200, {"ok": True, "result": {"message_id": 5}}, None)
         if path == "/cgi-bin/stable_token":
@@ -207,6 +328,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             token, openid = query.get("access_token"), (body or {}).get("touser")
             if token == "tok-1" and self.first_time("wechat-expire"):
                 return {"errcode": 42001, "errmsg": "access_token expired"}
+            with lock:
+                latest = "tok-%d" % seen.get("wechat-tokens", 0)
+            if token != latest:
+                return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
             if openid == "unfollowed":
                 return {"errcode": 43004, "errmsg": "require subscribe"}
             shown = self.first_time("wechat-msg:%s:%s" % (openid, (body or {}).get("client_msg_id")))
@@ -226,6 +351,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return (400, {"status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid routing key"]}, None)
             return (202, {"status": "success", "message": "Event processed", "dedup_key": body.get("dedup_key")}, None)
         return {"errcode": 404, "errmsg": "no such endpoint"}
+
+
+def tc3_problem(headers, payload, secret_id, secret_key, service, action, version):
+    """Tencent Cloud's own check of a TC3-HMAC-SHA256 request, or None: (code, message) as the API answers."""
+    import re
+    auth = headers.get("Authorization", "")
+    match = re.fullmatch(r"TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d{2}-\d{2})/([^/]+)/tc3_request, "
+                         r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})", auth)
+    if not match:
+        return ("AuthFailure.InvalidAuthorization", "Authorization is malformed: " + auth[:80])
+    credential_id, date, scope_service, signed_headers, signature = match.groups()
+    if credential_id != secret_id:
+        return ("AuthFailure.SecretIdNotFound", "The SecretId is not found")
+    timestamp = headers.get("X-TC-Timestamp", "")
+    if not timestamp.isdigit():
+        return ("MissingParameter", "X-TC-Timestamp is missing")
+    if abs(time.time() - int(timestamp)) > 300:
+        return ("AuthFailure.SignatureExpire", "Signature expired; the request time is off by more than 300 s")
+    if date != time.strftime("%Y-%m-%d", time.gmtime(int(timestamp))) or scope_service != service:
+        return ("AuthFailure.SignatureFailure", "The credential scope does not match the request")
+    if headers.get("X-TC-Action") != action:
+        return ("InvalidAction", "The requested action does not exist")
+    if headers.get("X-TC-Version") != version:
+        return ("InvalidParameterValue", "X-TC-Version must be " + version)
+    names = signed_headers.split(";")
+    if "content-type" not in names or "host" not in names or names != sorted(names):
+        return ("AuthFailure.SignatureFailure", "SignedHeaders must list content-type and host, sorted")
+    canonical_headers = "".join("%s:%s\n" % (name, (headers.get(name) or "").strip().lower()) for name in names)
+    canonical = "POST\n/\n\n%s\n%s\n%s" % (canonical_headers, signed_headers, hashlib.sha256(payload).hexdigest())
+    to_sign = "TC3-HMAC-SHA256\n%s\n%s/%s/tc3_request\n%s" % (
+        timestamp, date, service, hashlib.sha256(canonical.encode()).hexdigest())
+    key = hmac.new(("TC3" + secret_key).encode(), date.encode(), hashlib.sha256).digest()
+    key = hmac.new(key, service.encode(), hashlib.sha256).digest()
+    key = hmac.new(key, b"tc3_request", hashlib.sha256).digest()
+    if not hmac.compare_digest(signature, hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()):
+        return ("AuthFailure.SignatureFailure", "The provided credentials could not be validated.")
+    return None
 
 
 def tc3_signature(secret_key, payload, timestamp, host, service):

@@ -3,7 +3,8 @@
 until standard input closes.
 
 POST /hook/<scenario>/<anything>: ok -> 200; fail-once -> 503 on the first request to that path, then 200;
-always-503 -> 503; 429 -> 429 with Retry-After: 7; 400 -> 400 (a permanent refusal).
+always-503 -> 503; 429 -> 429 with Retry-After: 7; 400 -> 400 (a permanent refusal). A request whose
+X-Vigil-Signature-256 does not verify gets 401, whatever the scenario.
 Every request is recorded with its headers, body, the status answered, and whether its
 X-Vigil-Signature-256 matches HMAC-SHA256 over the body with the secret "whsec-test-secret" (checked here,
 independently of Vigil's own code). GET /requests lists them; DELETE /requests clears them.
@@ -70,6 +71,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             code, payload, headers = 400, {"error": "bad payload"}, None
         signature = self.headers.get("X-Vigil-Signature-256")
         expected = "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+        if signature is not None and not hmac.compare_digest(signature, expected):
+            # A receiver with a secret refuses what it cannot verify (unsigned requests are for receivers
+            # configured without one).
+            code, payload, headers = 401, {"error": "invalid signature"}, None
         with lock:
             requests.append({"path": self.path, "status": code, "attempt": attempt,
                              "headers": {k.lower(): v for k, v in self.headers.items()},
