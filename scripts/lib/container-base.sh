@@ -7,10 +7,10 @@ mkdir -p "$cache" "$cache/empty"
 export CONTAINERS_CONF="$cache/containers.conf"
 printf '[containers]\ndefault_ulimits = []\n' >"$CONTAINERS_CONF"
 
-# The official Swift image's packages (swift:6.3-bookworm's Dockerfile), which are also swift.org's list for
-# installing the toolchain on Debian 12.
-swift_image_packages="binutils git gnupg2 libc6-dev libcurl4-openssl-dev libedit2 libgcc-12-dev libpython3-dev"
-swift_image_packages+=" libsqlite3-0 libstdc++-12-dev libxml2-dev libz3-dev pkg-config tzdata zlib1g-dev"
+# swift.org's list of what the toolchain needs on Debian 12, which the official swift:6.3-bookworm image installs.
+swift_image_packages="binutils git gnupg2 libc6-dev libcurl4-openssl-dev libedit2 libgcc-12-dev libncurses-dev"
+swift_image_packages+=" libpython3-dev libsqlite3-0 libstdc++-12-dev libxml2-dev libz3-dev pkg-config tzdata uuid-dev"
+swift_image_packages+=" zlib1g-dev"
 
 # The toolchain this machine runs (swiftc's prefix), mounted read-only into containers.
 swift_root=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")")
