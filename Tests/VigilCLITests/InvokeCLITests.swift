@@ -143,11 +143,74 @@ import Testing
   }
 
   /// The README's first command, as written, on the embedded default.
+  /// The README's main command on the embedded default, as the README tells it: with nothing on 127.0.0.1:8080
+  /// both targets are down and one grouped alert is printed; a second run sends nothing; with a server there,
+  /// the next run prints both resolved. The test owns port 8080 (the suite's peers use ephemeral ports).
   @Test func readmeMainCommandRunsOnTheEmbeddedDefault() async throws {
-    let run = try await vigil(["invoke", "website-status", "--event", "functions/website-status/event.json"])
-    #expect(run.status == 0, "\(run.stderr)")
-    let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
-    #expect((result?["targets"] as? [Any])?.count == 2)
-    #expect(run.logRecords.contains { $0["msg"] as? String == "invocation finished" })
+    try #require(
+      !Self.accepts(port: 8080), "something else listens on 127.0.0.1:8080; this test needs it free")
+    let state = NSTemporaryDirectory() + "vigil-readme-\(UUID().uuidString)"
+    let command = [
+      "invoke", "website-status", "--event", "functions/website-status/event.json", "--state-dir", state,
+    ]
+    func alerts(_ run: VigilRun) -> [String] { run.logRecords.compactMap { $0["alert"] as? String } }
+    func targets(_ run: VigilRun) throws -> [(name: String, up: Bool, kind: String?)] {
+      let result = try #require(
+        try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+      return (result["targets"] as? [[String: Any]] ?? []).map {
+        ($0["name"] as? String ?? "", $0["up"] as? Bool ?? true, $0["errorKind"] as? String)
+      }
+    }
+    let down = try await vigil(command)
+    #expect(down.status == 0, "\(down.stderr)")
+    let downTargets = try targets(down)
+    #expect(downTargets.map(\.name) == ["local-app", "local-health"])
+    #expect(downTargets.allSatisfy { !$0.up && $0.kind == "refused" }, "\(downTargets)")
+    #expect(alerts(down).count == 1)
+    #expect(alerts(down).first?.hasPrefix("[vigil] website-status: 2 firing") == true, "\(alerts(down))")
+    #expect(down.logRecords.contains { $0["msg"] as? String == "invocation finished" })
+    let again = try await vigil(command)
+    #expect(again.status == 0 && alerts(again).isEmpty, "nothing is re-sent: \(alerts(again))")
+    // A server on 8080, as the README suggests (with an /healthz that says ok).
+    let root = NSTemporaryDirectory() + "vigil-readme-www-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    try "ok\n".write(toFile: root + "/healthz", atomically: true, encoding: .utf8)
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    server.arguments = ["python3", "-m", "http.server", "8080", "--bind", "127.0.0.1"]
+    server.currentDirectoryURL = URL(fileURLWithPath: root)
+    server.standardOutput = FileHandle.nullDevice
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    defer {
+      server.terminate()
+      _ = server.waitForExit(killAfter: 10)
+    }
+    // Wait (bounded) until it accepts connections.
+    let deadline = Date().addingTimeInterval(30)
+    while !Self.accepts(port: 8080) && Date() < deadline && server.isRunning {
+      try await Task.sleep(nanoseconds: 20_000_000)
+    }
+    try #require(Self.accepts(port: 8080), "python3 -m http.server 8080 did not start")
+    let up = try await vigil(command)
+    #expect(up.status == 0, "\(up.stderr)")
+    #expect(try targets(up).map(\.up) == [true, true], "\(up.stdout)")
+    #expect(alerts(up).count == 1)
+    #expect(alerts(up).first?.hasPrefix("[vigil] website-status: 2 resolved") == true, "\(alerts(up))")
+  }
+
+  /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+  static func accepts(port: Int) -> Bool {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+      }
+    }
   }
 }

@@ -4,7 +4,8 @@ import Testing
 @testable import VigilCron
 
 /// `next` agrees with a brute-force scan for random expressions. The scan walks instants minute by minute,
-/// reads the wall clock there, and applies the DST policy independently.
+/// reads the wall clock there, and applies the DST policy, all independently of VigilCron (`ReferenceCron`,
+/// `ReferenceZone`).
 @Suite struct CronPropertyTests {
   struct Generator {
     var state: UInt64
@@ -26,24 +27,29 @@ import Testing
   static let months = ["*", "*", "*", "2", "3,11", "JAN-MAR", "*/4", "OCT-FEB"]
   static let daysOfWeek = ["*", "*", "?", "1", "MON-FRI", "0,6", "5L", "2#2", "SAT-MON", "0#1"]
 
-  /// The independent brute force: minute-stepped instants, each second of a matching minute checked.
-  static func bruteForce(_ cron: CronExpression, after start: Int64, count: Int, limit: Int64, zone: Zone)
+  /// The independent brute force: minute-stepped instants, each candidate second of a minute checked against
+  /// `ReferenceCron` (its own parser and matcher) in wall time from Foundation's zone (`ReferenceZone`), with
+  /// cron.md's DST policy applied here: a fixed-hour time in a spring-forward gap fires once at the first
+  /// instant after the gap; a repeated hour fires at both occurrences.
+  static func bruteForce(
+    _ cron: ReferenceCron, after start: Int64, count: Int, limit: Int64, zone: ReferenceZone
+  )
     -> [Int64]
   {
     var found: [Int64] = []
     var minute = (start / 60) * 60
+    var offset = zone.offset(at: minute)
     while found.count < count && minute < start + limit {
-      let offset = Int64(zone.offset(at: minute))
-      let nextOffset = Int64(zone.offset(at: minute + 60))
-      // A transition inside (minute, minute + 60]: handle the gap rule at the transition instant.
+      let nextOffset = zone.offset(at: minute + 60)
+      // A transition inside (minute, minute + 60]: the gap rule at the transition instant.
       if nextOffset != offset, let transition = zone.nextTransition(after: minute), transition <= minute + 60
       {
-        let before = Int64(zone.offset(at: transition - 1))
-        let after = Int64(zone.offset(at: transition))
+        let before = zone.offset(at: transition - 1)
+        let after = zone.offset(at: transition)
         if after > before && !cron.runsEveryHour && transition > start {
           var wall = transition + before
           while wall < transition + after {
-            if cron.matches(LocalDateTime(wallSeconds: wall)) {
+            if cron.matches(wallSeconds: wall) {
               if found.last != transition { found.append(transition) }
               break
             }
@@ -54,13 +60,13 @@ import Testing
       for second in Self.candidateSeconds {
         let instant = minute + second
         guard instant > start, found.count < count else { continue }
-        if cron.matches(LocalDateTime(wallSeconds: instant + Int64(zone.offset(at: instant)))),
-          found.last != instant
-        {
+        let here = second == 0 ? offset : zone.offset(at: instant)
+        if cron.matches(wallSeconds: instant + here), found.last != instant {
           found.append(instant)
         }
       }
       minute += 60
+      offset = nextOffset
     }
     return found.sorted()
   }
@@ -76,6 +82,10 @@ import Testing
   /// 40 random expressions in `zoneName`, each compared with the brute force (CPU-heavy: run off the pool).
   static func comparisons(zoneName: String) throws -> [Comparison] {
     let zone = try Zone.named(zoneName)
+    guard let reference = ReferenceZone(zoneName) else {
+      throw CronError(
+        expression: zoneName, field: nil, token: nil, reason: "Foundation does not know this zone")
+    }
     var random = Generator(state: 0x9E37_79B9_7F4A_7C15 ^ UInt64(zoneName.utf8.count))
     // Windows that straddle DST changes in 2024 for both hemispheres, and ordinary ones.
     let starts: [Int64] = [
@@ -91,7 +101,7 @@ import Testing
       let cron = try CronExpression(text)
       let start = random.pick(starts) + Int64(random.next() % 86_400)
       let limit: Int64 = 6 * 86_400
-      let expected = bruteForce(cron, after: start, count: 4, limit: limit, zone: zone)
+      let expected = bruteForce(ReferenceCron(text), after: start, count: 4, limit: limit, zone: reference)
       var actual: [Int64] = []
       var cursor = start
       while actual.count < 4, let next = cron.next(after: cursor, in: zone), next < start + limit {
