@@ -1,8 +1,8 @@
 # Vigil container image: one image for every platform. `vigil runtime` (the default command) picks its mode from
 # the environment: the AWS Lambda Runtime API, Tencent SCF's custom runtime, SCF image functions (--image, or
 # VIGIL_RUNTIME=scf-image: HTTP on 0.0.0.0:9000), or, with none, `vigil schedule`.
-# No Docker engine runs in CI: the build stage runs scripts/build-image-tree, and CI runs that same script outside
-# Docker and tests the tree it makes (scripts/check-image-tree).
+# The build stage runs scripts/build-image-tree; the test command tests the tree it makes outside any container
+# (scripts/check-image-tree), and CI builds this file with podman and runs the image (scripts/check-container-image).
 FROM swift:6.3-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libcurl4-openssl-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
