@@ -157,7 +157,8 @@ public enum AlertingConfig {
           signName: try map.required("signName").string(),
           templateID: try map.required("templateId").string(),
           templateParams: try map.optional("templateParams")?.stringList() ?? ["{target}", "{status}"],
-          maxParamLength: try map.optional("maxParamLength")?.int() ?? 20, phoneNumbers: numbers,
+          maxParamLength: try map.optional("maxParamLength")?.int(within: 1...500) ?? 20,
+          phoneNumbers: numbers,
           transport: transport,
           clock: clock, state: state)
       case "pagerduty":

@@ -48,9 +48,10 @@ public struct AlertingEngine: Sendable {
 
   /// Evaluates, commits and delivers. Never throws: a failure is in `problems`, and what it may cost in
   /// `unsent`.
-  public func process(_ candidates: [AlertCandidate], function: String, requestID: String, logger: Logger)
-    async -> Outcome
-  {
+  public func process(
+    _ candidates: [AlertCandidate], function: String, requestID: String, logger: Logger,
+    until deadline: Date? = nil
+  ) async -> Outcome {
     var outcome = Outcome()
     let now = clock.now
     let ledgerKey = AlertLedger.key(function: function)
@@ -121,7 +122,7 @@ public struct AlertingEngine: Sendable {
         : outcome.notifications.keys.sorted().compactMap { outcome.notifications[$0] }
     }
     do {
-      outcome.delivery = try await outbox.deliverDue(using: channels, logger: logger)
+      outcome.delivery = try await outbox.deliverDue(using: channels, logger: logger, until: deadline)
     } catch {
       outcome.problems.append("ALERTS NOT SENT: the outbox cannot be read or updated: \(error)")
       if !committed.isEmpty { outcome.unsent += committed.map(\.notification) }

@@ -164,7 +164,9 @@ public struct LocalInvoker: Sendable {
       let report: AlertingEngine.Outcome
       do {
         report = try await alerting(logger)
-          .process(output.alertCandidates, function: function.name, requestID: requestID, logger: logger)
+          .process(
+            output.alertCandidates, function: function.name, requestID: requestID, logger: logger,
+            until: context.deadline)
       } catch {
         report = AlertingEngine.Outcome(problems: ["ALERTING NOT CONFIGURED: \(error)"])
       }
@@ -251,34 +253,5 @@ public struct LocalInvoker: Sendable {
     timer.cancel()
     race.cancelAll()
     return outcome
-  }
-}
-
-/// Resumes a continuation with whichever task finishes first, once; then the others are cancelled.
-final class FirstResult<Value: Sendable>: Sendable {
-  private struct State {
-    var continuation: CheckedContinuation<Value, Never>?
-    var tasks: [Task<Void, Never>] = []
-  }
-  private let state = Mutex(State())
-
-  func begin(_ continuation: CheckedContinuation<Value, Never>) {
-    state.withLock { $0.continuation = continuation }
-  }
-
-  func add(_ task: Task<Void, Never>) {
-    state.withLock { $0.tasks.append(task) }
-  }
-
-  func finish(_ value: Value) {
-    let continuation = state.withLock { state -> CheckedContinuation<Value, Never>? in
-      defer { state.continuation = nil }
-      return state.continuation
-    }
-    continuation?.resume(returning: value)
-  }
-
-  func cancelAll() {
-    for task in state.withLock({ $0.tasks }) { task.cancel() }
   }
 }

@@ -197,4 +197,29 @@ import VigilCore
       #expect(Date().timeIntervalSince(started) < 5, "\(mode) took too long")
     }
   }
+
+  /// A broker that accepts and never answers, with read timeouts longer than the invocation: the check still
+  /// answers before its deadline, with the cluster's own alert saying why.
+  @Test func aSilentBrokerCostsTheDeadlineNotTheResult() async throws {
+    let peer = try await offPool {
+      try PeerProcess(["python3", RepositoryPaths.peer("kafka_garbage_server.py")])
+    }
+    defer { peer.stop() }
+    let port = try #require(peer.values["silent"])
+    let context = Context(
+      requestID: "req", functionName: "kafka-backlog", region: "local", memoryLimitMB: 64, timeLimit: 2,
+      deadline: Date().addingTimeInterval(2), environment: [:], logger: .silent, state: state,
+      clock: SystemClock(),
+      configuration: ConfigValue(
+        try YAMLParser.parse(
+          "bootstrap: ['127.0.0.1:\(port)']\ngroups: [billing]\ntimeout: 60s\nconnectTimeout: 30s\n",
+          file: "config.yml"), path: "config", substitution: EnvironmentSubstitution(environment: [:])))
+    let result = try await KafkaBacklogHandler().handle(.raw(.object([:])), context: context)
+    #expect(
+      result.error?.contains("the time the invocation had left for the query") == true,
+      "\(String(describing: result.error))")
+    let cluster = try #require(result.alertCandidates.first { $0.target == "cluster" })
+    #expect(!cluster.healthy)
+    #expect(context.remainingTime > 0, "the answer came after the deadline")
+  }
 }

@@ -231,6 +231,10 @@ import VigilCore
         "'config.targets[0].connectTimeout' must be between 1ms and 10m"
       ),
       ("defaults:\n  timeout: 2h\ntargets:\n  - url: http://x\n", 2, 12, "must be between 1ms and 1h"),
+      (
+        "targets:\n  - url: http://x\n    maxBodyBytes: -5\n", 3, 19,
+        "'config.targets[0].maxBodyBytes' must be 0-67108864, found '-5'"
+      ),
     ] as [(String, Int, Int, String)])
   func badConfigurationNamesThePlace(yaml: String, line: Int, column: Int, message: String) throws {
     let value = ConfigValue(

@@ -9,11 +9,11 @@ import VigilCore
 /// target's timeout, with one target that never answers: the check still reports every target, the hanging
 /// one as a timeout, before the deadline.
 @Suite struct DeadlineTests {
-  func project(functionTimeout: Double, targets: String) throws -> Project {
+  func project(functionTimeout: Double, targets: String, custom: String = "") throws -> Project {
     let root = NSTemporaryDirectory() + "vigil-deadline-\(UUID().uuidString)"
     try FileManager.default.createDirectory(
       atPath: root + "/functions/web", withIntermediateDirectories: true)
-    try "functions:\n  web:\n    handler: website-status\n    timeout: \(functionTimeout)\n".write(
+    try (custom + "functions:\n  web:\n    handler: website-status\n    timeout: \(functionTimeout)\n").write(
       toFile: root + "/serverless.yml", atomically: true, encoding: .utf8)
     try targets.write(toFile: root + "/functions/web/config.yml", atomically: true, encoding: .utf8)
     return try Project.load(path: root + "/serverless.yml", environment: [:])
@@ -58,5 +58,41 @@ import VigilCore
     let connection = await silent.accepted(timeout: 1)
     #expect(connection >= 0, "the hanging target was never asked")
     if connection >= 0 { close(connection) }
+  }
+
+  /// A channel that never answers cannot hold the invocation past its deadline either: the delivery is cut
+  /// there and kept for the next run, and the result still comes back (as an AlertingError that carries it,
+  /// since the alert is not yet sent).
+  @Test func aChannelThatNeverAnswersIsCutAtTheDeadline() async throws {
+    let silentTarget = try SilentListener()
+    let silentChannel = try SilentListener()
+    let project = try project(
+      functionTimeout: 4,
+      targets: "targets:\n  - {name: hanging, url: 'http://127.0.0.1:\(silentTarget.port)/', timeout: 10s}\n",
+      custom: """
+        custom:
+          vigil:
+            channels:
+              hook: {type: webhook, url: 'http://127.0.0.1:\(silentChannel.port)/alert', timeout: 60s}
+            alerting:
+              channels: [hook]
+
+        """)
+    let state = InMemoryStateStore()
+    let invoker = LocalInvoker(project: project, state: state, sink: CapturingSink())
+    let started = Date()
+    let outcome = await invoker.invoke("web", event: .raw(.object([:])))
+    let elapsed = Date().timeIntervalSince(started)
+    guard case .failure(let failure) = outcome.result else {
+      Issue.record("an undelivered alert must not look like success")
+      return
+    }
+    #expect(failure.errorType == "AlertingError", "\(failure)")
+    let output = try #require(outcome.output)
+    let result = try JSONDecoder().decode(Result.self, from: try output.encoded())
+    #expect(result.targets.map(\.errorKind) == ["timeout"])
+    // The deadline (4 s) bounds the whole invocation, not the channel's 60 s; some slack for a loaded machine.
+    #expect(elapsed < 6, "\(elapsed) s")
+    #expect(try state.keys(prefix: "outbox/pending/").count == 1, "the alert is kept for the next run")
   }
 }

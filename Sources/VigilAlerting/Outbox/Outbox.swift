@@ -1,3 +1,4 @@
+import Dispatch
 import VigilCore
 import VigilCron
 
@@ -63,6 +64,43 @@ public struct Outbox: Sendable {
     public init() {}
   }
 
+  /// One delivery, given at most `seconds` (nil: as long as the channel takes). Past them the delivery is
+  /// cancelled (its HTTP transfer aborted) and reported as retryable at once: the invocation's deadline, not
+  /// the channel, ended it.
+  static func deliver(_ entry: OutboxEntry, on channel: any Channel, within seconds: Double?)
+    async throws(ChannelError)
+  {
+    guard let seconds else {
+      try await channel.deliver(entry.notification, idempotencyKey: entry.idempotencyKey)
+      return
+    }
+    let race = FirstResult<Result<Void, ChannelError>>()
+    let result = await withCheckedContinuation { continuation in
+      race.begin(continuation)
+      race.add(
+        Task {
+          do throws(ChannelError) {
+            try await channel.deliver(entry.notification, idempotencyKey: entry.idempotencyKey)
+            race.finish(.success(()))
+          } catch {
+            race.finish(.failure(error))
+          }
+        })
+      // A Dispatch timer: it fires even if every thread of the cooperative pool is busy.
+      DispatchQueue(label: "vigil.outbox.deadline").asyncAfter(
+        deadline: .now() + .nanoseconds(Int(clamping: min(seconds, 86_400).clampedNanoseconds))
+      ) {
+        race.finish(
+          .failure(
+            .throttled(
+              "\(channel.name) had not answered when the invocation's time ran out (cancelled)", retryAfter: 1
+            )))
+      }
+    }
+    race.cancelAll()
+    try result.get()
+  }
+
   /// The entries for one notification, one per channel (each carrying `fallbacks`, the chain to try after
   /// it). Their ids are fixed here, so writing the same entries again (after a kill) finds them in place.
   public func entries(
@@ -108,8 +146,12 @@ public struct Outbox: Sendable {
     return false
   }
 
-  /// Sends every pending entry that is due (this invocation's and earlier ones'), one sender per entry.
-  public func deliverDue(using channels: [String: any Channel], logger: Logger) async throws -> Report {
+  /// Sends every pending entry that is due (this invocation's and earlier ones'), one sender per entry. With
+  /// `deadline` (the invocation's), nothing is sent after it: a delivery still waiting then is cancelled and
+  /// one not started is left as it was, both pending for the next run, so the invocation can answer in time.
+  public func deliverDue(using channels: [String: any Channel], logger: Logger, until deadline: Date? = nil)
+    async throws -> Report
+  {
     var report = Report()
     let now = clock.now
     let claimed: [OutboxEntry] = try state.withLock("outbox") {
@@ -152,13 +194,23 @@ public struct Outbox: Sendable {
     }
     for var entry in claimed {
       let key = "outbox/pending/\(entry.id).json"
+      let left = deadline.map { $0.timeIntervalSince(clock.now) }
+      if let left, left <= 0.05 {
+        // No time left to try: not an attempt; the lease is dropped so the next run takes it at once.
+        entry.leaseUntil = nil
+        entry.lastError = "not sent: the invocation's time ran out first; the next run sends it"
+        try state.withLock("outbox") { try state.writeJSON(key, entry) }
+        logger.warning("alert delivery left for the next run: the invocation's time ran out", fields(entry))
+        report.retrying.append(entry)
+        continue
+      }
       entry.attempts += 1
       entry.leaseUntil = nil
       do {
         guard let channel = channels[entry.channel] else {
           throw ChannelError.permanent("no channel named '\(entry.channel)' is configured")
         }
-        try await channel.deliver(entry.notification, idempotencyKey: entry.idempotencyKey)
+        try await Self.deliver(entry, on: channel, within: left)
         entry.deliveredAt = clock.now
         entry.lastError = nil
         try state.withLock("outbox") { try move(entry, from: key, to: "delivered") }

@@ -1,3 +1,4 @@
+import Dispatch
 import VigilCore
 import VigilCron
 import VigilNet
@@ -28,7 +29,7 @@ public struct KafkaBacklogHandler: Handler {
     let now = context.clock.now
     let lags: [KafkaGroupLag]
     do {
-      lags = try await config.provider.groupLags(config.groups, topics: config.topics)
+      lags = try await Self.groupLags(config, within: context.remainingTimeForProbes)
     } catch {
       let message = Redactor.shared.redact("\(error)")
       context.logger.error("consumer lag query failed", ["provider": config.provider.name, "error": message])
@@ -54,6 +55,43 @@ public struct KafkaBacklogHandler: Handler {
     return KafkaBacklogResult(
       function: context.functionName, checkedAt: ISO8601.format(now, fractional: true),
       provider: config.provider.name, error: nil, groups: reports, alertCandidates: candidates)
+  }
+
+  /// The lags, or an error when the cluster has not answered within `seconds` (the time the invocation has
+  /// for probes): reported as the cluster's own alert, beside the result, never a timeout of the whole
+  /// invocation. The abandoned query ends by its own connect and read timeouts.
+  static func groupLags(_ config: KafkaBacklogConfig, within seconds: Double) async throws -> [KafkaGroupLag]
+  {
+    let race = FirstResult<Result<[KafkaGroupLag], any Error>>()
+    let provider = config.provider
+    let groups = config.groups
+    let topics = config.topics
+    let result = await withCheckedContinuation { continuation in
+      race.begin(continuation)
+      race.add(
+        Task {
+          do {
+            race.finish(.success(try await provider.groupLags(groups, topics: topics)))
+          } catch {
+            race.finish(.failure(error))
+          }
+        })
+      DispatchQueue(label: "vigil.kafka.deadline").asyncAfter(
+        deadline: .now() + .nanoseconds(Int(clamping: min(seconds, 86_400).clampedNanoseconds))
+      ) {
+        race.finish(.failure(ProbeDeadline(seconds: seconds)))
+      }
+    }
+    race.cancelAll()
+    return try result.get()
+  }
+
+  /// The cluster did not answer in the time the invocation had for it.
+  struct ProbeDeadline: Error, CustomStringConvertible {
+    var seconds: Double
+    var description: String {
+      "no answer within \(String(seconds, decimals: 1)) s, the time the invocation had left for the query"
+    }
   }
 
   /// The configuration, with an event's `bootstrap`, `groups` and `topics` laid over the function's.

@@ -171,7 +171,7 @@ public struct RegionLatencyConfig: Sendable {
         transport: transport, endpoint: endpoint, nodes: nodes, form: form, extract: extract,
         scale: unit == "s" ? 1000 : 1,
         timeout: try fields.optional("timeout")?.duration(within: 0.001...3_600) ?? target.timeout,
-        concurrency: try fields.optional("concurrency")?.int() ?? 8)
+        concurrency: try fields.optional("concurrency")?.int(within: 1...64) ?? 8)
     default:
       throw item.error("unknown provider type '\(type)'; expected local, globalping or form-scrape")
     }

@@ -99,6 +99,7 @@ public struct WebsiteStatusConfig: Sendable {
       body: try value("body")?.string(), timeout: try value("timeout")?.duration(within: 0.001...3_600) ?? 10,
       connectTimeout: try value("connectTimeout")?.duration(within: 0.001...600) ?? 5, insecure: insecure,
       caFile: try value("caFile")?.string(), followRedirects: try value("followRedirects")?.bool() ?? true,
-      maxBodyBytes: try value("maxBodyBytes")?.int() ?? 1 << 20, conditions: conditions, severity: severity)
+      maxBodyBytes: try value("maxBodyBytes")?.int(within: 0...(64 << 20)) ?? 1 << 20, conditions: conditions,
+      severity: severity)
   }
 }

@@ -46,6 +46,15 @@ public struct ConfigValue: Sendable {
     return value
   }
 
+  /// An integer that must lie within `range` (every count and size Vigil reads has one).
+  public func int(within range: ClosedRange<Int>) throws(ConfigError) -> Int {
+    let value = try int()
+    guard range.contains(value) else {
+      throw error("'\(path)' must be \(range.lowerBound)-\(range.upperBound), found \(shown(String(value)))")
+    }
+    return value
+  }
+
   /// A number.
   public func double() throws(ConfigError) -> Double {
     let text = try string()

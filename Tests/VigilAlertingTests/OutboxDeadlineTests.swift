@@ -1,0 +1,59 @@
+import Foundation
+import TestSupport
+import Testing
+import VigilCore
+
+@testable import VigilAlerting
+@testable import VigilNet
+
+/// Deliveries end with the invocation's time: a channel that does not answer cannot keep the invocation past
+/// its deadline (on a platform, past the instance's end, losing the answer); what it held stays pending.
+@Suite struct OutboxDeadlineTests {
+  func notification() -> AlertNotification {
+    let candidate = AlertCandidate(
+      function: "web", check: "http", target: "api", healthy: false, summary: "api is down", facts: [],
+      observedAt: Date())
+    return AlertNotification(
+      function: "web", requestID: "r",
+      notices: [.init(status: .firing, candidate: candidate, incidentID: "i", since: "s")])
+  }
+
+  @Test func aDeliveryStillWaitingAtTheDeadlineIsCancelledAndKeptForTheNextRun() async throws {
+    let silent = try SilentListener()
+    let hook = WebhookChannel(
+      name: "hook", url: "http://127.0.0.1:\(silent.port)/alert", secret: nil, transport: CurlHTTPClient())
+    let state = InMemoryStateStore()
+    let outbox = Outbox(state: state, clock: SystemClock())
+    let queued = try outbox.enqueue(notification(), channels: ["hook"])
+    let report = try await outbox.deliverDue(
+      using: ["hook": hook], logger: .silent, until: Date().addingTimeInterval(1))
+    #expect(report.delivered.isEmpty && report.failed.isEmpty)
+    let retrying = try #require(report.retrying.first)
+    #expect(retrying.id == queued.first?.id)
+    #expect(retrying.lastError?.contains("had not answered when the invocation's time ran out") == true)
+    // The transfer was aborted, not left running to the webhook's own 10 s timeout.
+    let connection = await silent.accepted(timeout: 5)
+    try #require(connection >= 0, "the delivery never reached the server")
+    defer { close(connection) }
+    #expect(await SilentListener.closedByClient(connection, timeout: 5))
+    // Still pending, due again at once.
+    let pending = try #require(try state.readJSON(OutboxEntry.self, "outbox/pending/\(retrying.id).json"))
+    #expect(pending.attempts == 1)
+    #expect(pending.nextAttemptAt.timeIntervalSince(Date()) <= 1)
+  }
+
+  @Test func nothingIsStartedAfterTheDeadline() async throws {
+    let silent = try SilentListener()
+    let hook = WebhookChannel(
+      name: "hook", url: "http://127.0.0.1:\(silent.port)/alert", secret: nil, transport: CurlHTTPClient())
+    let state = InMemoryStateStore()
+    let outbox = Outbox(state: state, clock: SystemClock())
+    _ = try outbox.enqueue(notification(), channels: ["hook"])
+    let report = try await outbox.deliverDue(
+      using: ["hook": hook], logger: .silent, until: Date().addingTimeInterval(-1))
+    let left = try #require(report.retrying.first)
+    #expect(left.attempts == 0 && left.leaseUntil == nil)
+    #expect(left.lastError?.contains("the next run sends it") == true)
+    #expect(await silent.accepted(timeout: 0.5) == -1, "a delivery was started after the deadline")
+  }
+}
