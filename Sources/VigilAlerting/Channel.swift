@@ -7,6 +7,13 @@ public protocol Channel: Sendable {
   /// Delivers one grouped notification. `idempotencyKey` stays the same across retries of one delivery:
   /// channels whose vendor supports it pass it on.
   func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError)
+  /// True for a channel that never waits on the network (the console): it is sent even when the invocation's
+  /// time has run out, since it cannot hold it up.
+  var isLocal: Bool { get }
+}
+
+extension Channel {
+  public var isLocal: Bool { false }
 }
 
 /// Why a delivery failed, and whether trying again can help (Alertmanager's `retry bool`).

@@ -65,7 +65,7 @@ private final class Relay: Sendable {
       // Without a pipe the signals keep their default action: the process ends at once, as before.
       return
     }
-    // Set before any thread can start a program, so the ends never leak into a child.
+    // Close-on-exec: the ends never leak into a program a check starts.
     _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
     _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
     signalPipeWriteEnd = ends[1]

@@ -56,4 +56,16 @@ import VigilCore
     #expect(left.lastError?.contains("the next run sends it") == true)
     #expect(await silent.accepted(timeout: 0.5) == -1, "a delivery was started after the deadline")
   }
+
+  /// The console cannot hold an invocation up: its alert is printed even when the time has run out.
+  @Test func theConsoleIsNeverCut() async throws {
+    let sink = CapturingSink()
+    let console = ConsoleChannel(logger: Logger(sink: sink))
+    let outbox = Outbox(state: InMemoryStateStore(), clock: SystemClock())
+    _ = try outbox.enqueue(notification(), channels: ["console"])
+    let report = try await outbox.deliverDue(
+      using: ["console": console], logger: .silent, until: Date().addingTimeInterval(-1))
+    #expect(report.delivered.count == 1 && report.retrying.isEmpty)
+    #expect(sink.records.contains { $0.fields["alert"]?.contains("api is down") == true })
+  }
 }

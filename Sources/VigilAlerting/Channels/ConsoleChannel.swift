@@ -6,6 +6,9 @@ public struct ConsoleChannel: Channel {
   public let name: String
   let logger: Logger
 
+  /// A log line: never held up by the network, so never cut by a deadline.
+  public var isLocal: Bool { true }
+
   public init(name: String = "console", logger: Logger) {
     self.name = name
     self.logger = logger

@@ -194,7 +194,9 @@ public struct Outbox: Sendable {
     }
     for var entry in claimed {
       let key = "outbox/pending/\(entry.id).json"
-      let left = deadline.map { $0.timeIntervalSince(clock.now) }
+      // A local channel (the console) cannot hold the invocation up: it is never cut.
+      let local = channels[entry.channel]?.isLocal ?? false
+      let left = local ? nil : deadline.map { $0.timeIntervalSince(clock.now) }
       if let left, left <= 0.05 {
         // No time left to try: not an attempt; the lease is dropped so the next run takes it at once.
         entry.leaseUntil = nil
