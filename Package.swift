@@ -38,7 +38,8 @@ let package = Package(
     ),
     .testTarget(name: "VigilCLITests", dependencies: ["TestSupport", "vigil"]),  // runs the built binary
     .testTarget(
-      name: "VigilFuzzTests", dependencies: ["VigilCore", "VigilCron", "VigilRuntime", "TestSupport"]),
+      name: "VigilFuzzTests",
+      dependencies: ["VigilCore", "VigilCron", "VigilNet", "VigilRuntime", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

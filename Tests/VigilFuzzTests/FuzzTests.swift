@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 import VigilCore
 import VigilCron
+import VigilNet
 import VigilRuntime
 
 /// Seeded, bounded fuzzing of everything Vigil reads from outside: each family mutates valid seeds a few
@@ -41,7 +42,9 @@ import VigilRuntime
       for index in 0..<cases {
         let input = mutator.mutate(mutator.pick(seeds))
         if let problem = check(input), problems.count < 20 {
-          problems.append("case \(index): \(problem) — input \(String(decoding: input.prefix(200), as: UTF8.self).debugDescription)")
+          problems.append(
+            "case \(index): \(problem) — input \(String(decoding: input.prefix(200), as: UTF8.self).debugDescription)"
+          )
         }
       }
       return problems
@@ -79,7 +82,8 @@ import VigilRuntime
       switch Self.text(bytes, file: "f.yml") {
       case .failure(let error):
         let lossy = String(decoding: bytes, as: UTF8.self)
-        return error.mark.line >= 1 && error.mark.file == "f.yml" ? nil : "bad UTF-8 error \(error) in \(lossy.count)"
+        return error.mark.line >= 1 && error.mark.file == "f.yml"
+          ? nil : "bad UTF-8 error \(error) in \(lossy.count)"
       case .success(let text):
         do throws(ConfigError) {
           _ = try YAMLParser.parse(text, file: "f.yml")
@@ -94,30 +98,31 @@ import VigilRuntime
 
   /// serverless.yml through the whole loader: functions, triggers, settings, `${env:…}`.
   @Test(.timeLimit(.minutes(1))) func configurationLoader() async {
-    let seeds = Self.files(["serverless.yml"]) + [
-      Array(
-        """
-        service: shop
-        provider:
-          timeout: 30
-          environment:
-            variables: {TOKEN: '${env:TOKEN, none}'}
-        custom:
-          vigil:
-            timezone: Asia/Shanghai
-            grace: 10s
-        functions:
-          web:
-            handler: website-status
-            timeout: 20
-            events:
-              - timer:
-                  parameters: {cronExpression: '0 */1 * * * * *', enable: true}
-              - apigw:
-                  parameters:
-                    endpoints: [{path: /heartbeat, method: POST}]
-        """.utf8)
-    ]
+    let seeds =
+      Self.files(["serverless.yml"]) + [
+        Array(
+          """
+          service: shop
+          provider:
+            timeout: 30
+            environment:
+              variables: {TOKEN: '${env:TOKEN, none}'}
+          custom:
+            vigil:
+              timezone: Asia/Shanghai
+              grace: 10s
+          functions:
+            web:
+              handler: website-status
+              timeout: 20
+              events:
+                - timer:
+                    parameters: {cronExpression: '0 */1 * * * * *', enable: true}
+                - apigw:
+                    parameters:
+                      endpoints: [{path: /heartbeat, method: POST}]
+          """.utf8)
+      ]
     let problems = await Self.fuzz(seeds, cases: 2_000, salt: 2) { bytes in
       guard case .success(let text) = Self.text(bytes, file: "serverless.yml") else { return nil }
       do throws(ConfigError) {
@@ -141,7 +146,9 @@ import VigilRuntime
       Self.files([
         "functions/website-status/event.json", "functions/kafka-backlog/event.json",
         "functions/heartbeat-ingest/event.json", "functions/heartbeat-watchdog/event.json",
-      ]) + [Array(#"{"Type":"Timer","TriggerName":"t","Time":"2026-11-23T00:00:00Z","Message":"\u00e9"}"#.utf8)]
+      ]) + [
+        Array(#"{"Type":"Timer","TriggerName":"t","Time":"2026-11-23T00:00:00Z","Message":"\u00e9"}"#.utf8)
+      ]
     let problems = await Self.fuzz(seeds, cases: 3_000, salt: 3) { bytes in
       do throws(EventError) {
         let event = try InvocationEvent(data: Data(bytes), source: "event.json")
@@ -181,6 +188,23 @@ import VigilRuntime
       return nil
     }
     #expect(zones != nil, "the test zones load")
+    #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+  }
+
+  /// Redis replies (RESP2): a value or a `RESPError`, with a short message, whatever the server sends.
+  @Test(.timeLimit(.minutes(1))) func redisReplies() async {
+    let seeds = [
+      "+OK\r\n", "-WRONGPASS invalid username-password pair\r\n", ":1\r\n", "$5\r\nhello\r\n", "$-1\r\n",
+      "*3\r\n$3\r\nset\r\n:42\r\n*2\r\n+a\r\n$-1\r\n", "*-1\r\n", "*2\r\n$0\r\n\r\n$4\r\na\r\nb\r\n",
+    ].map { Array($0.utf8) }
+    let problems = await Self.fuzz(seeds, cases: 4_000, salt: 6) { bytes in
+      do throws(RESPError) {
+        _ = try RESPCodec.decode(bytes)
+        return nil
+      } catch {
+        return error.description.count < 300 ? nil : "a message of \(error.description.count) characters"
+      }
+    }
     #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
   }
 
