@@ -141,23 +141,19 @@ import VigilCore
 
   /// Tencent Cloud refuses a request signed more than 300 s off its clock.
   @Test func smsSignedWithASkewedClockIsRefused() async throws {
-    let channel = TencentSMS(
-      name: "sms", endpoint: try await RobotVendorPeer.base() + "/sms",
-      signer: TC3Signer(
-        secretID: "AKIDtest", secretKey: "sms-test-key", service: "sms", host: "sms.tencentcloudapi.com"),
-      region: "ap-guangzhou", appID: "1400006666", signName: "腾讯云", templateID: "1234",
-      templateParams: ["{target}"], maxParamLength: 12, phoneNumbers: ["+8618511122266"],
-      transport: CurlHTTPClient(), clock: ManualClock(Date().addingTimeInterval(-600)),
-      state: InMemoryStateStore())
-    let outcome = await deliveryOutcome(channel, oversized())
+    func sms(secretID: String, clock: any WallClock) async throws -> TencentSMS {
+      TencentSMS(
+        name: "sms", endpoint: try await RobotVendorPeer.base() + "/sms",
+        signer: TC3Signer(
+          secretID: secretID, secretKey: "sms-test-key", service: "sms", host: "sms.tencentcloudapi.com"),
+        region: "ap-guangzhou", appID: "1400006666", signName: "腾讯云", templateID: "1234",
+        templateParams: ["{target}"], maxParamLength: 12, phoneNumbers: ["+8618511122266"],
+        transport: CurlHTTPClient(), clock: clock, state: InMemoryStateStore())
+    }
+    let skewed = try await sms(secretID: "AKIDtest", clock: ManualClock(Date().addingTimeInterval(-600)))
+    let outcome = await deliveryOutcome(skewed, oversized())
     #expect(outcome.contains("AuthFailure.SignatureExpire"), "\(outcome)")
-    let wrongID = TencentSMS(
-      name: "sms", endpoint: try await RobotVendorPeer.base() + "/sms",
-      signer: TC3Signer(
-        secretID: "AKIDother", secretKey: "sms-test-key", service: "sms", host: "sms.tencentcloudapi.com"),
-      region: "ap-guangzhou", appID: "1400006666", signName: "腾讯云", templateID: "1234",
-      templateParams: ["{target}"], maxParamLength: 12, phoneNumbers: ["+8618511122266"],
-      transport: CurlHTTPClient(), clock: SystemClock(), state: InMemoryStateStore())
+    let wrongID = try await sms(secretID: "AKIDother", clock: SystemClock())
     let refused = await deliveryOutcome(wrongID, oversized())
     #expect(
       refused.hasPrefix("permanent: ") && refused.contains("AuthFailure.SecretIdNotFound"), "\(refused)")
