@@ -127,13 +127,17 @@ public struct LocalInvoker: Sendable {
     // The project's zone (`custom.vigil.timezone`), for handlers that read local hours.
     environment["VIGIL_TIMEZONE"] = environment["VIGIL_TIMEZONE"] ?? project.config.vigil.timezone
     environment.merge(platform?.environment ?? [:]) { _, platform in platform }
-    // The platform's deadline wins when it is sooner than the function's own timeout, less a tenth (at most
-    // 1 s) to post the answer before the platform ends the instance; a deadline that is not a finite time (a
-    // header read as NaN or infinity) is no deadline.
+    // The platform's deadline wins when it is sooner than the function's own timeout, less a margin to post
+    // the answer before the platform ends the instance: a tenth of the time left, at least half a second (or
+    // half of what is left, if less), at most 1 s. A deadline that is not a finite time (a header read as NaN
+    // or infinity) is no deadline.
     let platformLeft = platform?.deadline.map { $0.timeIntervalSince(started) }.flatMap {
       $0.isFinite ? $0 : nil
     }
-    let platformBudget = platformLeft.map { max(0, $0 - min(1, max(0, $0) * 0.1)) }
+    let platformBudget = platformLeft.map { left -> Double in
+      let left = max(0, left)
+      return left - min(1, max(min(0.5, left / 2), left * 0.1))
+    }
     let timeout = min(function.timeout, platformBudget ?? .infinity)
     let limitedBy =
       (platformBudget ?? .infinity) < function.timeout ? "the platform's deadline" : "function timeout"

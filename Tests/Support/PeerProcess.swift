@@ -187,6 +187,19 @@ public enum RobotVendorPeer {
   }
 }
 
+/// Debian's redis-server on loopback with an ACL user and password (`peers/redis_peer.py`), shared by the tests.
+public enum RedisTestPeer {
+  private static let shared: Result<PeerProcess, any Error> = Result {
+    try PeerProcess(["python3", RepositoryPaths.peer("redis_peer.py")])
+  }
+
+  /// The port, user and password.
+  public static func server() async throws -> (port: Int, user: String, password: String) {
+    let values = try await PeerProcess.resolve { shared }.values
+    return (Int(values["port"] ?? "") ?? 0, values["user"] ?? "", values["password"] ?? "")
+  }
+}
+
 /// A real SMTP server on loopback (`peers/smtp_sink.py`, aiosmtpd from `.peers/venv`): one per test, since
 /// options differ. Messages land in `maildir` as NNNNNN.eml + NNNNNN.json.
 public enum SMTPTestPeer {

@@ -154,7 +154,9 @@ final class ScheduleProcess: @unchecked Sendable {
     let status = await schedule.finish()
     let waited = Date().timeIntervalSince(signalled)
     #expect(status == 0)
-    #expect(waited < 3, "took \(waited) s to stop")
+    // The in-flight run had at most a second left: the stop waits for it, not for the 30 s grace (generous
+    // bound: a loaded machine is slow to start and stop processes).
+    #expect(waited < 10, "took \(waited) s to stop")
     let messages = schedule.messages
     #expect(messages.contains("signal received: stopping new firings"))
     #expect(messages.last == "stopped")

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Debian's redis-server on a free 127.0.0.1 port, with an ACL user and password and the default user off, no
+persistence; prints `READY port=PORT user=vigil password=PASSWORD` once it answers PING, and stops the server when
+standard input closes."""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+PASSWORD = "redis-test-s3cret-Pass"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+port = free_port()
+folder = tempfile.mkdtemp(prefix="vigil-redis-")
+config = os.path.join(folder, "redis.conf")
+with open(config, "w") as handle:
+    handle.write("port %d\nbind 127.0.0.1\nprotected-mode yes\nsave \"\"\nappendonly no\ndir %s\n" % (port, folder))
+    handle.write("user default off\nuser vigil on >%s ~* &* +@all\n" % PASSWORD)
+server = subprocess.Popen(["redis-server", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          stdin=subprocess.DEVNULL)
+
+
+def stop():
+    server.terminate()
+    try:
+        server.wait(5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    os._exit(0)
+
+
+deadline = time.time() + 20
+while True:
+    try:
+        with socket.create_connection(("127.0.0.1", port), 0.5) as connection:
+            connection.sendall(b"*3\r\n$4\r\nAUTH\r\n$5\r\nvigil\r\n$%d\r\n%s\r\n*1\r\n$4\r\nPING\r\n"
+                               % (len(PASSWORD), PASSWORD.encode()))
+            answer = b""
+            while b"PONG" not in answer:
+                chunk = connection.recv(100)
+                if not chunk:
+                    break
+                answer += chunk
+            if b"PONG" in answer:
+                break
+    except OSError:
+        pass
+    if time.time() > deadline or server.poll() is not None:
+        print("FAILED redis-server did not answer on port %d" % port, flush=True)
+        stop()
+    time.sleep(0.05)
+print("READY port=%d user=vigil password=%s" % (port, PASSWORD), flush=True)
+sys.stdin.read()
+stop()
