@@ -20,6 +20,7 @@ import time
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_common  # noqa: E402 (after the path is set)
 
 
 def free_port():
@@ -39,12 +40,7 @@ broker = subprocess.Popen([os.path.join(root, ".peers/kafka/tansu"), "broker",
 
 
 def stop(*_):
-    broker.terminate()
-    try:
-        broker.wait(5)
-    except subprocess.TimeoutExpired:
-        broker.kill()
-    os._exit(0)
+    peer_common.stop_child_and_exit(broker)
 
 
 signal.signal(signal.SIGTERM, stop)

@@ -9,6 +9,8 @@ import sys
 import tempfile
 import time
 
+import peer_common
+
 PASSWORD = "redis-test-s3cret-Pass"
 
 
@@ -29,12 +31,7 @@ server = subprocess.Popen(["redis-server", config], stdout=subprocess.DEVNULL, s
 
 
 def stop():
-    server.terminate()
-    try:
-        server.wait(5)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    os._exit(0)
+    peer_common.stop_child_and_exit(server)
 
 
 deadline = time.time() + 20
