@@ -25,17 +25,21 @@ import VigilCore
     let state = InMemoryStateStore()
     let outbox = Outbox(state: state, clock: SystemClock())
     let queued = try outbox.enqueue(notification(), channels: ["hook"])
-    let report = try await outbox.deliverDue(
-      using: ["hook": hook], logger: .silent, until: Date().addingTimeInterval(1))
+    // The delivery runs while the test watches the server: its connection arrives, then the deadline cuts it.
+    async let delivering = outbox.deliverDue(
+      using: ["hook": hook], logger: .silent, until: Date().addingTimeInterval(3))
+    let connection = await silent.accepted(timeout: 10)
+    let report = try await delivering
     #expect(report.delivered.isEmpty && report.failed.isEmpty)
     let retrying = try #require(report.retrying.first)
     #expect(retrying.id == queued.first?.id)
     #expect(retrying.lastError?.contains("had not answered when the invocation's time ran out") == true)
-    // The transfer was aborted, not left running to the webhook's own 10 s timeout.
-    let connection = await silent.accepted(timeout: 5)
-    try #require(connection >= 0, "the delivery never reached the server")
-    defer { close(connection) }
-    #expect(await SilentListener.closedByClient(connection, timeout: 5))
+    // The transfer was aborted, not left running to the webhook's own 10 s timeout. (On a machine so loaded
+    // that it never connected in 3 s, the cancellation ended it before it did.)
+    if connection >= 0 {
+      #expect(await SilentListener.closedByClient(connection, timeout: 5))
+      close(connection)
+    }
     // Still pending, due again at once.
     let pending = try #require(try state.readJSON(OutboxEntry.self, "outbox/pending/\(retrying.id).json"))
     #expect(pending.attempts == 1)

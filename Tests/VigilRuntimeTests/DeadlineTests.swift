@@ -29,8 +29,8 @@ import VigilCore
 
   @Test(
     arguments: [
-      ("function timeout", 5, nil),
-      ("platform deadline", 30.0, 5),
+      ("function timeout", 10, nil),
+      ("platform deadline", 30.0, 10),
     ] as [(String, Double, Double?)])
   func aHangingTargetCostsOnlyItsOwnResult(source: String, functionTimeout: Double, platformDeadline: Double?)
     async throws
