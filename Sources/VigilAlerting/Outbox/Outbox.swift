@@ -1,4 +1,3 @@
-import Dispatch
 import VigilCore
 import VigilCron
 
@@ -74,30 +73,19 @@ public struct Outbox: Sendable {
       try await channel.deliver(entry.notification, idempotencyKey: entry.idempotencyKey)
       return
     }
-    let race = FirstResult<Result<Void, ChannelError>>()
-    let result = await withCheckedContinuation { continuation in
-      race.begin(continuation)
-      race.add(
-        Task {
-          do throws(ChannelError) {
-            try await channel.deliver(entry.notification, idempotencyKey: entry.idempotencyKey)
-            race.finish(.success(()))
-          } catch {
-            race.finish(.failure(error))
-          }
-        })
-      // A Dispatch timer: it fires even if every thread of the cooperative pool is busy.
-      DispatchQueue(label: "vigil.outbox.deadline").asyncAfter(
-        deadline: .now() + .nanoseconds(Int(clamping: min(seconds, 86_400).clampedNanoseconds))
-      ) {
-        race.finish(
-          .failure(
-            .throttled(
-              "\(channel.name) had not answered when the invocation's time ran out (cancelled)", retryAfter: 1
-            )))
+    let result = await FirstResult<Result<Void, ChannelError>>.within(seconds, label: "vigil.outbox.deadline")
+    {
+      do throws(ChannelError) {
+        try await channel.deliver(entry.notification, idempotencyKey: entry.idempotencyKey)
+        return .success(())
+      } catch {
+        return .failure(error)
       }
+    } timedOut: {
+      .failure(
+        .throttled(
+          "\(channel.name) had not answered when the invocation's time ran out (cancelled)", retryAfter: 1))
     }
-    race.cancelAll()
     try result.get()
   }
 

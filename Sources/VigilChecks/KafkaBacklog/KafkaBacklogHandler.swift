@@ -1,4 +1,3 @@
-import Dispatch
 import VigilCore
 import VigilCron
 import VigilNet
@@ -62,27 +61,20 @@ public struct KafkaBacklogHandler: Handler {
   /// invocation. The abandoned query ends by its own connect and read timeouts.
   static func groupLags(_ config: KafkaBacklogConfig, within seconds: Double) async throws -> [KafkaGroupLag]
   {
-    let race = FirstResult<Result<[KafkaGroupLag], any Error>>()
     let provider = config.provider
     let groups = config.groups
     let topics = config.topics
-    let result = await withCheckedContinuation { continuation in
-      race.begin(continuation)
-      race.add(
-        Task {
-          do {
-            race.finish(.success(try await provider.groupLags(groups, topics: topics)))
-          } catch {
-            race.finish(.failure(error))
-          }
-        })
-      DispatchQueue(label: "vigil.kafka.deadline").asyncAfter(
-        deadline: .now() + .nanoseconds(Int(clamping: min(seconds, 86_400).clampedNanoseconds))
-      ) {
-        race.finish(.failure(ProbeDeadline(seconds: seconds)))
+    let result = await FirstResult<Result<[KafkaGroupLag], any Error>>.within(
+      seconds, label: "vigil.kafka.deadline"
+    ) {
+      do {
+        return .success(try await provider.groupLags(groups, topics: topics))
+      } catch {
+        return .failure(error)
       }
+    } timedOut: {
+      .failure(ProbeDeadline(seconds: seconds))
     }
-    race.cancelAll()
     return try result.get()
   }
 
