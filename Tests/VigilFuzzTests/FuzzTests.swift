@@ -10,6 +10,8 @@ import VigilRuntime
 /// thousand times. Every input must end in a value or a located error: no crash (that would end this
 /// process), no hang (each family has a time limit), and every configuration error names its file, a line
 /// within the text and a column within the line, with a message that quotes no more than an excerpt.
+/// The limits are for hangs, not speed: a family that takes 7 s on an idle machine took 72 s in CI's loaded
+/// pass, so each has five minutes.
 @Suite struct FuzzTests {
   static let seed: UInt64 = 0x5EED_0F_F022
 
@@ -77,7 +79,7 @@ import VigilRuntime
     }
   }
 
-  @Test(.timeLimit(.minutes(1))) func yamlReader() async {
+  @Test(.timeLimit(.minutes(5))) func yamlReader() async {
     let problems = await Self.fuzz(Self.yamlSeeds, cases: 4_000, salt: 1) { bytes in
       switch Self.text(bytes, file: "f.yml") {
       case .failure(let error):
@@ -97,7 +99,7 @@ import VigilRuntime
   }
 
   /// serverless.yml through the whole loader: functions, triggers, settings, `${env:…}`.
-  @Test(.timeLimit(.minutes(1))) func configurationLoader() async {
+  @Test(.timeLimit(.minutes(5))) func configurationLoader() async {
     let seeds =
       Self.files(["serverless.yml"]) + [
         Array(
@@ -141,7 +143,7 @@ import VigilRuntime
     #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
   }
 
-  @Test(.timeLimit(.minutes(1))) func eventJSON() async {
+  @Test(.timeLimit(.minutes(5))) func eventJSON() async {
     let seeds =
       Self.files([
         "functions/website-status/event.json", "functions/kafka-backlog/event.json",
@@ -162,7 +164,7 @@ import VigilRuntime
     #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
   }
 
-  @Test(.timeLimit(.minutes(1))) func cronParserAndNext() async {
+  @Test(.timeLimit(.minutes(5))) func cronParserAndNext() async {
     let seeds = [
       "0 */5 * * * * *", "0 0 2 ? * MON-FRI *", "0 0 12 L * ? 2026", "0 15 10 ? * 6#3 *", "*/1 * * * * * *",
       "0 0 0 1W 1/2 ? 2026-2030", "0 30 9 ? * SUN,SAT *", "@daily", "0 0 8 LW * ? *", "59 59 23 31 12 ? 2099",
@@ -192,7 +194,7 @@ import VigilRuntime
   }
 
   /// Redis replies (RESP2): a value or a `RESPError`, with a short message, whatever the server sends.
-  @Test(.timeLimit(.minutes(1))) func redisReplies() async {
+  @Test(.timeLimit(.minutes(5))) func redisReplies() async {
     let seeds = [
       "+OK\r\n", "-WRONGPASS invalid username-password pair\r\n", ":1\r\n", "$5\r\nhello\r\n", "$-1\r\n",
       "*3\r\n$3\r\nset\r\n:42\r\n*2\r\n+a\r\n$-1\r\n", "*-1\r\n", "*2\r\n$0\r\n\r\n$4\r\na\r\nb\r\n",
@@ -208,7 +210,7 @@ import VigilRuntime
     #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
   }
 
-  @Test(.timeLimit(.minutes(1))) func httpRequestParser() async {
+  @Test(.timeLimit(.minutes(5))) func httpRequestParser() async {
     let seeds = [
       "GET /heartbeat/web-01?x=1 HTTP/1.1\r\nHost: monitor\r\nAuthorization: Bearer abc\r\n\r\n",
       "POST /heartbeat/db-01 HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\nContent-Type: application/json\r\n\r\n",
