@@ -30,6 +30,8 @@ let package = Package(
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "TestSupport"]),
     .testTarget(name: "VigilCronTests", dependencies: ["VigilCron"]),
     .testTarget(name: "VigilNetTests", dependencies: ["VigilNet", "TestSupport"]),
+    // One contract suite run against every state store (folder, memory, Redis, S3) on real servers.
+    .testTarget(name: "VigilStateTests", dependencies: ["VigilCore", "VigilNet", "TestSupport"]),
     .testTarget(name: "VigilChecksTests", dependencies: ["VigilChecks", "TestSupport"]),
     .testTarget(name: "VigilAlertingTests", dependencies: ["VigilAlerting", "TestSupport"]),
     .testTarget(

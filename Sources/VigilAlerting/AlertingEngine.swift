@@ -9,7 +9,7 @@ import VigilCron
 
 /// Turns one invocation's alert candidates into delivered notifications: the policy decides per key, the
 /// notices are grouped into one message per channel, the new policy states and those messages are committed
-/// in one atomic write of the function's `AlertLedger` (under the function's lock, so overlapping invocations
+/// in one compare-and-set of the function's `AlertLedger` (so overlapping invocations, on one machine or many,
 /// never both fire), copied into the outbox, and then everything due in the outbox is sent.
 ///
 /// Every write is ordered so that a kill -9 between any two of them leaves a retry, never a loss: nothing says
@@ -57,59 +57,9 @@ public struct AlertingEngine: Sendable {
     let ledgerKey = AlertLedger.key(function: function)
     var committed: [OutboxEntry] = []
     do {
-      committed = try state.withLock("alerts/\(function)") { () throws(AlertingStepError) -> [OutboxEntry] in
-        var ledger = try load(
-          ledgerKey, candidates: candidates, problems: &outcome.problems, logger: logger, now: now)
-        let stored = ledger
-        // A ledger that had unreadable keys is rewritten without them even when nothing else changed.
-        let rewrite = !outcome.problems.isEmpty
-        // Entries a killed invocation committed but did not copy into the outbox: copy them first.
-        if !ledger.outbound.isEmpty {
-          try step("ALERT STATE NOT RECORDED", notifications: ledger.outbound.map(\.notification)) {
-            try outbox.materialize(ledger.outbound)
-          }
-          logger.warning(
-            "recovered alerts committed by an interrupted invocation",
-            ["entries": String(ledger.outbound.count)])
-          ledger.outbound = []
-        }
-        var intents: [NotificationIntent] = []
-        for candidate in candidates {
-          let previous = ledger.keys[candidate.key]
-          let effective = policy.applying(candidate.hints)
-          let (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: effective, now: now)
-          intents += due
-          // A healthy key with nothing to remember is not kept (thousands of healthy targets stay small).
-          let worthKeeping = next.incident != nil || next.failingSince != nil || effective.window > 1
-          ledger.keys[candidate.key] = worthKeeping ? next : nil
-        }
-        let notifications = applyQuietHours(
-          group(intents, function: function, requestID: requestID), ledger: &ledger, function: function,
-          requestID: requestID, now: now, logger: logger)
-        outcome.notifications = notifications
-        var entries: [OutboxEntry] = []
-        for (channel, notification) in notifications.sorted(by: { $0.key < $1.key }) {
-          let fallbacks = policy.fallback.firstIndex(of: channel).map { Array(policy.fallback[($0 + 1)...]) }
-          entries += outbox.entries(for: notification, channels: [channel], fallbacks: fallbacks)
-        }
-        ledger.outbound = entries
-        guard ledger != stored || rewrite else { return [] }
-        // The commit: new states, held notices and the notices due, in one atomic write.
-        try step("ALERT STATE NOT RECORDED", notifications: Array(notifications.values)) {
-          try state.writeJSON(ledgerKey, ledger)
-        }
-        guard !entries.isEmpty else { return [] }
-        try step(
-          "ALERTS NOT QUEUED (committed; the next run queues them)",
-          notifications: Array(notifications.values)
-        ) {
-          try outbox.materialize(entries)
-        }
-        ledger.outbound = []
-        // Only a kept copy of entries already in the outbox: if this write fails, the next run finds them there.
-        try step("ALERT STATE NOT RECORDED", notifications: []) { try state.writeJSON(ledgerKey, ledger) }
-        return entries
-      }
+      committed = try await commit(
+        candidates, function: function, requestID: requestID, ledgerKey: ledgerKey, now: now, logger: logger,
+        outcome: &outcome)
     } catch let error as AlertingStepError {
       outcome.problems.append(error.message)
       outcome.unsent += error.notifications
@@ -142,21 +92,114 @@ public struct AlertingEngine: Sendable {
     return outcome
   }
 
+  /// Judges the candidates against the function's ledger and commits the new states with the notices they
+  /// imply in one compare-and-set of the ledger; when another invocation changed the ledger in between, judges
+  /// again on what it stored (so two invocations never both fire one alert). Then copies the committed entries
+  /// into the outbox (create-only, so a repeat never duplicates) and clears them from the ledger.
+  func commit(
+    _ candidates: [AlertCandidate], function: String, requestID: String, ledgerKey: String, now: Date,
+    logger: Logger, outcome: inout Outcome
+  ) async throws(AlertingStepError) -> [OutboxEntry] {
+    var attempt = 0
+    while true {
+      attempt += 1
+      var problems: [String] = []
+      var (ledger, condition) = try await load(
+        ledgerKey, candidates: candidates, problems: &problems, logger: logger, now: now)
+      let stored = ledger
+      // A ledger that had unreadable keys is rewritten without them even when nothing else changed.
+      let rewrite = !problems.isEmpty
+      // Entries an interrupted invocation committed but did not copy into the outbox: copy them first.
+      if !ledger.outbound.isEmpty {
+        let recovered = ledger.outbound
+        try await step("ALERT STATE NOT RECORDED", notifications: recovered.map(\.notification)) {
+          try await outbox.materialize(recovered)
+        }
+        logger.warning(
+          "recovered alerts committed by an interrupted invocation", ["entries": String(recovered.count)])
+        ledger.outbound = []
+      }
+      var intents: [NotificationIntent] = []
+      for candidate in candidates {
+        let previous = ledger.keys[candidate.key]
+        let effective = policy.applying(candidate.hints)
+        let (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: effective, now: now)
+        intents += due
+        // A healthy key with nothing to remember is not kept (thousands of healthy targets stay small).
+        let worthKeeping = next.incident != nil || next.failingSince != nil || effective.window > 1
+        ledger.keys[candidate.key] = worthKeeping ? next : nil
+      }
+      let notifications = applyQuietHours(
+        group(intents, function: function, requestID: requestID), ledger: &ledger, function: function,
+        requestID: requestID, now: now, logger: logger)
+      var entries: [OutboxEntry] = []
+      for (channel, notification) in notifications.sorted(by: { $0.key < $1.key }) {
+        let fallbacks = policy.fallback.firstIndex(of: channel).map { Array(policy.fallback[($0 + 1)...]) }
+        entries += outbox.entries(for: notification, channels: [channel], fallbacks: fallbacks)
+      }
+      ledger.outbound = entries
+      guard ledger != stored || rewrite else {
+        outcome.problems += problems
+        return []
+      }
+      // The commit: new states, held notices and the notices due, in one atomic conditional write.
+      let encoded = try await step("ALERT STATE NOT RECORDED", notifications: Array(notifications.values)) {
+        try JSONCoding.encode(ledger, pretty: true)
+      }
+      let version = try await step("ALERT STATE NOT RECORDED", notifications: Array(notifications.values)) {
+        try await state.put(ledgerKey, encoded, if: condition)
+      }
+      guard let version else {
+        // Another invocation committed first: judge again on what it stored.
+        if attempt >= StateContention.attempts {
+          throw AlertingStepError(
+            message:
+              "ALERT STATE NOT RECORDED: other invocations changed \(state.location(ledgerKey)) \(attempt) times in a row; too many invocations of '\(function)' at once",
+            notifications: Array(notifications.values))
+        }
+        await StateContention.pause(before: attempt)
+        continue
+      }
+      condition = .version(version)
+      outcome.problems += problems
+      outcome.notifications = notifications
+      guard !entries.isEmpty else { return [] }
+      try await step(
+        "ALERTS NOT QUEUED (committed; the next run queues them)", notifications: Array(notifications.values)
+      ) {
+        try await outbox.materialize(entries)
+      }
+      ledger.outbound = []
+      // Only a kept copy of entries already in the outbox: if this write fails or loses to another writer
+      // (which then found them and copied them again, idempotently), nothing is lost.
+      try await step("ALERT STATE NOT RECORDED", notifications: []) {
+        _ = try await state.put(ledgerKey, JSONCoding.encode(ledger, pretty: true), if: condition)
+      }
+      return entries
+    }
+  }
+
   /// Reads the function's ledger; a first run takes over the per-key files earlier versions wrote. A ledger
   /// that cannot be decoded is moved aside and its keys start fresh; one key that cannot be decoded starts fresh
   /// alone. Either is added to `problems` (the invocation fails loudly once, naming the file).
   func load(
     _ key: String, candidates: [AlertCandidate], problems: inout [String], logger: Logger, now: Date
-  ) throws(AlertingStepError) -> AlertLedger {
+  ) async throws(AlertingStepError) -> (AlertLedger, StateCondition) {
     let firing = candidates.filter { !$0.healthy }
     let loaded: AlertLedger?
+    var condition = StateCondition.absent
     do {
-      loaded = try state.readJSON(AlertLedger.self, key)
+      let record = try await state.get(key)
+      condition = .unchanged(since: record)
+      loaded = try record.map { try state.decodeRecord(AlertLedger.self, $0.data, key: key) }
     } catch let corrupt as StateError where corrupt.isCorrupt {
       let aside: String
       do {
-        guard let data = try state.read(key) else { throw StateError("\(state.location(key)) vanished") }
-        aside = try state.setAside(key, data, now: now, reason: corrupt.message, logger: logger)
+        guard let data = try await state.read(key) else {
+          throw StateError("\(state.location(key)) vanished")
+        }
+        aside = try await state.setAside(key, data, now: now, reason: corrupt.message, logger: logger)
+        condition = .absent
       } catch {
         throw AlertingStepError(
           message: "ALERT STATE NOT READ: \(corrupt.message), and it cannot be moved aside: \(error)",
@@ -178,22 +221,24 @@ public struct AlertingEngine: Sendable {
         )
       }
       loaded.unreadableKeys = []
-      return loaded
+      return (loaded, condition)
     }
     var ledger = AlertLedger()
-    for candidate in candidates {
+    // One listing, then only the files that exist: a first run costs one request, not one per target.
+    let legacyKeys = Set((try? await state.keys(prefix: "alerts/state/")) ?? [])
+    for candidate in candidates where legacyKeys.contains(AlertLedger.legacyKey(candidate.key)) {
       let legacy = AlertLedger.legacyKey(candidate.key)
-      if let old = try? state.readJSON(AlertState.self, legacy) { ledger.keys[candidate.key] = old }
+      if let old = try? await state.readJSON(AlertState.self, legacy) { ledger.keys[candidate.key] = old }
     }
-    return ledger
+    return (ledger, condition)
   }
 
   /// Runs one write of the commit sequence; its failure names the step and carries what it may cost.
-  private func step(_ label: String, notifications: [AlertNotification], _ body: () throws -> Void)
-    throws(AlertingStepError)
-  {
+  private func step<T>(
+    _ label: String, notifications: [AlertNotification], _ body: () async throws -> T
+  ) async throws(AlertingStepError) -> T {
     do {
-      try body()
+      return try await body()
     } catch {
       throw AlertingStepError(message: "\(label): \(error)", notifications: notifications)
     }

@@ -24,7 +24,7 @@ import VigilCore
       name: "hook", url: "http://127.0.0.1:\(silent.port)/alert", secret: nil, transport: CurlHTTPClient())
     let state = InMemoryStateStore()
     let outbox = Outbox(state: state, clock: SystemClock())
-    let queued = try outbox.enqueue(notification(), channels: ["hook"])
+    let queued = try await outbox.enqueue(notification(), channels: ["hook"])
     // The delivery runs while the test watches the server: its connection arrives, then the deadline cuts it.
     async let delivering = outbox.deliverDue(
       using: ["hook": hook], logger: .silent, until: Date().addingTimeInterval(3))
@@ -41,7 +41,8 @@ import VigilCore
       close(connection)
     }
     // Still pending, due again at once.
-    let pending = try #require(try state.readJSON(OutboxEntry.self, "outbox/pending/\(retrying.id).json"))
+    let pending = try await #require(
+      try state.readJSON(OutboxEntry.self, "outbox/pending/\(retrying.id).json"))
     #expect(pending.attempts == 1)
     #expect(pending.nextAttemptAt.timeIntervalSince(Date()) <= 1)
   }
@@ -52,7 +53,7 @@ import VigilCore
       name: "hook", url: "http://127.0.0.1:\(silent.port)/alert", secret: nil, transport: CurlHTTPClient())
     let state = InMemoryStateStore()
     let outbox = Outbox(state: state, clock: SystemClock())
-    _ = try outbox.enqueue(notification(), channels: ["hook"])
+    _ = try await outbox.enqueue(notification(), channels: ["hook"])
     let report = try await outbox.deliverDue(
       using: ["hook": hook], logger: .silent, until: Date().addingTimeInterval(-1))
     let left = try #require(report.retrying.first)
@@ -66,7 +67,7 @@ import VigilCore
     let sink = CapturingSink()
     let console = ConsoleChannel(logger: Logger(sink: sink))
     let outbox = Outbox(state: InMemoryStateStore(), clock: SystemClock())
-    _ = try outbox.enqueue(notification(), channels: ["console"])
+    _ = try await outbox.enqueue(notification(), channels: ["console"])
     let report = try await outbox.deliverDue(
       using: ["console": console], logger: .silent, until: Date().addingTimeInterval(-1))
     #expect(report.delivered.count == 1 && report.retrying.isEmpty)

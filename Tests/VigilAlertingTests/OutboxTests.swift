@@ -32,12 +32,12 @@ import VigilNet
     let tag = UUID().uuidString
     let state = InMemoryStateStore()
     let outbox = Outbox(state: state, clock: ManualClock(start))
-    let sent = try outbox.enqueue(notification(), channels: ["hook"])
-    #expect(try state.keys(prefix: "outbox/pending/").count == 1)
+    let sent = try await outbox.enqueue(notification(), channels: ["hook"])
+    await #expect(try state.keys(prefix: "outbox/pending/").count == 1)
     let report = try await outbox.deliverDue(using: ["hook": try await webhook("ok", tag)], logger: .silent)
     #expect(report.delivered.map(\.id) == sent.map(\.id))
-    #expect(try state.keys(prefix: "outbox/pending/").isEmpty)
-    #expect(try state.keys(prefix: "outbox/delivered/").count == 1)
+    await #expect(try state.keys(prefix: "outbox/pending/").isEmpty)
+    await #expect(try state.keys(prefix: "outbox/delivered/").count == 1)
     let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)")
     #expect(received.count == 1)
     #expect(received.first?["signature_valid"] as? Bool == true)
@@ -72,7 +72,7 @@ import VigilNet
     let outbox = Outbox(state: state, clock: clock)
     let sink = CapturingSink(redactor: Redactor())
     let channel = try await webhook("fail-once", tag)
-    try outbox.enqueue(notification(), channels: ["hook"])
+    try await outbox.enqueue(notification(), channels: ["hook"])
     let first = try await outbox.deliverDue(using: ["hook": channel], logger: Logger(sink: sink))
     #expect(first.retrying.count == 1)
     #expect(first.retrying.first?.nextAttemptAt == start.addingTimeInterval(30))
@@ -101,7 +101,7 @@ import VigilNet
     let clock = ManualClock(start)
     let outbox = Outbox(state: InMemoryStateStore(), clock: clock)
     let channel = try await webhook("429", tag)
-    try outbox.enqueue(notification(), channels: ["hook"])
+    try await outbox.enqueue(notification(), channels: ["hook"])
     var delays: [Double] = []
     for _ in 0..<4 {
       let report = try await outbox.deliverDue(using: ["hook": channel], logger: .silent)
@@ -122,7 +122,7 @@ import VigilNet
     let clock = ManualClock(start)
     let outbox = Outbox(state: state, clock: clock)
     let sink = CapturingSink(redactor: Redactor())
-    try outbox.enqueue(notification(), channels: ["hook", "missing"])
+    try await outbox.enqueue(notification(), channels: ["hook", "missing"])
     let report = try await outbox.deliverDue(
       using: ["hook": try await webhook("400", tag)], logger: Logger(sink: sink))
     #expect(report.failed.count == 2)
@@ -131,8 +131,8 @@ import VigilNet
         report.failed.compactMap(\.lastError).map {
           $0.contains("HTTP 400") || $0.contains("no channel named 'missing'")
         }) == [true])
-    #expect(try state.keys(prefix: "outbox/failed/").count == 2)
-    #expect(try state.keys(prefix: "outbox/pending/").isEmpty)
+    await #expect(try state.keys(prefix: "outbox/failed/").count == 2)
+    await #expect(try state.keys(prefix: "outbox/pending/").isEmpty)
     #expect(
       sink.records.filter { $0.level == .error && $0.message.hasPrefix("ALERT NOT DELIVERED") }.count == 2)
     clock.advance(seconds: 3600)
@@ -146,7 +146,7 @@ import VigilNet
     let clock = ManualClock(start)
     let outbox = Outbox(state: state, clock: clock)
     let sink = CapturingSink(redactor: Redactor())
-    try outbox.enqueue(notification(), channels: ["hook"])
+    try await outbox.enqueue(notification(), channels: ["hook"])
     let channel = try await webhook("always-503", tag)
     _ = try await outbox.deliverDue(using: ["hook": channel], logger: .silent)
     clock.advance(seconds: 86_401)
@@ -163,7 +163,7 @@ import VigilNet
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let clock = ManualClock(start)
     let outbox = Outbox(state: try FileStateStore(root: folder), clock: clock)
-    for index in 0..<10 { try outbox.enqueue(notification("t\(index)"), channels: ["hook"]) }
+    for index in 0..<10 { try await outbox.enqueue(notification("t\(index)"), channels: ["hook"]) }
     let channel = try await webhook("ok", tag)
     async let first = Outbox(state: try FileStateStore(root: folder), clock: clock).deliverDue(
       using: ["hook": channel], logger: .silent)
@@ -202,7 +202,7 @@ final class RecordingChannel: Channel {
     let candidate = AlertCandidate(
       function: "f", check: "c", target: "t", healthy: false, summary: "down", facts: [],
       observedAt: clock.now)
-    try outbox.enqueue(
+    try await outbox.enqueue(
       AlertNotification(
         function: "f", requestID: "r1",
         notices: [.init(status: .firing, candidate: candidate, incidentID: "i", since: "s")]),
@@ -217,7 +217,7 @@ final class RecordingChannel: Channel {
     #expect(try await WebhookTestPeer.requests(prefix: "/hook/400/\(tag)").count == 1)
     #expect(try await WebhookTestPeer.requests(prefix: "/hook/always-503/\(tag)").count == 3)
     #expect(try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").count == 1)
-    #expect(try state.keys(prefix: "outbox/pending/").isEmpty)
-    #expect(try state.keys(prefix: "outbox/failed/").count == 2)
+    await #expect(try state.keys(prefix: "outbox/pending/").isEmpty)
+    await #expect(try state.keys(prefix: "outbox/failed/").count == 2)
   }
 }

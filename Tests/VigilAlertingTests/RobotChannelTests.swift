@@ -304,7 +304,7 @@ enum RobotVendorRequests {
     #expect(await deliveryOutcome(wechat(["openid-a"]), notification(), key: "d1") == "sent")
     // The fresh token is cached in the state folder and reused.
     #expect(await deliveryOutcome(wechat(["openid-a"]), notification(), key: "d2") == "sent")
-    let cached = try state.readJSON(WeChatTemplate.CachedToken.self, "channels/wechat/wxapp-token.json")
+    let cached = try await state.readJSON(WeChatTemplate.CachedToken.self, "channels/wechat/wxapp-token.json")
     #expect(cached?.token == "tok-2")
     // A retry of the same delivery carries the same client_msg_id.
     let first = wechat(["openid-a"]).body(notification(), openID: "openid-a", clientMessageID: "x")

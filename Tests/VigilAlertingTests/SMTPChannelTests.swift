@@ -129,7 +129,7 @@ import VigilCore
     defer { peer.stop() }
     let clock = ManualClock(Date())
     let outbox = Outbox(state: InMemoryStateStore(), clock: clock)
-    try outbox.enqueue(notification(), channels: ["mail"])
+    try await outbox.enqueue(notification(), channels: ["mail"])
     let mail = channel(peer, listener: "starttls")
     let first = try await outbox.deliverDue(using: ["mail": mail], logger: .silent)
     #expect(

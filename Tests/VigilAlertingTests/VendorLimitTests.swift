@@ -125,7 +125,7 @@ import VigilCore
     for (channel, wait) in cases {
       let clock = ManualClock(start)
       let outbox = Outbox(state: InMemoryStateStore(), clock: clock)
-      _ = try outbox.enqueue(oversized(), channels: [channel.name])
+      _ = try await outbox.enqueue(oversized(), channels: [channel.name])
       let first = try await outbox.deliverDue(using: [channel.name: channel], logger: .silent)
       let retry = try #require(first.retrying.first, "\(channel.name) was not retried")
       #expect(

@@ -20,7 +20,7 @@ import Testing
       functions:
         web:
           handler: website-status
-          timeout: 10
+          timeout: 60
       """,
       files: [
         "functions/web/config.yml":
@@ -28,12 +28,15 @@ import Testing
       ])
   }
 
+  /// Four runs see the target down; three of them read the function's alert ledger before the first commits
+  /// its firing notice and try to commit after it: their compare-and-set loses, they judge again on what the
+  /// first stored, and nothing is sent twice.
   @Test func concurrentInvocationsOnOneStateFolderNotifyOnce() async throws {
     let tag = UUID().uuidString
     let folder = try await project(hookPath: "/hook/ok/\(tag)")
     let state = folder + "/state"
     let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE_DIR": state]
-    // The first run stops inside the function's alert lock, just before it commits its firing notice.
+    // The first run stops just before its commit lands (the ledger's rename, inside the ledger's stripe lock).
     let first = try CrashPoint.Gate()
     let holding = Task {
       try await vigil(
@@ -42,7 +45,11 @@ import Testing
           .merging(first.environment(hold: "rename \(state)/alerts/web.json", wait: true)) { _, new in new })
     }
     #expect(await first.waitUntilReached(), "the first run never reached its commit")
-    // Three more runs probe the same failing target and reach the same lock while the first still holds it.
+    // The lock it took for that commit: the last one before the rename it is held at.
+    let boundaries = CrashPoint.boundaries(in: folder + "/log-0")
+    let lock = try #require(boundaries.last { $0.hasPrefix("flock ") }, "\(boundaries)")
+    // Three more runs probe the same failing target, read the ledger, and stop where they would take that lock
+    // to commit: they all read it before the first run's commit.
     var others: [Task<VigilRun, any Error>] = []
     var gates: [CrashPoint.Gate] = []
     for index in 1...3 {
@@ -54,12 +61,13 @@ import Testing
           try await vigil(
             ["invoke", "web"], in: folder,
             environment: env.merging(preload) { _, new in new }
-              .merging(gate.environment(hold: ".locks/alerts@2Fweb.lock", wait: false)) { _, new in new })
+              .merging(gate.environment(hold: lock, wait: true)) { _, new in new })
         })
-      #expect(await gate.waitUntilReached(), "run \(index) never reached the alert lock")
+      #expect(await gate.waitUntilReached(), "run \(index) never reached the commit")
     }
     first.releaseHeld()
     var runs = [try await holding.value]
+    for gate in gates { gate.releaseHeld() }
     for other in others { runs.append(try await other.value) }
     #expect(runs.allSatisfy { $0.status == 0 }, "\(runs.map(\.stderr))")
     let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)")

@@ -3,74 +3,6 @@ import Testing
 
 @testable import VigilCore
 
-@Suite struct FileStateStoreTests {
-  func temporaryFolder() -> String {
-    let path = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
-    return path
-  }
-
-  @Test func writesReadsListsAndDeletes() throws {
-    let root = temporaryFolder()
-    defer { try? FileManager.default.removeItem(atPath: root) }
-    let store = try FileStateStore(root: root)
-    #expect(try store.read("a/b.json") == nil)
-    try store.write("a/b.json", Data("one".utf8))
-    try store.write("a/c.json", Data("two".utf8))
-    try store.write("z.json", Data("three".utf8))
-    #expect(try store.read("a/b.json") == Data("one".utf8))
-    try store.write("a/b.json", Data("replaced".utf8))
-    #expect(try store.read("a/b.json") == Data("replaced".utf8))
-    #expect(try store.keys(prefix: "a/") == ["a/b.json", "a/c.json"])
-    #expect(try store.keys(prefix: "") == ["a/b.json", "a/c.json", "z.json"])
-    try store.delete("a/b.json")
-    try store.delete("a/b.json")  // deleting twice is fine
-    #expect(try store.read("a/b.json") == nil)
-    // No temporary files are left behind by atomic writes.
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: root + "/a").filter {
-      $0.hasPrefix(".tmp")
-    }
-    #expect(leftovers.isEmpty)
-  }
-
-  @Test(arguments: ["", "../escape", "a/../../b", "/absolute", "a//b", ".hidden", "a/.locks/x", "sp ace"])
-  func rejectsUnsafeKeys(key: String) throws {
-    let root = temporaryFolder()
-    defer { try? FileManager.default.removeItem(atPath: root) }
-    let store = try FileStateStore(root: root)
-    #expect(throws: StateError.self) { try store.write(key, Data()) }
-  }
-
-  /// Eight threads increment one counter 50 times each under the lock: no update may be lost.
-  @Test func lockSerialisesReadModifyWrite() throws {
-    let root = temporaryFolder()
-    defer { try? FileManager.default.removeItem(atPath: root) }
-    try FileStateStore(root: root).write("counter", Data("0".utf8))
-    // Real threads (flock blocks), each with its own store value on the same folder.
-    DispatchQueue.concurrentPerform(iterations: 8) { _ in
-      guard let store = try? FileStateStore(root: root) else { return }
-      for _ in 0..<50 {
-        _ = try? store.withLock("counter") {
-          let current = Int(String(decoding: try store.read("counter") ?? Data(), as: UTF8.self)) ?? -1000
-          try store.write("counter", Data(String(current + 1).utf8))
-        }
-      }
-    }
-    let final = try FileStateStore(root: root).read("counter").map { String(decoding: $0, as: UTF8.self) }
-    #expect(final == "400")
-  }
-
-  @Test func jsonRoundTrip() throws {
-    let store = InMemoryStateStore()
-    struct Record: Codable, Equatable {
-      var name: String
-      var count: Int
-    }
-    try store.writeJSON("records/one", Record(name: "x", count: 3))
-    #expect(try store.readJSON(Record.self, "records/one") == Record(name: "x", count: 3))
-    #expect(try store.keys(prefix: "records/") == ["records/one"])
-  }
-}
-
 @Suite struct RedactionAndLoggingTests {
   @Test func secretsNeverReachTheLog() throws {
     let redactor = Redactor()
@@ -250,13 +182,13 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: root + "/alerts/web.json"))
   }
 
-  @Test func aCorruptRecordIsNamedAndNotQuoted() throws {
+  @Test func aCorruptRecordIsNamedAndNotQuoted() async throws {
     let root = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
     let store = try FileStateStore(root: root)
-    try store.write("alerts/web.json", Data("{\"keys\": {\"password-like-content\": ".utf8))
-    let error = try #require(throws: StateError.self) {
-      try store.readJSON([String: String].self, "alerts/web.json")
+    try await store.write("alerts/web.json", Data("{\"keys\": {\"password-like-content\": ".utf8))
+    let error = try await #require(throws: StateError.self) {
+      try await store.readJSON([String: String].self, "alerts/web.json")
     }
     #expect(error.isCorrupt)
     #expect(error.message.contains(root + "/alerts/web.json"), "\(error.message)")

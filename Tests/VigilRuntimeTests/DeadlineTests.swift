@@ -93,6 +93,6 @@ import VigilCore
     #expect(result.targets.map(\.errorKind) == ["timeout"])
     // The deadline (4 s) bounds the whole invocation, not the channel's 60 s; some slack for a loaded machine.
     #expect(elapsed < 6, "\(elapsed) s")
-    #expect(try state.keys(prefix: "outbox/pending/").count == 1, "the alert is kept for the next run")
+    await #expect(try state.keys(prefix: "outbox/pending/").count == 1, "the alert is kept for the next run")
   }
 }

@@ -207,11 +207,11 @@ import VigilCore
     for host in ["db-01", "web-01", "web-02"] {
       #expect(await h.report(host)?.statusCode == 200)
     }
-    let stored = try #require(try h.state.read(HeartbeatRecord.key("db-01")))
+    let stored = try await #require(try h.state.read(HeartbeatRecord.key("db-01")))
     var record = try #require(try JSONSerialization.jsonObject(with: stored) as? [String: Any])
     record["figures"] = try JSONSerialization.jsonObject(with: Data(Self.nested(300).utf8))
-    try h.state.write(HeartbeatRecord.key("db-01"), try JSONSerialization.data(withJSONObject: record))
-    try h.state.write(HeartbeatRecord.key("web-02"), Data("{\"host\": \"web-02\", \"lastSe".utf8))
+    try await h.state.write(HeartbeatRecord.key("db-01"), try JSONSerialization.data(withJSONObject: record))
+    try await h.state.write(HeartbeatRecord.key("web-02"), Data("{\"host\": \"web-02\", \"lastSe".utf8))
     h.clock.advance(seconds: 90)
     #expect(Set(await h.watch()) == ["firing db-01", "firing web-01"])
     let warnings = h.sink.records.filter { $0.message.hasPrefix("a host's heartbeat record cannot be read") }

@@ -55,7 +55,7 @@ public struct TencentSMS: Channel {
 
   public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let progressKey = "channels/sms/\(StateKey.segment(idempotencyKey)).json"
-    let alreadySent = Set((try? state?.readJSON([String].self, progressKey)) ?? [])
+    let alreadySent = Set((try? await state?.readJSON([String].self, progressKey)) ?? [])
     let numbers = phoneNumbers.filter { !alreadySent.contains($0) }
     guard !numbers.isEmpty else { return }
     let payload = JSONValue.object([
@@ -93,10 +93,10 @@ public struct TencentSMS: Channel {
     }
     failures += missing.map { ($0, "Missing", "no status returned for this number") }
     guard !failures.isEmpty else {
-      try? state?.delete(progressKey)
+      try? await state?.delete(progressKey)
       return
     }
-    try? state?.writeJSON(progressKey, Array(sent).sorted())
+    try? await state?.writeJSON(progressKey, Array(sent).sorted())
     let message =
       "\(endpoint): " + failures.map { "\($0.number) \($0.code) \($0.message)" }.joined(separator: "; ")
     throw failures.contains { Self.retryable($0.code) } ? .retryable(message) : .permanent(message)

@@ -56,7 +56,7 @@ public struct WeChatTemplate: Channel {
 
   /// A valid access token: the cached one, or a fresh one (forced when WeChat rejected the cached one).
   func accessToken(forceRefresh: Bool) async throws(ChannelError) -> String {
-    if !forceRefresh, let cached = try? state.readJSON(CachedToken.self, tokenKey),
+    if !forceRefresh, let cached = try? await state.readJSON(CachedToken.self, tokenKey),
       cached.expiresAt > clock.now
     {
       return cached.token
@@ -75,10 +75,9 @@ public struct WeChatTemplate: Channel {
       throw code == -1 || code == 45009 ? .retryable(message) : .permanent(message)
     }
     Redactor.shared.register(token)
-    try? state.withLock("wechat-token") {
-      try state.writeJSON(
-        tokenKey, CachedToken(token: token, expiresAt: clock.now.addingTimeInterval(max(60, lifetime - 300))))
-    }
+    // stable_token gives every caller the same token until it expires, so the last writer wins harmlessly.
+    try? await state.writeJSON(
+      tokenKey, CachedToken(token: token, expiresAt: clock.now.addingTimeInterval(max(60, lifetime - 300))))
     return token
   }
 

@@ -30,7 +30,8 @@ public struct OutboxEntry: Sendable, Codable, Hashable {
 
 /// Notifications are written here before they are sent, and leave only when delivered, permanently refused,
 /// or expired: an alert that could not be sent is kept and retried by later invocations with exponential
-/// backoff. Entries live in the state store (`outbox/pending/`, `outbox/delivered/`, `outbox/failed/`).
+/// backoff. Entries live in the state store (`outbox/pending/`, `outbox/delivered/`, `outbox/failed/`); a
+/// sender claims an entry with a compare-and-set of its lease, so instances sharing a store never both send it.
 public struct Outbox: Sendable {
   let state: any StateStore
   let clock: any WallClock
@@ -104,14 +105,12 @@ public struct Outbox: Sendable {
     }
   }
 
-  /// Writes entries to `outbox/pending/`, durably, unless each is already pending, delivered or failed:
-  /// repeating it (a recovery after a kill) never sends anything twice.
-  public func materialize(_ entries: [OutboxEntry]) throws {
-    guard !entries.isEmpty else { return }
-    try state.withLock("outbox") {
-      for entry in entries where try !isKnown(entry.id) {
-        try state.writeJSON("outbox/pending/\(entry.id).json", entry)
-      }
+  /// Writes entries to `outbox/pending/`, durably and create-only: an entry already pending is left as it is,
+  /// and one already delivered or failed is found by its receipt when claimed, so repeating this (a recovery
+  /// after a kill, or two invocations recovering the same commit) never sends anything twice.
+  public func materialize(_ entries: [OutboxEntry]) async throws {
+    for entry in entries {
+      _ = try await state.createJSON("outbox/pending/\(entry.id).json", entry)
     }
   }
 
@@ -119,16 +118,15 @@ public struct Outbox: Sendable {
   @discardableResult
   public func enqueue(
     _ notification: AlertNotification, channels: [String], fallbacks: [String]? = nil
-  ) throws -> [OutboxEntry] {
+  ) async throws -> [OutboxEntry] {
     let entries = entries(for: notification, channels: channels, fallbacks: fallbacks)
-    try materialize(entries)
+    try await materialize(entries)
     return entries
   }
 
-  /// Whether an entry with this id is pending, delivered or failed.
-  func isKnown(_ id: String) throws -> Bool {
-    for folder in ["pending", "delivered", "failed"]
-    where try state.read("outbox/\(folder)/\(id).json") != nil {
+  /// Whether the entry with this id was already delivered or given up (its receipt exists).
+  func hasReceipt(_ id: String) async throws -> Bool {
+    for folder in ["delivered", "failed"] where try await state.get("outbox/\(folder)/\(id).json") != nil {
       return true
     }
     return false
@@ -142,45 +140,53 @@ public struct Outbox: Sendable {
   {
     var report = Report()
     let now = clock.now
-    let claimed: [OutboxEntry] = try state.withLock("outbox") {
-      var claimed: [OutboxEntry] = []
-      for key in try state.keys(prefix: "outbox/pending/") {
-        var entry: OutboxEntry
-        do {
-          guard let read = try state.readJSON(OutboxEntry.self, key) else { continue }
-          entry = read
-        } catch let error as StateError where error.isCorrupt {
-          // Whatever it held cannot be sent: kept aside for a person, and reported.
-          if let data = try state.read(key) {
-            let aside = try state.setAside(key, data, now: now, reason: error.message, logger: logger)
-            report.corrupt.append("\(error.message); moved to \(aside)")
-          }
-          continue
-        }
-        // A sender killed between recording the delivery (or the failure) and removing the pending entry
-        // left both: the record wins, nothing is sent again.
-        if try state.read("outbox/delivered/\(entry.id).json") != nil
-          || state.read("outbox/failed/\(entry.id).json") != nil
-        {
-          try state.delete(key)
-          continue
-        }
-        if entry.nextAttemptAt > now || (entry.leaseUntil.map { $0 > now } ?? false) { continue }
-        if now.timeIntervalSince(entry.createdAt) > maxAge {
-          entry.lastError =
-            "expired undelivered after \(Int(maxAge)) s and \(entry.attempts) attempts: \(entry.lastError ?? "")"
-          try move(entry, from: key, to: "failed")
-          logger.error("ALERT NOT DELIVERED: outbox entry expired", fields(entry))
-          report.failed.append(entry)
-          continue
-        }
-        entry.leaseUntil = now.addingTimeInterval(lease)
-        try state.writeJSON(key, entry)
-        claimed.append(entry)
+    // Claims: each due entry is leased with a compare-and-set of its record, so of two invocations (on any
+    // machines) reading it at once exactly one wins it and sends it.
+    var claimed: [(entry: OutboxEntry, version: StateVersion)] = []
+    for key in try await state.keys(prefix: "outbox/pending/") {
+      guard let record = try await state.get(key) else { continue }
+      var entry: OutboxEntry
+      do {
+        entry = try state.decodeRecord(OutboxEntry.self, record.data, key: key)
+      } catch let error as StateError where error.isCorrupt {
+        // Whatever it held cannot be sent: kept aside for a person, and reported.
+        let aside = try await state.setAside(
+          key, record.data, now: now, reason: error.message, logger: logger)
+        report.corrupt.append("\(error.message); moved to \(aside)")
+        continue
       }
-      return claimed
+      if entry.nextAttemptAt > now || (entry.leaseUntil.map { $0 > now } ?? false) { continue }
+      if now.timeIntervalSince(entry.createdAt) > maxAge {
+        entry.lastError =
+          "expired undelivered after \(Int(maxAge)) s and \(entry.attempts) attempts: \(entry.lastError ?? "")"
+        guard
+          try await state.put(key, JSONCoding.encode(entry, pretty: true), if: .version(record.version))
+            != nil
+        else { continue }
+        if try await hasReceipt(entry.id) {
+          try await state.delete(key)
+          continue
+        }
+        try await move(entry, from: key, to: "failed")
+        logger.error("ALERT NOT DELIVERED: outbox entry expired", fields(entry))
+        report.failed.append(entry)
+        continue
+      }
+      entry.leaseUntil = now.addingTimeInterval(lease)
+      guard
+        let version = try await state.put(
+          key, JSONCoding.encode(entry, pretty: true), if: .version(record.version))
+      else { continue }  // another invocation claimed it first
+      // A sender stopped between recording the delivery (or the failure) and removing the pending entry, or a
+      // recovery that wrote it again, left both: the receipt wins, nothing is sent again.
+      if try await hasReceipt(entry.id) {
+        try await state.delete(key)
+        continue
+      }
+      claimed.append((entry, version))
     }
-    for var entry in claimed {
+    for (claimedEntry, claimVersion) in claimed {
+      var entry = claimedEntry
       let key = "outbox/pending/\(entry.id).json"
       // A local channel (the console) cannot hold the invocation up: it is never cut.
       let local = channels[entry.channel]?.isLocal ?? false
@@ -189,7 +195,7 @@ public struct Outbox: Sendable {
         // No time left to try: not an attempt; the lease is dropped so the next run takes it at once.
         entry.leaseUntil = nil
         entry.lastError = "not sent: the invocation's time ran out first; the next run sends it"
-        try state.withLock("outbox") { try state.writeJSON(key, entry) }
+        try await release(entry, at: key, claimed: claimVersion, logger: logger)
         logger.warning("alert delivery left for the next run: the invocation's time ran out", fields(entry))
         report.retrying.append(entry)
         continue
@@ -203,7 +209,7 @@ public struct Outbox: Sendable {
         try await Self.deliver(entry, on: channel, within: left)
         entry.deliveredAt = clock.now
         entry.lastError = nil
-        try state.withLock("outbox") { try move(entry, from: key, to: "delivered") }
+        try await move(entry, from: key, to: "delivered")
         logger.info("alert delivered", fields(entry))
         report.delivered.append(entry)
       } catch let thrown as ChannelError {
@@ -218,12 +224,12 @@ public struct Outbox: Sendable {
         case .retryable(let message)
         where entry.attempts >= fallbackAfterAttempts && !(entry.fallbacks ?? []).isEmpty:
           entry.lastError = Redactor.shared.redact(message)
-          try fallBack(entry, from: key, logger: logger)
+          try await fallBack(entry, from: key, logger: logger)
           report.failed.append(entry)
           report.handedOn.insert(entry.id)
         case .permanent(let message) where !(entry.fallbacks ?? []).isEmpty:
           entry.lastError = Redactor.shared.redact(message)
-          try fallBack(entry, from: key, logger: logger)
+          try await fallBack(entry, from: key, logger: logger)
           report.failed.append(entry)
           report.handedOn.insert(entry.id)
         case .retryable(let message):
@@ -232,7 +238,7 @@ public struct Outbox: Sendable {
           // The vendor's hint wins when it says to wait (Retry-After: 3 is sooner than our 30 s; DingTalk's
           // 10-minute ban is later).
           entry.nextAttemptAt = clock.now.addingTimeInterval(hint.map { max(1, $0) } ?? backoff)
-          try state.withLock("outbox") { try state.writeJSON(key, entry) }
+          try await release(entry, at: key, claimed: claimVersion, logger: logger)
           logger.warning(
             "alert delivery failed; kept in the outbox for a retry",
             fields(entry).merging(["retryAt": ISO8601.format(entry.nextAttemptAt)]) { _, new in new })
@@ -241,7 +247,7 @@ public struct Outbox: Sendable {
           break  // turned into .retryable above
         case .permanent(let message):
           entry.lastError = Redactor.shared.redact(message)
-          try state.withLock("outbox") { try move(entry, from: key, to: "failed") }
+          try await move(entry, from: key, to: "failed")
           logger.error(
             "ALERT NOT DELIVERED: the channel refused it permanently (fix the channel's configuration)",
             fields(entry))
@@ -253,7 +259,7 @@ public struct Outbox: Sendable {
   }
 
   /// Gives the notification to the next channel of the chain; this entry is recorded as failed.
-  private func fallBack(_ entry: OutboxEntry, from key: String, logger: Logger) throws {
+  private func fallBack(_ entry: OutboxEntry, from key: String, logger: Logger) async throws {
     var chain = entry.fallbacks ?? []
     let next = chain.removeFirst()
     var successor = entry
@@ -264,18 +270,29 @@ public struct Outbox: Sendable {
     successor.nextAttemptAt = clock.now
     successor.lastError = nil
     successor.fallbacks = chain
-    try state.withLock("outbox") {
-      try state.writeJSON("outbox/pending/\(successor.id).json", successor)
-      try move(entry, from: key, to: "failed")
-    }
+    _ = try await state.createJSON("outbox/pending/\(successor.id).json", successor)
+    try await move(entry, from: key, to: "failed")
     logger.warning(
       "alert delivery falls back to the next channel", fields(entry).merging(["next": next]) { _, new in new }
     )
   }
 
-  private func move(_ entry: OutboxEntry, from key: String, to folder: String) throws {
-    try state.writeJSON("outbox/\(folder)/\(entry.id).json", entry)
-    try state.delete(key)
+  /// Writes the receipt, then removes the pending entry: stopped in between, the receipt wins at the next claim.
+  private func move(_ entry: OutboxEntry, from key: String, to folder: String) async throws {
+    try await state.writeJSON("outbox/\(folder)/\(entry.id).json", entry)
+    try await state.delete(key)
+  }
+
+  /// Stores a claimed entry back as pending (its attempt recorded, its lease dropped), unless another
+  /// invocation took it over meanwhile (this one's lease ran out): then that one's record stands.
+  private func release(_ entry: OutboxEntry, at key: String, claimed version: StateVersion, logger: Logger)
+    async throws
+  {
+    if try await state.put(key, JSONCoding.encode(entry, pretty: true), if: .version(version)) == nil {
+      logger.warning(
+        "outbox entry was taken over by another invocation while this one sent it (its lease ran out)",
+        fields(entry))
+    }
   }
 
   private func fields(_ entry: OutboxEntry) -> [String: String] {

@@ -59,11 +59,12 @@ public struct HeartbeatIngestHandler: Handler {
     }
     let now = context.clock.now
     let key = HeartbeatRecord.key(host)
-    let record = try context.state.withLock("heartbeat-\(host)") { () throws -> HeartbeatRecord in
+    let record = try await context.state.update(key) { stored -> (store: Data?, result: HeartbeatRecord) in
       let fresh = HeartbeatRecord(host: host, firstSeen: now, lastSeen: now, reports: 0, active: true)
       var record: HeartbeatRecord
       do {
-        record = try context.state.readJSON(HeartbeatRecord.self, key) ?? fresh
+        record =
+          try stored.map { try context.state.decodeRecord(HeartbeatRecord.self, $0.data, key: key) } ?? fresh
       } catch {
         // A record that cannot be read (written before figures were bounded, or damaged) is replaced by this
         // report: the host is seen again, and said so.
@@ -77,8 +78,7 @@ public struct HeartbeatIngestHandler: Handler {
       record.active = figures?["active"] != .bool(false)
       if let figures { record.figures = figures }
       record.sourceIP = request.requestContext?["sourceIp"]?.stringValue ?? record.sourceIP
-      try context.state.writeJSON(key, record)
-      return record
+      return (try JSONCoding.encode(record, pretty: true), record)
     }
     return Self.answer(
       200,

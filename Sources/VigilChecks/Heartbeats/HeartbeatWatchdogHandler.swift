@@ -31,10 +31,11 @@ public struct HeartbeatWatchdogHandler: Handler {
       return opened <= instant
     }
     var hosts: [HostStatus] = []
-    for key in try context.state.keys(prefix: HeartbeatRecord.prefix) where key.hasSuffix("/last.json") {
+    for key in try await context.state.keys(prefix: HeartbeatRecord.prefix) where key.hasSuffix("/last.json")
+    {
       let record: HeartbeatRecord
       do {
-        guard let read = try context.state.readJSON(HeartbeatRecord.self, key) else { continue }
+        guard let read = try await context.state.readJSON(HeartbeatRecord.self, key) else { continue }
         record = read
       } catch {
         // Never silent: a host whose record cannot be read is named on every run until it reports again.

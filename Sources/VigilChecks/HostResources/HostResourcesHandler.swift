@@ -34,7 +34,7 @@ public struct HostResourcesHandler: Handler {
     let key = "host-resources/\(StateKeySegment.make(context.functionName))/counters.json"
     let now = context.clock.now
     var later = try sampler.counters(at: now)
-    var earlier = try? context.state.readJSON(HostCounters.self, key)
+    var earlier = try? await context.state.readJSON(HostCounters.self, key)
     let age = earlier.map { now.timeIntervalSince($0.at) } ?? .infinity
     if earlier == nil || age <= 0 || age > Self.baselineMaxAge || (earlier?.cpu.total ?? 0) > later.cpu.total
     {
@@ -45,7 +45,7 @@ public struct HostResourcesHandler: Handler {
       }
       later = try sampler.counters(at: now.addingTimeInterval(config.sampleInterval))
     }
-    try context.state.writeJSON(key, later)
+    try await context.state.writeJSON(key, later)
     let sample = try sampler.sample(
       from: earlier ?? later, to: later, processes: config.processes, mounts: config.mounts)
     let candidates = Self.candidates(sample, config: config, host: host, context: context, now: now)

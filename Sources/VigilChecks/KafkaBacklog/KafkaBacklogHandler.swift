@@ -42,7 +42,7 @@ public struct KafkaBacklogHandler: Handler {
     }
     var reports: [GroupReport] = []
     for group in lags {
-      reports.append(try judge(group, config: config, context: context, now: now))
+      reports.append(try await judge(group, config: config, context: context, now: now))
     }
     var candidates = reports.map { candidate($0, config: config, context: context, now: now) }
     // The cluster answered: close a "cluster unreachable" incident, if one is open.
@@ -119,16 +119,19 @@ public struct KafkaBacklogHandler: Handler {
     return try KafkaBacklogConfig.read(root, transport: transport, clock: context.clock)
   }
 
-  func judge(_ group: KafkaGroupLag, config: KafkaBacklogConfig, context: Context, now: Date) throws
+  func judge(_ group: KafkaGroupLag, config: KafkaBacklogConfig, context: Context, now: Date) async throws
     -> GroupReport
   {
     let key =
       "kafka-backlog/\(StateKeySegment.make(context.functionName))/\(StateKeySegment.make(group.group)).json"
-    let verdicts = try context.state.withLock("kafka-backlog") { () throws -> [PartitionVerdict] in
-      var samples = (try? context.state.readJSON(ConsumerSamples.self, key)) ?? ConsumerSamples()
+    let verdicts = try await context.state.update(key) {
+      record -> (store: Data?, result: [PartitionVerdict]) in
+      // Samples that cannot be read start afresh: the window refills from this run on.
+      var samples =
+        record.flatMap { try? context.state.decodeRecord(ConsumerSamples.self, $0.data, key: key) }
+        ?? ConsumerSamples()
       let verdicts = ConsumerEvaluation.judge(group, samples: &samples, now: now, window: config.window)
-      try context.state.writeJSON(key, samples)
-      return verdicts
+      return (try JSONCoding.encode(samples, pretty: true), verdicts)
     }
     let topics = group.topicLag.map { entry in
       TopicReport(

@@ -40,6 +40,11 @@ public final class RedisConnection: Sendable {
 
   /// Sends one command and reads its reply; a server error is a reply (`.error`), not a throw.
   public func send(_ arguments: [String]) async throws(RedisError) -> RESPValue {
+    try await send(bytes: arguments.map { Array($0.utf8) })
+  }
+
+  /// `send` with binary-safe arguments (values that may hold any bytes).
+  public func send(bytes arguments: [[UInt8]]) async throws(RedisError) -> RESPValue {
     let request = RESPCodec.encode(arguments)
     let limits = self.limits
     let result: Result<RESPValue, RedisError> = await stream.exclusive { stream in

@@ -34,9 +34,9 @@ enum AlertsCommand: Command {
     let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
     var incidents: [(key: String, state: AlertState)] = []
     var unreadable: [String] = []
-    for key in try state.keys(prefix: "alerts/") where AlertLedger.function(ofKey: key) != nil {
+    for key in try await state.keys(prefix: "alerts/") where AlertLedger.function(ofKey: key) != nil {
       do {
-        guard let ledger = try state.readJSON(AlertLedger.self, key) else { continue }
+        guard let ledger = try await state.readJSON(AlertLedger.self, key) else { continue }
         for (alertKey, alert) in ledger.keys.sorted(by: { $0.key < $1.key }) where alert.incident != nil {
           incidents.append((alertKey, alert))
         }
@@ -44,19 +44,20 @@ enum AlertsCommand: Command {
         unreadable.append("\(error)")
       }
     }
-    func entries(_ folder: String) throws -> [OutboxEntry] {
-      try state.keys(prefix: "outbox/\(folder)/").compactMap { key in
+    func entries(_ folder: String) async throws -> [OutboxEntry] {
+      var entries: [OutboxEntry] = []
+      for key in try await state.keys(prefix: "outbox/\(folder)/") {
         do {
-          return try state.readJSON(OutboxEntry.self, key)
+          if let entry = try await state.readJSON(OutboxEntry.self, key) { entries.append(entry) }
         } catch {
           unreadable.append("\(error)")
-          return nil
         }
       }
+      return entries
     }
-    let pending = try entries("pending")
-    let failed = try entries("failed")
-    let delivered = try entries("delivered").sorted {
+    let pending = try await entries("pending")
+    let failed = try await entries("failed")
+    let delivered = try await entries("delivered").sorted {
       ($0.deliveredAt ?? .distantPast) > ($1.deliveredAt ?? .distantPast)
     }.prefix(10)
     for problem in unreadable { Output.err("vigil alerts: \(problem)") }

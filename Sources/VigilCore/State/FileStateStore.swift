@@ -7,8 +7,9 @@
   import Glibc
 #endif
 
-/// State as a folder of files: each key is a file written atomically (write, fsync, rename, fsync the
-/// folder); locks are `flock` on files under `.locks/`, so separate processes on one folder exclude each other.
+/// State as a folder of files, for one machine (or a folder every instance mounts): each key is a file written
+/// atomically (write, fsync, rename, fsync the folder); conditional writes compare under a `flock` on one of
+/// 64 lock files in `.locks/`, so processes sharing the folder never both win. Leases are records.
 public struct FileStateStore: StateStore {
   /// The folder.
   public let root: String
@@ -54,12 +55,120 @@ public struct FileStateStore: StateStore {
     }
   }
 
-  public func read(_ key: String) throws -> Data? {
+  public var displayName: String { "folder \(root)" }
+
+  /// Runs file work (reads, fsyncs, lock waits) off Swift's cooperative pool, which it would otherwise hold up.
+  private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let result: Result<T, any Error> = await BlockingWork.run("vigil.state.folder") { Result { try body() } }
+    return try result.get()
+  }
+
+  public func get(_ key: String) async throws -> StateRecord? {
     try validateStateKey(key)
+    return try await offPool {
+      guard let data = try readFile(key) else { return nil }
+      return StateRecord(data: data, version: Self.version(of: data))
+    }
+  }
+
+  public func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+    try validateStateKey(key)
+    return try await offPool { try putNow(key, data, if: condition) }
+  }
+
+  private func putNow(_ key: String, _ data: Data, if condition: StateCondition) throws -> StateVersion? {
+    try withStripe(of: key) { () throws -> StateVersion? in
+      switch condition {
+      case .always: break
+      case .absent:
+        if access(path(key), F_OK) == 0 { return nil }
+        if errno != ENOENT { throw failure("read", key) }
+      case .version(let version):
+        guard let current = try readFile(key), Self.version(of: current) == version else { return nil }
+      }
+      try writeFile(key, data)
+      return Self.version(of: data)
+    }
+  }
+
+  public func delete(_ key: String) async throws {
+    try validateStateKey(key)
+    try await offPool {
+      try withStripe(of: key) {
+        if unlink(path(key)) != 0 && errno != ENOENT { throw failure("delete", key) }
+      }
+    }
+  }
+
+  /// A file's version: a hash of its content and its length. Two records with the same bytes share a version,
+  /// which compare-and-set may treat as unchanged (it is the same state).
+  static func version(of data: Data) -> StateVersion {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01B3
+    }
+    return StateVersion(String(hash, radix: 16) + "-" + String(data.count))
+  }
+
+  private func failure(_ action: String, _ key: String) -> StateError {
+    StateError("cannot \(action) state '\(key)' at \(path(key)): \(String(cString: strerror(errno)))")
+  }
+
+  /// Lock files that serialise conditional writes: one of 64, chosen by the key, so unrelated keys rarely wait
+  /// on each other and the folder never holds more than 64 of them.
+  static let stripes: UInt64 = 64
+  /// Seconds a writer waits for its stripe lock before giving up (a holder keeps it for microseconds; only a
+  /// stopped process keeps it longer).
+  static let lockWait: Double = 30
+
+  /// Runs `body` holding the key's stripe lock (`flock`, which the kernel drops when its holder dies, so a
+  /// killed writer blocks nobody). A lock not won within `lockWait` seconds is a `.contended` error.
+  private func withStripe<T>(of key: String, _ body: () throws -> T) throws -> T {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in key.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01B3
+    }
+    let folder = "\(root)/.locks"
+    let file = "\(folder)/stripe-\(hash % Self.stripes).lock"
+    // Open an existing lock file without O_CREAT: creating takes the folder's lock, which many concurrent
+    // invocations would queue on. Read-only is enough for flock (and works on a read-only folder, where the
+    // write that follows then says what is wrong).
+    var descriptor = open(file, O_RDONLY | O_CLOEXEC)
+    if descriptor < 0 && errno == ENOENT {
+      try FileStateStore.makeDirectory(folder)
+      descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    }
+    guard descriptor >= 0 else {
+      throw StateError("cannot open the lock file \(file): \(String(cString: strerror(errno)))")
+    }
+    let lock = FileDescriptor(descriptor)
+    let started = ContinuousClock.now
+    var attempt = 0
+    while flock(lock.raw, LOCK_EX | LOCK_NB) != 0 {
+      guard errno == EWOULDBLOCK || errno == EINTR else {
+        throw StateError("cannot lock \(file): \(String(cString: strerror(errno)))")
+      }
+      attempt += 1
+      if ContinuousClock.now - started > .seconds(Self.lockWait) {
+        throw StateError(
+          "cannot write \(path(key)): the lock \(file) stayed taken for \(Int(Self.lockWait)) s "
+            + "(another process holds it and is not finishing; a stopped process holding it?)",
+          kind: .contended)
+      }
+      // Holders keep it for a few system calls: poll every 1-8 ms (this thread is not the pool's).
+      usleep(UInt32(1_000 * min(8, 1 << min(attempt, 3))))
+    }
+    defer { flock(lock.raw, LOCK_UN) }
+    return try body()
+  }
+
+  private func readFile(_ key: String) throws -> Data? {
     let descriptor = open(path(key), O_RDONLY | O_CLOEXEC)
     if descriptor < 0 {
       if errno == ENOENT { return nil }
-      throw StateError("cannot read state '\(key)' at \(path(key)): \(String(cString: strerror(errno)))")
+      throw failure("read", key)
     }
     defer { close(descriptor) }
     var data = Data()
@@ -72,7 +181,7 @@ public struct FileStateStore: StateStore {
       let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
       if count < 0 {
         if errno == EINTR { continue }
-        throw StateError("cannot read state '\(key)' at \(path(key)): \(String(cString: strerror(errno)))")
+        throw failure("read", key)
       }
       if count == 0 { break }
       data.append(contentsOf: buffer[0..<count])
@@ -80,8 +189,8 @@ public struct FileStateStore: StateStore {
     return data
   }
 
-  public func write(_ key: String, _ data: Data) throws {
-    try validateStateKey(key)
+  /// Writes atomically: a temporary file in the key's folder, fsync, rename over the key, fsync the folder.
+  private func writeFile(_ key: String, _ data: Data) throws {
     let target = path(key)
     let folder = NSStringPath(path: target).deletingLastPathComponent
     let temporary = "\(folder)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -121,14 +230,11 @@ public struct FileStateStore: StateStore {
     }
   }
 
-  public func delete(_ key: String) throws {
-    try validateStateKey(key)
-    if unlink(path(key)) != 0 && errno != ENOENT {
-      throw StateError("cannot delete state '\(key)' at \(path(key)): \(String(cString: strerror(errno)))")
-    }
+  public func keys(prefix: String) async throws -> [String] {
+    try await offPool { keysNow(prefix: prefix) }
   }
 
-  public func keys(prefix: String) throws -> [String] {
+  private func keysNow(prefix: String) -> [String] {
     var result: [String] = []
     func walk(_ relative: String) {
       let folder = relative.isEmpty ? root : "\(root)/\(relative)"
@@ -147,30 +253,6 @@ public struct FileStateStore: StateStore {
     let folder = prefix.lastIndex(of: "/").map { String(prefix[..<$0]) } ?? ""
     walk(folder.split(separator: "/").contains { $0 == "." || $0 == ".." } ? "" : folder)
     return result.sorted()
-  }
-
-  public func withLock<T>(_ name: String, _ body: () throws -> T) throws -> T {
-    let folder = "\(root)/.locks"
-    let file = "\(folder)/\(StateKey.segment(name)).lock"
-    // Open an existing lock file without O_CREAT: creating takes the folder's lock, which many concurrent
-    // invocations would queue on. Read-only is enough for flock (and works on a read-only folder, where the
-    // write that follows then says what is wrong).
-    var descriptor = open(file, O_RDONLY | O_CLOEXEC)
-    if descriptor < 0 && errno == ENOENT {
-      try FileStateStore.makeDirectory(folder)
-      descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-    }
-    guard descriptor >= 0 else {
-      throw StateError("cannot open lock '\(name)' in \(folder): \(String(cString: strerror(errno)))")
-    }
-    defer { close(descriptor) }
-    while flock(descriptor, LOCK_EX) != 0 {
-      if errno != EINTR {
-        throw StateError("cannot take lock '\(name)': \(String(cString: strerror(errno)))")
-      }
-    }
-    defer { flock(descriptor, LOCK_UN) }
-    return try body()
   }
 
   /// Creates `path` and its missing parents; the error names the folder that could not be made and why.

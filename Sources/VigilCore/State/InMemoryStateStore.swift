@@ -1,0 +1,56 @@
+import Synchronization
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// State kept in this process's memory (tests, `vigil channel test`, `--state memory`): the same contract as
+/// every store, shared by the invocations of one process and lost with it.
+public final class InMemoryStateStore: StateStore {
+  private struct Entry {
+    var data: Data
+    var version: UInt64
+  }
+  private struct Contents {
+    var entries: [String: Entry] = [:]
+    var writes: UInt64 = 0
+  }
+  private let contents = Mutex(Contents())
+
+  public init() {}
+
+  public var displayName: String { "memory (this process only)" }
+
+  public func get(_ key: String) async throws -> StateRecord? {
+    try validateStateKey(key)
+    return contents.withLock { contents in
+      contents.entries[key].map { StateRecord(data: $0.data, version: StateVersion(String($0.version))) }
+    }
+  }
+
+  public func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+    try validateStateKey(key)
+    return contents.withLock { contents -> StateVersion? in
+      let current = contents.entries[key]
+      switch condition {
+      case .always: break
+      case .absent: if current != nil { return nil }
+      case .version(let version): if current.map({ String($0.version) }) != version.token { return nil }
+      }
+      contents.writes += 1
+      contents.entries[key] = Entry(data: data, version: contents.writes)
+      return StateVersion(String(contents.writes))
+    }
+  }
+
+  public func delete(_ key: String) async throws {
+    try validateStateKey(key)
+    contents.withLock { _ = $0.entries.removeValue(forKey: key) }
+  }
+
+  public func keys(prefix: String) async throws -> [String] {
+    contents.withLock { $0.entries.keys.filter { $0.hasPrefix(prefix) }.sorted() }
+  }
+}
