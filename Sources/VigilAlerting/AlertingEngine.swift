@@ -74,7 +74,8 @@ public struct AlertingEngine: Sendable {
     do {
       outcome.delivery = try await outbox.deliverDue(using: channels, logger: logger, until: deadline)
     } catch {
-      outcome.problems.append("ALERTS NOT SENT: the outbox cannot be read or updated: \(error)")
+      outcome.problems.append(
+        Self.unavailable(error) + "ALERTS NOT SENT: the outbox cannot be read or updated: \(error)")
       if !committed.isEmpty { outcome.unsent += committed.map(\.notification) }
     }
     let undelivered =
@@ -211,7 +212,7 @@ public struct AlertingEngine: Sendable {
       loaded = nil
     } catch {
       throw AlertingStepError(
-        message: "ALERT STATE NOT READ: \(error)",
+        message: Self.unavailable(error) + "ALERT STATE NOT READ: \(error)",
         notifications: firing.isEmpty ? [] : [Self.unjudged(firing, now: now)])
     }
     if var loaded {
@@ -240,7 +241,8 @@ public struct AlertingEngine: Sendable {
     do {
       return try await body()
     } catch {
-      throw AlertingStepError(message: "\(label): \(error)", notifications: notifications)
+      throw AlertingStepError(
+        message: Self.unavailable(error) + "\(label): \(error)", notifications: notifications)
     }
   }
 
@@ -289,6 +291,11 @@ public struct AlertingEngine: Sendable {
     }
     ledger.held = [:]
     return result
+  }
+
+  /// "STATE UNAVAILABLE: " when `error` is a store that cannot be reached, so the failure says so first.
+  static func unavailable(_ error: any Error) -> String {
+    (error as? StateError)?.kind == .unavailable ? "STATE UNAVAILABLE: " : ""
   }
 
   /// The failing candidates as plain firing notices, for the console when the policy could not judge them.

@@ -24,9 +24,14 @@ public struct Project: Sendable {
       registry: registry)
   }
 
-  /// The state folder: `--state-dir`, then `VIGIL_STATE_DIR`, then `custom.vigil.stateDir`, then `.vigil`.
-  public func stateDirectory(override: String?) -> String {
-    override ?? environment["VIGIL_STATE_DIR"] ?? config.vigil.stateDirectory ?? ".vigil"
+  /// The state store the command's options (`state`, `state-dir`), the environment and `custom.vigil` select,
+  /// with `fallback` (a folder) when none does.
+  public func stateSelection(options: [String: String], fallback: String = ".vigil")
+    throws(StateSelectionError)
+    -> StateSelection
+  {
+    try StateSelection.resolve(
+      options: options, environment: environment, settings: config.vigil, fallback: fallback)
   }
 
   /// The path of `functions/<name>/config.yml`.

@@ -1,4 +1,5 @@
 import VigilCore
+import VigilRuntime
 
 #if canImport(Glibc)
   import Glibc
@@ -7,7 +8,7 @@ import VigilCore
 /// The commands this build has, in help order.
 let commands: [any Command.Type] = [
   ListCommand.self, InvokeCommand.self, ValidateCommand.self, ScheduleCommand.self, CronCommand.self,
-  ServeCommand.self, RuntimeCommand.self, ChannelCommand.self, AlertsCommand.self,
+  ServeCommand.self, RuntimeCommand.self, ChannelCommand.self, AlertsCommand.self, StateCommand.self,
 ]
 
 /// Commands that are planned but not built yet: they say so rather than pretend (none at the moment).
@@ -69,6 +70,9 @@ extension String {
     Output.err("error: \(error)")
     return ExitCode.usage
   } catch let error as ConfigError {
+    Output.err("error: \(error)")
+    return ExitCode.usage
+  } catch let error as StateSelectionError {
     Output.err("error: \(error)")
     return ExitCode.usage
   } catch let error as ConfigErrors {

@@ -198,6 +198,16 @@ public enum RedisTestPeer {
     let values = try await PeerProcess.resolve { shared }.values
     return (Int(values["port"] ?? "") ?? 0, values["user"] ?? "", values["password"] ?? "")
   }
+
+  /// A server of the caller's own on `port`, keeping its data in `folder` (so stopping it and starting another
+  /// on the same port and folder is an outage, not a loss). The caller stops it.
+  public static func privateServer(port: Int, folder: String) async throws -> PeerProcess {
+    try await offPool {
+      try PeerProcess([
+        "python3", RepositoryPaths.peer("redis_peer.py"), "--port", String(port), "--dir", folder,
+      ])
+    }
+  }
 }
 
 /// A real SMTP server on loopback (`peers/smtp_sink.py`, aiosmtpd from `.peers/venv`): one per test, since

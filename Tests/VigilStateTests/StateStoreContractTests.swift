@@ -140,15 +140,17 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
     // A holder that never releases (it was killed) blocks the others only until its lease ends. (The wait is
     // bounded generously: a loaded machine may take seconds to run this task again.)
     let started = Date()
-    #expect(try await store.acquireLease("short", owner: "instance-a", seconds: 0.4))
-    #expect(try await !other.acquireLease("short", owner: "instance-b", seconds: 60))
-    var won = false
+    #expect(try await store.acquireLease("short", owner: "instance-a", seconds: 3))
+    let takenEarly = try await other.acquireLease("short", owner: "instance-b", seconds: 60)
+    // Refused while it lasts (a machine so loaded that 3 s passed in between proves nothing either way).
+    #expect(!takenEarly || Date().timeIntervalSince(started) >= 3)
+    var won = takenEarly
     while !won, Date().timeIntervalSince(started) < 60 {
       won = try await other.acquireLease("short", owner: "instance-b", seconds: 60)
-      if !won { try await Task.sleep(nanoseconds: 50_000_000) }
+      if !won { try await Task.sleep(nanoseconds: 100_000_000) }
     }
     #expect(won)
-    #expect(Date().timeIntervalSince(started) >= 0.35)
+    #expect(Date().timeIntervalSince(started) >= 2.9)
   }
 
   @Test(arguments: Backend.allCases)

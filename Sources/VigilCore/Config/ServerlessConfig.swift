@@ -38,6 +38,9 @@ public struct ServerlessConfig: Sendable {
   public struct VigilSettings: Sendable {
     /// Where state (samples, incidents, outbox) is kept; default `.vigil`.
     public var stateDirectory: String?
+    /// `custom.vigil.state`: a folder or a store URL (`redis://…`), `${env:…}` substituted; and where it is.
+    public var state: String?
+    public var stateMark: SourceMark?
     /// Zone for triggers that name none; default `Asia/Shanghai` (SCF evaluates timers in UTC+8).
     public var timezone: String
     public var timezoneMark: SourceMark?
@@ -48,6 +51,14 @@ public struct ServerlessConfig: Sendable {
     /// `custom.vigil.channels` and `custom.vigil.alerting`, read by the alerting module.
     public var channels: ConfigValue?
     public var alerting: ConfigValue?
+
+    public init(
+      stateDirectory: String? = nil, timezone: String = "Asia/Shanghai", timezoneMark: SourceMark? = nil
+    ) {
+      self.stateDirectory = stateDirectory
+      self.timezone = timezone
+      self.timezoneMark = timezoneMark
+    }
   }
 
   /// Finds a function by name.
@@ -193,8 +204,19 @@ extension ServerlessConfig {
       let entry = entries.first(where: { $0.key == "vigil" })
     else { return settings }
     let value = ConfigValue(entry.value, path: "custom.vigil", substitution: custom.substitution)
-    let map = try value.mapping(allowed: ["stateDir", "timezone", "overlap", "grace", "channels", "alerting"])
+    let map = try value.mapping(allowed: [
+      "state", "stateDir", "timezone", "overlap", "grace", "channels", "alerting",
+    ])
     settings.stateDirectory = try map.optional("stateDir")?.string()
+    if let state = map.optional("state") {
+      if map.optional("stateDir") != nil {
+        throw state.error("give 'state' or 'stateDir', not both ('state' takes a folder too)")
+      }
+      let text = try state.string()
+      guard !text.isEmpty else { throw state.error("'state' is empty: give a folder or a store URL") }
+      settings.state = text
+      settings.stateMark = state.mark
+    }
     if let zone = map.optional("timezone") {
       settings.timezone = try zone.string()
       settings.timezoneMark = zone.mark

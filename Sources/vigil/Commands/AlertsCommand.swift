@@ -14,7 +14,7 @@ enum AlertsCommand: Command {
   static let name = "alerts"
   static let summary = "show open incidents, the outbox and recent deliveries"
   static let usage = """
-    usage: vigil alerts [--config FILE] [--state-dir DIR] [--json]
+    usage: vigil alerts [--config FILE] [--state STORE] [--json]
 
     Reads the state folder and prints: open incidents (key, since, incident id, notifications sent), outbox
     entries waiting for a retry (channel, attempts, next attempt, last error), deliveries that failed for
@@ -22,16 +22,16 @@ enum AlertsCommand: Command {
 
     options:
     \(configOptionHelp)
-      --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
+    \(stateOptionHelp(fallback: ".vigil"))
       --json             machine-readable output
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    guard let arguments = try parse(raw, valued: ["config", "state-dir"], flagNames: ["json"]) else {
+    guard let arguments = try parse(raw, valued: ["config", "state", "state-dir"], flagNames: ["json"]) else {
       return ExitCode.success
     }
     let project = try loadProject(arguments)
-    let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
+    let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
     var incidents: [(key: String, state: AlertState)] = []
     var unreadable: [String] = []
     for key in try await state.keys(prefix: "alerts/") where AlertLedger.function(ofKey: key) != nil {

@@ -50,6 +50,29 @@ let configOptionHelp = """
     --config FILE      serverless.yml to read (default: ./serverless.yml, or $VIGIL_CONFIG)
   """
 
+/// The state options of the commands that keep alert state, for usage texts (`fallback`: their default folder).
+func stateOptionHelp(fallback: String) -> String {
+  """
+    --state STORE      where alert state lives, shared by every instance that names the same store: a folder,
+                       memory, or redis://[user:password@]host[:port][/db][?prefix=vigil:] (write the password
+                       as ${env:NAME} in serverless.yml); rediss:// and s3:// are not built yet
+                       (default: $VIGIL_STATE, $VIGIL_STATE_DIR, custom.vigil.state, or \(fallback))
+    --state-dir DIR    the same, a folder only (kept for earlier versions)
+  """
+}
+
+/// Opens the store the options, environment and configuration select (nothing is connected yet).
+func openState(_ arguments: Arguments, project: Project, fallback: String, command: String) throws
+  -> any StateStore
+{
+  do {
+    return try project.stateSelection(options: arguments.options, fallback: fallback).open()
+  } catch let error as StateSelectionError {
+    if let mark = error.mark { throw ConfigError(mark, error.message) }
+    throw Arguments.UsageError(command: command, message: error.message)
+  }
+}
+
 /// The `--report-to` option of the commands that run checks, for usage texts.
 let reportToOptionHelp = """
     --report-to URL    host-resources also POSTs each sample there as a heartbeat (a central `vigil serve`;

@@ -17,7 +17,7 @@ enum InvokeCommand: Command {
   static let name = "invoke"
   static let summary = "run one function locally with an event JSON; result on stdout, logs on stderr"
   static let usage = """
-    usage: vigil invoke NAME [--event FILE|-] [--now ISO8601] [--config FILE] [--state-dir DIR] [--report-to URL]
+    usage: vigil invoke NAME [--event FILE|-] [--now ISO8601] [--config FILE] [--state STORE] [--report-to URL]
 
     Runs function NAME of serverless.yml in this process. The JSON result goes to standard output; logs go
     to standard error as one JSON object per line, each with the request id. The function's timeout is
@@ -28,7 +28,7 @@ enum InvokeCommand: Command {
       --now ISO8601      run as if the clock read this instant
     \(configOptionHelp)
     \(reportToOptionHelp)
-      --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
+    \(stateOptionHelp(fallback: ".vigil"))
 
     exit status: 0 success, 1 the handler failed (error JSON on stdout) or its alerts could not be recorded
     or sent (the result on stdout, the alert text and the reason on stderr), 2 usage or configuration error,
@@ -36,7 +36,9 @@ enum InvokeCommand: Command {
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    guard let arguments = try parse(raw, valued: ["event", "now", "config", "state-dir", "report-to"]) else {
+    guard
+      let arguments = try parse(raw, valued: ["event", "now", "config", "state", "state-dir", "report-to"])
+    else {
       return ExitCode.success
     }
     guard arguments.positionals.count == 1, let functionName = arguments.positionals.first else {
@@ -57,7 +59,7 @@ enum InvokeCommand: Command {
       clock = ShiftedClock(
         startingAt: parsed.date(in: try Zone.named(project.config.vigil.timezone, environment: environment)))
     }
-    let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
+    let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
     let invoker = LocalInvoker(project: project, state: state, clock: clock, sink: JSONLinesSink())
     let outcome = await invoker.invoke(functionName, event: event)
     switch outcome.result {

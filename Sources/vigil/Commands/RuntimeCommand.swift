@@ -14,7 +14,7 @@ enum RuntimeCommand: Command {
   static let name = "runtime"
   static let summary = "serve a FaaS platform (AWS Lambda, Tencent SCF, SCF image) or, with none, schedule"
   static let usage = """
-    usage: vigil runtime [--config FILE] [--state-dir DIR] [--image] [--port 9000] [--host 0.0.0.0]
+    usage: vigil runtime [--config FILE] [--state STORE] [--image] [--port 9000] [--host 0.0.0.0]
 
     Picks its mode from the environment:
       AWS_LAMBDA_RUNTIME_API set   the Lambda Runtime API loop (next / response / error; init/error on a bad
@@ -32,7 +32,7 @@ enum RuntimeCommand: Command {
 
     options:
     \(configOptionHelp)
-      --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, /tmp/vigil on a platform)
+    \(stateOptionHelp(fallback: "/tmp/vigil"))
       --image            serve SCF's image-function protocol
       --port PORT        port for --image (default 9000)
       --host ADDRESS     address for --image (default 0.0.0.0, as SCF requires)
@@ -40,7 +40,8 @@ enum RuntimeCommand: Command {
 
   static func run(_ raw: [String]) async throws -> Int32 {
     guard
-      let arguments = try parse(raw, valued: ["config", "state-dir", "port", "host"], flagNames: ["image"])
+      let arguments = try parse(
+        raw, valued: ["config", "state", "state-dir", "port", "host"], flagNames: ["image"])
     else { return ExitCode.success }
     let env = environment
     let sink = JSONLinesSink()
@@ -91,7 +92,7 @@ enum RuntimeCommand: Command {
   static func start(_ arguments: Arguments, sink: any LogSink) throws -> (LocalInvoker, String) {
     let project = try loadPlatformProject(arguments)
     let function = try FunctionSelection.select(in: project.config, environment: project.environment)
-    let state = try FileStateStore(root: platformStateDirectory(project, arguments))
+    let state = try openState(arguments, project: project, fallback: "/tmp/vigil", command: name)
     return (LocalInvoker(project: project, state: state, sink: sink), function)
   }
 
@@ -105,12 +106,6 @@ enum RuntimeCommand: Command {
     return try loadProject(arguments)
   }
 
-  static func platformStateDirectory(_ project: Project, _ arguments: Arguments) -> String {
-    arguments.options["state-dir"] ?? project.environment["VIGIL_STATE_DIR"] ?? project.config.vigil
-      .stateDirectory
-      ?? "/tmp/vigil"
-  }
-
   static func serveImage(_ arguments: Arguments, sink: any LogSink, logger: Logger) async throws -> Int32 {
     let portText = arguments.options["port"] ?? "9000"
     guard let port = Int(portText), (0...65535).contains(port) else {
@@ -118,7 +113,7 @@ enum RuntimeCommand: Command {
     }
     let project = try loadPlatformProject(arguments)
     let function = try? FunctionSelection.select(in: project.config, environment: project.environment)
-    let state = try FileStateStore(root: platformStateDirectory(project, arguments))
+    let state = try openState(arguments, project: project, fallback: "/tmp/vigil", command: name)
     let frontend = SCFImageFrontend(
       invoker: LocalInvoker(project: project, state: state, sink: sink), defaultFunction: function)
     let host = arguments.options["host"] ?? "0.0.0.0"

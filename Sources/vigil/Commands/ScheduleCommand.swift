@@ -12,7 +12,7 @@ enum ScheduleCommand: Command {
   static let name = "schedule"
   static let summary = "run every enabled timer trigger in one long-running process"
   static let usage = """
-    usage: vigil schedule [--config FILE] [--state-dir DIR] [--only NAME,…] [--overlap skip|allow]
+    usage: vigil schedule [--config FILE] [--state STORE] [--only NAME,…] [--overlap skip|allow]
                           [--grace SECONDS] [--for SECONDS] [--report-to URL]
 
     Runs every enabled timer trigger of every function in serverless.yml. Each firing invokes the handler
@@ -29,7 +29,7 @@ enum ScheduleCommand: Command {
     options:
     \(configOptionHelp)
     \(reportToOptionHelp)
-      --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
+    \(stateOptionHelp(fallback: ".vigil"))
       --only NAMES       schedule only these functions (comma-separated)
       --overlap POLICY   skip (default, or custom.vigil.overlap) or allow
       --grace SECONDS    time in-flight runs get after a stop, 0s-1h (default 30, or custom.vigil.grace)
@@ -39,7 +39,7 @@ enum ScheduleCommand: Command {
   static func run(_ raw: [String]) async throws -> Int32 {
     guard
       let arguments = try parse(
-        raw, valued: ["config", "state-dir", "only", "overlap", "grace", "for", "report-to"])
+        raw, valued: ["config", "state", "state-dir", "only", "overlap", "grace", "for", "report-to"])
     else { return ExitCode.success }
     guard arguments.positionals.isEmpty else {
       throw Arguments.UsageError(command: name, message: "unexpected argument '\(arguments.positionals[0])'")
@@ -64,7 +64,7 @@ enum ScheduleCommand: Command {
           message: "--only names unknown functions: \(unknown.sorted().joined(separator: ", "))")
       }
     }
-    let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
+    let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
     let invoker = LocalInvoker(project: project, state: state, sink: JSONLinesSink())
     return await Scheduler(invoker: invoker, options: options).run()
   }

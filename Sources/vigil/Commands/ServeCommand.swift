@@ -12,7 +12,7 @@ enum ServeCommand: Command {
   static let name = "serve"
   static let summary = "answer HTTP requests as an API gateway would, for functions with apigw events"
   static let usage = """
-    usage: vigil serve [--port 8080] [--host 127.0.0.1] [--config FILE] [--state-dir DIR] [--grace SECONDS]
+    usage: vigil serve [--port 8080] [--host 127.0.0.1] [--config FILE] [--state STORE] [--grace SECONDS]
 
     Maps each HTTP request to an API-gateway event (SCF's shape: httpMethod, path, headers, queryString,
     pathParameters, body, requestContext.sourceIp) for the function whose apigw endpoint matches, as
@@ -28,7 +28,7 @@ enum ServeCommand: Command {
     \(configOptionHelp)
       --port PORT        port to listen on (default 8080; 0 picks a free one, printed in the log)
       --host ADDRESS     IPv4 address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
-      --state-dir DIR    state folder (default: $VIGIL_STATE_DIR, custom.vigil.stateDir, or .vigil)
+    \(stateOptionHelp(fallback: ".vigil"))
       --grace SECONDS    time requests in flight get after a stop, 0s-1h (default 10)
       --head-timeout S   time a client gets to send a request head, 1ms-10m (default 10)
     """
@@ -36,7 +36,7 @@ enum ServeCommand: Command {
   static func run(_ raw: [String]) async throws -> Int32 {
     guard
       let arguments = try parse(
-        raw, valued: ["config", "state-dir", "port", "host", "grace", "head-timeout"])
+        raw, valued: ["config", "state", "state-dir", "port", "host", "grace", "head-timeout"])
     else { return ExitCode.success }
     guard arguments.positionals.isEmpty else {
       throw Arguments.UsageError(command: name, message: "unexpected argument '\(arguments.positionals[0])'")
@@ -47,7 +47,7 @@ enum ServeCommand: Command {
     }
     let grace = try arguments.seconds("grace", command: name, within: 0...3_600) ?? 10
     let project = try loadProject(arguments)
-    let state = try FileStateStore(root: project.stateDirectory(override: arguments.options["state-dir"]))
+    let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
     let sink = JSONLinesSink()
     let logger = Logger(sink: sink, metadata: ["component": "serve"])
     let frontend = GatewayFrontend(invoker: LocalInvoker(project: project, state: state, sink: sink))

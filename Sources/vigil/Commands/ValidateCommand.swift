@@ -19,7 +19,9 @@ enum ValidateCommand: Command {
 
     Reads serverless.yml and each functions/<name>/config.yml, and reports every problem found with its
     file:line:column: YAML syntax, unknown keys, wrong types, missing environment variables, cron
-    expressions, time zones, handlers this build does not have. Exit 0 when all is well, 2 otherwise.
+    expressions, time zones, handlers this build does not have, the shape of the state store URL
+    (custom.vigil.state or $VIGIL_STATE; 'vigil state check' connects to it). Exit 0 when all is well, 2
+    otherwise.
 
     options:
     \(configOptionHelp)
@@ -29,6 +31,12 @@ enum ValidateCommand: Command {
     guard let arguments = try parse(raw, valued: ["config"]) else { return ExitCode.success }
     let project = try loadProject(arguments)
     var problems: [String] = project.config.invalidFunctions.map { $0.error.description }
+    // The state setting's shape (a URL's scheme, host, port, database, parameters); nothing is connected.
+    do {
+      _ = try project.stateSelection(options: [:]).kind()
+    } catch {
+      problems.append(error.mark == nil ? "\(error)" : error.message)
+    }
     do {
       _ = try project.alertingEngine(logger: .silent, state: InMemoryStateStore(), clock: SystemClock())
     } catch {

@@ -4,11 +4,13 @@
 //   VIGIL_CRASH_LOG=path   every boundary call appends "N call path" to this file (N counts over all threads)
 //   VIGIL_CRASH_AT=N       the Nth boundary call kills the process before it runs
 //   VIGIL_CRASH_CALLS=all  boundaries are also write, fsync, connect and send calls ("random moments");
-//                          by default only rename, unlink and taking a lock (flock LOCK_EX)
+//                          by default only rename, unlink and taking a lock (flock LOCK_EX), and sends when
+//                          VIGIL_CRASH_HOLD is set (a send's "path" is its first 200 bytes, non-printables '.')
 //   VIGIL_CRASH_HOLD=text  at the first boundary whose "call path" contains text, write one byte to the FIFO
 //                          VIGIL_CRASH_REACHED (the test learns the process is there) and, when VIGIL_CRASH_RELEASE
 //                          names a FIFO, wait there for one byte from it: a test can force two processes to
 //                          overlap at an exact point, without sleeping
+//   VIGIL_CRASH_HOLD_KILL=1 with VIGIL_CRASH_HOLD (and VIGIL_CRASH_REACHED): SIGKILL there instead of holding
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -27,6 +29,7 @@ static long crash_at = -1;
 static int log_fd = -1;
 static int every_call = 0;
 static const char *hold_text, *reached_fifo, *release_fifo;
+static int kill_at_hold = 0;
 static atomic_int held;
 
 __attribute__((constructor)) static void crashpoint_start(void) {
@@ -35,6 +38,7 @@ __attribute__((constructor)) static void crashpoint_start(void) {
   const char *calls = getenv("VIGIL_CRASH_CALLS");
   every_call = calls && strcmp(calls, "all") == 0;
   hold_text = getenv("VIGIL_CRASH_HOLD");
+  kill_at_hold = getenv("VIGIL_CRASH_HOLD_KILL") != NULL;
   reached_fifo = getenv("VIGIL_CRASH_REACHED");
   release_fifo = getenv("VIGIL_CRASH_RELEASE");
   const char *log = getenv("VIGIL_CRASH_LOG");
@@ -50,6 +54,11 @@ static void boundary(const char *call, const char *path) {
   if (length > (int)sizeof line - 1) length = (int)sizeof line - 1;
   if (log_fd >= 0 && length > 0) syscall(SYS_write, log_fd, line, (size_t)length);
   if (hold_text && reached_fifo && strstr(line, hold_text) && !atomic_exchange(&held, 1)) {
+    if (kill_at_hold) {
+      // Stopped exactly there: the test learns it from the exit status, nothing after this call runs.
+      syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
+      for (;;) pause();
+    }
     char byte = 1;
     int fd = (int)syscall(SYS_openat, AT_FDCWD, reached_fifo, O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -129,14 +138,33 @@ int connect(int fd, const struct sockaddr *address, socklen_t length) {
   return real_connect(fd, address, length);
 }
 
+// What a send carries, for the log and for VIGIL_CRASH_HOLD: its first 200 bytes, anything but printable ASCII
+// shown as '.', so a test can stop a process at the request it names ("send *7..$4..EVAL..").
+static void payload_text(const void *buffer, size_t count, char *text, size_t size) {
+  size_t length = count < size - 1 ? count : size - 1;
+  for (size_t index = 0; index < length; index++) {
+    unsigned char byte = ((const unsigned char *)buffer)[index];
+    text[index] = byte >= 0x20 && byte < 0x7f ? (char)byte : '.';
+  }
+  text[length] = 0;
+}
+
 ssize_t send(int fd, const void *buffer, size_t count, int flags) {
   REAL(send);
-  if (every_call) boundary("send", "-");
+  if (every_call || hold_text) {
+    char text[201];
+    payload_text(buffer, count, text, sizeof text);
+    boundary("send", text);
+  }
   return real_send(fd, buffer, count, flags);
 }
 
 ssize_t sendto(int fd, const void *buffer, size_t count, int flags, const struct sockaddr *to, socklen_t length) {
   REAL(sendto);
-  if (every_call) boundary("send", "-");
+  if (every_call || hold_text) {
+    char text[201];
+    payload_text(buffer, count, text, sizeof text);
+    boundary("send", text);
+  }
   return real_sendto(fd, buffer, count, flags, to, length);
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Debian's redis-server on a free 127.0.0.1 port, with an ACL user and password and the default user off, no
 persistence; prints `READY port=PORT user=vigil password=PASSWORD` once it answers PING, and stops the server when
-standard input closes."""
+standard input closes.
+
+With `--port PORT --dir DIR` it listens on that port and keeps its data in DIR (append-only file, fsync on every
+write), so a test can stop it and start it again on the same port with the same data (an outage)."""
 import os
 import socket
 import subprocess
@@ -20,11 +23,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
-port = free_port()
-folder = tempfile.mkdtemp(prefix="vigil-redis-")
+arguments = sys.argv[1:]
+persistent = "--dir" in arguments
+port = int(arguments[arguments.index("--port") + 1]) if "--port" in arguments else free_port()
+folder = arguments[arguments.index("--dir") + 1] if persistent else tempfile.mkdtemp(prefix="vigil-redis-")
+os.makedirs(folder, exist_ok=True)
 config = os.path.join(folder, "redis.conf")
 with open(config, "w") as handle:
-    handle.write("port %d\nbind 127.0.0.1\nprotected-mode yes\nsave \"\"\nappendonly no\ndir %s\n" % (port, folder))
+    handle.write("port %d\nbind 127.0.0.1\nprotected-mode yes\nsave \"\"\ndir %s\n" % (port, folder))
+    handle.write("appendonly yes\nappendfsync always\n" if persistent else "appendonly no\n")
     handle.write("user default off\nuser vigil on >%s ~* &* +@all\n" % PASSWORD)
 server = subprocess.Popen(["redis-server", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                           stdin=subprocess.DEVNULL)

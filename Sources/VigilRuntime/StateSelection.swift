@@ -1,0 +1,135 @@
+import VigilCore
+import VigilNet
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Which state store a command uses, and where that choice was made (so an error names the place):
+/// `--state`, then `--state-dir`, then `VIGIL_STATE`, then `VIGIL_STATE_DIR`, then `custom.vigil.state` or
+/// `custom.vigil.stateDir`, then the command's default folder. A value is a folder, `memory`, or a store URL:
+/// `redis://[user:password@]host[:port][/db][?prefix=…]`. (`rediss://` and `s3://` are not built yet: said so.)
+public struct StateSelection: Sendable {
+  /// Where the choice was made.
+  public enum Origin: Sendable, Hashable, CustomStringConvertible {
+    case option(String)
+    case environment(String)
+    case configuration(SourceMark)
+    case fallback
+
+    public var description: String {
+      switch self {
+      case .option(let name): return "--\(name)"
+      case .environment(let name): return name
+      case .configuration(let mark): return "\(mark): custom.vigil.state"
+      case .fallback: return "the default state folder"
+      }
+    }
+  }
+
+  public var spec: String
+  public var origin: Origin
+
+  public init(spec: String, origin: Origin) {
+    self.spec = spec
+    self.origin = origin
+  }
+
+  /// The selection for a command with these options (`state`, `state-dir`), environment and settings.
+  public static func resolve(
+    options: [String: String], environment: [String: String], settings: ServerlessConfig.VigilSettings,
+    fallback: String
+  ) throws(StateSelectionError) -> StateSelection {
+    if options["state"] != nil, options["state-dir"] != nil {
+      throw StateSelectionError(message: "give --state or --state-dir, not both (--state takes a folder too)")
+    }
+    if let spec = options["state"] { return StateSelection(spec: spec, origin: .option("state")) }
+    if let spec = options["state-dir"] { return StateSelection(spec: spec, origin: .option("state-dir")) }
+    if let spec = environment["VIGIL_STATE"], !spec.isEmpty {
+      return StateSelection(spec: spec, origin: .environment("VIGIL_STATE"))
+    }
+    if let spec = environment["VIGIL_STATE_DIR"], !spec.isEmpty {
+      return StateSelection(spec: spec, origin: .environment("VIGIL_STATE_DIR"))
+    }
+    if let spec = settings.state {
+      return StateSelection(
+        spec: spec, origin: settings.stateMark.map { .configuration($0) } ?? .option("custom.vigil.state"))
+    }
+    if let spec = settings.stateDirectory { return StateSelection(spec: spec, origin: .fallback) }
+    return StateSelection(spec: fallback, origin: .fallback)
+  }
+
+  /// What kind of store the value names.
+  public enum Kind: Sendable, Hashable {
+    case folder(String)
+    case memory
+    case redis(RedisStateSettings)
+  }
+
+  /// The store the value names, its shape checked (nothing is connected or created).
+  public func kind() throws(StateSelectionError) -> Kind {
+    if spec == "memory" { return .memory }
+    guard let scheme = Self.scheme(of: spec) else {
+      if spec.hasPrefix("file:") {
+        throw problem("write a folder as a path (/var/lib/vigil), not a file: URL")
+      }
+      return .folder(spec)
+    }
+    switch scheme {
+    case "redis", "rediss":
+      do {
+        return .redis(try RedisStateSettings(url: spec))
+      } catch {
+        throw problem(error.message)
+      }
+    case "s3", "cos":
+      throw problem(
+        "\(scheme):// (object storage) is not built yet; use redis:// or a folder for now")
+    default:
+      throw problem(
+        "'\(scheme)://' is not a state store Vigil knows: give a folder, memory, or redis://host:port")
+    }
+  }
+
+  /// Opens the store: a folder is created, a Redis store is reached on first use.
+  public func open() throws -> any StateStore {
+    switch try kind() {
+    case .folder(let path): return try FileStateStore(root: path)
+    case .memory: return InMemoryStateStore()
+    case .redis(let settings):
+      if let password = settings.password { Redactor.shared.register(password) }
+      return RedisStateStore(settings: settings)
+    }
+  }
+
+  /// The value as shown: a URL's password masked.
+  public var shown: String { Self.scheme(of: spec) == nil ? spec : RedisStateSettings.masked(spec) }
+
+  private func problem(_ message: String) -> StateSelectionError {
+    var mark: SourceMark?
+    if case .configuration(let place) = origin { mark = place }
+    return StateSelectionError(message: "\(origin): \(message)", mark: mark)
+  }
+
+  /// The lowercased scheme of `text` when it is a URL (`name://…`), else nil.
+  static func scheme(of text: String) -> String? {
+    guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") else { return nil }
+    let scheme = text[..<colon]
+    guard !scheme.isEmpty, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+") })
+    else { return nil }
+    return scheme.lowercased()
+  }
+}
+
+/// A state setting that cannot be used, naming where it was given (and, from serverless.yml, the place).
+public struct StateSelectionError: Error, Sendable, CustomStringConvertible {
+  public var message: String
+  public var mark: SourceMark?
+  public var description: String { message }
+  public init(message: String, mark: SourceMark? = nil) {
+    self.message = message
+    self.mark = mark
+  }
+}

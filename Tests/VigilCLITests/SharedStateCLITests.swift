@@ -1,0 +1,242 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Instances that share nothing but a Redis store (Debian's redis-server on loopback, an ACL user with a
+/// password): separate `vigil invoke` processes, each with a fresh state folder of its own, as each Kubernetes
+/// CronJob run or cold FaaS instance is. What they must agree on lives in the store.
+@Suite(.serialized) struct SharedStateCLITests {
+  /// A store URL with a key prefix no other test uses.
+  func storeURL() async throws -> String {
+    let server = try await RedisTestPeer.server()
+    return
+      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=cli-\(UUID().uuidString):"
+  }
+
+  /// A project whose `web` function probes `target` and alerts the capture peer under `/hook/ok/<tag>`.
+  func project(tag: String, target: String, alerting: String = "channels: [hook]") async throws -> String {
+    try await webhookProject(
+      hooks: [("hook", "/hook/ok/\(tag)")], alerting: alerting, timeout: 60,
+      files: ["functions/web/config.yml": targets(target)])
+  }
+
+  func targets(_ url: String) -> String { "targets:\n  - {name: api, url: '\(url)', timeout: 5s}\n" }
+
+  /// The status of each delivery the capture peer received for `tag` (firing / resolved), in order.
+  func deliveries(_ tag: String) async throws -> [String] {
+    try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").map { request in
+      let body = Data((request["body"] as? String ?? "").utf8)
+      return (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["status"] as? String ?? "?"
+    }
+  }
+
+  /// The CronJob case: four runs, each a new process with a new empty state folder, see the target down with
+  /// `consecutive: 3`: one alert, at the third; then two runs see it up: one resolved notice.
+  @Test func freshInstancesOnOneStoreAlertOnceAtTheThirdFailureAndResolveOnce() async throws {
+    let tag = UUID().uuidString
+    let base = try await HTTPTestPeer.httpBase()
+    let folder = try await project(
+      tag: tag, target: base + "/status/503", alerting: "channels: [hook]\ntrigger: {consecutive: 3}")
+    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE": try await storeURL()]
+    var seen: [[String]] = []
+    for _ in 1...4 {
+      let run = try await vigil(["invoke", "web"], in: folder, environment: env)
+      #expect(run.status == 0, "\(run.stderr)")
+      seen.append(try await deliveries(tag))
+    }
+    #expect(seen == [[], [], ["firing"], ["firing"]])
+    try targets(base + "/ok").write(
+      toFile: folder + "/functions/web/config.yml", atomically: true, encoding: .utf8)
+    for _ in 1...2 {
+      let run = try await vigil(["invoke", "web"], in: folder, environment: env)
+      #expect(run.status == 0, "\(run.stderr)")
+      seen.append(try await deliveries(tag))
+    }
+    #expect(seen.suffix(2) == [["firing", "resolved"], ["firing", "resolved"]])
+    // Nothing of it was kept in the project's folder.
+    #expect(!FileManager.default.fileExists(atPath: folder + "/.vigil"))
+  }
+
+  /// Eight instances at once: each is stopped just before its first create-only write (its commit of the
+  /// function's first ledger), so all eight read "no ledger" before any commits; then all go on. One wins the
+  /// create, seven lose it and judge again on what the winner stored: one notification.
+  @Test func eightInstancesAtOnceOnOneStoreNotifyOnce() async throws {
+    let tag = UUID().uuidString
+    let folder = try await project(tag: tag, target: "http://127.0.0.1:\(unusedLoopbackPort())/")
+    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE": try await storeURL()]
+    var runs: [Task<VigilRun, any Error>] = []
+    var gates: [CrashPoint.Gate] = []
+    for index in 0..<8 {
+      let gate = try CrashPoint.Gate()
+      gates.append(gate)
+      let preload = try await CrashPoint.environment(log: folder + "/log-\(index)")
+      runs.append(
+        Task {
+          try await vigil(
+            ["invoke", "web"], in: folder,
+            environment: env.merging(preload) { _, new in new }
+              .merging(gate.environment(hold: "EXISTS', KEYS[1]) == 1", wait: true)) { _, new in new })
+        })
+    }
+    for (index, gate) in gates.enumerated() {
+      #expect(await gate.waitUntilReached(timeout: 120), "instance \(index) never reached its commit")
+    }
+    for gate in gates { gate.releaseHeld() }
+    var results: [VigilRun] = []
+    for run in runs { results.append(try await run.value) }
+    #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+    #expect(try await deliveries(tag) == ["firing"])
+  }
+
+  /// An instance killed right after its outbox write (before it clears the ledger's copy or sends anything):
+  /// the next instance, another process with its own empty folder, delivers that entry, once.
+  @Test func anEntryLeftByAKilledInstanceIsDeliveredOnceByAnother() async throws {
+    let tag = UUID().uuidString
+    let folder = try await project(tag: tag, target: "http://127.0.0.1:\(unusedLoopbackPort())/")
+    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE": try await storeURL()]
+    let gate = try CrashPoint.Gate()
+    // The first compare-and-set after the commit and the outbox copy: the write that clears the ledger's copy.
+    let killed = try await vigil(
+      ["invoke", "web"], in: folder,
+      environment: env.merging(try await CrashPoint.environment(log: folder + "/log-killed")) { _, new in new
+      }
+      .merging(gate.environment(hold: "HGET', KEYS[1], 'v') ~= ARGV[3]", wait: false)) { _, new in new }
+      .merging(["VIGIL_CRASH_HOLD_KILL": "1"]) { _, new in new })
+    #expect(killed.status == SIGKILL, "\(killed.stderr)")
+    #expect(try await deliveries(tag) == [])
+    for _ in 1...2 {
+      let run = try await vigil(["invoke", "web"], in: folder, environment: env)
+      #expect(run.status == 0, "\(run.stderr)")
+    }
+    #expect(try await deliveries(tag) == ["firing"])
+  }
+
+  /// The store goes away between runs and comes back with its data: the run without it still returns the
+  /// check's result, prints the alert and STATE UNAVAILABLE, and exits non-zero; the first run after the
+  /// restart sends the alert, once.
+  @Test func aStoreOutageIsLoudAndTheAlertGoesOutOnceAfterIt() async throws {
+    let tag = UUID().uuidString
+    let base = try await HTTPTestPeer.httpBase()
+    let folder = try await project(tag: tag, target: base + "/ok")
+    let port = unusedLoopbackPort()
+    let data = NSTemporaryDirectory() + "vigil-redis-outage-\(UUID().uuidString)"
+    let first = try await RedisTestPeer.privateServer(port: port, folder: data)
+    let password = first.values["password"] ?? ""
+    let env = [
+      "HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE": "redis://vigil:\(password)@127.0.0.1:\(port)/0",
+    ]
+    let healthy = try await vigil(["invoke", "web"], in: folder, environment: env)
+    #expect(healthy.status == 0, "\(healthy.stderr)")
+    await offPool { first.stop() }
+    try targets(base + "/status/503").write(
+      toFile: folder + "/functions/web/config.yml", atomically: true, encoding: .utf8)
+    let outage = try await vigil(["invoke", "web"], in: folder, environment: env)
+    #expect(outage.status == 1)
+    #expect(outage.stderr.contains("STATE UNAVAILABLE"), "\(outage.stderr)")
+    #expect(outage.stderr.contains("ALERT printed here"), "\(outage.stderr)")
+    #expect(!outage.stderr.contains(password))
+    #expect(outage.stdout.contains("\"up\" : false"), "the check's result is returned: \(outage.stdout)")
+    #expect(try await deliveries(tag) == [])
+    let restarted = try await RedisTestPeer.privateServer(port: port, folder: data)
+    for _ in 1...2 {
+      let run = try await vigil(["invoke", "web"], in: folder, environment: env)
+      #expect(run.status == 0, "\(run.stderr)")
+    }
+    #expect(try await deliveries(tag) == ["firing"])
+    await offPool { restarted.stop() }
+  }
+}
+
+/// Choosing the store: `custom.vigil.state` with `${env:…}`, `--state`, `VIGIL_STATE`; `vigil validate` checks a
+/// URL's shape; `vigil state check` runs the round trip and names what failed; `vigil state copy` moves a
+/// folder's state into the shared store. A password is never shown.
+@Suite struct StateSelectionCLITests {
+  @Test func stateCheckPassesOnRedisAndNamesAWrongPasswordWithoutShowingIt() async throws {
+    let server = try await RedisTestPeer.server()
+    let good =
+      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=check-\(UUID().uuidString):"
+    let run = try await vigil(["state", "check", "--state", good], in: NSTemporaryDirectory())
+    #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+    #expect(run.lines.last == "state store OK", "\(run.stdout)")
+    #expect(run.lines.filter { $0.hasPrefix("ok ") }.count == 10, "\(run.stdout)")
+    #expect(!run.stdout.contains(server.password))
+    let wrong = "redis://\(server.user):not-the-password-77@127.0.0.1:\(server.port)/0"
+    let refused = try await vigil(["state", "check", "--state", wrong], in: NSTemporaryDirectory())
+    #expect(refused.status == 1)
+    #expect(refused.stdout.contains("FAILED  create-only write:"), "\(refused.stdout)")
+    #expect(refused.stdout.contains("WRONGPASS"), "\(refused.stdout)")
+    #expect(refused.stdout.contains("check the user and the password"), "\(refused.stdout)")
+    #expect(!(refused.stdout + refused.stderr).contains("not-the-password-77"))
+    let closed = try await vigil(
+      ["state", "check", "--state", "redis://127.0.0.1:\(unusedLoopbackPort())"], in: NSTemporaryDirectory())
+    #expect(closed.status == 1)
+    #expect(
+      closed.stdout.contains("unavailable") && closed.stdout.contains("Connection refused"),
+      "\(closed.stdout)")
+  }
+
+  @Test func theConfiguredURLIsSubstitutedValidatedAndLocated() async throws {
+    let folder = try makeProject(
+      """
+      custom:
+        vigil:
+          state: 'redis://vigil:${env:REDIS_PASSWORD}@127.0.0.1:notaport/0'
+      functions:
+        web:
+          handler: echo
+      """)
+    // (The test helper gives every run a fresh VIGIL_STATE_DIR, which would win over serverless.yml: cleared.)
+    let run = try await vigil(
+      ["validate"], in: folder, environment: ["REDIS_PASSWORD": "pw-secret-4411", "VIGIL_STATE_DIR": ""])
+    #expect(run.status == 2)
+    #expect(run.stderr.contains("serverless.yml:3:12: custom.vigil.state: state URL"), "\(run.stderr)")
+    #expect(run.stderr.contains("port 'notaport' is not 1-65535"), "\(run.stderr)")
+    #expect(!run.stderr.contains("pw-secret-4411"))
+    // Not built yet: said so, at the place.
+    let s3 = try makeProject(
+      "custom:\n  vigil:\n    state: s3://bucket/vigil\nfunctions:\n  web:\n    handler: echo\n")
+    let refused = try await vigil(["invoke", "web"], in: s3, environment: ["VIGIL_STATE_DIR": ""])
+    #expect(refused.status == 2)
+    #expect(
+      refused.stderr.contains(
+        "serverless.yml:3:12: custom.vigil.state: s3:// (object storage) is not built yet"),
+      "\(refused.stderr)")
+    // Both forms at once is a located error too.
+    let both = try makeProject(
+      "custom:\n  vigil:\n    stateDir: x\n    state: y\nfunctions:\n  web:\n    handler: echo\n")
+    let twice = try await vigil(["validate"], in: both, environment: ["VIGIL_STATE_DIR": ""])
+    #expect(twice.status == 2)
+    #expect(
+      twice.stderr.contains("serverless.yml:4:12: give 'state' or 'stateDir', not both"), "\(twice.stderr)")
+  }
+
+  @Test func aFoldersStateIsCopiedIntoTheSharedStoreAndUsedFromThere() async throws {
+    let server = try await RedisTestPeer.server()
+    let store =
+      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=copy-\(UUID().uuidString):"
+    let tag = UUID().uuidString
+    let folder = try await webhookProject(
+      hooks: [("hook", "/hook/ok/\(tag)")], alerting: "channels: [hook]", timeout: 30,
+      files: [
+        "functions/web/config.yml":
+          "targets:\n  - {name: api, url: 'http://127.0.0.1:\(unusedLoopbackPort())/', timeout: 5s}\n"
+      ])
+    let env = ["HOOK_SECRET": WebhookTestPeer.secret]
+    let local = folder + "/state"
+    let first = try await vigil(["invoke", "web", "--state", local], in: folder, environment: env)
+    #expect(first.status == 0, "\(first.stderr)")
+    let copy = try await vigil(["state", "copy", local, store], in: folder)
+    #expect(copy.status == 0, "\(copy.stderr)")
+    #expect(copy.stdout.hasPrefix("copied "), "\(copy.stdout)")
+    #expect(!copy.stdout.contains(server.password))
+    // Copying again keeps what the store has.
+    let again = try await vigil(["state", "copy", local, store], in: folder)
+    #expect(again.stdout.hasPrefix("copied 0 records"), "\(again.stdout)")
+    #expect(again.stdout.contains("kept"), "\(again.stdout)")
+    // The open incident came along: a run on the store sends nothing new.
+    let shared = try await vigil(
+      ["invoke", "web"], in: folder, environment: env.merging(["VIGIL_STATE": store]) { _, new in new })
+    #expect(shared.status == 0, "\(shared.stderr)")
+    #expect(try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").count == 1)
+  }
+}
