@@ -10,7 +10,8 @@ import VigilNet
 /// Which state store a command uses, and where that choice was made (so an error names the place):
 /// `--state`, then `--state-dir`, then `VIGIL_STATE`, then `VIGIL_STATE_DIR`, then `custom.vigil.state` or
 /// `custom.vigil.stateDir`, then the command's default folder. A value is a folder, `memory`, or a store URL:
-/// `redis://[user:password@]host[:port][/db][?prefix=…]`. (`rediss://` and `s3://` are not built yet: said so.)
+/// `redis://[user:password@]host[:port][/db][?prefix=…]` or `s3://bucket/prefix?region=…&endpoint=…`.
+/// (`rediss://` is not built yet: said so.)
 public struct StateSelection: Sendable {
   /// Where the choice was made.
   public enum Origin: Sendable, Hashable, CustomStringConvertible {
@@ -31,14 +32,27 @@ public struct StateSelection: Sendable {
 
   public var spec: String
   public var origin: Origin
+  /// Where an object store's credentials come from.
+  public var environment: [String: String]
 
-  public init(spec: String, origin: Origin) {
+  public init(spec: String, origin: Origin, environment: [String: String] = [:]) {
     self.spec = spec
     self.origin = origin
+    self.environment = environment
   }
 
   /// The selection for a command with these options (`state`, `state-dir`), environment and settings.
   public static func resolve(
+    options: [String: String], environment: [String: String], settings: ServerlessConfig.VigilSettings,
+    fallback: String
+  ) throws(StateSelectionError) -> StateSelection {
+    var selection = try choose(
+      options: options, environment: environment, settings: settings, fallback: fallback)
+    selection.environment = environment
+    return selection
+  }
+
+  static func choose(
     options: [String: String], environment: [String: String], settings: ServerlessConfig.VigilSettings,
     fallback: String
   ) throws(StateSelectionError) -> StateSelection {
@@ -62,10 +76,11 @@ public struct StateSelection: Sendable {
   }
 
   /// What kind of store the value names.
-  public enum Kind: Sendable, Hashable {
+  public enum Kind: Sendable {
     case folder(String)
     case memory
     case redis(RedisStateSettings)
+    case s3(S3StateSettings)
   }
 
   /// The store the value names, its shape checked (nothing is connected or created).
@@ -84,9 +99,16 @@ public struct StateSelection: Sendable {
       } catch {
         throw problem(error.message)
       }
-    case "s3", "cos":
+    case "s3":
+      do {
+        return .s3(try S3StateSettings(url: spec, environment: environment))
+      } catch {
+        throw problem(error.message)
+      }
+    case "cos":
       throw problem(
-        "\(scheme):// (object storage) is not built yet; use redis:// or a folder for now")
+        "write Tencent COS as s3://bucket/prefix?region=ap-guangzhou&endpoint=https://cos.ap-guangzhou.myqcloud.com"
+      )
     default:
       throw problem(
         "'\(scheme)://' is not a state store Vigil knows: give a folder, memory, or redis://host:port")
@@ -101,6 +123,10 @@ public struct StateSelection: Sendable {
     case .redis(let settings):
       if let password = settings.password { Redactor.shared.register(password) }
       return RedisStateStore(settings: settings)
+    case .s3(let settings):
+      Redactor.shared.register(settings.signer.secretKey)
+      if let token = settings.signer.sessionToken { Redactor.shared.register(token) }
+      return S3StateStore(settings: settings)
     }
   }
 
@@ -110,7 +136,7 @@ public struct StateSelection: Sendable {
   private func problem(_ message: String) -> StateSelectionError {
     var mark: SourceMark?
     if case .configuration(let place) = origin { mark = place }
-    return StateSelectionError(message: "\(origin): \(message)", mark: mark)
+    return StateSelectionError(message: "\(origin): \(message)", mark: mark, detail: message)
   }
 
   /// The lowercased scheme of `text` when it is a URL (`name://…`), else nil.
@@ -125,11 +151,20 @@ public struct StateSelection: Sendable {
 
 /// A state setting that cannot be used, naming where it was given (and, from serverless.yml, the place).
 public struct StateSelectionError: Error, Sendable, CustomStringConvertible {
+  /// The whole message, where the setting was given first.
   public var message: String
   public var mark: SourceMark?
+  /// What is wrong, without the place.
+  public var detail: String
   public var description: String { message }
-  public init(message: String, mark: SourceMark? = nil) {
+  public init(message: String, mark: SourceMark? = nil, detail: String? = nil) {
     self.message = message
     self.mark = mark
+    self.detail = detail ?? message
+  }
+
+  /// As a configuration error at its place in serverless.yml, when it has one.
+  public var located: (any Error) {
+    mark.map { ConfigError($0, "custom.vigil.state: \(detail)") } ?? self
   }
 }

@@ -210,6 +210,37 @@ public enum RedisTestPeer {
   }
 }
 
+/// moto's S3 server on loopback with signature checking on (`peers/s3_peer.py`, in `.peers/venv`): a bucket, and
+/// an access key the server knows; any other secret is refused as AWS refuses it. Shared by the tests.
+public enum S3TestPeer {
+  private static let shared: Result<PeerProcess, any Error> = Result {
+    try PeerProcess(
+      [RepositoryPaths.root + "/.peers/venv/bin/python", RepositoryPaths.peer("s3_peer.py")], timeout: 90)
+  }
+
+  /// The endpoint, bucket, access key and secret.
+  public static func server() async throws -> (endpoint: String, bucket: String, key: String, secret: String)
+  {
+    let values = try await PeerProcess.resolve { shared }.values
+    return (
+      "http://127.0.0.1:\(values["port"] ?? "0")", values["bucket"] ?? "", values["key"] ?? "",
+      values["secret"] ?? ""
+    )
+  }
+
+  /// The environment a process needs to sign for the peer.
+  public static func credentials() async throws -> [String: String] {
+    let server = try await server()
+    return ["AWS_ACCESS_KEY_ID": server.key, "AWS_SECRET_ACCESS_KEY": server.secret]
+  }
+
+  /// A store URL under a prefix no other test uses.
+  public static func url(prefix: String = "t-\(UUID().uuidString.lowercased())") async throws -> String {
+    let server = try await server()
+    return "s3://\(server.bucket)/\(prefix)?endpoint=\(server.endpoint)"
+  }
+}
+
 /// A real SMTP server on loopback (`peers/smtp_sink.py`, aiosmtpd from `.peers/venv`): one per test, since
 /// options differ. Messages land in `maildir` as NNNNNN.eml + NNNNNN.json.
 public enum SMTPTestPeer {

@@ -6,11 +6,35 @@ import Testing
 /// password): separate `vigil invoke` processes, each with a fresh state folder of its own, as each Kubernetes
 /// CronJob run or cold FaaS instance is. What they must agree on lives in the store.
 @Suite(.serialized) struct SharedStateCLITests {
+  /// The shared stores the instances meet in.
+  enum SharedStore: String, CaseIterable, CustomTestStringConvertible {
+    case redis, s3
+    var testDescription: String { rawValue }
+  }
+
   /// A store URL with a key prefix no other test uses.
-  func storeURL() async throws -> String {
-    let server = try await RedisTestPeer.server()
-    return
-      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=cli-\(UUID().uuidString):"
+  func storeURL() async throws -> String { try await environment(.redis)["VIGIL_STATE"] ?? "" }
+
+  /// What a process needs to use a fresh part of `store`: `VIGIL_STATE` (and, for S3, the credentials).
+  func environment(_ store: SharedStore) async throws -> [String: String] {
+    switch store {
+    case .redis:
+      let server = try await RedisTestPeer.server()
+      return [
+        "VIGIL_STATE":
+          "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=cli-\(UUID().uuidString):"
+      ]
+    case .s3:
+      return try await S3TestPeer.credentials().merging(["VIGIL_STATE": try await S3TestPeer.url()]) {
+        _, new in new
+      }
+    }
+  }
+
+  /// What a process sends when it makes its first create-only write of the function's ledger: the Redis
+  /// script, or the HTTP PUT of the ledger object (its request line).
+  func commitRequest(_ store: SharedStore) -> String {
+    store == .redis ? "EXISTS', KEYS[1]) == 1" : "alerts/web.json HTTP/1.1"
   }
 
   /// A project whose `web` function probes `target` and alerts the capture peer under `/hook/ok/<tag>`.
@@ -32,12 +56,13 @@ import Testing
 
   /// The CronJob case: four runs, each a new process with a new empty state folder, see the target down with
   /// `consecutive: 3`: one alert, at the third; then two runs see it up: one resolved notice.
-  @Test func freshInstancesOnOneStoreAlertOnceAtTheThirdFailureAndResolveOnce() async throws {
+  @Test(arguments: SharedStore.allCases)
+  func freshInstancesOnOneStoreAlertOnceAtTheThirdFailureAndResolveOnce(_ store: SharedStore) async throws {
     let tag = UUID().uuidString
     let base = try await HTTPTestPeer.httpBase()
     let folder = try await project(
       tag: tag, target: base + "/status/503", alerting: "channels: [hook]\ntrigger: {consecutive: 3}")
-    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE": try await storeURL()]
+    let env = try await environment(store).merging(["HOOK_SECRET": WebhookTestPeer.secret]) { _, new in new }
     var seen: [[String]] = []
     for _ in 1...4 {
       let run = try await vigil(["invoke", "web"], in: folder, environment: env)
@@ -60,10 +85,11 @@ import Testing
   /// Eight instances at once: each is stopped just before its first create-only write (its commit of the
   /// function's first ledger), so all eight read "no ledger" before any commits; then all go on. One wins the
   /// create, seven lose it and judge again on what the winner stored: one notification.
-  @Test func eightInstancesAtOnceOnOneStoreNotifyOnce() async throws {
+  @Test(arguments: SharedStore.allCases)
+  func eightInstancesAtOnceOnOneStoreNotifyOnce(_ store: SharedStore) async throws {
     let tag = UUID().uuidString
     let folder = try await project(tag: tag, target: "http://127.0.0.1:\(unusedLoopbackPort())/")
-    let env = ["HOOK_SECRET": WebhookTestPeer.secret, "VIGIL_STATE": try await storeURL()]
+    let env = try await environment(store).merging(["HOOK_SECRET": WebhookTestPeer.secret]) { _, new in new }
     var runs: [Task<VigilRun, any Error>] = []
     var gates: [CrashPoint.Gate] = []
     for index in 0..<8 {
@@ -75,7 +101,7 @@ import Testing
           try await vigil(
             ["invoke", "web"], in: folder,
             environment: env.merging(preload) { _, new in new }
-              .merging(gate.environment(hold: "EXISTS', KEYS[1]) == 1", wait: true)) { _, new in new })
+              .merging(gate.environment(hold: commitRequest(store), wait: true)) { _, new in new })
         })
     }
     for (index, gate) in gates.enumerated() {
@@ -192,15 +218,26 @@ import Testing
     #expect(run.stderr.contains("serverless.yml:3:12: custom.vigil.state: state URL"), "\(run.stderr)")
     #expect(run.stderr.contains("port 'notaport' is not 1-65535"), "\(run.stderr)")
     #expect(!run.stderr.contains("pw-secret-4411"))
-    // Not built yet: said so, at the place.
+    // Object storage without credentials in the environment: the variables are named, at the place.
     let s3 = try makeProject(
       "custom:\n  vigil:\n    state: s3://bucket/vigil\nfunctions:\n  web:\n    handler: echo\n")
-    let refused = try await vigil(["invoke", "web"], in: s3, environment: ["VIGIL_STATE_DIR": ""])
+    let refused = try await vigil(
+      ["invoke", "web"], in: s3,
+      environment: ["VIGIL_STATE_DIR": "", "AWS_ACCESS_KEY_ID": "", "TENCENTCLOUD_SECRETID": ""])
     #expect(refused.status == 2)
     #expect(
       refused.stderr.contains(
-        "serverless.yml:3:12: custom.vigil.state: s3:// (object storage) is not built yet"),
-      "\(refused.stderr)")
+        "error: serverless.yml:3:12: custom.vigil.state: the s3 state store needs credentials in the environment: AWS_ACCESS_KEY_ID"
+      ), "\(refused.stderr)")
+    // Not built yet: said so, at the place.
+    let tls = try makeProject(
+      "custom:\n  vigil:\n    state: rediss://cache:6380\nfunctions:\n  web:\n    handler: echo\n")
+    let notBuilt = try await vigil(["validate"], in: tls, environment: ["VIGIL_STATE_DIR": ""])
+    #expect(notBuilt.status == 2)
+    #expect(
+      notBuilt.stderr.contains(
+        "serverless.yml:3:12: custom.vigil.state: state URL 'rediss://cache:6380': rediss:// (Redis over TLS) is not built yet"
+      ), "\(notBuilt.stderr)")
     // Both forms at once is a located error too.
     let both = try makeProject(
       "custom:\n  vigil:\n    stateDir: x\n    state: y\nfunctions:\n  web:\n    handler: echo\n")

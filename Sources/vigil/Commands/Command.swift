@@ -54,8 +54,10 @@ let configOptionHelp = """
 func stateOptionHelp(fallback: String) -> String {
   """
     --state STORE      where alert state lives, shared by every instance that names the same store: a folder,
-                       memory, or redis://[user:password@]host[:port][/db][?prefix=vigil:] (write the password
-                       as ${env:NAME} in serverless.yml); rediss:// and s3:// are not built yet
+                       memory, redis://[user:password@]host[:port][/db][?prefix=vigil:] (write the password
+                       as ${env:NAME} in serverless.yml), or s3://bucket/prefix?region=…[&endpoint=…]
+                       (credentials from AWS_ACCESS_KEY_ID/… or TENCENTCLOUD_SECRETID/…); rediss:// is not
+                       built yet
                        (default: $VIGIL_STATE, $VIGIL_STATE_DIR, custom.vigil.state, or \(fallback))
     --state-dir DIR    the same, a folder only (kept for earlier versions)
   """
@@ -68,7 +70,7 @@ func openState(_ arguments: Arguments, project: Project, fallback: String, comma
   do {
     return try project.stateSelection(options: arguments.options, fallback: fallback).open()
   } catch let error as StateSelectionError {
-    if let mark = error.mark { throw ConfigError(mark, error.message) }
+    if error.mark != nil { throw error.located }
     throw Arguments.UsageError(command: command, message: error.message)
   }
 }

@@ -53,9 +53,11 @@ enum StateCommand: Command {
 
   static func selection(_ arguments: Arguments) throws -> StateSelection {
     do {
-      if let spec = arguments.options["state"] { return StateSelection(spec: spec, origin: .option("state")) }
+      if let spec = arguments.options["state"] {
+        return StateSelection(spec: spec, origin: .option("state"), environment: environment)
+      }
       if let spec = arguments.options["state-dir"] {
-        return StateSelection(spec: spec, origin: .option("state-dir"))
+        return StateSelection(spec: spec, origin: .option("state-dir"), environment: environment)
       }
       let path = arguments.options["config"] ?? environment["VIGIL_CONFIG"] ?? "serverless.yml"
       if arguments.options["config"] == nil, !FileManager.default.fileExists(atPath: path) {
@@ -66,7 +68,7 @@ enum StateCommand: Command {
       }
       return try loadProject(arguments).stateSelection(options: [:])
     } catch let error as StateSelectionError {
-      if let mark = error.mark { throw ConfigError(mark, error.message) }
+      if error.mark != nil { throw error.located }
       throw Arguments.UsageError(command: name, message: error.message)
     }
   }
@@ -75,7 +77,7 @@ enum StateCommand: Command {
     do {
       return try selection.open()
     } catch let error as StateSelectionError {
-      if let mark = error.mark { throw ConfigError(mark, error.message) }
+      if error.mark != nil { throw error.located }
       throw Arguments.UsageError(command: name, message: error.message)
     }
   }
@@ -151,8 +153,10 @@ enum StateCommand: Command {
   }
 
   static func copy(from: String, to: String, arguments: Arguments) async throws -> Int32 {
-    let source = try open(StateSelection(spec: from, origin: .option("state copy FROM")))
-    let target = try open(StateSelection(spec: to, origin: .option("state copy TO")))
+    let source = try open(
+      StateSelection(spec: from, origin: .option("state copy FROM"), environment: environment))
+    let target = try open(
+      StateSelection(spec: to, origin: .option("state copy TO"), environment: environment))
     let overwrite = arguments.flags.contains("overwrite")
     var copied = 0
     var kept = 0
