@@ -150,6 +150,7 @@ public struct LocalInvoker: Sendable {
       invokedFunctionARN: platform?.invokedFunctionARN, traceID: platform?.traceID)
     var startFields = ["eventKind": event.kindName, "timeoutSeconds": String(timeout)]
     if let scheduledAt {
+      startFields["scheduled"] = ISO8601.format(scheduledAt, offset: 0)
       startFields["lagMs"] = String(
         Double(Int((clock.now.timeIntervalSince(scheduledAt) * 1_000_000).rounded())) / 1000)
     }

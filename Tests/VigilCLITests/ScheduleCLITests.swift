@@ -10,10 +10,19 @@ final class ScheduleProcess: @unchecked Sendable {
   private let lines = Mutex<(text: [String], ended: Bool)>(([], false))
   private let reader = DispatchGroup()
 
-  init(function: String, in project: String) throws {
+  convenience init(function: String, in project: String) throws {
+    try self.init(
+      arguments: ["schedule", "--only", function, "--state-dir", project + "/state"], in: project)
+  }
+
+  /// `vigil ARGUMENTS` in `project`, with `environment` added to this process's.
+  init(arguments: [String], in project: String, environment: [String: String] = [:]) throws {
     process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
-    process.arguments = ["schedule", "--only", function, "--state-dir", project + "/state"]
+    process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: project)
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    }
     let stderr = Pipe()
     process.standardError = stderr
     process.standardOutput = FileHandle.nullDevice

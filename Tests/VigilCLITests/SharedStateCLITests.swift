@@ -277,3 +277,74 @@ import Testing
     #expect(try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").count == 1)
   }
 }
+
+/// `vigil schedule` replicas for high availability: three processes on one Redis store, a trigger every second,
+/// one replica killed with SIGKILL half-way.
+@Suite struct ScheduleReplicasCLITests {
+  @Test func threeReplicasRunEachFiringOnceAndOneDyingLeavesNoGap() async throws {
+    let server = try await RedisTestPeer.server()
+    let store =
+      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=replicas-\(UUID().uuidString):"
+    let tag = UUID().uuidString
+    let probe = try await WebhookTestPeer.base() + "/hook/ok/\(tag)/probe"
+    let folder = try makeProject(
+      """
+      functions:
+        web:
+          handler: website-status
+          timeout: 5
+          events:
+            - timer:
+                name: every-second
+                parameters:
+                  cronExpression: '*/1 * * * * * *'
+      """,
+      files: [
+        "functions/web/config.yml":
+          "targets:\n  - {name: capture, url: '\(probe)', method: POST, body: 'tick'}\n"
+      ])
+    let env = ["VIGIL_STATE": store, "VIGIL_LOG_LEVEL": "info"]
+    let replicas = try (0..<3).map { _ in
+      try ScheduleProcess(
+        arguments: ["schedule", "--only", "web", "--for", "75", "--grace", "5"], in: folder, environment: env)
+    }
+    // Half-way (35 runs logged in all), the replica that ran the most so far is killed.
+    let deadline = Date().addingTimeInterval(120)
+    func started() -> Int {
+      replicas.map { $0.messages.filter { $0 == "invocation started" }.count }.reduce(0, +)
+    }
+    while started() < 35, Date() < deadline { try await Task.sleep(nanoseconds: 100_000_000) }
+    #expect(started() >= 35, "the replicas ran \(started()) firings in two minutes")
+    let runs = replicas.map { $0.messages.filter { $0 == "invocation started" }.count }
+    let victim = runs.firstIndex(of: runs.max() ?? 0) ?? 0
+    kill(replicas[victim].process.processIdentifier, SIGKILL)
+    var statuses: [Int32] = []
+    for replica in replicas { statuses.append(await replica.finish(timeout: 120)) }
+    #expect(statuses[victim] == SIGKILL)
+    #expect(statuses.enumerated().allSatisfy { $0.offset == victim || $0.element == 0 }, "\(statuses)")
+    // Every scheduled instant ran exactly once, on one replica or another.
+    let instants = replicas.flatMap { replica in
+      replica.records.filter { $0["msg"] as? String == "invocation started" }.compactMap {
+        ($0["scheduled"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
+      }
+    }.map { Int($0.timeIntervalSince1970) }
+    #expect(Set(instants).count == instants.count, "some firings ran twice: \(instants.sorted())")
+    #expect(instants.count >= 60, "only \(instants.count) firings")
+    // None was missed: the instants are every second from the first to the last.
+    let sorted = instants.sorted()
+    let gaps = zip(sorted, sorted.dropFirst()).filter { $1 - $0 > 1 }
+    #expect(gaps.isEmpty, "firings missed after: \(gaps.map(\.0))")
+    // The killed replica had been running firings, and the others took them over.
+    #expect(runs[victim] > 0)
+    let after = replicas.enumerated().filter { $0.offset != victim }.map {
+      $0.element.messages.filter { $0 == "invocation started" }.count
+    }
+    #expect(after.reduce(0, +) > runs.enumerated().filter { $0.offset != victim }.map(\.element).reduce(0, +))
+    // Counted at the capture server: one request per run (the killed replica's run in flight may not have
+    // reached it).
+    let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)/probe").count
+    #expect(
+      received == instants.count || received == instants.count - 1,
+      "\(received) requests for \(instants.count) runs")
+  }
+}

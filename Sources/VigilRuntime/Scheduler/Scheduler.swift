@@ -15,8 +15,9 @@ import VigilCron
 /// `vigil schedule`: runs every enabled timer trigger of every function in one process.
 ///
 /// Each firing invokes the handler with an SCF timer event. A trigger whose previous run is still going is
-/// skipped and logged (or run alongside, with `overlap: allow`). SIGTERM or SIGINT stops new firings and lets
-/// in-flight runs finish within the grace period.
+/// skipped and logged (or run alongside, with `overlap: allow`). Several replicas on one shared store run each
+/// firing once (`FiringClaims`). SIGTERM or SIGINT stops new firings and lets in-flight runs finish within the
+/// grace period.
 public final class Scheduler: Sendable {
   /// What to do when a trigger fires while its previous run is still going.
   public enum OverlapPolicy: String, Sendable, CaseIterable {
@@ -40,11 +41,13 @@ public final class Scheduler: Sendable {
   private let logger: Logger
   private let waiter = DeadlineWaiter()
   private let running = Mutex<[Int: Int]>([:])
+  private let claims: FiringClaims
 
   public init(invoker: LocalInvoker, options: Options) {
     self.invoker = invoker
     self.options = options
     self.logger = Logger(sink: invoker.sink, metadata: ["component": "scheduler"])
+    self.claims = FiringClaims(state: invoker.state, logger: logger)
   }
 
   /// The triggers to run, and the problems that keep others out (logged, not fatal).
@@ -155,8 +158,14 @@ public final class Scheduler: Sendable {
         time: ISO8601.format(scheduled, offset: 0).replacing("+00:00", with: "Z"),
         message: entry.trigger.argument))
     let invoker = self.invoker
+    let claims = self.claims
     Task {
-      _ = await invoker.invoke(entry.function, event: event, scheduledAt: scheduled)
+      // Replicas on one store: the one whose create-only claim wins runs it.
+      if await claims.claim(
+        function: entry.function, trigger: entry.trigger.name, at: firing.scheduledAt, now: Int64(now))
+      {
+        _ = await invoker.invoke(entry.function, event: event, scheduledAt: scheduled)
+      }
       running.withLock { $0[firing.entry, default: 1] -= 1 }
     }
   }
