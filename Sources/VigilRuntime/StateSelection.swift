@@ -10,8 +10,7 @@ import VigilNet
 /// Which state store a command uses, and where that choice was made (so an error names the place):
 /// `--state`, then `--state-dir`, then `VIGIL_STATE`, then `VIGIL_STATE_DIR`, then `custom.vigil.state` or
 /// `custom.vigil.stateDir`, then the command's default folder. A value is a folder, `memory`, or a store URL:
-/// `redis://[user:password@]host[:port][/db][?prefix=…]` or `s3://bucket/prefix?region=…&endpoint=…`.
-/// (`rediss://` is not built yet: said so.)
+/// `redis[s]://[user:password@]host[:port][/db][?prefix=…&ca_file=…]` or `s3://bucket/prefix?region=…&endpoint=…`.
 public struct StateSelection: Sendable {
   /// Where the choice was made.
   public enum Origin: Sendable, Hashable, CustomStringConvertible {

@@ -199,6 +199,19 @@ public enum RedisTestPeer {
     return (Int(values["port"] ?? "") ?? 0, values["user"] ?? "", values["password"] ?? "")
   }
 
+  private static let sharedTLS: Result<PeerProcess, any Error> = Result {
+    try PeerProcess(["python3", RepositoryPaths.peer("redis_peer.py"), "--tls"])
+  }
+
+  /// A server that speaks only TLS (its certificate for 127.0.0.1 signed by its own CA): port, user, password
+  /// and the CA file.
+  public static func tlsServer() async throws -> (port: Int, user: String, password: String, ca: String) {
+    let values = try await PeerProcess.resolve { sharedTLS }.values
+    return (
+      Int(values["port"] ?? "") ?? 0, values["user"] ?? "", values["password"] ?? "", values["ca"] ?? ""
+    )
+  }
+
   /// A server of the caller's own on `port`, keeping its data in `folder` (so stopping it and starting another
   /// on the same port and folder is an outage, not a loss). The caller stops it.
   public static func privateServer(port: Int, folder: String) async throws -> PeerProcess {

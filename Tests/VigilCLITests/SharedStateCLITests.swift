@@ -229,15 +229,15 @@ import Testing
       refused.stderr.contains(
         "error: serverless.yml:3:12: custom.vigil.state: the s3 state store needs credentials in the environment: AWS_ACCESS_KEY_ID"
       ), "\(refused.stderr)")
-    // Not built yet: said so, at the place.
-    let tls = try makeProject(
-      "custom:\n  vigil:\n    state: rediss://cache:6380\nfunctions:\n  web:\n    handler: echo\n")
-    let notBuilt = try await vigil(["validate"], in: tls, environment: ["VIGIL_STATE_DIR": ""])
-    #expect(notBuilt.status == 2)
+    // Tencent COS by its own scheme: told how to write it, at the place.
+    let cos = try makeProject(
+      "custom:\n  vigil:\n    state: cos://bucket-125/vigil\nfunctions:\n  web:\n    handler: echo\n")
+    let told = try await vigil(["validate"], in: cos, environment: ["VIGIL_STATE_DIR": ""])
+    #expect(told.status == 2)
     #expect(
-      notBuilt.stderr.contains(
-        "serverless.yml:3:12: custom.vigil.state: state URL 'rediss://cache:6380': rediss:// (Redis over TLS) is not built yet"
-      ), "\(notBuilt.stderr)")
+      told.stderr.contains(
+        "serverless.yml:3:12: custom.vigil.state: write Tencent COS as s3://bucket/prefix?region=ap-guangzhou&endpoint="
+      ), "\(told.stderr)")
     // Both forms at once is a located error too.
     let both = try makeProject(
       "custom:\n  vigil:\n    stateDir: x\n    state: y\nfunctions:\n  web:\n    handler: echo\n")
@@ -330,10 +330,18 @@ import Testing
     }.map { Int($0.timeIntervalSince1970) }
     #expect(Set(instants).count == instants.count, "some firings ran twice: \(instants.sorted())")
     #expect(instants.count >= 60, "only \(instants.count) firings")
-    // None was missed: the instants are every second from the first to the last.
+    // None was missed for longer than one period: the instants are every second from the first to the last,
+    // except at most the one the killed replica had claimed when it died, and any the machine itself was too
+    // busy to fire on time (a replica logs those as missed, and runs the latest of them once).
+    let late = Set(
+      replicas.flatMap { replica in
+        replica.records.filter { ($0["msg"] as? String ?? "").hasPrefix("missed firings") }.compactMap {
+          ($0["scheduled"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
+        }
+      }.map { Int($0.timeIntervalSince1970) })
     let sorted = instants.sorted()
-    let gaps = zip(sorted, sorted.dropFirst()).filter { $1 - $0 > 1 }
-    #expect(gaps.isEmpty, "firings missed after: \(gaps.map(\.0))")
+    let gaps = zip(sorted, sorted.dropFirst()).filter { $1 - $0 > 1 && !late.contains($1) }
+    #expect(gaps.count <= 1 && gaps.allSatisfy { $1 - $0 == 2 }, "firings missed after: \(gaps.map(\.0))")
     // The killed replica had been running firings, and the others took them over.
     #expect(runs[victim] > 0)
     let after = replicas.enumerated().filter { $0.offset != victim }.map {
@@ -346,5 +354,58 @@ import Testing
     #expect(
       received == instants.count || received == instants.count - 1,
       "\(received) requests for \(instants.count) runs")
+  }
+}
+
+/// Two warm Lambda instances (two `vigil runtime` processes, each under its own AWS Runtime Interface Emulator
+/// and with its own empty state folder) sharing one Redis store, invoked alternately.
+@Suite struct SharedStateLambdaTests {
+  @Test func twoInstancesInvokedAlternatelyAlertOnceAtTheThirdFailureAndResolveOnce() async throws {
+    let server = try await RedisTestPeer.server()
+    let store =
+      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=lambda-\(UUID().uuidString):"
+    let tag = UUID().uuidString
+    let folder = try await webhookProject(
+      hooks: [("hook", "/hook/ok/\(tag)")], alerting: "channels: [hook]\ntrigger: {consecutive: 3}",
+      timeout: 20,
+      files: [:])
+    let base = try await HTTPTestPeer.httpBase()
+    func targets(_ path: String) -> [String: Any] { ["targets": [["name": "api", "url": base + path]]] }
+    let spec: [String: Any] = [
+      "bootstrap": [RepositoryPaths.products + "/vigil", "runtime"],
+      "env": [
+        "AWS_LAMBDA_FUNCTION_NAME": "web", "AWS_LAMBDA_FUNCTION_TIMEOUT": "20",
+        "VIGIL_CONFIG": folder + "/serverless.yml", "VIGIL_STATE": store,
+        "HOOK_SECRET": WebhookTestPeer.secret,
+      ],
+      "instances": [
+        ["VIGIL_STATE_DIR": folder + "/instance-a"], ["VIGIL_STATE_DIR": folder + "/instance-b"],
+      ],
+      "payloads": Array(repeating: targets("/status/503"), count: 4)
+        + Array(repeating: targets("/ok"), count: 2),
+      "after_each": try await WebhookTestPeer.base() + "/requests", "cwd": folder,
+    ]
+    let specText = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+    let output = try await runToEnd([
+      "python3", RepositoryPaths.root + "/Tests/Support/tools/rie_invoke.py", specText,
+    ])
+    let json = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+    let answers = json["answers"] as? [[String: Any]] ?? []
+    #expect(answers.count == 6)
+    #expect(answers.map { $0["instance"] as? Int } == [0, 1, 0, 1, 0, 1])
+    #expect(answers.allSatisfy { $0["status"] as? Int == 200 }, "\(answers)")
+    // The notices received after each invocation: firing at the third, resolved at the fifth, nothing else.
+    let seen = answers.map { answer -> [String] in
+      let all =
+        (try? JSONSerialization.jsonObject(with: Data((answer["after"] as? String ?? "").utf8)))
+        as? [[String: Any]] ?? []
+      return all.filter { ($0["path"] as? String ?? "").hasPrefix("/hook/ok/\(tag)") }.map { request in
+        let body = Data((request["body"] as? String ?? "").utf8)
+        return (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["status"] as? String ?? "?"
+      }
+    }
+    #expect(
+      seen == [[], [], ["firing"], ["firing"], ["firing", "resolved"], ["firing", "resolved"]],
+      "\(seen)\n\(json["log"] ?? "")")
   }
 }

@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
-import VigilNet
+
+@testable import VigilNet
 
 /// The S3 store's own edges: its signature against AWS's published example, and against moto's server with
 /// signature checking on (a wrong secret, a missing bucket, missing credentials are each named).
@@ -73,5 +74,55 @@ import VigilNet
     } catch let error as StateError {
       #expect(error.kind == .unavailable, "\(error)")
     }
+  }
+}
+
+/// How the S3 store treats a store that is briefly unwell: reads are tried again, conditional writes never.
+@Suite struct S3RetryTests {
+  /// Answers each request with the next status of a script, and counts the requests.
+  final class ScriptedStore: HTTPTransport, @unchecked Sendable {
+    // Safe: the tests send one request at a time.
+    var statuses: [Int]
+    var requests: [HTTPRequest] = []
+    init(_ statuses: [Int]) { self.statuses = statuses }
+    func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+      requests.append(request)
+      let status = statuses.isEmpty ? 200 : statuses.removeFirst()
+      return HTTPResponse(
+        status: status, headers: status == 200 ? [("ETag", "\"e1\"")] : [],
+        body: Data(status == 200 ? "value".utf8 : "<Error><Code>InternalError</Code></Error>".utf8),
+        truncated: false, timings: HTTPTimings(), bytesReceived: 0, downloadSpeed: 0, remoteIP: nil,
+        httpVersion: "HTTP/1.1", effectiveURL: request.url, redirectCount: 0, certificateExpiry: nil)
+    }
+  }
+
+  func store(_ transport: ScriptedStore) throws -> S3StateStore {
+    S3StateStore(
+      settings: try S3StateSettings(
+        url: "s3://bucket/p?endpoint=http://127.0.0.1:9",
+        environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"]),
+      transport: transport)
+  }
+
+  @Test func aReadIsTriedAgainAfterA503AndGivesUpAfterThree() async throws {
+    let flaky = ScriptedStore([503, 500])
+    #expect(try await store(flaky).read("a") == Data("value".utf8))
+    #expect(flaky.requests.count == 3)
+    let down = ScriptedStore([503, 503, 503, 503])
+    do {
+      _ = try await store(down).read("a")
+      Issue.record("three 503s were not an error")
+    } catch let error as StateError {
+      #expect(error.kind == .unavailable, "\(error)")
+      #expect(error.message.contains("InternalError (HTTP 503)"), "\(error)")
+    }
+    #expect(down.requests.count == 3)
+  }
+
+  @Test func aConditionalWriteIsNeverRepeated() async throws {
+    let flaky = ScriptedStore([500])
+    await #expect(throws: StateError.self) { try await store(flaky).create("claims/1", Data("x".utf8)) }
+    #expect(flaky.requests.count == 1)
+    #expect(flaky.requests.first?.headers.contains { $0.name == "If-None-Match" && $0.value == "*" } == true)
   }
 }

@@ -6,12 +6,13 @@ import VigilNet
 
 /// The kinds of store the contract is run against.
 enum Backend: String, CaseIterable, CustomTestStringConvertible {
-  case folder, memory, redis, s3
+  case folder, memory, redis, redisTLS, s3
   var testDescription: String { rawValue }
 }
 
 /// Two independent handles on one fresh, empty store (two instances sharing it: for the folder two store
-/// values on one folder, for Redis two connections under one fresh key prefix; memory has one handle).
+/// values on one folder, for Redis (plain and TLS) two connections under one fresh key prefix, for S3 two
+/// clients under one fresh object prefix; memory has one handle).
 func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateStore) {
   switch backend {
   case .memory:
@@ -24,6 +25,12 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
     let server = try await RedisTestPeer.server()
     let url =
       "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=contract-\(UUID().uuidString):"
+    let settings = try RedisStateSettings(url: url)
+    return (RedisStateStore(settings: settings), RedisStateStore(settings: settings))
+  case .redisTLS:
+    let server = try await RedisTestPeer.tlsServer()
+    let url =
+      "rediss://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?ca_file=\(server.ca)&prefix=contract-\(UUID().uuidString):"
     let settings = try RedisStateSettings(url: url)
     return (RedisStateStore(settings: settings), RedisStateStore(settings: settings))
   case .s3:
@@ -193,7 +200,7 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
   func listingPagesThroughManyKeys(_ backend: Backend) async throws {
     let (store, other) = try await freshStore(backend)
     // Enough to page: Redis's SCAN walks 1000 at a time, S3 lists 1000 per page.
-    let count = backend == .redis || backend == .s3 ? 2_500 : 300
+    let count = [.redis, .redisTLS, .s3].contains(backend) ? 2_500 : 300
     let expected = (0..<count).map { "many/key-\(String(1_000_000 + $0))" }
     for key in expected { try await store.write(key, Data(key.utf8)) }
     try await store.write("manyother/x", Data())

@@ -1,30 +1,53 @@
-/// One connection to a Redis server over Vigil's own TCP connection: RESP2 commands, one at a time, each
-/// bounded by the connection's read timeout; authenticated (ACL user and password) and on its database from
-/// the start. The password is used once, for AUTH, and never appears in an error.
+/// One connection to a Redis server over Vigil's own TCP connection, or TLS (libcurl's verified handshake,
+/// then raw bytes): RESP2 commands, one at a time, each bounded by the connection's read timeout;
+/// authenticated (ACL user and password) and on its database from the start. The password is used once, for
+/// AUTH, and never appears in an error.
 public final class RedisConnection: Sendable {
   public let address: String
-  private let stream: TCPConnection
+  private let stream: Stream
   private let limits: RESPCodec.Limits
 
-  private init(address: String, stream: TCPConnection, limits: RESPCodec.Limits) {
+  /// The transport under the connection.
+  enum Stream: Sendable {
+    case tcp(TCPConnection)
+    case tls(TLSConnection)
+  }
+
+  private init(address: String, stream: Stream, limits: RESPCodec.Limits) {
     self.address = address
     self.stream = stream
     self.limits = limits
   }
 
-  /// Connects to `host:port`, then AUTH (when a password is given) and SELECT (when `database` is not 0).
+  /// How to reach the server over TLS: certificate and host name verified, against `caFile` when given.
+  public struct TLS: Sendable, Hashable {
+    public var caFile: String?
+    public init(caFile: String? = nil) { self.caFile = caFile }
+  }
+
+  /// Connects to `host:port` (over TLS when `tls` is given), then AUTH (when a password is given) and SELECT
+  /// (when `database` is not 0).
   public static func connect(
     host: String, port: Int, user: String? = nil, password: String? = nil, database: Int = 0,
-    connectTimeout: Double = 5, ioTimeout: Double = 5, limits: RESPCodec.Limits = RESPCodec.Limits()
+    connectTimeout: Double = 5, ioTimeout: Double = 5, tls: TLS? = nil,
+    limits: RESPCodec.Limits = RESPCodec.Limits()
   ) async throws(RedisError) -> RedisConnection {
-    let stream: TCPConnection
+    let stream: Stream
+    let address: String
     do {
-      stream = try await TCPConnection.connect(
-        host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
+      if let tls {
+        let connection = try await TLSConnection.connect(
+          host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout, caFile: tls.caFile)
+        (stream, address) = (.tls(connection), connection.address)
+      } else {
+        let connection = try await TCPConnection.connect(
+          host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
+        (stream, address) = (.tcp(connection), connection.address)
+      }
     } catch {
       throw .connection(error)
     }
-    let connection = RedisConnection(address: stream.address, stream: stream, limits: limits)
+    let connection = RedisConnection(address: address, stream: stream, limits: limits)
     if let password {
       let reply = try await connection.send(["AUTH"] + (user.map { [$0] } ?? []) + [password])
       if case .error(let message) = reply {
@@ -47,23 +70,34 @@ public final class RedisConnection: Sendable {
   public func send(bytes arguments: [[UInt8]]) async throws(RedisError) -> RESPValue {
     let request = RESPCodec.encode(arguments)
     let limits = self.limits
-    let result: Result<RESPValue, RedisError> = await stream.exclusive { stream in
-      Result { () throws(RedisError) in
-        do throws(TCPError) {
-          try stream.sendAll(request)
-        } catch {
-          throw .connection(error)
-        }
-        var source = StreamSource(stream: stream)
-        do throws(RESPError) {
-          return try RESPCodec.decode(from: &source, limits: limits)
-        } catch {
-          if let failure = source.failure { throw .connection(failure) }
-          throw .protocolError(error)
-        }
-      }
+    let result: Result<RESPValue, RedisError>
+    switch stream {
+    case .tcp(let connection):
+      result = await connection.exclusive { Self.exchange(request, on: $0, limits: limits) }
+    case .tls(let connection):
+      result = await connection.exclusive { Self.exchange(request, on: $0, limits: limits) }
     }
     return try result.get()
+  }
+
+  /// One command and its reply, on a stream this exchange has to itself.
+  static func exchange<S: ByteStream>(_ request: [UInt8], on stream: S, limits: RESPCodec.Limits) -> Result<
+    RESPValue, RedisError
+  > {
+    Result { () throws(RedisError) in
+      do throws(TCPError) {
+        try stream.sendAll(request)
+      } catch {
+        throw .connection(error)
+      }
+      var source = StreamSource(stream: stream)
+      do throws(RESPError) {
+        return try RESPCodec.decode(from: &source, limits: limits)
+      } catch {
+        if let failure = source.failure { throw .connection(failure) }
+        throw .protocolError(error)
+      }
+    }
   }
 
   /// Sends a command that must answer `+OK`.
@@ -76,8 +110,8 @@ public final class RedisConnection: Sendable {
   }
 
   /// Reads replies from the connection: a byte at a time for the lines, in runs for bulk strings.
-  struct StreamSource: RESPSource {
-    let stream: TCPConnection
+  struct StreamSource<S: ByteStream>: RESPSource {
+    let stream: S
     var failure: TCPError?
 
     mutating func byte() throws(RESPError) -> UInt8 {

@@ -7,7 +7,8 @@ import VigilCore
 #endif
 
 /// Where a Redis state store is and how to reach it, read from a URL:
-/// `redis://[user[:password]@]host[:port][/database][?prefix=vigil:&connect_timeout=5&timeout=5]`.
+/// `redis[s]://[user[:password]@]host[:port][/database][?prefix=vigil:&connect_timeout=5&timeout=5&ca_file=…]`
+/// (`rediss://` is TLS with the server's certificate verified).
 /// The password (write it as `${env:NAME}` in configuration) is never shown: `displayName` masks it.
 public struct RedisStateSettings: Sendable, Hashable {
   public var host: String
@@ -19,6 +20,8 @@ public struct RedisStateSettings: Sendable, Hashable {
   public var prefix = "vigil:"
   public var connectTimeout: Double = 5
   public var ioTimeout: Double = 5
+  /// `rediss://`: TLS, the certificate verified (against `ca_file` when given).
+  public var tls: RedisConnection.TLS?
 
   /// Reads a `redis://` URL; an error names the part that is wrong, never the password.
   public init(url: String) throws(StateError) {
@@ -26,14 +29,11 @@ public struct RedisStateSettings: Sendable, Hashable {
       throw StateError("state URL '\(Self.masked(url))' has no scheme; write redis://host:port")
     }
     let scheme = schemeText.lowercased()
-    if scheme == "rediss" {
+    guard scheme == "redis" || scheme == "rediss" else {
       throw StateError(
-        "state URL '\(Self.masked(url))': rediss:// (Redis over TLS) is not built yet; use redis:// on a private network"
-      )
+        "state URL '\(Self.masked(url))': the scheme must be redis:// or rediss://, not \(scheme)://")
     }
-    guard scheme == "redis" else {
-      throw StateError("state URL '\(Self.masked(url))': the scheme must be redis://, not \(scheme)://")
-    }
+    if scheme == "rediss" { tls = RedisConnection.TLS() }
     var rest = afterScheme
     var query = Substring("")
     if let mark = rest.firstIndex(of: "?") {
@@ -97,6 +97,12 @@ public struct RedisStateSettings: Sendable, Hashable {
           throw StateError("state URL: prefix must be at most 200 printable ASCII characters")
         }
         prefix = value
+      case "ca_file":
+        guard tls != nil else { throw StateError("state URL: ca_file is for rediss:// (TLS) only") }
+        guard FileManager.default.isReadableFile(atPath: value) else {
+          throw StateError("state URL: ca_file '\(value.excerpt(80))' cannot be read")
+        }
+        tls = RedisConnection.TLS(caFile: value)
       case "connect_timeout", "timeout":
         guard let seconds = Double(value), seconds > 0, seconds <= 300 else {
           throw StateError("state URL: \(name)=\(value.excerpt()) must be seconds between 0 and 300")
@@ -104,7 +110,8 @@ public struct RedisStateSettings: Sendable, Hashable {
         if name == "timeout" { ioTimeout = seconds } else { connectTimeout = seconds }
       default:
         throw StateError(
-          "state URL: unknown parameter '\(name.excerpt())' (known: prefix, connect_timeout, timeout)")
+          "state URL: unknown parameter '\(name.excerpt())' (known: prefix, connect_timeout, timeout, ca_file)"
+        )
       }
     }
   }
@@ -114,7 +121,7 @@ public struct RedisStateSettings: Sendable, Hashable {
     let credentials =
       password == nil ? (user.map { "\($0)@" } ?? "") : "\(user ?? ""):***@"
     let shownHost = host.contains(":") ? "[\(host)]" : host
-    return "redis://\(credentials)\(shownHost):\(port)/\(database)"
+    return "\(tls == nil ? "redis" : "rediss")://\(credentials)\(shownHost):\(port)/\(database)"
       + (prefix == "vigil:" ? "" : "?prefix=\(prefix)")
   }
 

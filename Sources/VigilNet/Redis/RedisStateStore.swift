@@ -169,7 +169,8 @@ public final class RedisStateStore: StateStore {
     do {
       made = try await RedisConnection.connect(
         host: settings.host, port: settings.port, user: settings.user, password: settings.password,
-        database: settings.database, connectTimeout: settings.connectTimeout, ioTimeout: settings.ioTimeout)
+        database: settings.database, connectTimeout: settings.connectTimeout, ioTimeout: settings.ioTimeout,
+        tls: settings.tls)
     } catch {
       switch error {
       case .refused(let command, let message):

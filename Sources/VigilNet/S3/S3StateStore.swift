@@ -38,7 +38,8 @@ public final class S3StateStore: StateStore {
     switch response.status {
     case 200:
       guard !response.truncated else {
-        throw StateError(corrupt: "state record \(location(key)) is larger than \(Self.maxRecordBytes >> 20) MiB")
+        throw StateError(
+          corrupt: "state record \(location(key)) is larger than \(Self.maxRecordBytes >> 20) MiB")
       }
       guard let etag = response.header("ETag") else {
         throw StateError("\(location(key)): the store answered without an ETag; it cannot keep versions")
@@ -59,7 +60,8 @@ public final class S3StateStore: StateStore {
     case .absent: headers.append(("If-None-Match", "*"))
     case .version(let version): headers.append(("If-Match", version.token))
     }
-    let response = try await request("PUT", objectKey: settings.prefix + key, headers: headers, body: data, for: key)
+    let response = try await request(
+      "PUT", objectKey: settings.prefix + key, headers: headers, body: data, for: key)
     switch response.status {
     case 200:
       guard let etag = response.header("ETag") else {
@@ -80,7 +82,9 @@ public final class S3StateStore: StateStore {
   public func delete(_ key: String) async throws {
     try validateStateKey(key)
     let response = try await request("DELETE", objectKey: settings.prefix + key, for: key)
-    guard [200, 204].contains(response.status) || (response.status == 404 && Self.code(response) != "NoSuchBucket")
+    guard
+      [200, 204].contains(response.status)
+        || (response.status == 404 && Self.code(response) != "NoSuchBucket")
     else { throw failure(response, "delete", key) }
   }
 
@@ -91,7 +95,9 @@ public final class S3StateStore: StateStore {
     var keys: [String] = []
     var token: String?
     repeat {
-      var query: [(String, String)] = [("list-type", "2"), ("prefix", settings.prefix + prefix), ("max-keys", "1000")]
+      var query: [(String, String)] = [
+        ("list-type", "2"), ("prefix", settings.prefix + prefix), ("max-keys", "1000"),
+      ]
       if let token { query.append(("continuation-token", token)) }
       let response = try await request("GET", objectKey: "", query: query, for: prefix)
       guard response.status == 200, !response.truncated else { throw failure(response, "list", prefix) }
@@ -100,18 +106,43 @@ public final class S3StateStore: StateStore {
         keys.append(String(name.dropFirst(settings.prefix.count)))
       }
       if keys.count > Self.maxListedKeys {
-        throw StateError("\(displayName): more than \(Self.maxListedKeys) keys start with '\(prefix)'; clean the bucket")
+        throw StateError(
+          "\(displayName): more than \(Self.maxListedKeys) keys start with '\(prefix)'; clean the bucket")
       }
-      token = XMLText.values(of: "IsTruncated", in: text).first == "true"
+      token =
+        XMLText.values(of: "IsTruncated", in: text).first == "true"
         ? XMLText.values(of: "NextContinuationToken", in: text).first : nil
     } while token != nil
     return keys.sorted()
   }
 
-  /// One signed request; a transport failure (refused, DNS, TLS, timeout) is `.unavailable`.
+  /// Tries of a request that can be repeated safely (reads, listings, deletes, unconditional writes) when the
+  /// store answers 500, 502, 503 or 504 (S3's InternalError and SlowDown, which AWS's SDKs retry too). A
+  /// conditional write is never repeated: the first may have landed, and a repeat would then be refused as if
+  /// another writer had won.
+  static let retries = 3
+
+  /// One signed request (signed again for each retry); a transport failure (refused, DNS, TLS, timeout) is
+  /// `.unavailable`.
   func request(
-    _ method: String, objectKey: String, query: [(String, String)] = [], headers: [(name: String, value: String)] = [],
-    body: Data? = nil, for key: String
+    _ method: String, objectKey: String, query: [(String, String)] = [],
+    headers: [(name: String, value: String)] = [], body: Data? = nil, for key: String
+  ) async throws -> HTTPResponse {
+    let conditional = headers.contains { $0.name == "If-Match" || $0.name == "If-None-Match" }
+    var attempt = 0
+    while true {
+      attempt += 1
+      let response = try await send(method, objectKey: objectKey, query: query, headers: headers, body: body)
+      guard [500, 502, 503, 504].contains(response.status), !conditional, attempt < Self.retries else {
+        return response
+      }
+      try? await Task.sleep(nanoseconds: UInt64(50_000_000 * attempt * attempt))
+    }
+  }
+
+  private func send(
+    _ method: String, objectKey: String, query: [(String, String)], headers: [(name: String, value: String)],
+    body: Data?
   ) async throws -> HTTPResponse {
     let (base, path) = settings.location(of: objectKey)
     let authority = base.drop { $0 != "/" }.dropFirst(2)
@@ -119,13 +150,16 @@ public final class S3StateStore: StateStore {
     let signature = settings.signer.sign(
       method: method, path: path, query: query, headers: [("host", String(authority))] + headers,
       payloadHash: SigV4Signer.payloadHash(payload), timestamp: clock())
-    let queryText = query.map { "\(SigV4Signer.encode($0.0, slash: true))=\(SigV4Signer.encode($0.1, slash: true))" }
-      .joined(separator: "&")
+    let queryText = query.map {
+      "\(SigV4Signer.encode($0.0, slash: true))=\(SigV4Signer.encode($0.1, slash: true))"
+    }
+    .joined(separator: "&")
     let url = base + path + (queryText.isEmpty ? "" : "?" + queryText)
     // curl's own Expect: 100-continue would wait on servers that never answer it.
     let request = HTTPRequest(
       url: url, method: method, headers: signature.headers + [("Expect", "")],
-      body: method == "PUT" ? payload : nil, connectTimeout: settings.connectTimeout, timeout: settings.timeout,
+      body: method == "PUT" ? payload : nil, connectTimeout: settings.connectTimeout,
+      timeout: settings.timeout,
       maxBodyBytes: Self.maxRecordBytes, followRedirects: false)
     do {
       return try await transport.send(request)
@@ -145,21 +179,28 @@ public final class S3StateStore: StateStore {
     let place = "cannot \(action) \(location(key))"
     switch code {
     case "SignatureDoesNotMatch":
-      return StateError("\(place): the store refused the signature (SignatureDoesNotMatch): check the secret key (\(settings.credentialSource))")
+      return StateError(
+        "\(place): the store refused the signature (SignatureDoesNotMatch): check the secret key (\(settings.credentialSource))"
+      )
     case "InvalidAccessKeyId":
-      return StateError("\(place): the store does not know the access key (InvalidAccessKeyId): check \(settings.credentialSource)")
+      return StateError(
+        "\(place): the store does not know the access key (InvalidAccessKeyId): check \(settings.credentialSource)"
+      )
     case "ExpiredToken", "TokenRefreshRequired":
       return StateError("\(place): the session token has expired (\(code))")
     case "AccessDenied":
       return StateError(
-        "\(place): permission denied (AccessDenied): the role needs s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on \(settings.bucket)")
+        "\(place): permission denied (AccessDenied): the role needs s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on \(settings.bucket)"
+      )
     case "NoSuchBucket":
       return StateError("\(place): the bucket '\(settings.bucket)' does not exist (NoSuchBucket)")
     case "PermanentRedirect", "AuthorizationHeaderMalformed":
-      return StateError("\(place): the bucket is in another region than '\(settings.region)' (\(code)); set ?region=")
+      return StateError(
+        "\(place): the bucket is in another region than '\(settings.region)' (\(code)); set ?region=")
     default:
       let unavailable = response.status >= 500 || response.status == 429
-      return StateError("\(place): \(code) (HTTP \(response.status))", kind: unavailable ? .unavailable : .failed)
+      return StateError(
+        "\(place): \(code) (HTTP \(response.status))", kind: unavailable ? .unavailable : .failed)
     }
   }
 }
@@ -190,7 +231,9 @@ enum XMLText {
     while let amp = rest.firstIndex(of: "&") {
       result += rest[..<amp]
       let after = rest[rest.index(after: amp)...]
-      if let semicolon = after.prefix(6).firstIndex(of: ";"), let character = entities[String(after[..<semicolon])] {
+      if let semicolon = after.prefix(6).firstIndex(of: ";"),
+        let character = entities[String(after[..<semicolon])]
+      {
         result += character
         rest = after[after.index(after: semicolon)...]
       } else {

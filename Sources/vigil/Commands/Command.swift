@@ -54,10 +54,10 @@ let configOptionHelp = """
 func stateOptionHelp(fallback: String) -> String {
   """
     --state STORE      where alert state lives, shared by every instance that names the same store: a folder,
-                       memory, redis://[user:password@]host[:port][/db][?prefix=vigil:] (write the password
-                       as ${env:NAME} in serverless.yml), or s3://bucket/prefix?region=…[&endpoint=…]
-                       (credentials from AWS_ACCESS_KEY_ID/… or TENCENTCLOUD_SECRETID/…); rediss:// is not
-                       built yet
+                       memory, redis://[user:password@]host[:port][/db][?prefix=vigil:] (rediss:// for TLS,
+                       &ca_file=PEM; write the password as ${env:NAME} in serverless.yml), or
+                       s3://bucket/prefix?region=…[&endpoint=…] (credentials from AWS_ACCESS_KEY_ID/… or
+                       TENCENTCLOUD_SECRETID/…)
                        (default: $VIGIL_STATE, $VIGIL_STATE_DIR, custom.vigil.state, or \(fallback))
     --state-dir DIR    the same, a folder only (kept for earlier versions)
   """

@@ -44,6 +44,23 @@ def setup_with_raw_query(self, request, full_url, headers, use_raw_body=False):
 
 
 BaseResponse.setup_class = setup_with_raw_query
+
+# A second one: moto checks a conditional write's precondition and then writes, with nothing between them, so two
+# threads can both pass If-Match on one version (a lost update AWS's atomic conditional writes never allow).
+# Requests are served one at a time here, which makes each conditional write atomic, as AWS documents it.
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: E402
+import threading  # noqa: E402
+
+one_at_a_time = threading.Lock()
+original_call = DomainDispatcherApplication.__call__
+
+
+def serialized_call(self, environ, start_response):
+    with one_at_a_time:
+        return list(original_call(self, environ, start_response))
+
+
+DomainDispatcherApplication.__call__ = serialized_call
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 server.start()

@@ -4,8 +4,11 @@ with each payload in turn, and prints one JSON object: the answers (status, body
 START/END/REPORT lines (RIE passes the runtime's own output through there too), and its log.
 
 usage: rie_invoke.py JSON_SPEC
-JSON_SPEC: {"bootstrap": [argv…], "env": {…}, "payloads": [json…], "cwd": "…"}
+JSON_SPEC: {"bootstrap": [argv…], "env": {…}, "payloads": [json…], "cwd": "…", "instances": [{…env…}, …]}
 The emulator listens on free 127.0.0.1 ports; the runtime API address is passed to the bootstrap by RIE.
+With "instances", one emulator and runtime process runs per entry (its env added to "env"), and the payloads go
+to them in turn (the first to instance 0, the second to instance 1, …): separate FaaS instances. With
+"after_each": URL, that URL is read after each invocation and its body kept in the answer as "after".
 """
 import json
 import os
@@ -26,21 +29,26 @@ def free_port():
         return probe.getsockname()[1]
 
 
-port, api = free_port(), free_port()
 env = dict(os.environ, **spec.get("env", {}))
 started = time.perf_counter()
-rie = subprocess.Popen([os.path.join(root, ".peers/rie/aws-lambda-rie"), "--runtime-interface-emulator-address",
-                        "127.0.0.1:%d" % port, "--runtime-api-address", "127.0.0.1:%d" % api] + spec["bootstrap"],
-                       cwd=spec.get("cwd", root), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.1).close()
-        break
-    except OSError:
-        time.sleep(0.01)
+emulators = []
+for extra in spec.get("instances", [{}]):
+    port, api = free_port(), free_port()
+    rie = subprocess.Popen([os.path.join(root, ".peers/rie/aws-lambda-rie"), "--runtime-interface-emulator-address",
+                            "127.0.0.1:%d" % port, "--runtime-api-address", "127.0.0.1:%d" % api] + spec["bootstrap"],
+                           cwd=spec.get("cwd", root), env=dict(env, **extra), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            break
+        except OSError:
+            time.sleep(0.01)
+    emulators.append((port, rie))
 ready = time.perf_counter()
 answers = []
-for payload in spec["payloads"]:
+for index, payload in enumerate(spec["payloads"]):
+    port = emulators[index % len(emulators)][0]
     request = urllib.request.Request("http://127.0.0.1:%d/2015-03-31/functions/function/invocations" % port,
                                      data=json.dumps(payload).encode(), method="POST")
     begun = time.perf_counter()
@@ -49,13 +57,22 @@ for payload in spec["payloads"]:
             status, body = response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         status, body = error.code, error.read().decode()
-    answers.append({"status": status, "body": body, "ms": round((time.perf_counter() - begun) * 1000, 2)})
-rie.terminate()
-try:
-    out, err = rie.communicate(timeout=10)
-except subprocess.TimeoutExpired:
-    rie.kill()
-    out, err = rie.communicate()
+    answer = {"status": status, "body": body, "ms": round((time.perf_counter() - begun) * 1000, 2),
+              "instance": index % len(emulators)}
+    if spec.get("after_each"):
+        # What a capture server holds after this invocation (e.g. the alerts received so far).
+        with urllib.request.urlopen(spec["after_each"], timeout=10) as response:
+            answer["after"] = response.read().decode()
+    answers.append(answer)
+out, err = b"", b""
+for _, rie in emulators:
+    rie.terminate()
+    try:
+        more_out, more_err = rie.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        rie.kill()
+        more_out, more_err = rie.communicate()
+    out, err = out + more_out, err + more_err
 print(json.dumps({"answers": answers, "rie": out.decode(errors="replace").splitlines(),
                   "log": err.decode(errors="replace").splitlines(),
                   "startup_ms": round((ready - started) * 1000, 2)}))
