@@ -130,7 +130,7 @@ public struct StateSelection: Sendable {
   }
 
   /// The value as shown: a URL's password masked.
-  public var shown: String { Self.scheme(of: spec) == nil ? spec : RedisStateSettings.masked(spec) }
+  public var shown: String { Self.scheme(of: spec) == nil ? spec : StateURL.masked(spec) }
 
   private func problem(_ message: String) -> StateSelectionError {
     var mark: SourceMark?

@@ -103,12 +103,17 @@ public struct FileStateStore: StateStore {
   /// A file's version: a hash of its content and its length. Two records with the same bytes share a version,
   /// which compare-and-set may treat as unchanged (it is the same state).
   static func version(of data: Data) -> StateVersion {
+    StateVersion(String(fnv1a(data), radix: 16) + "-" + String(data.count))
+  }
+
+  /// 64-bit FNV-1a of `bytes`: the content hash of versions and the key hash that picks a lock stripe.
+  static func fnv1a(_ bytes: some Sequence<UInt8>) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in data {
+    for byte in bytes {
       hash ^= UInt64(byte)
       hash = hash &* 0x0000_0100_0000_01B3
     }
-    return StateVersion(String(hash, radix: 16) + "-" + String(data.count))
+    return hash
   }
 
   private func failure(_ action: String, _ key: String) -> StateError {
@@ -125,11 +130,7 @@ public struct FileStateStore: StateStore {
   /// Runs `body` holding the key's stripe lock (`flock`, which the kernel drops when its holder dies, so a
   /// killed writer blocks nobody). A lock not won within `lockWait` seconds is a `.contended` error.
   private func withStripe<T>(of key: String, _ body: () throws -> T) throws -> T {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in key.utf8 {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01B3
-    }
+    let hash = Self.fnv1a(key.utf8)
     let folder = "\(root)/.locks"
     let file = "\(folder)/stripe-\(hash % Self.stripes).lock"
     // Open an existing lock file without O_CREAT: creating takes the folder's lock, which many concurrent

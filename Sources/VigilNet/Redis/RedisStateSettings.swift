@@ -25,21 +25,18 @@ public struct RedisStateSettings: Sendable, Hashable {
 
   /// Reads a `redis://` URL; an error names the part that is wrong, never the password.
   public init(url: String) throws(StateError) {
-    guard let (schemeText, afterScheme) = Self.splitScheme(url) else {
-      throw StateError("state URL '\(Self.masked(url))' has no scheme; write redis://host:port")
+    guard let (schemeText, afterScheme) = StateURL.splitScheme(url) else {
+      throw StateError("state URL '\(StateURL.masked(url))' has no scheme; write redis://host:port")
     }
     let scheme = schemeText.lowercased()
     guard scheme == "redis" || scheme == "rediss" else {
       throw StateError(
-        "state URL '\(Self.masked(url))': the scheme must be redis:// or rediss://, not \(scheme)://")
+        "state URL '\(StateURL.masked(url))': the scheme must be redis:// or rediss://, not \(scheme)://")
     }
     if scheme == "rediss" { tls = RedisConnection.TLS() }
     var rest = afterScheme
-    var query = Substring("")
-    if let mark = rest.firstIndex(of: "?") {
-      query = rest[rest.index(after: mark)...]
-      rest = rest[..<mark]
-    }
+    let (beforeQuery, parameters) = StateURL.splitQuery(rest)
+    rest = beforeQuery
     var path = Substring("")
     if let slash = rest.firstIndex(of: "/") {
       path = rest[rest.index(after: slash)...]
@@ -49,18 +46,18 @@ public struct RedisStateSettings: Sendable, Hashable {
       let credentials = rest[..<at]
       rest = rest[rest.index(after: at)...]
       if let colon = credentials.firstIndex(of: ":") {
-        let user = Self.percentDecoded(credentials[..<colon])
+        let user = StateURL.percentDecoded(credentials[..<colon])
         if !user.isEmpty { self.user = user }
-        password = Self.percentDecoded(credentials[credentials.index(after: colon)...])
+        password = StateURL.percentDecoded(credentials[credentials.index(after: colon)...])
       } else {
-        password = Self.percentDecoded(credentials)
+        password = StateURL.percentDecoded(credentials)
       }
     }
     host = ""
     var portText: Substring?
     if rest.hasPrefix("[") {
       guard let close = rest.firstIndex(of: "]") else {
-        throw StateError("state URL '\(Self.masked(url))': an IPv6 host needs its closing ']'")
+        throw StateError("state URL '\(StateURL.masked(url))': an IPv6 host needs its closing ']'")
       }
       host = String(rest[rest.index(after: rest.startIndex)..<close])
       let after = rest[rest.index(after: close)...]
@@ -71,26 +68,23 @@ public struct RedisStateSettings: Sendable, Hashable {
     } else {
       host = String(rest)
     }
-    guard !host.isEmpty else { throw StateError("state URL '\(Self.masked(url))' has no host") }
+    guard !host.isEmpty else { throw StateError("state URL '\(StateURL.masked(url))' has no host") }
     if let portText {
       guard let port = Int(portText), (1...65_535).contains(port) else {
         throw StateError(
-          "state URL '\(Self.masked(url))': port '\(String(portText).excerpt())' is not 1-65535")
+          "state URL '\(StateURL.masked(url))': port '\(String(portText).excerpt())' is not 1-65535")
       }
       self.port = port
     }
     if !path.isEmpty {
       guard let database = Int(path), (0...100_000).contains(database) else {
         throw StateError(
-          "state URL '\(Self.masked(url))': the path must be a database number (/0), not '/\(String(path).excerpt())'"
+          "state URL '\(StateURL.masked(url))': the path must be a database number (/0), not '/\(String(path).excerpt())'"
         )
       }
       self.database = database
     }
-    for pair in query.split(separator: "&") where !pair.isEmpty {
-      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      let name = String(parts[0])
-      let value = parts.count > 1 ? Self.percentDecoded(parts[1]) : ""
+    for (name, value) in parameters {
       switch name {
       case "prefix":
         guard value.count <= 200, value.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
@@ -104,9 +98,7 @@ public struct RedisStateSettings: Sendable, Hashable {
         }
         tls = RedisConnection.TLS(caFile: value)
       case "connect_timeout", "timeout":
-        guard let seconds = Double(value), seconds > 0, seconds <= 300 else {
-          throw StateError("state URL: \(name)=\(value.excerpt()) must be seconds between 0 and 300")
-        }
+        let seconds = try StateURL.seconds(name, value)
         if name == "timeout" { ioTimeout = seconds } else { connectTimeout = seconds }
       default:
         throw StateError(
@@ -127,45 +119,4 @@ public struct RedisStateSettings: Sendable, Hashable {
 
   func recordKey(_ key: String) -> String { "\(prefix)r:\(key)" }
   func leaseKey(_ name: String) -> String { "\(prefix)l:\(StateKey.segment(name))" }
-
-  /// `url` with whatever sits between `://` and `@` after a colon replaced by `***`.
-  public static func masked(_ url: String) -> String {
-    guard let (scheme, rest) = splitScheme(url), let at = rest.lastIndex(of: "@") else {
-      return url.excerpt(120)
-    }
-    let credentials = rest[..<at]
-    let user: String = credentials.firstIndex(of: ":").map { String(credentials[..<$0]) } ?? ""
-    let shown: String = scheme + "://" + user + ":***" + String(rest[at...])
-    return shown.excerpt(120)
-  }
-
-  /// `scheme` and what follows `://`, or nil when there is no `://`.
-  static func splitScheme(_ url: String) -> (String, Substring)? {
-    let characters = Array(url.utf8)
-    guard characters.count >= 3 else { return nil }
-    for index in 0...(characters.count - 3)
-    where characters[index] == UInt8(ascii: ":") && characters[index + 1] == UInt8(ascii: "/")
-      && characters[index + 2] == UInt8(ascii: "/")
-    {
-      let start = url.utf8.index(url.utf8.startIndex, offsetBy: index)
-      let after = url.utf8.index(start, offsetBy: 3)
-      return (String(url[..<start]), url[after...])
-    }
-    return nil
-  }
-
-  static func percentDecoded(_ text: Substring) -> String {
-    var bytes: [UInt8] = []
-    var iterator = Array(text.utf8).makeIterator()
-    while let byte = iterator.next() {
-      if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-        let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-      {
-        bytes.append(value)
-      } else {
-        bytes.append(byte)
-      }
-    }
-    return String(decoding: bytes, as: UTF8.self)
-  }
 }

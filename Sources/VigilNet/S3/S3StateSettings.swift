@@ -31,12 +31,7 @@ public struct S3StateSettings: Sendable {
     guard url.lowercased().hasPrefix("s3://") else {
       throw StateError("state URL '\(url.excerpt(120))': the scheme must be s3://")
     }
-    var rest = Substring(url.dropFirst(5))
-    var query = Substring("")
-    if let mark = rest.firstIndex(of: "?") {
-      query = rest[rest.index(after: mark)...]
-      rest = rest[..<mark]
-    }
+    let (rest, parameters) = StateURL.splitQuery(Substring(url.dropFirst(5)))
     let slash = rest.firstIndex(of: "/")
     bucket = String(slash.map { rest[..<$0] } ?? rest)
     guard
@@ -44,7 +39,8 @@ public struct S3StateSettings: Sendable {
       bucket.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" || $0 == "." })
     else {
       throw StateError(
-        "state URL '\(url.excerpt(120))': '\(bucket.excerpt())' is not a bucket name (3-63 lower-case letters, digits, '-' and '.')")
+        "state URL '\(url.excerpt(120))': '\(bucket.excerpt())' is not a bucket name (3-63 lower-case letters, digits, '-' and '.')"
+      )
     }
     var prefix = slash.map { String(rest[rest.index(after: $0)...]) } ?? ""
     if !prefix.isEmpty && !prefix.hasSuffix("/") { prefix += "/" }
@@ -57,20 +53,24 @@ public struct S3StateSettings: Sendable {
     }
     self.prefix = prefix
     var style: String?
-    for pair in query.split(separator: "&") where !pair.isEmpty {
-      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      let name = String(parts[0])
-      let value = parts.count > 1 ? RedisStateSettings.percentDecoded(parts[1]) : ""
+    for (name, value) in parameters {
       switch name {
       case "region":
-        guard !value.isEmpty, value.count <= 40, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
-        else { throw StateError("state URL: region '\(value.excerpt())' is not a region name (us-east-1, ap-guangzhou)") }
+        guard !value.isEmpty, value.count <= 40,
+          value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+        else {
+          throw StateError(
+            "state URL: region '\(value.excerpt())' is not a region name (us-east-1, ap-guangzhou)")
+        }
         region = value
       case "endpoint":
         let secure = value.hasPrefix("https://")
         let authority = value.dropFirst(secure ? 8 : 7)
         let bare = authority.hasSuffix("/") ? authority.dropLast() : authority
-        guard secure || value.hasPrefix("http://"), !bare.isEmpty, !bare.contains("/") else { throw StateError("state URL: endpoint must be an http(s) URL with no path, found '\(value.excerpt(80))'") }
+        guard secure || value.hasPrefix("http://"), !bare.isEmpty, !bare.contains("/") else {
+          throw StateError(
+            "state URL: endpoint must be an http(s) URL with no path, found '\(value.excerpt(80))'")
+        }
         endpoint = value.hasSuffix("/") ? String(value.dropLast()) : value
       case "addressing":
         guard value == "path" || value == "virtual" else {
@@ -78,13 +78,12 @@ public struct S3StateSettings: Sendable {
         }
         style = value
       case "connect_timeout", "timeout":
-        guard let seconds = Double(value), seconds > 0, seconds <= 300 else {
-          throw StateError("state URL: \(name)=\(value.excerpt()) must be seconds between 0 and 300")
-        }
+        let seconds = try StateURL.seconds(name, value)
         if name == "timeout" { timeout = seconds } else { connectTimeout = seconds }
       default:
         throw StateError(
-          "state URL: unknown parameter '\(name.excerpt())' (known: region, endpoint, addressing, timeout, connect_timeout)")
+          "state URL: unknown parameter '\(name.excerpt())' (known: region, endpoint, addressing, timeout, connect_timeout)"
+        )
       }
     }
     // A custom endpoint (moto, MinIO) is addressed by path unless told otherwise; AWS by virtual host.
@@ -92,13 +91,16 @@ public struct S3StateSettings: Sendable {
     func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
     if let key = value("AWS_ACCESS_KEY_ID") {
       guard let secret = value("AWS_SECRET_ACCESS_KEY") else {
-        throw StateError("the s3 state store has AWS_ACCESS_KEY_ID but no AWS_SECRET_ACCESS_KEY in the environment")
+        throw StateError(
+          "the s3 state store has AWS_ACCESS_KEY_ID but no AWS_SECRET_ACCESS_KEY in the environment")
       }
-      signer = SigV4Signer(accessKey: key, secretKey: secret, sessionToken: value("AWS_SESSION_TOKEN"), region: region)
+      signer = SigV4Signer(
+        accessKey: key, secretKey: secret, sessionToken: value("AWS_SESSION_TOKEN"), region: region)
       credentialSource = "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"
     } else if let key = value("TENCENTCLOUD_SECRETID") {
       guard let secret = value("TENCENTCLOUD_SECRETKEY") else {
-        throw StateError("the s3 state store has TENCENTCLOUD_SECRETID but no TENCENTCLOUD_SECRETKEY in the environment")
+        throw StateError(
+          "the s3 state store has TENCENTCLOUD_SECRETID but no TENCENTCLOUD_SECRETKEY in the environment")
       }
       signer = SigV4Signer(
         accessKey: key, secretKey: secret, sessionToken: value("TENCENTCLOUD_SESSIONTOKEN"), region: region)

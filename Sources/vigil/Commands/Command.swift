@@ -70,9 +70,14 @@ func openState(_ arguments: Arguments, project: Project, fallback: String, comma
   do {
     return try project.stateSelection(options: arguments.options, fallback: fallback).open()
   } catch let error as StateSelectionError {
-    if error.mark != nil { throw error.located }
-    throw Arguments.UsageError(command: command, message: error.message)
+    throw usable(error, command: command)
   }
+}
+
+/// A state setting's error as the command reports it: located in serverless.yml when it came from there, else a
+/// usage error of `command`.
+func usable(_ error: StateSelectionError, command: String) -> any Error {
+  error.mark != nil ? error.located : Arguments.UsageError(command: command, message: error.message)
 }
 
 /// The `--report-to` option of the commands that run checks, for usage texts.

@@ -68,8 +68,7 @@ enum StateCommand: Command {
       }
       return try loadProject(arguments).stateSelection(options: [:])
     } catch let error as StateSelectionError {
-      if error.mark != nil { throw error.located }
-      throw Arguments.UsageError(command: name, message: error.message)
+      throw usable(error, command: name)
     }
   }
 
@@ -77,8 +76,7 @@ enum StateCommand: Command {
     do {
       return try selection.open()
     } catch let error as StateSelectionError {
-      if error.mark != nil { throw error.located }
-      throw Arguments.UsageError(command: name, message: error.message)
+      throw usable(error, command: name)
     }
   }
 
