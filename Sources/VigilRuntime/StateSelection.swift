@@ -125,7 +125,8 @@ public struct StateSelection: Sendable {
     case .s3(let settings):
       Redactor.shared.register(settings.signer.secretKey)
       if let token = settings.signer.sessionToken { Redactor.shared.register(token) }
-      return S3StateStore(settings: settings)
+      let store = S3StateStore(settings: settings)
+      return settings.createOnlyWrites ? CreateOnlyCASStore(base: store) : store
     }
   }
 

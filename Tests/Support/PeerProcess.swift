@@ -226,15 +226,30 @@ public enum RedisTestPeer {
 /// moto's S3 server on loopback with signature checking on (`peers/s3_peer.py`, in `.peers/venv`): a bucket, and
 /// an access key the server knows; any other secret is refused as AWS refuses it. Shared by the tests.
 public enum S3TestPeer {
-  private static let shared: Result<PeerProcess, any Error> = Result {
-    try PeerProcess(
-      [RepositoryPaths.root + "/.peers/venv/bin/python", RepositoryPaths.peer("s3_peer.py")], timeout: 90)
+  /// Which S3 the peer answers as.
+  public enum Flavour: Sendable {
+    /// AWS S3: `If-None-Match` and `If-Match` on PUT.
+    case aws
+    /// Tencent COS as documented: no conditional PUT, `x-cos-forbid-overwrite` instead.
+    case cos
+  }
+
+  private static let aws: Result<PeerProcess, any Error> = start([])
+  private static let cos: Result<PeerProcess, any Error> = start(["--cos"])
+
+  private static func start(_ options: [String]) -> Result<PeerProcess, any Error> {
+    Result {
+      try PeerProcess(
+        [RepositoryPaths.root + "/.peers/venv/bin/python", RepositoryPaths.peer("s3_peer.py")] + options,
+        timeout: 90)
+    }
   }
 
   /// The endpoint, bucket, access key and secret.
-  public static func server() async throws -> (endpoint: String, bucket: String, key: String, secret: String)
-  {
-    let values = try await PeerProcess.resolve { shared }.values
+  public static func server(_ flavour: Flavour = .aws) async throws -> (
+    endpoint: String, bucket: String, key: String, secret: String
+  ) {
+    let values = try await PeerProcess.resolve { flavour == .aws ? aws : cos }.values
     return (
       "http://127.0.0.1:\(values["port"] ?? "0")", values["bucket"] ?? "", values["key"] ?? "",
       values["secret"] ?? ""
@@ -242,15 +257,17 @@ public enum S3TestPeer {
   }
 
   /// The environment a process needs to sign for the peer.
-  public static func credentials() async throws -> [String: String] {
-    let server = try await server()
+  public static func credentials(_ flavour: Flavour = .aws) async throws -> [String: String] {
+    let server = try await server(flavour)
     return ["AWS_ACCESS_KEY_ID": server.key, "AWS_SECRET_ACCESS_KEY": server.secret]
   }
 
-  /// A store URL under a prefix no other test uses.
-  public static func url(prefix: String = "t-\(UUID().uuidString.lowercased())") async throws -> String {
-    let server = try await server()
-    return "s3://\(server.bucket)/\(prefix)?endpoint=\(server.endpoint)"
+  /// A store URL under a prefix no other test uses; `query` is added to it (`&writes=create-only`).
+  public static func url(
+    _ flavour: Flavour = .aws, prefix: String = "t-\(UUID().uuidString.lowercased())", query: String = ""
+  ) async throws -> String {
+    let server = try await server(flavour)
+    return "s3://\(server.bucket)/\(prefix)?endpoint=\(server.endpoint)" + query
   }
 }
 

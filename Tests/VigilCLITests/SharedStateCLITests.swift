@@ -9,6 +9,8 @@ import Testing
   /// The shared stores the instances meet in.
   enum SharedStore: String, CaseIterable, CustomTestStringConvertible {
     case redis, s3
+    /// The COS stand-in (no conditional PUT), through create-only versions.
+    case cos
     var testDescription: String { rawValue }
   }
 
@@ -28,13 +30,20 @@ import Testing
       return try await S3TestPeer.credentials().merging(["VIGIL_STATE": try await S3TestPeer.url()]) {
         _, new in new
       }
+    case .cos:
+      let url = try await S3TestPeer.url(.cos, query: "&writes=create-only")
+      return try await S3TestPeer.credentials(.cos).merging(["VIGIL_STATE": url]) { _, new in new }
     }
   }
 
   /// What a process sends when it makes its first create-only write of the function's ledger: the Redis
-  /// script, or the HTTP PUT of the ledger object (its request line).
+  /// script, or the HTTP PUT of the ledger object (its request line), on COS of its first version.
   func commitRequest(_ store: SharedStore) -> String {
-    store == .redis ? "EXISTS', KEYS[1]) == 1" : "alerts/web.json HTTP/1.1"
+    switch store {
+    case .redis: "EXISTS', KEYS[1]) == 1"
+    case .s3: "alerts/web.json HTTP/1.1"
+    case .cos: "alerts/web.json/%40v/000000000001 HTTP/1.1"
+    }
   }
 
   /// A project whose `web` function probes `target` and alerts the capture peer under `/hook/ok/<tag>`.
@@ -199,6 +208,29 @@ import Testing
     #expect(
       closed.stdout.contains("unavailable") && closed.stdout.contains("Connection refused"),
       "\(closed.stdout)")
+  }
+
+  /// The COS stand-in ignores If-None-Match and If-Match on PUT, as COS documents it: the plain S3 store fails
+  /// the check at its second create-only write and is told about writes=create-only; with it, the check passes.
+  @Test func stateCheckOnCOSFailsWithoutCreateOnlyWritesAndPassesWithThem() async throws {
+    let credentials = try await S3TestPeer.credentials(.cos)
+    let plain = try await vigil(
+      ["state", "check", "--state", try await S3TestPeer.url(.cos, query: "&writes=conditional")],
+      in: NSTemporaryDirectory(), environment: credentials)
+    #expect(plain.status == 1)
+    #expect(
+      plain.stdout.contains(
+        "FAILED  create-only write refused when the record exists: a second create-only write replaced the record"
+      ),
+      "\(plain.stdout)")
+    #expect(plain.stdout.contains("needs writes=create-only in the URL"), "\(plain.stdout)")
+    let versioned = try await vigil(
+      ["state", "check", "--state", try await S3TestPeer.url(.cos, query: "&writes=create-only")],
+      in: NSTemporaryDirectory(), environment: credentials)
+    #expect(versioned.status == 0, "\(versioned.stdout)\(versioned.stderr)")
+    #expect(versioned.stdout.contains("(create-only writes)"), "\(versioned.stdout)")
+    #expect(versioned.lines.filter { $0.hasPrefix("ok ") }.count == 10, "\(versioned.stdout)")
+    #expect(!(plain.stdout + versioned.stdout).contains(credentials["AWS_SECRET_ACCESS_KEY"] ?? "?"))
   }
 
   @Test func theConfiguredURLIsSubstitutedValidatedAndLocated() async throws {

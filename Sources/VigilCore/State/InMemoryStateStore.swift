@@ -8,18 +8,23 @@ import Synchronization
 
 /// State kept in this process's memory (tests, `vigil channel test`, `--state memory`): the same contract as
 /// every store, shared by the invocations of one process and lost with it.
-public final class InMemoryStateStore: StateStore {
+public final class InMemoryStateStore: StateStore, StateEntryListing {
   private struct Entry {
     var data: Data
     var version: UInt64
+    var modified: Date
   }
   private struct Contents {
     var entries: [String: Entry] = [:]
     var writes: UInt64 = 0
   }
   private let contents = Mutex(Contents())
+  private let now: @Sendable () -> Date
 
-  public init() {}
+  public init() { now = { Date() } }
+
+  /// A store whose writes are dated by `now` (tests of what expires).
+  package init(now: @escaping @Sendable () -> Date) { self.now = now }
 
   public var displayName: String { "memory (this process only)" }
 
@@ -32,6 +37,7 @@ public final class InMemoryStateStore: StateStore {
 
   public func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
     try validateStateKey(key)
+    let modified = now()
     return contents.withLock { contents -> StateVersion? in
       let current = contents.entries[key]
       switch condition {
@@ -40,7 +46,7 @@ public final class InMemoryStateStore: StateStore {
       case .version(let version): if current.map({ String($0.version) }) != version.token { return nil }
       }
       contents.writes += 1
-      contents.entries[key] = Entry(data: data, version: contents.writes)
+      contents.entries[key] = Entry(data: data, version: contents.writes, modified: modified)
       return StateVersion(String(contents.writes))
     }
   }
@@ -52,5 +58,13 @@ public final class InMemoryStateStore: StateStore {
 
   public func keys(prefix: String) async throws -> [String] {
     contents.withLock { $0.entries.keys.filter { $0.hasPrefix(prefix) }.sorted() }
+  }
+
+  package func entries(prefix: String) async throws -> [StateEntry] {
+    contents.withLock { contents in
+      contents.entries.filter { $0.key.hasPrefix(prefix) }
+        .map { StateEntry(key: $0.key, size: $0.value.data.count, modified: $0.value.modified) }
+        .sorted { $0.key < $1.key }
+    }
   }
 }

@@ -7,7 +7,7 @@ import VigilCore
 #endif
 
 /// Where an object-storage state store is and how to reach it, from a URL:
-/// `s3://bucket[/prefix][?region=us-east-1&endpoint=https://…&addressing=path|virtual&timeout=10&connect_timeout=5]`,
+/// `s3://bucket[/prefix][?region=us-east-1&endpoint=https://…&addressing=path|virtual&writes=conditional|create-only&timeout=10&connect_timeout=5]`,
 /// with credentials from the platform's environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN` (Lambda sets them), else `TENCENTCLOUD_SECRETID`, `TENCENTCLOUD_SECRETKEY`,
 /// `TENCENTCLOUD_SESSIONTOKEN` (SCF sets them). The secret and the token are never shown.
@@ -20,6 +20,10 @@ public struct S3StateSettings: Sendable {
   public var endpoint: String?
   /// Path-style (`endpoint/bucket/key`) or virtual-hosted (`bucket.endpoint/key`) requests.
   public var pathStyle = false
+  /// The store cannot make a write conditional on a version (Tencent COS has no `If-Match` on PUT): records
+  /// are kept as create-only versions (``CreateOnlyCASStore``). `writes=create-only`; the default for a
+  /// `myqcloud.com` endpoint, `writes=conditional` otherwise.
+  public var createOnlyWrites = false
   public var connectTimeout: Double = 5
   public var timeout: Double = 15
   public var signer: SigV4Signer
@@ -53,6 +57,7 @@ public struct S3StateSettings: Sendable {
     }
     self.prefix = prefix
     var style: String?
+    var writes: String?
     for (name, value) in parameters {
       switch name {
       case "region":
@@ -77,17 +82,26 @@ public struct S3StateSettings: Sendable {
           throw StateError("state URL: addressing must be path or virtual, found '\(value.excerpt())'")
         }
         style = value
+      case "writes":
+        guard value == "conditional" || value == "create-only" else {
+          throw StateError(
+            "state URL: writes must be conditional (If-Match) or create-only, found '\(value.excerpt())'")
+        }
+        writes = value
       case "connect_timeout", "timeout":
         let seconds = try StateURL.seconds(name, value)
         if name == "timeout" { timeout = seconds } else { connectTimeout = seconds }
       default:
         throw StateError(
-          "state URL: unknown parameter '\(name.excerpt())' (known: region, endpoint, addressing, timeout, connect_timeout)"
+          "state URL: unknown parameter '\(name.excerpt())' (known: region, endpoint, addressing, writes, timeout, connect_timeout)"
         )
       }
     }
     // A custom endpoint (moto, MinIO) is addressed by path unless told otherwise; AWS by virtual host.
     pathStyle = (style ?? (endpoint == nil ? "virtual" : "path")) == "path"
+    // COS answers a PUT with If-Match as if it were unconditional: never trust it there.
+    let cos = endpoint.map { $0.lowercased().hasSuffix(".myqcloud.com") } ?? false
+    createOnlyWrites = (writes ?? (cos ? "create-only" : "conditional")) == "create-only"
     func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
     if let key = value("AWS_ACCESS_KEY_ID") {
       guard let secret = value("AWS_SECRET_ACCESS_KEY") else {

@@ -1,4 +1,5 @@
 import VigilCore
+import VigilCron
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -11,7 +12,11 @@ import VigilCore
 /// create-only is `If-None-Match: *`, compare-and-set `If-Match: <etag>` (412 when another writer got there
 /// first); listing is `ListObjectsV2`, paged. Leases are records (create-only, then compare-and-set), judged
 /// on this instance's clock. Every request is bounded by the URL's timeouts.
-public final class S3StateStore: StateStore {
+///
+/// With `writes=create-only` (``S3StateSettings/createOnlyWrites``) the store never sends `If-Match`: a
+/// create-only write also carries COS's `x-cos-forbid-overwrite: true` (409 `FileAlreadyExists`), and the
+/// runtime wraps the store in ``CreateOnlyCASStore``.
+public final class S3StateStore: StateStore, StateEntryListing {
   public let settings: S3StateSettings
   let transport: any HTTPTransport
   let clock: @Sendable () -> Int64
@@ -57,8 +62,16 @@ public final class S3StateStore: StateStore {
     var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")]
     switch condition {
     case .always: break
-    case .absent: headers.append(("If-None-Match", "*"))
-    case .version(let version): headers.append(("If-Match", version.token))
+    case .absent:
+      headers.append(("If-None-Match", "*"))
+      if settings.createOnlyWrites { headers.append(("x-cos-forbid-overwrite", "true")) }
+    case .version(let version):
+      guard !settings.createOnlyWrites else {
+        throw StateError(
+          "\(displayName) has writes=create-only: a compare-and-set of \(location(key)) must go through versions"
+        )
+      }
+      headers.append(("If-Match", version.token))
     }
     let response = try await request(
       "PUT", objectKey: settings.prefix + key, headers: headers, body: data, for: key)
@@ -72,6 +85,8 @@ public final class S3StateStore: StateStore {
       return nil  // the condition did not hold
     case 409 where Self.code(response) == "ConditionalRequestConflict":
       return nil  // a concurrent conditional write is in progress: lost the race
+    case 409 where condition == .absent && Self.code(response) == "FileAlreadyExists":
+      return nil  // COS's x-cos-forbid-overwrite: the key exists
     case 404 where condition != .always && Self.code(response) == "NoSuchKey":
       return nil  // If-Match on a key that is gone
     default:
@@ -92,7 +107,11 @@ public final class S3StateStore: StateStore {
   public static let maxListedKeys = 1_000_000
 
   public func keys(prefix: String) async throws -> [String] {
-    var keys: [String] = []
+    try await entries(prefix: prefix).map(\.key)
+  }
+
+  package func entries(prefix: String) async throws -> [StateEntry] {
+    var entries: [StateEntry] = []
     var token: String?
     repeat {
       var query: [(String, String)] = [
@@ -102,10 +121,21 @@ public final class S3StateStore: StateStore {
       let response = try await request("GET", objectKey: "", query: query, for: prefix)
       guard response.status == 200, !response.truncated else { throw failure(response, "list", prefix) }
       let text = String(decoding: response.body, as: UTF8.self)
-      for name in XMLText.values(of: "Key", in: text) where name.hasPrefix(settings.prefix) {
-        keys.append(String(name.dropFirst(settings.prefix.count)))
+      for object in XMLText.values(of: "Contents", in: text) {
+        guard let name = XMLText.values(of: "Key", in: object).first, name.hasPrefix(settings.prefix) else {
+          continue
+        }
+        let modified = XMLText.values(of: "LastModified", in: object).first
+          .flatMap { ISO8601.parse($0)?.date(in: .utc) }
+        guard let size = XMLText.values(of: "Size", in: object).first.flatMap({ Int($0) }), let modified
+        else {
+          throw StateError(
+            "\(displayName): the listing of '\(prefix)' gave no Size or LastModified for a key")
+        }
+        entries.append(
+          StateEntry(key: String(name.dropFirst(settings.prefix.count)), size: size, modified: modified))
       }
-      if keys.count > Self.maxListedKeys {
+      if entries.count > Self.maxListedKeys {
         throw StateError(
           "\(displayName): more than \(Self.maxListedKeys) keys start with '\(prefix)'; clean the bucket")
       }
@@ -113,7 +143,7 @@ public final class S3StateStore: StateStore {
         XMLText.values(of: "IsTruncated", in: text).first == "true"
         ? XMLText.values(of: "NextContinuationToken", in: text).first : nil
     } while token != nil
-    return keys.sorted()
+    return entries.sorted { $0.key < $1.key }
   }
 
   /// Tries of a request that can be repeated safely (reads, listings, deletes, unconditional writes) when the

@@ -56,8 +56,9 @@ func stateOptionHelp(fallback: String) -> String {
     --state STORE      where alert state lives, shared by every instance that names the same store: a folder,
                        memory, redis://[user:password@]host[:port][/db][?prefix=vigil:] (rediss:// for TLS,
                        &ca_file=PEM; write the password as ${env:NAME} in serverless.yml), or
-                       s3://bucket/prefix?region=…[&endpoint=…] (credentials from AWS_ACCESS_KEY_ID/… or
-                       TENCENTCLOUD_SECRETID/…)
+                       s3://bucket/prefix?region=…[&endpoint=…&writes=create-only] (credentials from
+                       AWS_ACCESS_KEY_ID/… or TENCENTCLOUD_SECRETID/…; writes=create-only, the default for a
+                       myqcloud.com endpoint, for a store without If-Match such as Tencent COS)
                        (default: $VIGIL_STATE, $VIGIL_STATE_DIR, custom.vigil.state, or \(fallback))
     --state-dir DIR    the same, a folder only (kept for earlier versions)
   """

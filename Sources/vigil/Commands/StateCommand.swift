@@ -1,4 +1,5 @@
 import VigilCore
+import VigilNet
 import VigilRuntime
 
 #if canImport(FoundationEssentials)
@@ -101,6 +102,11 @@ enum StateCommand: Command {
         Output.out("FAILED  \(label): \(error)")
       }
     }
+    // An object store that ignores conditional headers (Tencent COS) is told how to be used.
+    let hint =
+      (store as? S3StateStore).map { _ in
+        "; an object store without conditional PUT (Tencent COS) needs writes=create-only in the URL"
+      } ?? ""
     var version: StateVersion?
     await step("create-only write") {
       version = try await store.put(probe, Data("probe 1".utf8), if: .absent)
@@ -108,7 +114,7 @@ enum StateCommand: Command {
     }
     await step("create-only write refused when the record exists") {
       try await store.put(probe, Data("probe 2".utf8), if: .absent) == nil
-        ? nil : "a second create-only write replaced the record: this store cannot keep claims"
+        ? nil : "a second create-only write replaced the record: this store cannot keep claims\(hint)"
     }
     await step("read back") {
       let record = try await store.get(probe)
@@ -123,7 +129,7 @@ enum StateCommand: Command {
     await step("compare-and-set refused on a stale version") {
       guard let version else { return "no version" }
       return try await store.put(probe, Data("probe 4".utf8), if: .version(version)) == nil
-        ? nil : "a stale version was accepted: this store cannot keep alert state safely"
+        ? nil : "a stale version was accepted: this store cannot keep alert state safely\(hint)"
     }
     await step("listing") {
       try await store.keys(prefix: "vigil-check/").contains(probe) ? nil : "\(probe) is not listed"

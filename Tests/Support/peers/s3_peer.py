@@ -4,7 +4,11 @@ the first few requests (unauthenticated, INITIAL_NO_AUTH_ACTION_COUNT) make a bu
 key and a policy allowing S3; every request after them must carry a valid SigV4 signature of that key, so a
 wrong secret is refused (403 SignatureDoesNotMatch) as AWS refuses it. Prints
 `READY port=PORT bucket=BUCKET key=ACCESS_KEY secret=SECRET` and stops the server when standard input closes.
-Run with .peers/venv/bin/python."""
+Run with .peers/venv/bin/python.
+
+With --cos it answers PUT Object as Tencent COS documents it: there is no If-Match or If-None-Match on PUT (both
+are ignored, as by a store that does not know them, so a compare-and-set silently becomes an overwrite), and
+`x-cos-forbid-overwrite: true` refuses to replace an existing object with 409 FileAlreadyExists."""
 import json
 import logging
 import os
@@ -61,6 +65,25 @@ def serialized_call(self, environ, start_response):
 
 
 DomainDispatcherApplication.__call__ = serialized_call
+
+if "--cos" in sys.argv[1:]:
+    from moto.s3.responses import S3Response  # noqa: E402
+    from werkzeug.datastructures import Headers  # noqa: E402
+
+    original_put_object = S3Response.put_object
+
+    def cos_put_object(self):
+        if str(self.headers.get("x-cos-forbid-overwrite", "")).lower() == "true" and \
+                self.backend.get_object(self.bucket_name, self.parse_key_name()) is not None:
+            body = ('<?xml version="1.0" encoding="UTF-8"?><Error><Code>FileAlreadyExists</Code>'
+                    '<Message>Current upload file already exists.</Message></Error>')
+            return 409, {"Content-Type": "application/xml"}, body
+        # Checked after the signature, which covers them: COS has no conditional PUT, so they change nothing.
+        self.headers = Headers([(name, value) for name, value in self.headers.items()
+                                if name.lower() not in ("if-match", "if-none-match")])
+        return original_put_object(self)
+
+    S3Response.put_object = cos_put_object
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 server.start()
