@@ -57,10 +57,16 @@ import threading  # noqa: E402
 
 one_at_a_time = threading.Lock()
 original_call = DomainDispatcherApplication.__call__
+# Requests served, for bench/state-store: GET /__peer/requests answers the count (and is not counted).
+served = [0]
 
 
 def serialized_call(self, environ, start_response):
+    if environ.get("PATH_INFO") == "/__peer/requests":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [str(served[0]).encode()]
     with one_at_a_time:
+        served[0] += 1
         return list(original_call(self, environ, start_response))
 
 
