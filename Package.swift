@@ -7,7 +7,9 @@ let package = Package(
   name: "vigil",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "vigil", targets: ["vigil"])
+    .executable(name: "vigil", targets: ["VigilCommand"]),
+    // For operators' own packages: `import Vigil`, write a Handler, call `Vigil.main(handlers:)`.
+    .library(name: "Vigil", targets: ["Vigil"]),
   ],
   targets: [
     // libcurl and libcrypto are loaded on first use (dlopen), not linked: a process that sends nothing starts
@@ -23,7 +25,10 @@ let package = Package(
       name: "VigilRuntime",
       dependencies: ["VigilCore", "VigilCron", "VigilNet", "VigilAlerting", "VigilChecks"]
     ),
-    .executableTarget(name: "vigil", dependencies: ["VigilRuntime"]),
+    .target(
+      name: "Vigil",
+      dependencies: ["VigilCore", "VigilCron", "VigilNet", "VigilAlerting", "VigilChecks", "VigilRuntime"]),
+    .executableTarget(name: "VigilCommand", dependencies: ["Vigil"], path: "Sources/vigil"),
     // Benchmark helpers (run by the scripts in bench/, not shipped).
     .executableTarget(name: "cron-next-bench", dependencies: ["VigilCron"], path: "bench/cron-next-swift"),
     .target(name: "TestSupport", path: "Tests/Support", exclude: ["peers", "tools", "crashpoint"]),
@@ -38,7 +43,7 @@ let package = Package(
       name: "VigilRuntimeTests",
       dependencies: ["VigilRuntime", "VigilChecks", "VigilAlerting", "TestSupport"]
     ),
-    .testTarget(name: "VigilCLITests", dependencies: ["TestSupport", "vigil"]),  // runs the built binary
+    .testTarget(name: "VigilCLITests", dependencies: ["TestSupport", "VigilCommand"]),  // runs the built binary
     .testTarget(
       name: "VigilFuzzTests",
       dependencies: ["VigilCore", "VigilCron", "VigilNet", "VigilRuntime", "TestSupport"]),

@@ -17,7 +17,7 @@ import VigilNet
 ///       sendResolved: true
 ///       channels: [console, ops-hook]
 /// ```
-public enum AlertingConfig {
+package enum AlertingConfig {
   /// Channel types this build has; the others are planned (issue 5).
   static let builtTypes = [
     "console", "webhook", "smtp", "wecom", "dingtalk", "feishu", "slack", "discord", "telegram", "pagerduty",
@@ -26,7 +26,7 @@ public enum AlertingConfig {
   static let plannedTypes: [String] = []
 
   /// The configured channels by name (`console` always exists).
-  public static func channels(
+  package static func channels(
     _ value: ConfigValue?, logger: Logger, transport: any HTTPTransport, clock: any WallClock = SystemClock(),
     state: (any StateStore)? = nil
   ) throws(ConfigError) -> [String: any Channel] {
@@ -213,7 +213,7 @@ public enum AlertingConfig {
   }
 
   /// The alerting policy; every channel it names must exist in `channels`.
-  public static func policy(
+  package static func policy(
     _ value: ConfigValue?, channels: [String: any Channel], zone: Zone = .utc
   ) throws(ConfigError) -> AlertPolicy {
     var policy = AlertPolicy()

@@ -14,14 +14,14 @@ import VigilCron
 ///
 /// Every write is ordered so that a kill -9 between any two of them leaves a retry, never a loss: nothing says
 /// "notified" before the notice is durable, and the outbox copy is idempotent.
-public struct AlertingEngine: Sendable {
-  public let policy: AlertPolicy
-  public let channels: [String: any Channel]
+package struct AlertingEngine: Sendable {
+  package let policy: AlertPolicy
+  package let channels: [String: any Channel]
   let state: any StateStore
   let clock: any WallClock
   let outbox: Outbox
 
-  public init(
+  package init(
     policy: AlertPolicy, channels: [String: any Channel], state: any StateStore, clock: any WallClock,
     environment: [String: String] = [:]
   ) {
@@ -33,22 +33,22 @@ public struct AlertingEngine: Sendable {
   }
 
   /// What an invocation's alerting did.
-  public struct Outcome: Sendable {
+  package struct Outcome: Sendable {
     /// The notifications committed to the outbox, one per channel.
-    public var notifications: [String: AlertNotification] = [:]
-    public var delivery = Outbox.Report()
+    package var notifications: [String: AlertNotification] = [:]
+    package var delivery = Outbox.Report()
     /// What went wrong, one line each (an empty list: every alert is recorded and nothing failed to send).
     /// Non-empty means the invocation must fail loudly.
-    public var problems: [String] = []
+    package var problems: [String] = []
     /// Notifications that may not reach their channels because of those problems: printed to the console.
-    public var unsent: [AlertNotification] = []
+    package var unsent: [AlertNotification] = []
 
-    public init(problems: [String] = []) { self.problems = problems }
+    package init(problems: [String] = []) { self.problems = problems }
   }
 
   /// Evaluates, commits and delivers. Never throws: a failure is in `problems`, and what it may cost in
   /// `unsent`.
-  public func process(
+  package func process(
     _ candidates: [AlertCandidate], function: String, requestID: String, logger: Logger,
     until deadline: Date? = nil
   ) async -> Outcome {

@@ -1,7 +1,7 @@
 import VigilCore
 
 /// A place alerts are delivered to (console, e-mail, WeCom…). One type per file under `Channels/`.
-public protocol Channel: Sendable {
+package protocol Channel: Sendable {
   /// The configured name (`console`, `ops-mail`).
   var name: String { get }
   /// Delivers one grouped notification. `idempotencyKey` stays the same across retries of one delivery:
@@ -13,18 +13,18 @@ public protocol Channel: Sendable {
 }
 
 extension Channel {
-  public var isLocal: Bool { false }
+  package var isLocal: Bool { false }
 }
 
 /// Why a delivery failed, and whether trying again can help (Alertmanager's `retry bool`).
-public enum ChannelError: Error, Sendable, CustomStringConvertible {
+package enum ChannelError: Error, Sendable, CustomStringConvertible {
   case retryable(String)
   /// Retryable, but not before `retryAfter` seconds: the vendor said so (`Retry-After`, `retry_after`) or
   /// documents its window (WeCom a minute, DingTalk a 10-minute ban). The outbox waits at least that long.
   case throttled(String, retryAfter: Double)
   case permanent(String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .retryable(let message): return "retryable: \(message)"
     case .throttled(let message, let seconds):
@@ -35,7 +35,7 @@ public enum ChannelError: Error, Sendable, CustomStringConvertible {
   }
 
   /// What happened, without the class: for a throttled error, with its "(retry after N s)".
-  public var message: String {
+  package var message: String {
     switch self {
     case .retryable(let message), .permanent(let message): return message
     case .throttled: return String(description.dropFirst("retryable: ".count))
@@ -53,21 +53,21 @@ public enum ChannelError: Error, Sendable, CustomStringConvertible {
 
 /// What one invocation has to say on one channel: its firing, reminder and resolved notices, grouped into one
 /// message.
-public struct AlertNotification: Sendable, Codable, Hashable {
+package struct AlertNotification: Sendable, Codable, Hashable {
   /// One alert's news.
-  public struct Notice: Sendable, Codable, Hashable {
-    public enum Status: String, Sendable, Codable, Hashable {
+  package struct Notice: Sendable, Codable, Hashable {
+    package enum Status: String, Sendable, Codable, Hashable {
       case firing, reminder, resolved, flapping, stable
     }
-    public var status: Status
-    public var candidate: AlertCandidate
-    public var incidentID: String
+    package var status: Status
+    package var candidate: AlertCandidate
+    package var incidentID: String
     /// When the outage began (ISO-8601).
-    public var since: String
+    package var since: String
     /// The escalation step, when the notice is one.
-    public var step: Int?
+    package var step: Int?
 
-    public init(
+    package init(
       status: Status, candidate: AlertCandidate, incidentID: String, since: String, step: Int? = nil
     ) {
       self.status = status
@@ -78,13 +78,13 @@ public struct AlertNotification: Sendable, Codable, Hashable {
     }
   }
 
-  public var function: String
-  public var requestID: String
-  public var notices: [Notice]
+  package var function: String
+  package var requestID: String
+  package var notices: [Notice]
   /// How many of the notices were held during quiet hours (a digest), when any were.
-  public var digest: Int?
+  package var digest: Int?
 
-  public init(function: String, requestID: String, notices: [Notice]) {
+  package init(function: String, requestID: String, notices: [Notice]) {
     self.function = function
     self.requestID = requestID
     self.notices = notices
@@ -92,7 +92,7 @@ public struct AlertNotification: Sendable, Codable, Hashable {
 
   /// `template` with `{target}`, `{status}`, `{summary}`, `{function}`, `{count}`, `{since}` and `{incident}`
   /// filled from the first notice (for template-only channels: SMS, WeChat).
-  public func fill(_ template: String) -> String {
+  package func fill(_ template: String) -> String {
     let first = notices.first
     let values: [(String, String)] = [
       ("{target}", first?.candidate.target ?? ""), ("{status}", first?.status.rawValue ?? ""),
@@ -106,7 +106,7 @@ public struct AlertNotification: Sendable, Codable, Hashable {
   }
 
   /// A title line: `[vigil] website-status: 2 firing, 1 resolved`.
-  public var title: String {
+  package var title: String {
     var parts: [String] = []
     for status in [Notice.Status.firing, .reminder, .resolved, .flapping, .stable] {
       let count = notices.filter { $0.status == status }.count
@@ -116,7 +116,7 @@ public struct AlertNotification: Sendable, Codable, Hashable {
   }
 
   /// The message body: one block per notice, with its facts; a summary line first when there are many.
-  public var text: String {
+  package var text: String {
     var lines = [title]
     if let digest, digest > 0 {
       lines.append("digest: \(digest) notice\(digest == 1 ? "" : "s") held during quiet hours")

@@ -5,8 +5,8 @@ import Dispatch
 /// `DispatchQueue.global()` is not used: on Linux its worker threads are capped near the core count, so a few
 /// blocked calls there could hold up everything else queued on it, the invocation-timeout timer included.
 /// A serial queue targets the overcommit root queue and always gets a thread.
-public enum BlockingWork {
-  public static func run<T: Sendable>(_ label: String, _ body: @escaping @Sendable () -> T) async -> T {
+package enum BlockingWork {
+  package static func run<T: Sendable>(_ label: String, _ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
       DispatchQueue(label: label).async { continuation.resume(returning: body()) }
     }

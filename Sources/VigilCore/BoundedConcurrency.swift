@@ -1,6 +1,6 @@
 extension Array where Element: Sendable {
   /// `transform` applied to every element with at most `limit` running at once; results in element order.
-  public func concurrentMap<T: Sendable>(limit: Int, _ transform: @escaping @Sendable (Element) async -> T)
+  package func concurrentMap<T: Sendable>(limit: Int, _ transform: @escaping @Sendable (Element) async -> T)
     async -> [T]
   {
     await withTaskGroup(of: (Int, T).self) { group in

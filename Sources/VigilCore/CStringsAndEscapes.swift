@@ -1,7 +1,7 @@
 extension String {
   /// The text with each `marker` followed by `digits` digits in `radix` replaced by that byte (`%2D` in URLs,
   /// `\040` in /proc/self/mounts); anything malformed is kept as it is. The bytes are read back as UTF-8.
-  public func decodingByteEscapes(marker: Character, digits: Int, radix: Int) -> String {
+  package func decodingByteEscapes(marker: Character, digits: Int, radix: Int) -> String {
     guard let markerByte = marker.asciiValue, utf8.contains(markerByte) else { return self }
     let bytes = Array(utf8)
     var decoded: [UInt8] = []
@@ -24,7 +24,7 @@ extension String {
 
 extension String {
   /// The text of a NUL-terminated C buffer (an error buffer, a host name), decoded as UTF-8.
-  public init(cBuffer: [CChar]) {
+  package init(cBuffer: [CChar]) {
     self = String(decoding: cBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }

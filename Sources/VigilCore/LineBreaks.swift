@@ -1,12 +1,12 @@
 extension StringProtocol {
   /// Whether the text holds a CR or LF anywhere. Works on Unicode scalars: in Swift "\r\n" is one Character
   /// equal to neither "\r" nor "\n", so a Character comparison would miss it (header injection).
-  public var containsLineBreak: Bool {
+  package var containsLineBreak: Bool {
     unicodeScalars.contains { $0 == "\n" || $0 == "\r" }
   }
 
   /// The text with every CR and LF removed.
-  public var removingLineBreaks: String {
+  package var removingLineBreaks: String {
     var scalars = String.UnicodeScalarView()
     scalars.append(contentsOf: unicodeScalars.filter { $0 != "\n" && $0 != "\r" })
     return String(scalars)
@@ -15,7 +15,7 @@ extension StringProtocol {
 
 extension StringProtocol {
   /// The text without leading and trailing characters from `characters` (index walk, no copies).
-  public func trimming(_ characters: String) -> String {
+  package func trimming(_ characters: String) -> String {
     var start = startIndex
     var end = endIndex
     while start < end, characters.contains(self[start]) { start = index(after: start) }

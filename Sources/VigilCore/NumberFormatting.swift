@@ -1,6 +1,6 @@
 extension String {
   /// `value` with a fixed number of decimals, rounded (Lambda writes "Task timed out after 3.00 seconds").
-  public init(_ value: Double, decimals: Int) {
+  package init(_ value: Double, decimals: Int) {
     var scale = 1
     for _ in 0..<decimals { scale *= 10 }
     let scaled = Int((abs(value) * Double(scale)).rounded())

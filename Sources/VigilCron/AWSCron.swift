@@ -1,14 +1,14 @@
 /// Translates a seven-field (Tencent SCF) cron expression into an Amazon EventBridge `cron(...)` expression, or
 /// says why it cannot: EventBridge has no seconds field, takes only one of the two day fields (the other is
 /// `?`), numbers days of the week 1-7 from Sunday (SCF: 0-6), and has no `LW`.
-public enum AWSCron {
-  public struct Untranslatable: Error, Sendable, Hashable, CustomStringConvertible {
-    public var reason: String
-    public var description: String { reason }
+package enum AWSCron {
+  package struct Untranslatable: Error, Sendable, Hashable, CustomStringConvertible {
+    package var reason: String
+    package var description: String { reason }
   }
 
   /// `cron(min hour day-of-month month day-of-week year)`, equivalent to `expression`.
-  public static func translate(_ expression: String) throws -> String {
+  package static func translate(_ expression: String) throws -> String {
     _ = try CronExpression(expression)  // a valid expression first, with its own precise errors
     var fields = expression.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
     if fields.count == 5 { fields = ["0"] + fields + ["*"] }

@@ -1,7 +1,7 @@
 /// Proleptic Gregorian calendar arithmetic on plain integers: no Calendar, no ICU, exact for any year.
-public enum CivilTime {
+package enum CivilTime {
   /// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm).
-  public static func days(year: Int, month: Int, day: Int) -> Int64 {
+  package static func days(year: Int, month: Int, day: Int) -> Int64 {
     let y = Int64(month <= 2 ? year - 1 : year)
     let era = (y >= 0 ? y : y - 399) / 400
     let yearOfEra = y - era * 400
@@ -12,7 +12,7 @@ public enum CivilTime {
   }
 
   /// The civil date of a day number (days since 1970-01-01).
-  public static func date(days: Int64) -> (year: Int, month: Int, day: Int) {
+  package static func date(days: Int64) -> (year: Int, month: Int, day: Int) {
     let z = days + 719_468
     let era = (z >= 0 ? z : z - 146_096) / 146_097
     let dayOfEra = z - era * 146_097
@@ -26,15 +26,15 @@ public enum CivilTime {
   }
 
   /// Day of week, 0 = Sunday.
-  public static func weekday(days: Int64) -> Int {
+  package static func weekday(days: Int64) -> Int {
     Int(((days % 7) + 11) % 7)  // 1970-01-01 was a Thursday (4)
   }
 
-  public static func isLeapYear(_ year: Int) -> Bool {
+  package static func isLeapYear(_ year: Int) -> Bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
   }
 
-  public static func daysInMonth(year: Int, month: Int) -> Int {
+  package static func daysInMonth(year: Int, month: Int) -> Int {
     switch month {
     case 2: return isLeapYear(year) ? 29 : 28
     case 4, 6, 9, 11: return 30
@@ -50,15 +50,15 @@ public enum CivilTime {
 }
 
 /// A wall-clock time with no zone: what cron fields match against.
-public struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvertible {
-  public var year: Int
-  public var month: Int
-  public var day: Int
-  public var hour: Int
-  public var minute: Int
-  public var second: Int
+package struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvertible {
+  package var year: Int
+  package var month: Int
+  package var day: Int
+  package var hour: Int
+  package var minute: Int
+  package var second: Int
 
-  public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
+  package init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
     self.year = year
     self.month = month
     self.day = day
@@ -68,7 +68,7 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvert
   }
 
   /// From seconds since the epoch of the wall clock (UTC seconds plus the zone offset).
-  public init(wallSeconds: Int64) {
+  package init(wallSeconds: Int64) {
     let (days, seconds) = CivilTime.floorDivide(wallSeconds, 86_400)
     let date = CivilTime.date(days: days)
     self.init(
@@ -77,13 +77,13 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvert
   }
 
   /// Seconds since the epoch as if this wall time were UTC.
-  public var wallSeconds: Int64 {
+  package var wallSeconds: Int64 {
     CivilTime.days(year: year, month: month, day: day) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
   }
 
-  public static func < (lhs: LocalDateTime, rhs: LocalDateTime) -> Bool { lhs.wallSeconds < rhs.wallSeconds }
+  package static func < (lhs: LocalDateTime, rhs: LocalDateTime) -> Bool { lhs.wallSeconds < rhs.wallSeconds }
 
-  public var description: String {
+  package var description: String {
     func pad(_ value: Int, _ width: Int = 2) -> String {
       let text = String(value)
       return String(repeating: "0", count: max(0, width - text.count)) + text

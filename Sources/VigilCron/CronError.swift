@@ -1,14 +1,14 @@
 /// Why a cron expression was refused: the field, the token, and the reason.
-public struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
-  public var expression: String
+package struct CronError: Error, Sendable, Hashable, CustomStringConvertible {
+  package var expression: String
   /// `second`, `minute`, `hour`, `day-of-month`, `month`, `day-of-week`, `year`; nil for whole-expression problems.
-  public var field: String?
-  public var token: String?
-  public var reason: String
+  package var field: String?
+  package var token: String?
+  package var reason: String
 
   /// The problem in one line; the expression, the token and any text the reason quotes appear as excerpts,
   /// so a runaway expression is named, never echoed whole.
-  public var description: String {
+  package var description: String {
     var text = "invalid cron expression '\(Self.excerpt(expression, 60))': "
     if let field { text += "\(field) field" }
     if let token { text += (field == nil ? "" : " ") + "'\(Self.excerpt(token, 40))'" }

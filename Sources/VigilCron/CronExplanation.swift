@@ -1,12 +1,12 @@
 /// Plain-language descriptions of cron expressions, in English or Chinese (`vigil cron explain`).
-public enum CronLanguage: String, Sendable, CaseIterable {
+package enum CronLanguage: String, Sendable, CaseIterable {
   case english = "en"
   case chinese = "zh"
 }
 
 extension CronExpression {
   /// Describes when the expression fires, from its fields as written.
-  public func explanation(in language: CronLanguage = .english) -> String {
+  package func explanation(in language: CronLanguage = .english) -> String {
     switch language {
     case .english: return EnglishCronPhrases(fields: fields).sentence
     case .chinese: return ChineseCronPhrases(fields: fields).sentence

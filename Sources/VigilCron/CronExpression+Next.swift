@@ -11,7 +11,7 @@ extension CronExpression {
   /// Daylight saving: a matching wall time that falls in a spring-forward gap fires once at the first instant
   /// after the gap, unless the hour field covers every hour (then it is skipped); a wall time that occurs
   /// twice in a fall-back overlap fires at both instants.
-  public func next(after instant: Int64, in zone: Zone) -> Int64? {
+  package func next(after instant: Int64, in zone: Zone) -> Int64? {
     var offset = Int64(zone.offset(at: instant))
     var segmentEnd = zone.nextTransition(after: instant)
     var wallFrom = instant + offset
@@ -31,14 +31,14 @@ extension CronExpression {
   }
 
   /// The first fire time strictly after `date`.
-  public func next(after date: Date, in zone: Zone) -> Date? {
+  package func next(after date: Date, in zone: Zone) -> Date? {
     next(after: Int64(date.timeIntervalSince1970.rounded(.down)), in: zone).map {
       Date(timeIntervalSince1970: Double($0))
     }
   }
 
   /// Up to `count` fire times after `date`, ascending.
-  public func nextDates(after date: Date, count: Int, in zone: Zone) -> [Date] {
+  package func nextDates(after date: Date, count: Int, in zone: Zone) -> [Date] {
     var result: [Date] = []
     var cursor = Int64(date.timeIntervalSince1970.rounded(.down))
     while result.count < count, let next = next(after: cursor, in: zone) {

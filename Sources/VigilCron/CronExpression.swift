@@ -4,11 +4,11 @@
 /// Day-of-week counts 0 = Sunday. `? L W LW` work in day-of-month and `? L #` in day-of-week. When both day
 /// fields are restricted a day matching either fires (SCF: 两者为或关系); a field that is exactly `*` or `?`
 /// is unrestricted.
-public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
+package struct CronExpression: Sendable, Hashable, CustomStringConvertible {
   /// The text as given.
-  public let source: String
+  package let source: String
   /// The fields as seven tokens (five-field input is expanded).
-  public let fields: [String]
+  package let fields: [String]
 
   var seconds = CronBitSet()
   var minutes = CronBitSet()
@@ -29,14 +29,14 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
   var dayOfMonthRestricted = false
   var dayOfWeekRestricted = false
 
-  public var description: String { source }
+  package var description: String { source }
 
   /// Whether every hour of the day is in the hour field (then a time lost to a DST gap is skipped, since
   /// the schedule runs in the hours either side of it anyway).
-  public var runsEveryHour: Bool { hours.count == 24 }
+  package var runsEveryHour: Bool { hours.count == 24 }
 
   /// Parses and validates `text`.
-  public init(_ text: String) throws(CronError) {
+  package init(_ text: String) throws(CronError) {
     source = text
     let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
     switch parts.count {
@@ -207,7 +207,7 @@ extension CronExpression {
   }
 
   /// Whether the expression matches a wall-clock time.
-  public func matches(_ local: LocalDateTime) -> Bool {
+  package func matches(_ local: LocalDateTime) -> Bool {
     guard (1970...2099).contains(local.year), years.contains(local.year - 1970), months.contains(local.month),
       hours.contains(local.hour), minutes.contains(local.minute), seconds.contains(local.second)
     else { return false }

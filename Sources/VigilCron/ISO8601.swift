@@ -6,9 +6,9 @@
 
 /// ISO-8601 timestamps with explicit UTC offsets (`2024-03-10T03:00:00-04:00`), written and read without
 /// Foundation's formatters.
-public enum ISO8601 {
+package enum ISO8601 {
   /// Formats `date` with the offset (seconds east) given; `Z` is never used, `+00:00` is.
-  public static func format(_ date: Date, offset: Int = 0, fractional: Bool = false) -> String {
+  package static func format(_ date: Date, offset: Int = 0, fractional: Bool = false) -> String {
     let seconds = date.timeIntervalSince1970
     let whole = Int64(seconds.rounded(.down))
     var text = LocalDateTime(wallSeconds: whole + Int64(offset)).description
@@ -20,25 +20,25 @@ public enum ISO8601 {
   }
 
   /// Formats `date` in `zone` with the offset in force there at that instant.
-  public static func format(_ date: Date, in zone: Zone, fractional: Bool = false) -> String {
+  package static func format(_ date: Date, in zone: Zone, fractional: Bool = false) -> String {
     format(
       date, offset: zone.offset(at: Int64(date.timeIntervalSince1970.rounded(.down))), fractional: fractional)
   }
 
   /// `+08:00`, `-04:00`, `+05:30`.
-  public static func formatOffset(_ offset: Int) -> String {
+  package static func formatOffset(_ offset: Int) -> String {
     let magnitude = abs(offset)
     return (offset < 0 ? "-" : "+") + pad2(magnitude / 3600) + ":" + pad2(magnitude % 3600 / 60)
   }
 
   /// A parsed timestamp: the wall time and, when written, its offset.
-  public struct Parsed: Sendable, Hashable {
-    public var local: LocalDateTime
-    public var fraction: Double
-    public var offset: Int?
+  package struct Parsed: Sendable, Hashable {
+    package var local: LocalDateTime
+    package var fraction: Double
+    package var offset: Int?
 
     /// The instant; a timestamp without an offset is read in `zone`.
-    public func date(in zone: Zone) -> Date {
+    package func date(in zone: Zone) -> Date {
       let instant: Int64
       if let offset {
         instant = local.wallSeconds - Int64(offset)
@@ -51,7 +51,7 @@ public enum ISO8601 {
 
   /// Reads `2024-03-10T01:59:59-05:00`, `…Z`, `…+0800`, `2024-03-10 01:59:59`, `2024-03-10T01:59`,
   /// `2024-03-10`, with optional fractional seconds; nil when malformed or out of range.
-  public static func parse(_ text: String) -> Parsed? {
+  package static func parse(_ text: String) -> Parsed? {
     let bytes = Array(text.utf8)
     var position = 0
     func digits(_ count: Int) -> Int? {

@@ -10,9 +10,9 @@ import Synchronization
 ///
 /// Foundation's `TimeZone(identifier:)` can return nil in a `--static-swift-stdlib` build, so Vigil reads
 /// the zone database itself: transitions from the file, then the file's POSIX rule for later instants.
-public struct Zone: Sendable, Hashable, CustomStringConvertible {
+package struct Zone: Sendable, Hashable, CustomStringConvertible {
   /// The IANA name (`Asia/Shanghai`), `UTC`, or a fixed offset (`+05:30`).
-  public let identifier: String
+  package let identifier: String
   /// Transition instants (seconds since the epoch, ascending) and the offset in force from each.
   let transitions: [Int64]
   let offsetsAfter: [Int]
@@ -21,14 +21,14 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
   /// The rule after the last transition.
   let rule: PosixTimeZoneRule?
 
-  public var description: String { identifier }
+  package var description: String { identifier }
 
   /// UTC.
-  public static let utc = Zone(
+  package static let utc = Zone(
     identifier: "UTC", transitions: [], offsetsAfter: [], initialOffset: 0, rule: nil)
 
   /// A zone with one fixed offset (seconds east of UTC).
-  public static func fixed(offset: Int) -> Zone {
+  package static func fixed(offset: Int) -> Zone {
     let sign = offset < 0 ? "-" : "+"
     let magnitude = abs(offset)
     let name = "\(sign)\(pad2(magnitude / 3600)):\(pad2(magnitude % 3600 / 60))"
@@ -36,7 +36,7 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The UTC offset in force at `instant` (seconds since the epoch).
-  public func offset(at instant: Int64) -> Int {
+  package func offset(at instant: Int64) -> Int {
     if let last = transitions.last, instant >= last, let rule {
       return rule.offset(at: instant)
     }
@@ -51,7 +51,7 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The first instant after `instant` at which the offset may change, or nil if it never does again.
-  public func nextTransition(after instant: Int64) -> Int64? {
+  package func nextTransition(after instant: Int64) -> Int64? {
     if let last = transitions.last, instant < last {
       var low = 0
       var high = transitions.count - 1
@@ -65,13 +65,13 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The wall-clock time at `instant`.
-  public func localTime(at instant: Int64) -> LocalDateTime {
+  package func localTime(at instant: Int64) -> LocalDateTime {
     LocalDateTime(wallSeconds: instant + Int64(offset(at: instant)))
   }
 
   /// The instant of a wall-clock time: the earlier one when it occurs twice, the first instant after the
   /// gap when it does not occur at all (spring forward).
-  public func instant(of local: LocalDateTime) -> Int64 {
+  package func instant(of local: LocalDateTime) -> Int64 {
     let wall = local.wallSeconds
     // Try the offsets in force around that wall time.
     let candidates = Set([offset(at: wall - 86_400), offset(at: wall), offset(at: wall + 86_400)]).sorted(
@@ -89,17 +89,17 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A zone that could not be found or read.
-public struct ZoneError: Error, Sendable, CustomStringConvertible {
-  public var identifier: String
-  public var reason: String
-  public var description: String { "unknown time zone '\(identifier)': \(reason)" }
+package struct ZoneError: Error, Sendable, CustomStringConvertible {
+  package var identifier: String
+  package var reason: String
+  package var description: String { "unknown time zone '\(identifier)': \(reason)" }
 }
 
 extension Zone {
   private static let cache = Mutex<[String: Zone]>([:])
 
   /// Looks a zone up by IANA name, `UTC`/`Z`, or a fixed offset like `+08:00`; cached.
-  public static func named(_ identifier: String, environment: [String: String] = [:]) throws(ZoneError)
+  package static func named(_ identifier: String, environment: [String: String] = [:]) throws(ZoneError)
     -> Zone
   {
     if let cached = cache.withLock({ $0[identifier] }) { return cached }

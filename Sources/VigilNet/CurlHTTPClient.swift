@@ -8,14 +8,14 @@ import VigilCore
 /// Transfers run on one libcurl multi handle driven by a single loop thread (`CurlMultiLoop`): many requests
 /// in flight share connections and DNS cache, with at most `CurlMultiLoop.maxInFlight` running at once
 /// (the rest wait their turn). Callers may bound concurrency further.
-public struct CurlHTTPClient: HTTPTransport {
+package struct CurlHTTPClient: HTTPTransport {
   /// Costs nothing until the first request: libcurl (and OpenSSL behind it) start on first use, so a process that
   /// sends nothing (a heartbeat, a local check) starts and stays small.
-  public init() {}
+  package init() {}
 
   /// Sends `request`. Cancelling the calling task aborts the transfer at once (its connection is closed) and
   /// throws `.cancelled`: a timed-out invocation leaves nothing running behind it.
-  public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+  package func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
     let handle = CancellableTransfer()
     let result: Result<HTTPResponse, HTTPError> = await withTaskCancellationHandler {
       await withCheckedContinuation { continuation in

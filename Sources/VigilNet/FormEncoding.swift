@@ -1,12 +1,12 @@
 /// `application/x-www-form-urlencoded` bodies and percent-encoding (RFC 3986 unreserved characters kept).
-public enum FormEncoding {
+package enum FormEncoding {
   /// `a=1&b=two%20words`, in the given order.
-  public static func encode(_ fields: [(name: String, value: String)]) -> String {
+  package static func encode(_ fields: [(name: String, value: String)]) -> String {
     fields.map { "\(percentEncode($0.name))=\(percentEncode($0.value))" }.joined(separator: "&")
   }
 
   /// Percent-encodes every byte outside `A-Z a-z 0-9 - _ . ~`.
-  public static func percentEncode(_ text: String) -> String {
+  package static func percentEncode(_ text: String) -> String {
     var result = ""
     for byte in text.utf8 {
       switch byte {

@@ -7,8 +7,8 @@ import CCrypto
 #endif
 
 /// Digests and HMACs over OpenSSL's libcrypto, for request signing (webhooks, DingTalk, Feishu, TC3).
-public enum Digest {
-  public enum Algorithm: Sendable {
+package enum Digest {
+  package enum Algorithm: Sendable {
     case sha1, sha256, sha512
     var c: ccrypto_algorithm {
       switch self {
@@ -20,7 +20,7 @@ public enum Digest {
   }
 
   /// The digest of `data`.
-  public static func hash(_ algorithm: Algorithm, _ data: some DataProtocol) -> [UInt8] {
+  package static func hash(_ algorithm: Algorithm, _ data: some DataProtocol) -> [UInt8] {
     let bytes = Array(data)
     var out = [UInt8](repeating: 0, count: 64)
     let length = bytes.withUnsafeBytes { input in
@@ -32,7 +32,7 @@ public enum Digest {
   }
 
   /// HMAC of `message` with `key`.
-  public static func hmac(_ algorithm: Algorithm, key: some DataProtocol, message: some DataProtocol)
+  package static func hmac(_ algorithm: Algorithm, key: some DataProtocol, message: some DataProtocol)
     -> [UInt8]
   {
     let keyBytes = Array(key)
@@ -51,7 +51,7 @@ public enum Digest {
   }
 
   /// Lower-case hex.
-  public static func hex(_ bytes: [UInt8]) -> String {
+  package static func hex(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef")
     var text = ""
     text.reserveCapacity(bytes.count * 2)

@@ -5,28 +5,28 @@
 #endif
 
 /// One HTTP request, with the limits every network call in Vigil carries.
-public struct HTTPRequest: Sendable {
-  public var url: String
-  public var method: String
-  public var headers: [(name: String, value: String)]
-  public var body: Data?
+package struct HTTPRequest: Sendable {
+  package var url: String
+  package var method: String
+  package var headers: [(name: String, value: String)]
+  package var body: Data?
   /// Seconds allowed to establish the connection (TCP + TLS).
-  public var connectTimeout: Double
+  package var connectTimeout: Double
   /// Seconds allowed for the whole transfer.
-  public var timeout: Double
+  package var timeout: Double
   /// Bytes of response body kept; the rest is dropped and `truncated` set.
-  public var maxBodyBytes: Int
-  public var followRedirects: Bool
-  public var maxRedirects: Int
+  package var maxBodyBytes: Int
+  package var followRedirects: Bool
+  package var maxRedirects: Int
   /// Skips TLS verification. Callers must log a warning each time they use it.
-  public var insecure: Bool
+  package var insecure: Bool
   /// A CA bundle to trust instead of the system's.
-  public var caFile: String?
+  package var caFile: String?
   /// Measures a connection of its own: a new connection (not reused, not kept) and a fresh DNS lookup, so
   /// every phase timing is real and the TLS handshake (and certificate) is seen. Probes set this.
-  public var freshConnection: Bool = false
+  package var freshConnection: Bool = false
 
-  public init(
+  package init(
     url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: Data? = nil,
     connectTimeout: Double = 5, timeout: Double = 10, maxBodyBytes: Int = 1 << 20,
     followRedirects: Bool = true,
@@ -47,22 +47,22 @@ public struct HTTPRequest: Sendable {
 }
 
 /// Where the time of one request went, in milliseconds (libcurl's own measurements).
-public struct HTTPTimings: Sendable, Codable, Hashable {
+package struct HTTPTimings: Sendable, Codable, Hashable {
   /// Name lookup.
-  public var dnsMs: Double
+  package var dnsMs: Double
   /// TCP connect, after DNS.
-  public var connectMs: Double
+  package var connectMs: Double
   /// TLS handshake, after connect (0 for plain HTTP).
-  public var tlsMs: Double
+  package var tlsMs: Double
   /// From request sent to first response byte (server think time).
-  public var firstByteMs: Double
+  package var firstByteMs: Double
   /// Receiving the body.
-  public var transferMs: Double
+  package var transferMs: Double
   /// Everything, redirects included.
-  public var totalMs: Double
-  public var redirectMs: Double
+  package var totalMs: Double
+  package var redirectMs: Double
 
-  public init(
+  package init(
     dnsMs: Double = 0, connectMs: Double = 0, tlsMs: Double = 0, firstByteMs: Double = 0,
     transferMs: Double = 0, totalMs: Double = 0, redirectMs: Double = 0
   ) {
@@ -77,32 +77,32 @@ public struct HTTPTimings: Sendable, Codable, Hashable {
 }
 
 /// A response, with what was measured on the way.
-public struct HTTPResponse: Sendable {
-  public var status: Int
-  public var headers: [(name: String, value: String)]
-  public var body: Data
+package struct HTTPResponse: Sendable {
+  package var status: Int
+  package var headers: [(name: String, value: String)]
+  package var body: Data
   /// True when the body was longer than `maxBodyBytes` and cut.
-  public var truncated: Bool
-  public var timings: HTTPTimings
-  public var bytesReceived: Int64
+  package var truncated: Bool
+  package var timings: HTTPTimings
+  package var bytesReceived: Int64
   /// Bytes per second.
-  public var downloadSpeed: Double
-  public var remoteIP: String?
-  public var httpVersion: String
-  public var effectiveURL: String
-  public var redirectCount: Int
+  package var downloadSpeed: Double
+  package var remoteIP: String?
+  package var httpVersion: String
+  package var effectiveURL: String
+  package var redirectCount: Int
   /// When the server's certificate expires (HTTPS with a fresh handshake only).
-  public var certificateExpiry: Date?
+  package var certificateExpiry: Date?
 
   /// The first header named `name`, case-insensitively.
-  public func header(_ name: String) -> String? {
+  package func header(_ name: String) -> String? {
     let lowered = name.lowercased()
     return headers.first { $0.name.lowercased() == lowered }?.value
   }
 }
 
 /// Why a request failed, classified so alerts say what happened, never just "request failed".
-public enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
   case badURL(url: String, detail: String)
   case dnsFailure(host: String, detail: String)
   case connectionRefused(detail: String)
@@ -117,7 +117,7 @@ public enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
   case cancelled
 
   /// A stable name for the class (`dns`, `refused`, `timeout`, `tls`…), for conditions and alert facts.
-  public var kind: String {
+  package var kind: String {
     switch self {
     case .badURL: return "bad-url"
     case .dnsFailure: return "dns"
@@ -133,7 +133,7 @@ public enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .badURL(let url, let detail): return "bad URL \(url): \(detail)"
     case .dnsFailure(let host, let detail): return "DNS lookup failed for \(host): \(detail)"
@@ -152,6 +152,6 @@ public enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Something that sends HTTP requests: the curl client, or a test double.
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
   func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse
 }

@@ -11,12 +11,12 @@ import VigilCore
 /// SCF's): always `http://` on the local host, so libcurl (and its ~30 libraries) need not load for a function
 /// that sends nothing else, which keeps cold starts short. Content-Length and chunked answers; bounded head and
 /// body; a dropped kept-alive connection is reopened once.
-public final class LoopbackHTTPClient: HTTPTransport {
+package final class LoopbackHTTPClient: HTTPTransport {
   private let connection = Mutex<TCPConnection?>(nil)
 
-  public init() {}
+  package init() {}
 
-  public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+  package func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
     guard request.url.hasPrefix("http://") else {
       throw .badURL(
         url: Redactor.redactURL(request.url), detail: "the runtime API client speaks plain http:// only")

@@ -11,14 +11,14 @@ import VigilCron
 /// multipart/alternative with plain text first and HTML second, base64 bodies (7-bit clean). Header injection
 /// is impossible: addresses with CR, LF, NUL, `<`, `>`, `,` or spaces are refused; line breaks in the subject
 /// and display names become spaces before encoding.
-public struct MailMessage: Sendable {
+package struct MailMessage: Sendable {
   /// An address with an optional display name.
-  public struct Address: Sendable, Hashable {
-    public var name: String?
-    public var email: String
+  package struct Address: Sendable, Hashable {
+    package var name: String?
+    package var email: String
 
     /// Parses `alerts@example.com` or `Vigil 监控 <alerts@example.com>`; nil when unsafe or malformed.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
       var name: String?
       var email = text.trimming(" ")
       if let open = email.lastIndex(of: "<"), email.hasSuffix(">") {
@@ -48,15 +48,15 @@ public struct MailMessage: Sendable {
     }
   }
 
-  public var from: Address
-  public var to: [Address]
-  public var subject: String
-  public var text: String
-  public var html: String?
-  public var date: Date
-  public var messageID: String
+  package var from: Address
+  package var to: [Address]
+  package var subject: String
+  package var text: String
+  package var html: String?
+  package var date: Date
+  package var messageID: String
 
-  public init(
+  package init(
     from: Address, to: [Address], subject: String, text: String, html: String? = nil, date: Date,
     messageID: String
   ) {
@@ -70,7 +70,7 @@ public struct MailMessage: Sendable {
   }
 
   /// The message bytes, ready for DATA.
-  public func bytes() -> Data {
+  package func bytes() -> Data {
     let boundary = "=_vigil_\(messageID.filter { $0.isLetter || $0.isNumber }.prefix(24))"
     var lines: [String] = [
       "From: \(from.header)",

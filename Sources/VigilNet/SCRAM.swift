@@ -5,17 +5,17 @@
 #endif
 
 /// Why a SASL/SCRAM exchange failed.
-public struct SCRAMError: Error, Sendable, Hashable, CustomStringConvertible {
-  public var message: String
-  public var description: String { message }
+package struct SCRAMError: Error, Sendable, Hashable, CustomStringConvertible {
+  package var message: String
+  package var description: String { message }
   init(_ message: String) { self.message = message }
 }
 
 /// The client side of SCRAM (RFC 5802; SHA-256 and SHA-512 as RFC 7677 and Kafka's KIP-84 use them), without
 /// channel binding (`n,,`). One value per authentication: client-first, then client-final from the server's
 /// first message, then the server's signature checked, so a server that does not know the password is caught.
-public struct SCRAMClient: Sendable {
-  public let algorithm: Digest.Algorithm
+package struct SCRAMClient: Sendable {
+  package let algorithm: Digest.Algorithm
   let username: String
   let password: String
   let clientNonce: String
@@ -23,7 +23,7 @@ public struct SCRAMClient: Sendable {
   private var serverSignature: [UInt8] = []
 
   /// - Parameter nonce: the client nonce; random (24 bytes, base64) unless a test fixes it.
-  public init(algorithm: Digest.Algorithm, username: String, password: String, nonce: String? = nil) {
+  package init(algorithm: Digest.Algorithm, username: String, password: String, nonce: String? = nil) {
     self.algorithm = algorithm
     self.username = username
     self.password = password
@@ -38,10 +38,10 @@ public struct SCRAMClient: Sendable {
   var clientFirstBare: String { "n=\(escapedUsername),r=\(clientNonce)" }
 
   /// The first message: GS2 header (no channel binding) and the bare part.
-  public var clientFirstMessage: String { "n,," + clientFirstBare }
+  package var clientFirstMessage: String { "n,," + clientFirstBare }
 
   /// The final message, answering the server's first (`r=…,s=…,i=…`).
-  public mutating func clientFinalMessage(serverFirst: String) throws(SCRAMError) -> String {
+  package mutating func clientFinalMessage(serverFirst: String) throws(SCRAMError) -> String {
     let fields = Self.attributes(serverFirst)
     if let error = fields["e"] { throw SCRAMError("the server refused: \(error)") }
     guard let nonce = fields["r"], nonce.hasPrefix(clientNonce), nonce.count > clientNonce.count else {
@@ -68,7 +68,7 @@ public struct SCRAMClient: Sendable {
   }
 
   /// Checks the server's final message (`v=…`), proving the server knows the password too.
-  public func verify(serverFinal: String) throws(SCRAMError) {
+  package func verify(serverFinal: String) throws(SCRAMError) {
     let fields = Self.attributes(serverFinal)
     if let error = fields["e"] { throw SCRAMError("the server refused the proof: \(error)") }
     guard let verifier = fields["v"], let signature = Data(base64Encoded: verifier) else {

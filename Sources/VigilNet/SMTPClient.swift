@@ -9,22 +9,22 @@ import VigilCore
 #endif
 
 /// One message to submit over SMTP.
-public struct SMTPRequest: Sendable {
+package struct SMTPRequest: Sendable {
   /// `smtps://host:465` (implicit TLS) or `smtp://host:587` (STARTTLS, always required: never sent in clear).
-  public var url: String
-  public var ehlo: String
-  public var username: String?
-  public var password: String?
+  package var url: String
+  package var ehlo: String
+  package var username: String?
+  package var password: String?
   /// Envelope sender and recipients (bare addresses).
-  public var from: String
-  public var recipients: [String]
-  public var message: Data
-  public var caFile: String?
-  public var insecure: Bool
-  public var connectTimeout: Double
-  public var timeout: Double
+  package var from: String
+  package var recipients: [String]
+  package var message: Data
+  package var caFile: String?
+  package var insecure: Bool
+  package var connectTimeout: Double
+  package var timeout: Double
 
-  public init(
+  package init(
     url: String, ehlo: String = "vigil.local", username: String?, password: String?, from: String,
     recipients: [String], message: Data, caFile: String? = nil, insecure: Bool = false,
     connectTimeout: Double = 10, timeout: Double = 30
@@ -44,11 +44,11 @@ public struct SMTPRequest: Sendable {
 }
 
 /// Why a submission failed: temporary (4xx, network) is worth retrying, permanent (5xx, credentials, TLS) is not.
-public enum SMTPError: Error, Sendable, CustomStringConvertible {
+package enum SMTPError: Error, Sendable, CustomStringConvertible {
   case temporary(String)
   case permanent(String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .temporary(let message): return "temporary: \(message)"
     case .permanent(let message): return "permanent: \(message)"
@@ -78,12 +78,12 @@ private let uploadCallback: ccurl_write_callback = { buffer, size, count, userda
 
 /// SMTP submission through libcurl: TLS always (implicit or required STARTTLS), certificate verified, AUTH
 /// when credentials are given, bounded by timeouts. Runs as `BlockingWork` (mail is rare; one easy handle).
-public struct SMTPClient: Sendable {
+package struct SMTPClient: Sendable {
   /// libcurl starts on the first message, not here.
-  public init() {}
+  package init() {}
 
   /// Submits the message; returns the server's last reply code.
-  public func send(_ request: SMTPRequest) async throws(SMTPError) -> Int {
+  package func send(_ request: SMTPRequest) async throws(SMTPError) -> Int {
     let result: Result<Int, SMTPError> = await BlockingWork.run("vigil.smtp") { Self.perform(request) }
     return try result.get()
   }

@@ -2,9 +2,9 @@ import VigilCore
 
 /// The parts of a state store URL every store reads the same way: scheme, query parameters, durations, escapes,
 /// and how the URL is shown (its password masked).
-public enum StateURL {
+package enum StateURL {
   /// `url` with whatever sits between `://` and `@` after a colon replaced by `***`.
-  public static func masked(_ url: String) -> String {
+  package static func masked(_ url: String) -> String {
     guard let (scheme, rest) = splitScheme(url), let at = rest.lastIndex(of: "@") else {
       return url.excerpt(120)
     }

@@ -12,7 +12,7 @@ import VigilCore
 #endif
 
 /// Why a TCP exchange failed.
-public enum TCPError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum TCPError: Error, Sendable, Hashable, CustomStringConvertible {
   case resolve(host: String, detail: String)
   case connect(address: String, detail: String)
   case timeout(address: String, phase: String, seconds: Double)
@@ -20,7 +20,7 @@ public enum TCPError: Error, Sendable, Hashable, CustomStringConvertible {
   case io(address: String, detail: String)
   case tls(address: String, detail: String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .resolve(let host, let detail): return "cannot resolve \(host): \(detail)"
     case .connect(let address, let detail): return "cannot connect to \(address): \(detail)"
@@ -33,7 +33,7 @@ public enum TCPError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A connection carrying length-prefixed frames (Kafka): plain TCP or TLS.
-public protocol FrameStream: Sendable {
+package protocol FrameStream: Sendable {
   /// `host:port`, for messages.
   var address: String { get }
   /// Sends `request` and reads one length-prefixed (4-byte big-endian) frame back, at most `maxFrame` bytes.
@@ -76,8 +76,8 @@ extension ByteStream {
 
 /// A plain TCP connection with connect and read timeouts, for binary protocols (Kafka). Blocking calls run as
 /// `BlockingWork`; one exchange at a time.
-public final class TCPConnection: FrameStream, ByteStream {
-  public let address: String
+package final class TCPConnection: FrameStream, ByteStream {
+  package let address: String
   private let owned: FileDescriptor
   private var descriptor: Int32 { owned.raw }
   private let ioTimeout: Double
@@ -90,7 +90,7 @@ public final class TCPConnection: FrameStream, ByteStream {
   }
 
   /// Connects to `host:port` within `connectTimeout`; later reads wait at most `ioTimeout`.
-  public static func connect(host: String, port: Int, connectTimeout: Double, ioTimeout: Double)
+  package static func connect(host: String, port: Int, connectTimeout: Double, ioTimeout: Double)
     async throws(TCPError) -> TCPConnection
   {
     let result: Result<TCPConnection, TCPError> = await BlockingWork.run("vigil.tcp.connect") {
@@ -182,7 +182,7 @@ public final class TCPConnection: FrameStream, ByteStream {
   }
 
   /// Sends `request` and reads a length-prefixed (4-byte big-endian) frame back, at most `maxFrame` bytes.
-  public func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
+  package func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
     try await exchangeExclusively(request, maxFrame: maxFrame)
   }
 

@@ -9,9 +9,9 @@ import VigilCore
 /// A TLS connection for binary protocols (Kafka over SSL), opened by libcurl with `CONNECT_ONLY`: libcurl does
 /// the TCP connect and the verified TLS handshake, then carries raw bytes with `curl_easy_send`/`curl_easy_recv`.
 /// Certificate and host-name verification are on unless `insecure` (which the caller logs loudly).
-public final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
+package final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
   // Safe: `handle` is created in init, used only under `lock` (one exchange at a time) and freed in deinit.
-  public let address: String
+  package let address: String
   private let handle: UnsafeMutableRawPointer
   private let socket: curl_socket_t
   private let ioTimeout: Double
@@ -30,7 +30,7 @@ public final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
   /// - Parameters:
   ///   - caFile: a PEM bundle to trust instead of the system's.
   ///   - insecure: skip certificate and host-name verification.
-  public static func connect(
+  package static func connect(
     host: String, port: Int, connectTimeout: Double, ioTimeout: Double, caFile: String? = nil,
     insecure: Bool = false
   ) async throws(TCPError) -> TLSConnection {
@@ -90,7 +90,7 @@ public final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable {
   }
 
   /// Sends `request` and reads a length-prefixed (4-byte big-endian) frame back, at most `maxFrame` bytes.
-  public func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
+  package func exchangeFrame(_ request: [UInt8], maxFrame: Int = 64 << 20) async throws(TCPError) -> [UInt8] {
     try await exchangeExclusively(request, maxFrame: maxFrame)
   }
 

@@ -8,12 +8,12 @@ import VigilCore
 
 /// Why a Tencent Cloud API 3.0 call failed: no HTTP answer, an answer without a `Response` object, or the
 /// API's own `Response.Error` (`AuthFailure.SignatureFailure`, `RequestLimitExceeded`…).
-public enum TencentCloudCallError: Error, Sendable, CustomStringConvertible {
+package enum TencentCloudCallError: Error, Sendable, CustomStringConvertible {
   case transport(String)
   case malformed(status: Int, body: String)
   case api(code: String, message: String, requestID: String?)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .transport(let detail): return detail
     case .malformed(let status, let body): return "HTTP \(status) without a JSON 'Response' object: \(body)"
@@ -24,18 +24,18 @@ public enum TencentCloudCallError: Error, Sendable, CustomStringConvertible {
 }
 
 /// One signed (TC3-HMAC-SHA256) call to a Tencent Cloud API 3.0 endpoint: JSON in, the `Response` object out.
-public struct TencentCloudAPI: Sendable {
-  public let endpoint: String
-  public let signer: TC3Signer
+package struct TencentCloudAPI: Sendable {
+  package let endpoint: String
+  package let signer: TC3Signer
   let transport: any HTTPTransport
 
-  public init(endpoint: String, signer: TC3Signer, transport: any HTTPTransport) {
+  package init(endpoint: String, signer: TC3Signer, transport: any HTTPTransport) {
     self.endpoint = endpoint
     self.signer = signer
     self.transport = transport
   }
 
-  public func call(
+  package func call(
     action: String, version: String, region: String?, payload: JSONValue, timestamp: Int64,
     timeout: Double = 10,
     maxBodyBytes: Int = 1 << 20

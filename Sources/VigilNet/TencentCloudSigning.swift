@@ -8,15 +8,15 @@ import VigilCron
 
 /// Tencent Cloud API 3.0 request signing, TC3-HMAC-SHA256: used by the SMS channel and by cloud-API checks
 /// (CKafka). Pure: every step is exposed so it is tested against Tencent's published example.
-public struct TC3Signer: Sendable {
-  public var secretID: String
-  public var secretKey: String
+package struct TC3Signer: Sendable {
+  package var secretID: String
+  package var secretKey: String
   /// `sms`, `ckafka`, `cvm`.
-  public var service: String
+  package var service: String
   /// `sms.tencentcloudapi.com`.
-  public var host: String
+  package var host: String
 
-  public init(secretID: String, secretKey: String, service: String, host: String) {
+  package init(secretID: String, secretKey: String, service: String, host: String) {
     self.secretID = secretID
     self.secretKey = secretKey
     self.service = service
@@ -24,13 +24,13 @@ public struct TC3Signer: Sendable {
   }
 
   /// Every intermediate value of one signature.
-  public struct Signature: Sendable {
-    public var hashedPayload: String
-    public var canonicalRequest: String
-    public var hashedCanonicalRequest: String
-    public var stringToSign: String
-    public var signature: String
-    public var authorization: String
+  package struct Signature: Sendable {
+    package var hashedPayload: String
+    package var canonicalRequest: String
+    package var hashedCanonicalRequest: String
+    package var stringToSign: String
+    package var signature: String
+    package var authorization: String
   }
 
   /// The UTC date (`2019-02-25`) of a timestamp.
@@ -39,7 +39,7 @@ public struct TC3Signer: Sendable {
   }
 
   /// Signs a POST of `payload` with the `content-type;host` headers.
-  public func sign(payload: Data, timestamp: Int64, contentType: String = "application/json; charset=utf-8")
+  package func sign(payload: Data, timestamp: Int64, contentType: String = "application/json; charset=utf-8")
     -> Signature
   {
     let hashedPayload = Digest.hex(Digest.hash(.sha256, payload))
@@ -63,9 +63,11 @@ public struct TC3Signer: Sendable {
   }
 
   /// The headers of a signed API 3.0 call.
-  public func headers(action: String, version: String, region: String?, payload: Data, timestamp: Int64) -> [(
-    name: String, value: String
-  )] {
+  package func headers(action: String, version: String, region: String?, payload: Data, timestamp: Int64)
+    -> [(
+      name: String, value: String
+    )]
+  {
     var headers: [(name: String, value: String)] = [
       ("Authorization", sign(payload: payload, timestamp: timestamp).authorization),
       ("Content-Type", "application/json; charset=utf-8"), ("Host", host), ("X-TC-Action", action),
@@ -78,9 +80,9 @@ public struct TC3Signer: Sendable {
 
 /// Tencent Cloud's legacy HmacSHA1 signature (API 2.0, and API 3.0 "signature v1"), as the source articles'
 /// CKafka calls use: HMAC-SHA1 over `METHOD + host + path + "?" + sorted k=v&…`, base64.
-public enum TencentLegacySigner {
+package enum TencentLegacySigner {
   /// The base64 signature (not URL-encoded).
-  public static func signature(
+  package static func signature(
     method: String, host: String, path: String, parameters: [(String, String)], secretKey: String
   ) -> String {
     let query = parameters.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }

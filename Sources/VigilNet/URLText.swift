@@ -1,7 +1,7 @@
 /// Small URL text helpers that need no Foundation URL parsing.
-public enum URLText {
+package enum URLText {
   /// The host of `url` (without user info, port or IPv6 brackets).
-  public static func host(of url: String) -> String {
+  package static func host(of url: String) -> String {
     var rest = Substring(url)
     if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
     let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex

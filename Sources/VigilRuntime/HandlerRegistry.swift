@@ -1,5 +1,7 @@
+import Synchronization
 import VigilChecks
 import VigilCore
+import VigilNet
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -7,11 +9,12 @@ import VigilCore
   import Foundation
 #endif
 
-/// Every handler name `serverless.yml` may use: the ones built, and the ones planned (which say so instead of
-/// pretending to run).
-public struct HandlerRegistry: Sendable {
+/// Every handler name `serverless.yml` may use: the ones built in, the operator's own (registered by
+/// `Vigil.main(handlers:)`), and the ones planned (which say so instead of pretending to run). `vigil validate`
+/// reads each function's configuration with its entry's reader, so validation and invocation agree.
+package struct HandlerRegistry: Sendable {
   /// A registry entry.
-  public enum Entry: Sendable {
+  package enum Entry: Sendable {
     case available(AnyHandler)
     /// Planned but not built yet: the reason names what will bring it.
     case notAvailable(name: String, reason: String)
@@ -19,51 +22,94 @@ public struct HandlerRegistry: Sendable {
 
   private var entries: [String: Entry]
 
-  public init(entries: [String: Entry]) { self.entries = entries }
+  package init(entries: [String: Entry]) { self.entries = entries }
 
   /// The handlers this build ships.
-  public static let standard = HandlerRegistry(entries: [
-    "website-status": .available(
+  package static let standard = HandlerRegistry(
+    handlers: [
       AnyHandler(
         name: "website-status", summary: "HTTP(S) status, timings and conditions per URL",
-        WebsiteStatusHandler())),
-    "echo": .available(
+        WebsiteStatusHandler(),
+        configuration: { _ = try WebsiteStatusConfig.read($0) }),
       AnyHandler(
-        name: "echo", summary: "diagnostic: returns the event and context it received", EchoHandler())),
-    "fail": .available(
-      AnyHandler(name: "fail", summary: "diagnostic: always throws (tests error reporting)", FailHandler())),
-    "sleep": .available(
-      AnyHandler(name: "sleep", summary: "diagnostic: sleeps event.seconds (tests timeouts)", SleepHandler())),
-    "region-latency": .available(
+        name: "echo", summary: "diagnostic: returns the event and context it received", EchoHandler()),
+      AnyHandler(name: "fail", summary: "diagnostic: always throws (tests error reporting)", FailHandler()),
+      AnyHandler(name: "sleep", summary: "diagnostic: sleeps event.seconds (tests timeouts)", SleepHandler()),
       AnyHandler(
         name: "region-latency", summary: "one URL measured from several regions, judged by rules",
-        RegionLatencyHandler())),
-    "kafka-backlog": .available(
+        RegionLatencyHandler(),
+        configuration: { _ = try RegionLatencyConfig.read($0, transport: CurlHTTPClient()) }),
       AnyHandler(
         name: "kafka-backlog",
         summary: "consumer-group lag over the Kafka protocol or the CKafka API, judged Burrow-style",
-        KafkaBacklogHandler())),
-    "host-resources": .available(
+        KafkaBacklogHandler(),
+        configuration: {
+          _ = try KafkaBacklogConfig.read($0, transport: CurlHTTPClient(), clock: SystemClock())
+        }),
       AnyHandler(
         name: "host-resources",
         summary: "CPU, memory, swap, load, disk and processes of this host, cgroup v2 limits respected",
-        HostResourcesHandler())),
-    "heartbeat-watchdog": .available(
+        HostResourcesHandler(), configuration: { _ = try HostResourcesConfig.read($0) }),
       AnyHandler(
         name: "heartbeat-watchdog",
         summary: "alerts when a host that used to report goes silent, at escalation offsets",
-        HeartbeatWatchdogHandler())),
-    "heartbeat-ingest": .available(
+        HeartbeatWatchdogHandler(),
+        configuration: { _ = try HeartbeatWatchdogConfig.read($0, environment: [:]) }),
       AnyHandler(
         name: "heartbeat-ingest", summary: "records a host's report (POST /heartbeat/<host>, API gateway)",
-        HeartbeatIngestHandler())),
-  ])
+        HeartbeatIngestHandler(), configuration: { _ = try HeartbeatIngestConfig.read($0) }),
+    ])
+
+  /// A registry of `handlers`, each under its name (names are unique: the built-in list is fixed).
+  init(handlers: [AnyHandler]) {
+    entries = Dictionary(handlers.map { ($0.name, Entry.available($0)) }) { first, _ in first }
+  }
+
+  /// This registry with `handlers` added; a name that is already taken, or given twice, is an error.
+  package func adding(_ handlers: [AnyHandler]) throws(HandlerRegistrationError) -> HandlerRegistry {
+    var registry = self
+    for handler in handlers {
+      guard HandlerRegistry.isValidName(handler.name) else {
+        throw HandlerRegistrationError(
+          message:
+            "handler name '\(handler.name)' must be 1-64 lower-case letters, digits and '-' (like website-status)"
+        )
+      }
+      guard registry.entries[handler.name] == nil else {
+        let whose =
+          entries[handler.name] == nil ? "another handler given to Vigil.main" : "a built-in handler"
+        throw HandlerRegistrationError(
+          message: "handler name '\(handler.name)' is already taken by \(whose); choose another name")
+      }
+      registry.entries[handler.name] = .available(handler)
+    }
+    return registry
+  }
+
+  static func isValidName(_ name: String) -> Bool {
+    (1...64).contains(name.utf8.count)
+      && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+  }
 
   /// Looks a handler up by the name in `serverless.yml`.
-  public func entry(_ name: String) -> Entry? { entries[name] }
+  package func entry(_ name: String) -> Entry? { entries[name] }
 
   /// All names, sorted.
-  public var names: [String] { entries.keys.sorted() }
+  package var names: [String] { entries.keys.sorted() }
+
+  /// This process's registry: the built-in handlers, plus those `Vigil.main(handlers:)` installed at start.
+  package static var current: HandlerRegistry { processRegistry.withLock { $0 } }
+
+  /// Installs the registry every later `Project.load` uses (once, at start).
+  package static func install(_ registry: HandlerRegistry) { processRegistry.withLock { $0 = registry } }
+
+  private static let processRegistry = Mutex(HandlerRegistry.standard)
+}
+
+/// A handler that cannot be registered: its name is malformed or taken.
+package struct HandlerRegistrationError: Error, Sendable, CustomStringConvertible {
+  package var message: String
+  package var description: String { message }
 }
 
 /// Returns what it was given: handy to check a deployment and its event plumbing.

@@ -12,15 +12,15 @@ import VigilCron
 
 /// Runs one handler in this process, the way `serverless invoke local` does: builds the context, enforces the
 /// function's timeout, routes the alert candidates, and returns the result or the failure.
-public struct LocalInvoker: Sendable {
-  public let project: Project
-  public let state: any StateStore
-  public let clock: any WallClock
-  public let sink: any LogSink
+package struct LocalInvoker: Sendable {
+  package let project: Project
+  package let state: any StateStore
+  package let clock: any WallClock
+  package let sink: any LogSink
   /// Builds the alerting engine for an invocation (its logger goes to channels that log).
-  public let alerting: @Sendable (Logger) throws -> AlertingEngine
+  package let alerting: @Sendable (Logger) throws -> AlertingEngine
 
-  public init(
+  package init(
     project: Project, state: any StateStore, clock: any WallClock = SystemClock(), sink: any LogSink,
     alerting: (@Sendable (Logger) throws -> AlertingEngine)? = nil
   ) {
@@ -33,21 +33,21 @@ public struct LocalInvoker: Sendable {
   }
 
   /// The outcome of one invocation.
-  public struct Outcome: Sendable {
-    public var requestID: String
-    public var result: Result<HandlerOutput, InvocationFailure>
-    public var durationMs: Double
+  package struct Outcome: Sendable {
+    package var requestID: String
+    package var result: Result<HandlerOutput, InvocationFailure>
+    package var durationMs: Double
     /// The notifications this invocation wrote to the outbox, per channel.
-    public var notifications: [String: AlertNotification] = [:]
+    package var notifications: [String: AlertNotification] = [:]
     /// The check's result when the handler succeeded but its alerting failed (`AlertingError`).
-    public var output: HandlerOutput?
-    public var notification: AlertNotification? { notifications.values.first }
+    package var output: HandlerOutput?
+    package var notification: AlertNotification? { notifications.values.first }
   }
 
   /// What a FaaS platform says about one invocation, over the function's own settings.
-  public struct Platform: Sendable {
+  package struct Platform: Sendable {
     /// The platform's deadline (Lambda's `Deadline-Ms`, SCF's now + `time_limit_in_ms`).
-    public var deadline: Date?
+    package var deadline: Date?
 
     /// A count of milliseconds from a platform header: a finite number, 0 or more; anything else is ignored
     /// (the function's own timeout then applies), never trusted into a timer.
@@ -55,16 +55,16 @@ public struct LocalInvoker: Sendable {
       guard let header, let value = Double(header), value.isFinite, value >= 0 else { return nil }
       return value
     }
-    public var invokedFunctionARN: String?
-    public var traceID: String?
-    public var memoryLimitMB: Int?
-    public var functionVersion: String?
-    public var region: String?
-    public var namespace: String?
+    package var invokedFunctionARN: String?
+    package var traceID: String?
+    package var memoryLimitMB: Int?
+    package var functionVersion: String?
+    package var region: String?
+    package var namespace: String?
     /// Extra environment for the handler (`_X_AMZN_TRACE_ID`, `TENCENTCLOUD_APPID`…).
-    public var environment: [String: String]
+    package var environment: [String: String]
 
-    public init(
+    package init(
       deadline: Date? = nil, invokedFunctionARN: String? = nil, traceID: String? = nil,
       memoryLimitMB: Int? = nil,
       functionVersion: String? = nil, region: String? = nil, namespace: String? = nil,
@@ -84,7 +84,7 @@ public struct LocalInvoker: Sendable {
   /// Invokes `functionName` with `event`; `requestID` defaults to a new UUID.
   /// `scheduledAt` (from the scheduler) adds the start's lag behind the scheduled instant to the log;
   /// `platform` (from a FaaS runtime loop) supplies the platform's deadline and identity.
-  public func invoke(
+  package func invoke(
     _ functionName: String, event: InvocationEvent, requestID: String = UUID().uuidString.lowercased(),
     scheduledAt: Date? = nil, platform: Platform? = nil
   ) async -> Outcome {

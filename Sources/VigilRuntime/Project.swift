@@ -10,13 +10,13 @@ import VigilNet
 #endif
 
 /// A loaded project: `serverless.yml`, the folder of function configurations, and where state lives.
-public struct Project: Sendable {
-  public var config: ServerlessConfig
-  public var environment: [String: String]
-  public var registry: HandlerRegistry
+package struct Project: Sendable {
+  package var config: ServerlessConfig
+  package var environment: [String: String]
+  package var registry: HandlerRegistry
 
   /// Loads `serverless.yml` at `path`.
-  public static func load(path: String, environment: [String: String], registry: HandlerRegistry = .standard)
+  package static func load(path: String, environment: [String: String], registry: HandlerRegistry = .current)
     throws -> Project
   {
     Project(
@@ -26,7 +26,7 @@ public struct Project: Sendable {
 
   /// The state store the command's options (`state`, `state-dir`), the environment and `custom.vigil` select,
   /// with `fallback` (a folder) when none does.
-  public func stateSelection(options: [String: String], fallback: String = ".vigil")
+  package func stateSelection(options: [String: String], fallback: String = ".vigil")
     throws(StateSelectionError)
     -> StateSelection
   {
@@ -35,12 +35,12 @@ public struct Project: Sendable {
   }
 
   /// The path of `functions/<name>/config.yml`.
-  public func functionConfigPath(_ name: String) -> String {
+  package func functionConfigPath(_ name: String) -> String {
     "\(config.functionsDirectory)/\(name)/config.yml"
   }
 
   /// Reads the function's configuration file, if it has one.
-  public func functionConfiguration(_ function: FunctionSpec) throws -> ConfigValue? {
+  package func functionConfiguration(_ function: FunctionSpec) throws -> ConfigValue? {
     let path = functionConfigPath(function.name)
     guard let text = try ConfigFileReader.read(path, missingIsNil: true) else { return nil }
     let node = try YAMLParser.parse(text, file: path)
@@ -49,7 +49,7 @@ public struct Project: Sendable {
   }
 
   /// The alerting engine described by `custom.vigil.channels` and `custom.vigil.alerting`.
-  public func alertingEngine(logger: Logger, state: any StateStore, clock: any WallClock) throws
+  package func alertingEngine(logger: Logger, state: any StateStore, clock: any WallClock) throws
     -> AlertingEngine
   {
     let channels = try AlertingConfig.channels(
@@ -67,7 +67,7 @@ public struct Project: Sendable {
   }
 
   /// The zone a trigger runs in, its own or the project default.
-  public func zone(for trigger: TimerTrigger) throws -> Zone {
+  package func zone(for trigger: TimerTrigger) throws -> Zone {
     let identifier = trigger.timezone ?? config.vigil.timezone
     let mark = trigger.timezoneMark ?? config.vigil.timezoneMark ?? trigger.cronMark
     do {
@@ -78,7 +78,7 @@ public struct Project: Sendable {
   }
 
   /// Parses a trigger's cron expression, locating any error at the expression in the file.
-  public func cron(for trigger: TimerTrigger) throws -> CronExpression {
+  package func cron(for trigger: TimerTrigger) throws -> CronExpression {
     do {
       return try CronExpression(trigger.cronExpression)
     } catch {

@@ -11,15 +11,15 @@ import VigilNet
 /// `--state`, then `--state-dir`, then `VIGIL_STATE`, then `VIGIL_STATE_DIR`, then `custom.vigil.state` or
 /// `custom.vigil.stateDir`, then the command's default folder. A value is a folder, `memory`, or a store URL:
 /// `redis[s]://[user:password@]host[:port][/db][?prefix=…&ca_file=…]` or `s3://bucket/prefix?region=…&endpoint=…`.
-public struct StateSelection: Sendable {
+package struct StateSelection: Sendable {
   /// Where the choice was made.
-  public enum Origin: Sendable, Hashable, CustomStringConvertible {
+  package enum Origin: Sendable, Hashable, CustomStringConvertible {
     case option(String)
     case environment(String)
     case configuration(SourceMark)
     case fallback
 
-    public var description: String {
+    package var description: String {
       switch self {
       case .option(let name): return "--\(name)"
       case .environment(let name): return name
@@ -29,19 +29,19 @@ public struct StateSelection: Sendable {
     }
   }
 
-  public var spec: String
-  public var origin: Origin
+  package var spec: String
+  package var origin: Origin
   /// Where an object store's credentials come from.
-  public var environment: [String: String]
+  package var environment: [String: String]
 
-  public init(spec: String, origin: Origin, environment: [String: String] = [:]) {
+  package init(spec: String, origin: Origin, environment: [String: String] = [:]) {
     self.spec = spec
     self.origin = origin
     self.environment = environment
   }
 
   /// The selection for a command with these options (`state`, `state-dir`), environment and settings.
-  public static func resolve(
+  package static func resolve(
     options: [String: String], environment: [String: String], settings: ServerlessConfig.VigilSettings,
     fallback: String
   ) throws(StateSelectionError) -> StateSelection {
@@ -75,7 +75,7 @@ public struct StateSelection: Sendable {
   }
 
   /// What kind of store the value names.
-  public enum Kind: Sendable {
+  package enum Kind: Sendable {
     case folder(String)
     case memory
     case redis(RedisStateSettings)
@@ -83,7 +83,7 @@ public struct StateSelection: Sendable {
   }
 
   /// The store the value names, its shape checked (nothing is connected or created).
-  public func kind() throws(StateSelectionError) -> Kind {
+  package func kind() throws(StateSelectionError) -> Kind {
     if spec == "memory" { return .memory }
     guard let scheme = Self.scheme(of: spec) else {
       if spec.hasPrefix("file:") {
@@ -115,7 +115,7 @@ public struct StateSelection: Sendable {
   }
 
   /// Opens the store: a folder is created, a Redis store is reached on first use.
-  public func open() throws -> any StateStore {
+  package func open() throws -> any StateStore {
     switch try kind() {
     case .folder(let path): return try FileStateStore(root: path)
     case .memory: return InMemoryStateStore()
@@ -131,7 +131,7 @@ public struct StateSelection: Sendable {
   }
 
   /// The value as shown: a URL's password masked.
-  public var shown: String { Self.scheme(of: spec) == nil ? spec : StateURL.masked(spec) }
+  package var shown: String { Self.scheme(of: spec) == nil ? spec : StateURL.masked(spec) }
 
   private func problem(_ message: String) -> StateSelectionError {
     var mark: SourceMark?
@@ -150,21 +150,21 @@ public struct StateSelection: Sendable {
 }
 
 /// A state setting that cannot be used, naming where it was given (and, from serverless.yml, the place).
-public struct StateSelectionError: Error, Sendable, CustomStringConvertible {
+package struct StateSelectionError: Error, Sendable, CustomStringConvertible {
   /// The whole message, where the setting was given first.
-  public var message: String
-  public var mark: SourceMark?
+  package var message: String
+  package var mark: SourceMark?
   /// What is wrong, without the place.
-  public var detail: String
-  public var description: String { message }
-  public init(message: String, mark: SourceMark? = nil, detail: String? = nil) {
+  package var detail: String
+  package var description: String { message }
+  package init(message: String, mark: SourceMark? = nil, detail: String? = nil) {
     self.message = message
     self.mark = mark
     self.detail = detail ?? message
   }
 
   /// As a configuration error at its place in serverless.yml, when it has one.
-  public var located: (any Error) {
+  package var located: (any Error) {
     mark.map { ConfigError($0, "custom.vigil.state: \(detail)") } ?? self
   }
 }

@@ -11,27 +11,27 @@ import Synchronization
 /// The signals go from the default action straight to a handler that writes the signal's number to a pipe (no
 /// moment where they are ignored and a stop request would be lost, whichever thread the kernel picks); one
 /// thread reads the pipe and calls the subscribers.
-public enum StopSignals {
+package enum StopSignals {
   /// A subscription from `install`; `cancel()` stops its handler from being called.
-  public final class Subscription: Sendable {
+  package final class Subscription: Sendable {
     let identifier: Int
 
     init(identifier: Int) { self.identifier = identifier }
 
     /// Stops calling this subscription's handler.
-    public func cancel() { Relay.shared.remove(identifier) }
+    package func cancel() { Relay.shared.remove(identifier) }
 
     deinit { Relay.shared.remove(identifier) }
   }
 
   /// Makes SIGTERM and SIGINT call `handler` with the signal's name instead of ending the process. Keep the
   /// subscription for as long as the handler should run.
-  public static func install(_ handler: @escaping @Sendable (String) -> Void) -> Subscription {
+  package static func install(_ handler: @escaping @Sendable (String) -> Void) -> Subscription {
     Subscription(identifier: Relay.shared.add(handler))
   }
 
   /// Waits for the first SIGTERM or SIGINT; returns its name.
-  public static func next() async -> String {
+  package static func next() async -> String {
     let waiting = Mutex<(continuation: CheckedContinuation<String, Never>?, subscription: Subscription?)>(
       (nil, nil))
     let name = await withCheckedContinuation { continuation in

@@ -2,19 +2,19 @@ import VigilCore
 
 /// Writes alerts to the log stream (standard error, one JSON line each): the default channel, needing no
 /// credentials.
-public struct ConsoleChannel: Channel {
-  public let name: String
+package struct ConsoleChannel: Channel {
+  package let name: String
   let logger: Logger
 
   /// A log line: never held up by the network, so never cut by a deadline.
-  public var isLocal: Bool { true }
+  package var isLocal: Bool { true }
 
-  public init(name: String = "console", logger: Logger) {
+  package init(name: String = "console", logger: Logger) {
     self.name = name
     self.logger = logger
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let firing = notification.notices.contains { $0.status == .firing }
     logger.log(
       firing ? .warning : .info, notification.title,

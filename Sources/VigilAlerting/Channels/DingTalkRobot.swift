@@ -10,14 +10,14 @@ import VigilNet
 /// DingTalk (钉钉) custom robot: markdown message to `…/robot/send?access_token=TOKEN`, signed when a secret is
 /// set (`&timestamp=<ms>&sign=<urlencoded base64 HMAC-SHA256(secret, timestamp + "\n" + secret)>`). errcode 0
 /// is sent; 130101 (too fast) is retried; 310000 (sign, keyword, IP) and token errors are permanent.
-public struct DingTalkRobot: Channel {
-  public let name: String
+package struct DingTalkRobot: Channel {
+  package let name: String
   let url: String
   let secret: String?
   let transport: any HTTPTransport
   let clock: any WallClock
 
-  public init(name: String, url: String, secret: String?, transport: any HTTPTransport, clock: any WallClock)
+  package init(name: String, url: String, secret: String?, transport: any HTTPTransport, clock: any WallClock)
   {
     self.name = name
     self.url = url
@@ -27,13 +27,13 @@ public struct DingTalkRobot: Channel {
   }
 
   /// The `sign` query value for a millisecond timestamp.
-  public static func sign(secret: String, timestampMs: Int64) -> String {
+  package static func sign(secret: String, timestampMs: Int64) -> String {
     let digest = Digest.hmac(.sha256, key: Data(secret.utf8), message: Data("\(timestampMs)\n\(secret)".utf8))
     return FormEncoding.percentEncode(Data(digest).base64EncodedString())
   }
 
   /// The URL with timestamp and signature appended (unchanged without a secret).
-  public func signedURL(at date: Date) -> String {
+  package func signedURL(at date: Date) -> String {
     guard let secret, !secret.isEmpty else { return url }
     let timestamp = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     return
@@ -41,7 +41,7 @@ public struct DingTalkRobot: Channel {
   }
 
   /// The request body.
-  public static func body(_ notification: AlertNotification) -> JSONValue {
+  package static func body(_ notification: AlertNotification) -> JSONValue {
     .object([
       "msgtype": .string("markdown"),
       "markdown": .object([
@@ -51,7 +51,7 @@ public struct DingTalkRobot: Channel {
     ])
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     try await VendorReply.post(
       signedURL(at: clock.now), body: Self.body(notification), transport: transport, codeField: "errcode",
       messageField: "errmsg"

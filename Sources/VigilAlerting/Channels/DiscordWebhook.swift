@@ -4,12 +4,12 @@ import VigilNet
 /// Discord webhook (`?wait=true`): content ≤ 2000 characters plus one embed per notice, mentions disabled so
 /// check output can never ping `@everyone`. 429 is retried after its `retry_after`; 5xx retried; 4xx permanent
 /// (10015 Unknown Webhook, 50035 Invalid Form Body).
-public struct DiscordWebhook: Channel {
-  public let name: String
+package struct DiscordWebhook: Channel {
+  package let name: String
   let url: String
   let transport: any HTTPTransport
 
-  public init(name: String, url: String, transport: any HTTPTransport) {
+  package init(name: String, url: String, transport: any HTTPTransport) {
     self.name = name
     self.url = url.contains("?") ? url : url + "?wait=true"
     self.transport = transport
@@ -20,7 +20,7 @@ public struct DiscordWebhook: Channel {
   static let maximumEmbeds = 10
   static let maximumEmbedCharacters = 6000
 
-  public static func body(_ notification: AlertNotification) -> JSONValue {
+  package static func body(_ notification: AlertNotification) -> JSONValue {
     var left = maximumEmbedCharacters
     /// `text` cut to its own limit and to what is left of the 6000; nil when nothing is left.
     func fit(_ text: String, _ limit: Int) -> String? {
@@ -54,7 +54,7 @@ public struct DiscordWebhook: Channel {
     ])
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let response = try await ChatWebhook.post(url, Self.body(notification), transport: transport)
     if (200..<300).contains(response.status) { return }
     let retryAfter = (try? JSONValue.parse(response.body))?["retry_after"]?.doubleValue.map { String($0) }

@@ -11,14 +11,14 @@ import VigilNet
 /// (`timestamp` in seconds and `sign` = base64 HMAC-SHA256 of the empty string keyed with
 /// `timestamp + "\n" + secret`, both in the body). code 0 is sent; 11232 (frequency limit) is retried; other
 /// codes (19021 sign, 19024 keyword, 9499 bad request) are permanent.
-public struct FeishuBot: Channel {
-  public let name: String
+package struct FeishuBot: Channel {
+  package let name: String
   let url: String
   let secret: String?
   let transport: any HTTPTransport
   let clock: any WallClock
 
-  public init(name: String, url: String, secret: String?, transport: any HTTPTransport, clock: any WallClock)
+  package init(name: String, url: String, secret: String?, transport: any HTTPTransport, clock: any WallClock)
   {
     self.name = name
     self.url = url
@@ -28,13 +28,13 @@ public struct FeishuBot: Channel {
   }
 
   /// The `sign` body field for a timestamp in seconds.
-  public static func sign(secret: String, timestamp: Int64) -> String {
+  package static func sign(secret: String, timestamp: Int64) -> String {
     Data(Digest.hmac(.sha256, key: Data("\(timestamp)\n\(secret)".utf8), message: Data()))
       .base64EncodedString()
   }
 
   /// The request body at `date`.
-  public func body(_ notification: AlertNotification, at date: Date) -> JSONValue {
+  package func body(_ notification: AlertNotification, at date: Date) -> JSONValue {
     let firing = notification.notices.contains { $0.status != .resolved }
     var lines: [String] = []
     for notice in notification.notices {
@@ -69,7 +69,7 @@ public struct FeishuBot: Channel {
     return .object(body)
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     try await VendorReply.post(
       url, body: body(notification, at: clock.now), transport: transport, codeField: "code",
       messageField: "msg"

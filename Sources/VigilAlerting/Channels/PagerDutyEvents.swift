@@ -5,13 +5,13 @@ import VigilNet
 /// PagerDuty Events API v2: one event per alert with `dedup_key` = the alert key, so retries are idempotent and
 /// the resolve finds the incident; resolved notices send `event_action: resolve`. 202 is sent; 400 permanent;
 /// 429/5xx retried.
-public struct PagerDutyEvents: Channel {
-  public let name: String
+package struct PagerDutyEvents: Channel {
+  package let name: String
   let url: String
   let routingKey: String
   let transport: any HTTPTransport
 
-  public init(
+  package init(
     name: String, url: String = "https://events.pagerduty.com/v2/enqueue", routingKey: String,
     transport: any HTTPTransport
   ) {
@@ -22,7 +22,7 @@ public struct PagerDutyEvents: Channel {
   }
 
   /// The events for a notification, one per notice.
-  public func events(_ notification: AlertNotification) -> [JSONValue] {
+  package func events(_ notification: AlertNotification) -> [JSONValue] {
     // A "stable" notice (flapping is over) opens nothing; flapping pages like a trigger.
     notification.notices.filter { $0.status != .stable }.map { notice in
       let dedupKey = String("vigil/\(notice.candidate.key)".prefix(255))
@@ -54,7 +54,7 @@ public struct PagerDutyEvents: Channel {
     }
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     for event in events(notification) {
       let response = try await ChatWebhook.post(url, event, transport: transport)
       guard response.status == 202 || response.status == 200 else {

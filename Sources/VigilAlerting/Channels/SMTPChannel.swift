@@ -10,8 +10,8 @@ import VigilNet
 /// E-mail through an SMTP submission server (SMTPS 465 or STARTTLS 587, AUTH, certificate verified): one
 /// message per notification, plain text and HTML, UTF-8 subject as RFC 2047 words. A 4xx reply is retried
 /// through the outbox; a 5xx reply or refused credentials are permanent.
-public struct SMTPChannel: Channel {
-  public let name: String
+package struct SMTPChannel: Channel {
+  package let name: String
   let url: String
   let username: String?
   let password: String?
@@ -22,7 +22,7 @@ public struct SMTPChannel: Channel {
   let client: SMTPClient
   let clock: any WallClock
 
-  public init(
+  package init(
     name: String, url: String, username: String?, password: String?, from: MailMessage.Address,
     to: [MailMessage.Address], caFile: String?, insecure: Bool, clock: any WallClock
   ) {
@@ -39,7 +39,7 @@ public struct SMTPChannel: Channel {
   }
 
   /// The message for a notification.
-  public func message(_ notification: AlertNotification, idempotencyKey: String) -> MailMessage {
+  package func message(_ notification: AlertNotification, idempotencyKey: String) -> MailMessage {
     let rows = notification.notices.map { notice in
       "<li><b>\(Self.escape(notice.status.rawValue.uppercased()))</b> \(Self.escape(notice.candidate.summary))<br><small>"
         + notice.candidate.facts.map { "\(Self.escape($0.name)): \(Self.escape($0.value))" }.joined(
@@ -54,7 +54,7 @@ public struct SMTPChannel: Channel {
       messageID: "\(id.prefix(48))@vigil")
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let mail = message(notification, idempotencyKey: idempotencyKey)
     let request = SMTPRequest(
       url: url, username: username, password: password, from: from.email, recipients: to.map(\.email),

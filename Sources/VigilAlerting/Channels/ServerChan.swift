@@ -3,18 +3,18 @@ import VigilNet
 
 /// ServerChan (Server酱) Turbo: `POST https://sctapi.ftqq.com/<SENDKEY>.send` with a title (≤ 32 characters) and
 /// markdown. `code 0` is sent; anything else is a failure (the free tier's daily quota is retried later).
-public struct ServerChan: Channel {
-  public let name: String
+package struct ServerChan: Channel {
+  package let name: String
   let url: String
   let transport: any HTTPTransport
 
-  public init(name: String, url: String, transport: any HTTPTransport) {
+  package init(name: String, url: String, transport: any HTTPTransport) {
     self.name = name
     self.url = url
     self.transport = transport
   }
 
-  public static func body(_ notification: AlertNotification) -> JSONValue {
+  package static func body(_ notification: AlertNotification) -> JSONValue {
     .object([
       "title": .string(ChatWebhook.truncate(notification.title, characters: 32)),
       "desp": .string(VendorReply.markdown(notification)),
@@ -34,7 +34,7 @@ public struct ServerChan: Channel {
     return Redactor.redactURL(url.replacing(key, with: "***"))
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     try await VendorReply.post(
       url, shownAs: shownURL, body: Self.body(notification), transport: transport, codeField: "code",
       messageField: "message"

@@ -3,18 +3,18 @@ import VigilNet
 
 /// Slack incoming webhook: a mrkdwn section with a plain `text` fallback. Only HTTP 200 with the body `ok` is
 /// sent; 429/5xx are retried; the rest (404 `no_service`, 403 `invalid_token`, 410 archived) are permanent.
-public struct SlackWebhook: Channel {
-  public let name: String
+package struct SlackWebhook: Channel {
+  package let name: String
   let url: String
   let transport: any HTTPTransport
 
-  public init(name: String, url: String, transport: any HTTPTransport) {
+  package init(name: String, url: String, transport: any HTTPTransport) {
     self.name = name
     self.url = url
     self.transport = transport
   }
 
-  public static func body(_ notification: AlertNotification) -> JSONValue {
+  package static func body(_ notification: AlertNotification) -> JSONValue {
     let text = notification.notices.map { notice in
       "*\(notice.status.rawValue.uppercased())* \(ChatWebhook.escapeMarkup(notice.candidate.summary))\n"
         + notice.candidate.facts.map {
@@ -41,7 +41,7 @@ public struct SlackWebhook: Channel {
     ])
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let response = try await ChatWebhook.post(url, Self.body(notification), transport: transport)
     let body = String(decoding: response.body.prefix(64), as: UTF8.self).trimming(" \n")
     if response.status == 200 && body == "ok" { return }

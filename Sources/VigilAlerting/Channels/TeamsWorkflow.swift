@@ -4,18 +4,18 @@ import VigilNet
 /// Microsoft Teams Workflows webhook with an Adaptive Card (version 1.4, the newest Teams renders). 202 (or any
 /// 2xx) is sent; 429/5xx are retried; 400/401 (bad trigger or `sig`) are permanent. The `sig` query value is the
 /// secret and is kept out of messages.
-public struct TeamsWorkflow: Channel {
-  public let name: String
+package struct TeamsWorkflow: Channel {
+  package let name: String
   let url: String
   let transport: any HTTPTransport
 
-  public init(name: String, url: String, transport: any HTTPTransport) {
+  package init(name: String, url: String, transport: any HTTPTransport) {
     self.name = name
     self.url = url
     self.transport = transport
   }
 
-  public static func body(_ notification: AlertNotification) -> JSONValue {
+  package static func body(_ notification: AlertNotification) -> JSONValue {
     let firing = notification.notices.contains { $0.status != .resolved }
     var blocks: [JSONValue] = [
       .object([
@@ -49,7 +49,7 @@ public struct TeamsWorkflow: Channel {
     ])
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let response = try await ChatWebhook.post(url, Self.body(notification), transport: transport)
     if (200..<300).contains(response.status) { return }
     throw ChatWebhook.failure(response, url: url)

@@ -4,14 +4,14 @@ import VigilNet
 /// Telegram Bot API `sendMessage` to one chat, HTML parse mode (only `& < >` need escaping), ≤ 4096 characters.
 /// `ok: true` is sent; error 429 is retried after `parameters.retry_after`; other errors (chat not found,
 /// Unauthorized, bot blocked) are permanent.
-public struct TelegramBot: Channel {
-  public let name: String
+package struct TelegramBot: Channel {
+  package let name: String
   let apiBase: String
   let token: String
   let chatID: String
   let transport: any HTTPTransport
 
-  public init(
+  package init(
     name: String, apiBase: String = "https://api.telegram.org", token: String, chatID: String,
     transport: any HTTPTransport
   ) {
@@ -25,7 +25,7 @@ public struct TelegramBot: Channel {
   /// Telegram's limit: 4096 characters of text as shown, after its HTML is parsed.
   static let maximumCharacters = 4096
 
-  public static func body(_ notification: AlertNotification, chatID: String) -> JSONValue {
+  package static func body(_ notification: AlertNotification, chatID: String) -> JSONValue {
     // Lines of (text, bold) pieces, escaped only when they are written: the cut counts the characters
     // Telegram shows and never splits an entity or leaves a tag open.
     var lines: [[(text: String, bold: Bool)]] = [[(notification.title, true)]]
@@ -59,7 +59,7 @@ public struct TelegramBot: Channel {
     ])
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let url = "\(apiBase)/bot\(token)/sendMessage"
     let safeURL = "\(apiBase)/bot***/sendMessage"  // the token is in the path: never in a message
     let response = try await ChatWebhook.post(

@@ -12,8 +12,8 @@ import VigilNet
 /// from the notification (`AlertNotification.fill`: `{target}`, `{status}`, `{summary}`, `{count}`…)
 /// and cut to `maxParamLength`. Success needs every number's `Code == "Ok"`; numbers already sent are remembered
 /// per delivery (in the state store), so a partial failure retries only the numbers that failed.
-public struct TencentSMS: Channel {
-  public let name: String
+package struct TencentSMS: Channel {
+  package let name: String
   let endpoint: String
   let signer: TC3Signer
   let region: String
@@ -27,7 +27,7 @@ public struct TencentSMS: Channel {
   let clock: any WallClock
   let state: (any StateStore)?
 
-  public init(
+  package init(
     name: String, endpoint: String, signer: TC3Signer, region: String, appID: String, signName: String,
     templateID: String,
     templateParams: [String], maxParamLength: Int, phoneNumbers: [String], transport: any HTTPTransport,
@@ -49,11 +49,11 @@ public struct TencentSMS: Channel {
   }
 
   /// The template parameters for a notification.
-  public func parameters(_ notification: AlertNotification) -> [String] {
+  package func parameters(_ notification: AlertNotification) -> [String] {
     templateParams.map { String(notification.fill($0).removingLineBreaks.prefix(maxParamLength)) }
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let progressKey = "channels/sms/\(StateKey.segment(idempotencyKey)).json"
     let alreadySent = Set((try? await state?.readJSON([String].self, progressKey)) ?? [])
     let numbers = phoneNumbers.filter { !alreadySent.contains($0) }

@@ -15,8 +15,8 @@ import VigilNet
 /// on 40001/40014/42001 it is refetched once and the send retried once. `client_msg_id` is derived from the
 /// delivery and recipient, so WeChat drops a duplicate within 10 minutes. 45009 and -1 are retried; 43004
 /// (unfollowed), 40003, 40037, 40164 are permanent.
-public struct WeChatTemplate: Channel {
-  public let name: String
+package struct WeChatTemplate: Channel {
+  package let name: String
   let apiBase: String
   let appID: String
   let appSecret: String
@@ -28,7 +28,7 @@ public struct WeChatTemplate: Channel {
   let clock: any WallClock
   let state: any StateStore
 
-  public init(
+  package init(
     name: String, apiBase: String = "https://api.weixin.qq.com", appID: String, appSecret: String,
     templateID: String,
     recipients: [String], fields: [(keyword: String, template: String)], transport: any HTTPTransport,
@@ -82,7 +82,7 @@ public struct WeChatTemplate: Channel {
   }
 
   /// The template body for one recipient.
-  public func body(_ notification: AlertNotification, openID: String, clientMessageID: String) -> JSONValue {
+  package func body(_ notification: AlertNotification, openID: String, clientMessageID: String) -> JSONValue {
     var data: [String: JSONValue] = [:]
     for field in fields {
       data[field.keyword] = .object([
@@ -95,7 +95,7 @@ public struct WeChatTemplate: Channel {
     ])
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     for openID in recipients {
       let clientMessageID = String(
         Digest.hex(Digest.hash(.sha256, Data("\(idempotencyKey)/\(openID)".utf8))).prefix(32))

@@ -5,8 +5,8 @@ import VigilNet
 /// (≤ 2048 bytes) when people must be paged by mobile number or userid (markdown cannot mention mobiles).
 /// Longer texts are cut on a character boundary, so 40058 never happens. errcode 0 is sent; 45009 (rate
 /// limit) and -1 (busy) are retried; every other code (93000 invalid key…) is permanent.
-public struct WeComRobot: Channel {
-  public let name: String
+package struct WeComRobot: Channel {
+  package let name: String
   let url: String
   let transport: any HTTPTransport
   /// `markdown` (default) or `text`.
@@ -14,7 +14,7 @@ public struct WeComRobot: Channel {
   let mentionedMobiles: [String]
   let mentionedUsers: [String]
 
-  public init(
+  package init(
     name: String, url: String, transport: any HTTPTransport, messageType: String = "markdown",
     mentionedMobiles: [String] = [], mentionedUsers: [String] = []
   ) {
@@ -27,7 +27,7 @@ public struct WeComRobot: Channel {
   }
 
   /// The markdown request body.
-  public static func body(_ notification: AlertNotification) -> JSONValue {
+  package static func body(_ notification: AlertNotification) -> JSONValue {
     .object([
       "msgtype": .string("markdown"),
       "markdown": .object([
@@ -37,7 +37,7 @@ public struct WeComRobot: Channel {
   }
 
   /// The body this channel sends.
-  public func requestBody(_ notification: AlertNotification) -> JSONValue {
+  package func requestBody(_ notification: AlertNotification) -> JSONValue {
     guard messageType == "text" else { return Self.body(notification) }
     var text: [String: JSONValue] = ["content": .string(VendorReply.truncate(notification.text, bytes: 2048))]
     if !mentionedMobiles.isEmpty {
@@ -47,7 +47,7 @@ public struct WeComRobot: Channel {
     return .object(["msgtype": .string("text"), "text": .object(text)])
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     try await VendorReply.post(
       url, body: requestBody(notification), transport: transport, codeField: "errcode", messageField: "errmsg"
     ) { code, message in

@@ -14,15 +14,15 @@ import VigilNet
 /// (`alert.firing` or `alert.resolved`), `X-Vigil-Timestamp` (Unix seconds) and `User-Agent: Vigil/<version>`.
 ///
 /// 2xx is delivered; 408, 425, 429, 5xx and network failures are retried; other 4xx are permanent.
-public struct WebhookChannel: Channel {
-  public let name: String
+package struct WebhookChannel: Channel {
+  package let name: String
   let url: String
   let secret: String?
   let headers: [(name: String, value: String)]
   let transport: any HTTPTransport
   let timeout: Double
 
-  public init(
+  package init(
     name: String, url: String, secret: String?, headers: [(name: String, value: String)] = [],
     transport: any HTTPTransport, timeout: Double = 10
   ) {
@@ -35,7 +35,7 @@ public struct WebhookChannel: Channel {
   }
 
   /// The payload: Alertmanager's webhook shape (version 4) plus Vigil's rendered title and text.
-  public static func payload(_ notification: AlertNotification, receiver: String) -> JSONValue {
+  package static func payload(_ notification: AlertNotification, receiver: String) -> JSONValue {
     let firing = notification.notices.contains { $0.status != .resolved }
     let alerts: [JSONValue] = notification.notices.map { notice in
       var annotations: [String: JSONValue] = ["summary": .string(notice.candidate.summary)]
@@ -74,11 +74,11 @@ public struct WebhookChannel: Channel {
   }
 
   /// The signature header value for `body`.
-  public static func signature(secret: String, body: Data) -> String {
+  package static func signature(secret: String, body: Data) -> String {
     "sha256=" + Digest.hex(Digest.hmac(.sha256, key: Data(secret.utf8), message: body))
   }
 
-  public func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
+  package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     let body = Data(Self.payload(notification, receiver: name).encodedString().utf8)
     let firing = notification.notices.contains { $0.status != .resolved && $0.status != .stable }
     var requestHeaders =

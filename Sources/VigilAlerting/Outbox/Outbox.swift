@@ -11,57 +11,57 @@ import VigilCron
 #endif
 
 /// One channel delivery waiting in the outbox.
-public struct OutboxEntry: Sendable, Codable, Hashable {
-  public var id: String
-  public var channel: String
+package struct OutboxEntry: Sendable, Codable, Hashable {
+  package var id: String
+  package var channel: String
   /// Stable across retries: channels that support idempotency (PagerDuty `dedup_key`) pass it on.
-  public var idempotencyKey: String
-  public var notification: AlertNotification
-  public var createdAt: Date
-  public var attempts: Int
-  public var nextAttemptAt: Date
+  package var idempotencyKey: String
+  package var notification: AlertNotification
+  package var createdAt: Date
+  package var attempts: Int
+  package var nextAttemptAt: Date
   /// Set while one invocation is sending it, so no other sends it too.
-  public var leaseUntil: Date?
-  public var lastError: String?
-  public var deliveredAt: Date?
+  package var leaseUntil: Date?
+  package var lastError: String?
+  package var deliveredAt: Date?
   /// Channels to try next, in order, if this one refuses permanently or keeps failing (a fallback chain).
-  public var fallbacks: [String]? = nil
+  package var fallbacks: [String]? = nil
 }
 
 /// Notifications are written here before they are sent, and leave only when delivered, permanently refused,
 /// or expired: an alert that could not be sent is kept and retried by later invocations with exponential
 /// backoff. Entries live in the state store (`outbox/pending/`, `outbox/delivered/`, `outbox/failed/`); a
 /// sender claims an entry with a compare-and-set of its lease, so instances sharing a store never both send it.
-public struct Outbox: Sendable {
+package struct Outbox: Sendable {
   let state: any StateStore
   let clock: any WallClock
   let environment: [String: String]
   /// Undelivered entries older than this are given up (and reported).
-  public var maxAge: Double = 86_400
+  package var maxAge: Double = 86_400
   /// First retry delay; doubles per attempt up to `maxBackoff`.
-  public var baseBackoff: Double = 30
-  public var maxBackoff: Double = 3600
+  package var baseBackoff: Double = 30
+  package var maxBackoff: Double = 3600
   /// How long a claimed entry stays claimed if its sender dies.
-  public var lease: Double = 120
+  package var lease: Double = 120
   /// In a fallback chain, retryable failures on one channel before the next channel is tried.
-  public var fallbackAfterAttempts = 3
+  package var fallbackAfterAttempts = 3
 
-  public init(state: any StateStore, clock: any WallClock, environment: [String: String] = [:]) {
+  package init(state: any StateStore, clock: any WallClock, environment: [String: String] = [:]) {
     self.state = state
     self.clock = clock
     self.environment = environment
   }
 
   /// What a delivery round did.
-  public struct Report: Sendable {
-    public var delivered: [OutboxEntry] = []
-    public var retrying: [OutboxEntry] = []
-    public var failed: [OutboxEntry] = []
+  package struct Report: Sendable {
+    package var delivered: [OutboxEntry] = []
+    package var retrying: [OutboxEntry] = []
+    package var failed: [OutboxEntry] = []
     /// Ids of the failed entries whose notification moved on to the next channel of a fallback chain.
-    public var handedOn: Set<String> = []
+    package var handedOn: Set<String> = []
     /// Pending entries that could not be decoded (moved aside, never sent), one line each.
-    public var corrupt: [String] = []
-    public init() {}
+    package var corrupt: [String] = []
+    package init() {}
   }
 
   /// One delivery, given at most `seconds` (nil: as long as the channel takes). Past them the delivery is
@@ -92,7 +92,7 @@ public struct Outbox: Sendable {
 
   /// The entries for one notification, one per channel (each carrying `fallbacks`, the chain to try after
   /// it). Their ids are fixed here, so writing the same entries again (after a kill) finds them in place.
-  public func entries(
+  package func entries(
     for notification: AlertNotification, channels: [String], fallbacks: [String]? = nil
   ) -> [OutboxEntry] {
     let now = clock.now
@@ -108,7 +108,7 @@ public struct Outbox: Sendable {
   /// Writes entries to `outbox/pending/`, durably and create-only: an entry already pending is left as it is,
   /// and one already delivered or failed is found by its receipt when claimed, so repeating this (a recovery
   /// after a kill, or two invocations recovering the same commit) never sends anything twice.
-  public func materialize(_ entries: [OutboxEntry]) async throws {
+  package func materialize(_ entries: [OutboxEntry]) async throws {
     for entry in entries {
       _ = try await state.createJSON("outbox/pending/\(entry.id).json", entry)
     }
@@ -116,7 +116,7 @@ public struct Outbox: Sendable {
 
   /// Writes one entry per channel, durably, before anything is sent.
   @discardableResult
-  public func enqueue(
+  package func enqueue(
     _ notification: AlertNotification, channels: [String], fallbacks: [String]? = nil
   ) async throws -> [OutboxEntry] {
     let entries = entries(for: notification, channels: channels, fallbacks: fallbacks)
@@ -135,7 +135,7 @@ public struct Outbox: Sendable {
   /// Sends every pending entry that is due (this invocation's and earlier ones'), one sender per entry. With
   /// `deadline` (the invocation's), nothing is sent after it: a delivery still waiting then is cancelled and
   /// one not started is left as it was, both pending for the next run, so the invocation can answer in time.
-  public func deliverDue(using channels: [String: any Channel], logger: Logger, until deadline: Date? = nil)
+  package func deliverDue(using channels: [String: any Channel], logger: Logger, until deadline: Date? = nil)
     async throws -> Report
   {
     var report = Report()

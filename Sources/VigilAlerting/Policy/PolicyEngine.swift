@@ -7,53 +7,53 @@ import VigilCore
 #endif
 
 /// What is remembered about one alert key between invocations.
-public struct AlertState: Sendable, Codable, Hashable {
+package struct AlertState: Sendable, Codable, Hashable {
   /// One observation.
-  public struct Sample: Sendable, Codable, Hashable {
-    public var at: Date
-    public var healthy: Bool
-    public var value: Double?
+  package struct Sample: Sendable, Codable, Hashable {
+    package var at: Date
+    package var healthy: Bool
+    package var value: Double?
   }
 
   /// An open outage.
-  public struct Incident: Sendable, Codable, Hashable {
+  package struct Incident: Sendable, Codable, Hashable {
     /// Stays the same for the whole outage: in every reminder and in the resolve.
-    public var id: String
+    package var id: String
     /// When the first failing sample of the outage was seen.
-    public var startedAt: Date
+    package var startedAt: Date
     /// Escalation steps already notified (the initial notification counts as one when there is no escalation).
-    public var stepsNotified: Int
-    public var lastNotifiedAt: Date?
+    package var stepsNotified: Int
+    package var lastNotifiedAt: Date?
   }
 
-  public var samples: [Sample] = []
+  package var samples: [Sample] = []
   /// Start of the current run of failing samples.
-  public var failingSince: Date?
-  public var incident: Incident?
+  package var failingSince: Date?
+  package var incident: Incident?
   /// True while the key is flapping (notifications paused).
-  public var flapping: Bool?
+  package var flapping: Bool?
 
-  public init() {}
+  package init() {}
 }
 
 /// One notification the policy asks for.
-public struct NotificationIntent: Sendable, Hashable {
-  public enum Kind: String, Sendable, Hashable, Codable {
+package struct NotificationIntent: Sendable, Hashable {
+  package enum Kind: String, Sendable, Hashable, Codable {
     case firing, reminder, resolved, flapping, stable
   }
-  public var kind: Kind
-  public var candidate: AlertCandidate
-  public var incidentID: String
-  public var since: Date
+  package var kind: Kind
+  package var candidate: AlertCandidate
+  package var incidentID: String
+  package var since: Date
   /// The escalation step (1-based) this notification is, when it is one.
-  public var step: Int?
-  public var channels: [String]
+  package var step: Int?
+  package var channels: [String]
 }
 
 /// Applies an `AlertPolicy` to one new observation: pure, so every rule is tested with made-up times.
-public enum PolicyEngine {
+package enum PolicyEngine {
   /// The new state and the notifications due for `candidate` observed at `now`.
-  public static func evaluate(
+  package static func evaluate(
     _ candidate: AlertCandidate, state previous: AlertState?, policy: AlertPolicy, now: Date
   ) -> (state: AlertState, intents: [NotificationIntent]) {
     // Ignored hours: the sample is not even evaluated.
@@ -227,7 +227,7 @@ public enum PolicyEngine {
   }
 
   /// A stable id for one outage of one key: `inc-<start>-<hash>`.
-  public static func incidentID(key: String, startedAt: Date) -> String {
+  package static func incidentID(key: String, startedAt: Date) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
     let stamp = Int64(startedAt.timeIntervalSince1970)

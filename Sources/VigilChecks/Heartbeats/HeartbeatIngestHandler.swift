@@ -10,13 +10,13 @@ import VigilCron
 /// `heartbeat-ingest`: takes a host's report as an API-gateway event (`POST /heartbeat/<host>` with an optional
 /// JSON object of figures and the host's token) and records last-seen and the figures in the state store.
 /// Answers as an API gateway expects: 200 with the count, 401 for a bad token, 400 for a bad host or body.
-public struct HeartbeatIngestHandler: Handler {
-  public init() {}
+package struct HeartbeatIngestHandler: Handler {
+  package init() {}
 
   /// Largest report body accepted.
   static let maxBody = 64 * 1024
 
-  public func handle(_ event: InvocationEvent, context: Context) async throws -> GatewayResponse {
+  package func handle(_ event: InvocationEvent, context: Context) async throws -> GatewayResponse {
     let config = try HeartbeatIngestConfig.read(context.configuration)
     guard case .gateway(let request) = event else {
       return Self.answer(400, ["error": "heartbeat-ingest takes API-gateway events (POST /heartbeat/<host>)"])
@@ -112,15 +112,15 @@ public struct HeartbeatIngestHandler: Handler {
 }
 
 /// `functions/heartbeat-ingest/config.yml`: who may report.
-public struct HeartbeatIngestConfig: Sendable {
+package struct HeartbeatIngestConfig: Sendable {
   /// One token every host may use.
-  public var token: String?
+  package var token: String?
   /// Per-host tokens; a host listed here must use its own.
-  public var tokens: [String: String]
+  package var tokens: [String: String]
   /// Accept reports without a token (a trusted network only; logged at every start).
-  public var anonymous: Bool
+  package var anonymous: Bool
 
-  public static func read(_ root: ConfigValue?) throws(ConfigError) -> HeartbeatIngestConfig {
+  package static func read(_ root: ConfigValue?) throws(ConfigError) -> HeartbeatIngestConfig {
     guard let root else {
       throw ConfigError(
         SourceMark(file: "functions/heartbeat-ingest/config.yml", line: 1, column: 1),
@@ -144,7 +144,7 @@ public struct HeartbeatIngestConfig: Sendable {
   }
 
   /// Whether `token` lets `host` report.
-  public func accepts(host: String, token: String?) -> Bool {
+  package func accepts(host: String, token: String?) -> Bool {
     if let own = tokens[host] { return Self.same(token, own) }
     if let shared = token.flatMap({ _ in self.token }), !shared.isEmpty { return Self.same(token, shared) }
     return anonymous

@@ -8,20 +8,20 @@ import VigilCore
 
 /// What is known of one reporting host, kept in the state store by `heartbeat-ingest` and read by
 /// `heartbeat-watchdog`.
-public struct HeartbeatRecord: Sendable, Codable, Hashable {
-  public var host: String
-  public var firstSeen: Date
-  public var lastSeen: Date
+package struct HeartbeatRecord: Sendable, Codable, Hashable {
+  package var host: String
+  package var firstSeen: Date
+  package var lastSeen: Date
   /// Reports received, ever.
-  public var reports: Int
+  package var reports: Int
   /// False once the host said it is being retired (`{"active": false}`): the watchdog leaves it alone.
-  public var active: Bool
+  package var active: Bool
   /// The figures of the last report (CPU, memory…), as sent.
-  public var figures: JSONValue?
+  package var figures: JSONValue?
   /// The address the last report came from, when the gateway said.
-  public var sourceIP: String?
+  package var sourceIP: String?
 
-  public init(
+  package init(
     host: String, firstSeen: Date, lastSeen: Date, reports: Int, active: Bool, figures: JSONValue? = nil,
     sourceIP: String? = nil
   ) {
@@ -38,7 +38,7 @@ public struct HeartbeatRecord: Sendable, Codable, Hashable {
 
   /// Reads a record; its figures only down to `maximumFigureDepth` levels (deeper ones, from a record written
   /// before figures were bounded, are dropped), so no host's record costs more to read than a well-formed one.
-  public init(from decoder: any Decoder) throws {
+  package init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     host = try container.decode(String.self, forKey: .host)
     firstSeen = try container.decode(Date.self, forKey: .firstSeen)
@@ -81,12 +81,12 @@ public struct HeartbeatRecord: Sendable, Codable, Hashable {
 
   /// The most nesting, values and characters per string accepted in a report's figures: far beyond real
   /// figures (`{"cpu": 12.5, "disks": {"/": 81}}`), far below what costs anything to store and read back.
-  public static let maximumFigureDepth = 8
-  public static let maximumFigureValues = 1_000
-  public static let maximumFigureText = 1_024
+  package static let maximumFigureDepth = 8
+  package static let maximumFigureValues = 1_000
+  package static let maximumFigureText = 1_024
 
   /// Why `figures` cannot be kept, or nil when they can.
-  public static func problem(with figures: JSONValue) -> String? {
+  package static func problem(with figures: JSONValue) -> String? {
     var values = 0
     func visit(_ value: JSONValue, depth: Int) -> String? {
       values += 1
@@ -116,11 +116,11 @@ public struct HeartbeatRecord: Sendable, Codable, Hashable {
 
   /// Where a host's record lives: a folder per host, so concurrent reports from many hosts do not queue on
   /// one directory.
-  public static func key(_ host: String) -> String { "heartbeats/hosts/\(host)/last.json" }
-  public static let prefix = "heartbeats/hosts/"
+  package static func key(_ host: String) -> String { "heartbeats/hosts/\(host)/last.json" }
+  package static let prefix = "heartbeats/hosts/"
 
   /// Host names: letters, digits, `.`, `-`, `_`; 1-64 characters (they become state keys and alert targets).
-  public static func isValidHost(_ host: String) -> Bool {
+  package static func isValidHost(_ host: String) -> Bool {
     (1...64).contains(host.utf8.count) && !host.hasPrefix(".")
       && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
   }

@@ -2,29 +2,29 @@ import VigilCore
 import VigilCron
 
 /// `functions/heartbeat-watchdog/config.yml`.
-public struct HeartbeatWatchdogConfig: Sendable {
+package struct HeartbeatWatchdogConfig: Sendable {
   /// Per-host settings.
-  public struct HostRule: Sendable {
+  package struct HostRule: Sendable {
     /// Expect a report per this schedule…
-    public var cron: CronExpression?
+    package var cron: CronExpression?
     /// …within this many seconds of each fire time.
-    public var grace: Double
-    public var escalation: [Double]?
+    package var grace: Double
+    package var escalation: [Double]?
   }
 
   /// Seconds of silence at which to notify; the first makes a host failing.
-  public var escalation: [Double]
-  public var ignoreHours: Set<Int>
-  public var maintenance: [(cron: CronExpression, duration: Double)]
-  public var zone: Zone
-  public var zoneName: String
-  public var hosts: [String: HostRule]
-  public var ignore: Set<String>
-  public var severity: AlertCandidate.Severity
+  package var escalation: [Double]
+  package var ignoreHours: Set<Int>
+  package var maintenance: [(cron: CronExpression, duration: Double)]
+  package var zone: Zone
+  package var zoneName: String
+  package var hosts: [String: HostRule]
+  package var ignore: Set<String>
+  package var severity: AlertCandidate.Severity
 
-  public static let defaultEscalation: [Double] = [60, 600, 3600, 14_400, 86_400]
+  package static let defaultEscalation: [Double] = [60, 600, 3600, 14_400, 86_400]
 
-  public static func read(_ root: ConfigValue?, environment: [String: String]) throws(ConfigError)
+  package static func read(_ root: ConfigValue?, environment: [String: String]) throws(ConfigError)
     -> HeartbeatWatchdogConfig
   {
     let map = try

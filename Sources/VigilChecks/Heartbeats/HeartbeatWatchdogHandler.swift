@@ -15,10 +15,10 @@ import VigilCron
 /// A host may instead declare a schedule (`cron` + `grace`, as Healthchecks.io does): it is late once the
 /// first expected report after its last one is `grace` overdue. In `ignoreHours` nothing is evaluated; in a
 /// maintenance window only returns (resolves) are reported.
-public struct HeartbeatWatchdogHandler: Handler {
-  public init() {}
+package struct HeartbeatWatchdogHandler: Handler {
+  package init() {}
 
-  public func handle(_ event: InvocationEvent, context: Context) async throws -> HeartbeatWatchdogResult {
+  package func handle(_ event: InvocationEvent, context: Context) async throws -> HeartbeatWatchdogResult {
     let config = try HeartbeatWatchdogConfig.read(context.configuration, environment: context.environment)
     let now = context.clock.now
     let instant = Int64(now.timeIntervalSince1970.rounded(.down))
@@ -124,18 +124,18 @@ public struct HeartbeatWatchdogHandler: Handler {
 }
 
 /// One host as the watchdog sees it.
-public struct HostStatus: Sendable, Encodable, Hashable {
-  public var host: String
-  public var lastSeen: String
-  public var minutesSilent: Int
-  public var healthy: Bool
-  public var reports: Int
+package struct HostStatus: Sendable, Encodable, Hashable {
+  package var host: String
+  package var lastSeen: String
+  package var minutesSilent: Int
+  package var healthy: Bool
+  package var reports: Int
   /// For hosts on a schedule: when the next report was due, grace included.
   var lastSeenAt: Date
-  public var expectedBy: String?
+  package var expectedBy: String?
   var failingSince: Date?
   var escalation: [Double]
-  public var figures: JSONValue?
+  package var figures: JSONValue?
 
   enum CodingKeys: String, CodingKey {
     case host, lastSeen, minutesSilent, healthy, reports, expectedBy, figures
@@ -143,14 +143,14 @@ public struct HostStatus: Sendable, Encodable, Hashable {
 }
 
 /// What `heartbeat-watchdog` returns.
-public struct HeartbeatWatchdogResult: Sendable, Encodable, AlertProducing {
-  public var function: String
-  public var checkedAt: String
+package struct HeartbeatWatchdogResult: Sendable, Encodable, AlertProducing {
+  package var function: String
+  package var checkedAt: String
   /// False in an ignored hour: nothing was judged.
-  public var evaluated: Bool
-  public var maintenance: Bool
-  public var hosts: [HostStatus]
-  public var alertCandidates: [AlertCandidate]
+  package var evaluated: Bool
+  package var maintenance: Bool
+  package var hosts: [HostStatus]
+  package var alertCandidates: [AlertCandidate]
 
   enum CodingKeys: String, CodingKey { case function, checkedAt, evaluated, maintenance, hosts }
 }

@@ -2,10 +2,10 @@ import VigilCore
 import VigilNet
 
 /// One metric's threshold and how samples are judged against it (the alert policy's evaluators).
-public struct MetricThreshold: Sendable, Hashable {
-  public var over: Double
+package struct MetricThreshold: Sendable, Hashable {
+  package var over: Double
   /// nil: the project policy's trigger.
-  public var trigger: AlertTrigger?
+  package var trigger: AlertTrigger?
 
   static let keys = ["over", "average", "of", "consecutive"]
 
@@ -37,22 +37,22 @@ public struct MetricThreshold: Sendable, Hashable {
 }
 
 /// The `host-resources` configuration: `functions/host-resources/config.yml`.
-public struct HostResourcesConfig: Sendable {
-  public var host: String?
-  public var sampleInterval: Double
-  public var cpu: MetricThreshold?
-  public var memory: MetricThreshold?
-  public var swap: MetricThreshold?
-  public var load: MetricThreshold?
+package struct HostResourcesConfig: Sendable {
+  package var host: String?
+  package var sampleInterval: Double
+  package var cpu: MetricThreshold?
+  package var memory: MetricThreshold?
+  package var swap: MetricThreshold?
+  package var load: MetricThreshold?
   /// Load per core rather than the raw load average.
-  public var loadPerCore: Bool
-  public var disk: MetricThreshold?
-  public var mounts: [String]?
-  public var processes: [String]
-  public var reportTo: (url: String, token: String?)?
-  public var severity: AlertCandidate.Severity
+  package var loadPerCore: Bool
+  package var disk: MetricThreshold?
+  package var mounts: [String]?
+  package var processes: [String]
+  package var reportTo: (url: String, token: String?)?
+  package var severity: AlertCandidate.Severity
 
-  public static func read(_ root: ConfigValue?) throws(ConfigError) -> HostResourcesConfig {
+  package static func read(_ root: ConfigValue?) throws(ConfigError) -> HostResourcesConfig {
     guard let root else {
       return HostResourcesConfig(
         host: nil, sampleInterval: 0.5, cpu: nil, memory: nil, swap: nil, load: nil, loadPerCore: true,

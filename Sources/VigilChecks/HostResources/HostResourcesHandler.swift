@@ -16,11 +16,11 @@ import VigilNet
 /// Each metric with a threshold is an alert candidate carrying its figure, judged by the alert policy's
 /// evaluators (moving average of the last k samples, N of M, consecutive). With `reportTo`, the sample is
 /// also pushed as a heartbeat to a remote Vigil (`vigil serve`'s `heartbeat-ingest`).
-public struct HostResourcesHandler: Handler {
+package struct HostResourcesHandler: Handler {
   let sampler: HostSampler
   let transport: any HTTPTransport
 
-  public init(sampler: HostSampler = HostSampler(), transport: any HTTPTransport = CurlHTTPClient()) {
+  package init(sampler: HostSampler = HostSampler(), transport: any HTTPTransport = CurlHTTPClient()) {
     self.sampler = sampler
     self.transport = transport
   }
@@ -28,7 +28,7 @@ public struct HostResourcesHandler: Handler {
   /// How old the previous run's counters may be and still serve as the CPU baseline.
   static let baselineMaxAge: Double = 600
 
-  public func handle(_ event: InvocationEvent, context: Context) async throws -> HostResourcesResult {
+  package func handle(_ event: InvocationEvent, context: Context) async throws -> HostResourcesResult {
     let config = try HostResourcesConfig.read(context.configuration)
     let host = config.host ?? Self.hostName()
     let key = "host-resources/\(StateKeySegment.make(context.functionName))/counters.json"
@@ -181,16 +181,16 @@ public struct HostResourcesHandler: Handler {
 }
 
 /// What `host-resources` returns.
-public struct HostResourcesResult: Sendable, Encodable, AlertProducing {
-  public var function: String
-  public var checkedAt: String
-  public var host: String
-  public var sample: HostSample
+package struct HostResourcesResult: Sendable, Encodable, AlertProducing {
+  package var function: String
+  package var checkedAt: String
+  package var host: String
+  package var sample: HostSample
   /// One line per metric over its threshold in this sample (the policy decides when that alerts).
-  public var breaches: [String]
+  package var breaches: [String]
   /// "ok", or why the heartbeat report failed; absent without `reportTo`.
-  public var reported: String?
-  public var alertCandidates: [AlertCandidate]
+  package var reported: String?
+  package var alertCandidates: [AlertCandidate]
 
   enum CodingKeys: String, CodingKey { case function, checkedAt, host, sample, breaches, reported }
 }

@@ -8,8 +8,8 @@
 #endif
 
 /// The cumulative counters a CPU percentage is computed from; kept in the state store between runs.
-public struct HostCounters: Sendable, Codable, Hashable {
-  public var at: Date
+package struct HostCounters: Sendable, Codable, Hashable {
+  package var at: Date
   var cpu: ProcFS.CPUTimes
   var cores: [ProcFS.CPUTimes]
   /// cgroup v2 `cpu.stat` usage_usec, when the process runs under a CPU limit.
@@ -17,59 +17,59 @@ public struct HostCounters: Sendable, Codable, Hashable {
 }
 
 /// One disk's use, as `df` computes it: used / (used + available to unprivileged users).
-public struct DiskUse: Sendable, Codable, Hashable {
-  public var mount: String
-  public var usedPercent: Double
-  public var sizeGB: Double
+package struct DiskUse: Sendable, Codable, Hashable {
+  package var mount: String
+  package var usedPercent: Double
+  package var sizeGB: Double
 }
 
 /// Whether a named process is running.
-public struct ProcessPresence: Sendable, Codable, Hashable {
-  public var name: String
-  public var count: Int
+package struct ProcessPresence: Sendable, Codable, Hashable {
+  package var name: String
+  package var count: Int
 }
 
 /// The container's limits and use under cgroup v2, when limits are set.
-public struct CgroupFigures: Sendable, Codable, Hashable {
-  public var memoryLimitMB: Double?
-  public var memoryUsedPercent: Double?
-  public var cpuLimitCores: Double?
-  public var cpuPercentOfLimit: Double?
+package struct CgroupFigures: Sendable, Codable, Hashable {
+  package var memoryLimitMB: Double?
+  package var memoryUsedPercent: Double?
+  package var cpuLimitCores: Double?
+  package var cpuPercentOfLimit: Double?
 }
 
 /// One sample of the host (or container) `host-resources` runs on.
-public struct HostSample: Sendable, Codable, Hashable {
+package struct HostSample: Sendable, Codable, Hashable {
   /// Busy share of all cores since the previous reading; under a cgroup CPU limit, the share of the limit.
-  public var cpuPercent: Double?
-  public var corePercents: [Double]
-  public var cores: Int
+  package var cpuPercent: Double?
+  package var corePercents: [Double]
+  package var cores: Int
   /// Used share of memory (MemTotal - MemAvailable); under a cgroup memory limit, the share of the limit.
-  public var memoryUsedPercent: Double
-  public var memoryTotalMB: Double
-  public var memoryAvailableMB: Double
+  package var memoryUsedPercent: Double
+  package var memoryTotalMB: Double
+  package var memoryAvailableMB: Double
   /// nil when the host has no swap.
-  public var swapUsedPercent: Double?
-  public var load1: Double
-  public var load5: Double
-  public var load15: Double
-  public var disks: [DiskUse]
-  public var processes: [ProcessPresence]
-  public var cgroup: CgroupFigures?
+  package var swapUsedPercent: Double?
+  package var load1: Double
+  package var load5: Double
+  package var load15: Double
+  package var disks: [DiskUse]
+  package var processes: [ProcessPresence]
+  package var cgroup: CgroupFigures?
 }
 
 /// Why the host could not be read.
-public struct HostReadError: Error, Sendable, CustomStringConvertible {
-  public var description: String
+package struct HostReadError: Error, Sendable, CustomStringConvertible {
+  package var description: String
 }
 
 /// Reads /proc, cgroup v2 files and `statvfs`. Roots and the disk reader are injectable, so tests run on
 /// synthetic fixture folders.
-public struct HostSampler: Sendable {
-  public var procRoot: String
-  public var cgroupRoot: String
-  public var diskUsage: @Sendable (String) -> DiskUse?
+package struct HostSampler: Sendable {
+  package var procRoot: String
+  package var cgroupRoot: String
+  package var diskUsage: @Sendable (String) -> DiskUse?
 
-  public init(
+  package init(
     procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup",
     diskUsage: @escaping @Sendable (String) -> DiskUse? = HostSampler.statvfsUsage
   ) {
@@ -91,7 +91,7 @@ public struct HostSampler: Sendable {
   }
 
   /// The cumulative counters now.
-  public func counters(at now: Date) throws(HostReadError) -> HostCounters {
+  package func counters(at now: Date) throws(HostReadError) -> HostCounters {
     guard let text = read("\(procRoot)/stat"), let times = ProcFS.cpuTimes(text) else {
       throw HostReadError(description: "cannot read CPU times from \(procRoot)/stat")
     }
@@ -103,7 +103,7 @@ public struct HostSampler: Sendable {
   }
 
   /// A sample: CPU from the two readings, the rest as it is now.
-  public func sample(
+  package func sample(
     from earlier: HostCounters, to later: HostCounters, processes names: [String], mounts: [String]?
   )
     throws(HostReadError) -> HostSample
@@ -184,7 +184,7 @@ public struct HostSampler: Sendable {
   }
 
   /// `statvfs` of a mount point, as `df` reports it.
-  @Sendable public static func statvfsUsage(_ mount: String) -> DiskUse? {
+  @Sendable package static func statvfsUsage(_ mount: String) -> DiskUse? {
     var figures = statvfs()
     guard statvfs(mount, &figures) == 0, figures.f_blocks > 0 else { return nil }
     let blockSize = Double(figures.f_frsize)

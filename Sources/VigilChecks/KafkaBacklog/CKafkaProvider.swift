@@ -10,17 +10,17 @@ import VigilNet
 
 /// Why a CKafka API call failed; `code` is Tencent Cloud's error code (`AuthFailure.SignatureFailure`,
 /// `RequestLimitExceeded`…).
-public struct CKafkaError: Error, Sendable, CustomStringConvertible {
-  public var code: String
-  public var message: String
-  public var requestID: String?
+package struct CKafkaError: Error, Sendable, CustomStringConvertible {
+  package var code: String
+  package var message: String
+  package var requestID: String?
 
-  public var description: String {
+  package var description: String {
     "CKafka \(code): \(message)" + (requestID.map { " (RequestId \($0))" } ?? "")
   }
 
   /// Throttling and server-side trouble pass; credentials and parameters do not.
-  public var isTransient: Bool {
+  package var isTransient: Bool {
     code.hasPrefix("RequestLimitExceeded") || code == "InternalError" || code == "Transport"
       || code.hasPrefix("ResourceUnavailable")
   }
@@ -29,14 +29,14 @@ public struct CKafkaError: Error, Sendable, CustomStringConvertible {
 /// Consumer lag from the Tencent Cloud CKafka API 3.0 (`DescribeGroupOffsets`, version 2019-08-19, signed
 /// TC3-HMAC-SHA256), for users who cannot reach the brokers. Committed and log-end offsets per partition, as
 /// the API reports them; the API gives no group state or member count, so those stay unknown.
-public struct CKafkaProvider: ConsumerLagProvider {
+package struct CKafkaProvider: ConsumerLagProvider {
   let api: TencentCloudAPI
   let region: String
   let instanceID: String
   let clock: any WallClock
   let timeout: Double
 
-  public init(
+  package init(
     endpoint: String = "https://ckafka.tencentcloudapi.com", region: String, instanceID: String,
     secretID: String,
     secretKey: String, transport: any HTTPTransport, clock: any WallClock = SystemClock(),
@@ -53,9 +53,9 @@ public struct CKafkaProvider: ConsumerLagProvider {
     self.timeout = timeout
   }
 
-  public var name: String { "ckafka \(instanceID) (\(region))" }
+  package var name: String { "ckafka \(instanceID) (\(region))" }
 
-  public func groupLags(_ groups: KafkaGroupSelection, topics: KafkaTopicFilter?) async throws
+  package func groupLags(_ groups: KafkaGroupSelection, topics: KafkaTopicFilter?) async throws
     -> [KafkaGroupLag]
   {
     guard case .named(let names) = groups else {

@@ -7,7 +7,7 @@ import VigilCore
 #endif
 
 /// A consumer's status, as Burrow names them, from recent samples rather than one fixed threshold.
-public enum ConsumerStatus: String, Sendable, Codable, Hashable, Comparable {
+package enum ConsumerStatus: String, Sendable, Codable, Hashable, Comparable {
   /// Committing, and lag is zero or not growing.
   case ok
   /// Committed on no partition here yet: nothing to judge.
@@ -35,7 +35,7 @@ public enum ConsumerStatus: String, Sendable, Codable, Hashable, Comparable {
     }
   }
 
-  public static func < (lhs: ConsumerStatus, rhs: ConsumerStatus) -> Bool { lhs.rank < rhs.rank }
+  package static func < (lhs: ConsumerStatus, rhs: ConsumerStatus) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// What the check keeps between runs for one group: the last few samples of every partition.
@@ -49,20 +49,20 @@ struct ConsumerSamples: Codable, Sendable {
 }
 
 /// One partition's verdict with the figures that explain it.
-public struct PartitionVerdict: Sendable, Codable, Hashable {
-  public var topic: String
-  public var partition: Int32
-  public var status: ConsumerStatus
-  public var lag: Int64?
+package struct PartitionVerdict: Sendable, Codable, Hashable {
+  package var topic: String
+  package var partition: Int32
+  package var status: ConsumerStatus
+  package var lag: Int64?
   /// Lag change over the window (last minus first sample), when there are two samples or more.
-  public var lagTrend: Int64?
+  package var lagTrend: Int64?
   /// Samples the verdict rests on.
-  public var samples: Int
-  public var committed: Int64?
-  public var logEnd: Int64
+  package var samples: Int
+  package var committed: Int64?
+  package var logEnd: Int64
 
   /// `orders/1 lag 60 (+20 over 3 samples), committed 40 unchanged: stalled`.
-  public var line: String {
+  package var line: String {
     var text = "\(topic)/\(partition) "
     if let lag { text += "lag \(lag)" } else { text += "no commit" }
     if let lagTrend, samples > 1 {

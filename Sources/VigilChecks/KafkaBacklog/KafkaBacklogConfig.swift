@@ -2,19 +2,19 @@ import VigilCore
 import VigilNet
 
 /// The `kafka-backlog` configuration: `functions/kafka-backlog/config.yml`.
-public struct KafkaBacklogConfig: Sendable {
-  public var provider: any ConsumerLagProvider
-  public var groups: KafkaGroupSelection
-  public var topics: KafkaTopicFilter?
+package struct KafkaBacklogConfig: Sendable {
+  package var provider: any ConsumerLagProvider
+  package var groups: KafkaGroupSelection
+  package var topics: KafkaTopicFilter?
   /// Samples kept per group for trends (Burrow's window).
-  public var window: Int
-  public var thresholds: LagThresholds
-  public var severity: AlertCandidate.Severity
+  package var window: Int
+  package var thresholds: LagThresholds
+  package var severity: AlertCandidate.Severity
   /// Whether TLS verification is off (logged loudly each run).
-  public var insecure: Bool
+  package var insecure: Bool
 
   /// Reads the configuration; `transport` is what the CKafka provider sends through.
-  public static func read(_ root: ConfigValue, transport: any HTTPTransport, clock: any WallClock)
+  package static func read(_ root: ConfigValue, transport: any HTTPTransport, clock: any WallClock)
     throws(ConfigError) -> KafkaBacklogConfig
   {
     let map = try root.mapping(allowed: [
@@ -132,18 +132,18 @@ public struct KafkaBacklogConfig: Sendable {
 }
 
 /// Lag limits: a default, per group, and per topic of a group, compared with a topic's summed lag.
-public struct LagThresholds: Sendable, Hashable {
+package struct LagThresholds: Sendable, Hashable {
   /// One group's limits.
-  public struct GroupLimits: Sendable, Hashable {
-    public var lag: Int64?
-    public var topics: [String: Int64]
+  package struct GroupLimits: Sendable, Hashable {
+    package var lag: Int64?
+    package var topics: [String: Int64]
   }
 
-  public var lag: Int64?
-  public var groups: [String: GroupLimits]
+  package var lag: Int64?
+  package var groups: [String: GroupLimits]
 
   /// The limit for `topic` of `group`: the most specific one set.
-  public func limit(group: String, topic: String) -> Int64? {
+  package func limit(group: String, topic: String) -> Int64? {
     groups[group]?.topics[topic] ?? groups[group]?.lag ?? lag
   }
 

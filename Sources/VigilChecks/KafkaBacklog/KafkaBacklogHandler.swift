@@ -11,14 +11,14 @@ import VigilNet
 /// `kafka-backlog`: consumer-group lag per partition, topic and group, judged Burrow-style from the samples of
 /// recent runs (OK, lagging, stalled, stopped, rewound, behind retention) and against lag thresholds. One alert
 /// candidate per group; an unreachable cluster is an alert of its own, not a silent failure.
-public struct KafkaBacklogHandler: Handler {
+package struct KafkaBacklogHandler: Handler {
   let transport: any HTTPTransport
 
-  public init(transport: any HTTPTransport = CurlHTTPClient()) {
+  package init(transport: any HTTPTransport = CurlHTTPClient()) {
     self.transport = transport
   }
 
-  public func handle(_ event: InvocationEvent, context: Context) async throws -> KafkaBacklogResult {
+  package func handle(_ event: InvocationEvent, context: Context) async throws -> KafkaBacklogResult {
     let config = try Self.configuration(event: event, context: context, transport: transport)
     if config.insecure {
       context.logger.warning(
@@ -183,36 +183,36 @@ public struct KafkaBacklogHandler: Handler {
 }
 
 /// One topic's summed lag and the limit that applies.
-public struct TopicReport: Sendable, Codable, Hashable {
-  public var topic: String
-  public var lag: Int64
-  public var threshold: Int64?
+package struct TopicReport: Sendable, Codable, Hashable {
+  package var topic: String
+  package var lag: Int64
+  package var threshold: Int64?
 }
 
 /// One group's verdict.
-public struct GroupReport: Sendable, Codable, Hashable {
-  public var group: String
-  public var state: String?
-  public var members: Int?
+package struct GroupReport: Sendable, Codable, Hashable {
+  package var group: String
+  package var state: String?
+  package var members: Int?
   /// The worst partition status.
-  public var status: ConsumerStatus
-  public var healthy: Bool
-  public var totalLag: Int64
+  package var status: ConsumerStatus
+  package var healthy: Bool
+  package var totalLag: Int64
   /// Why it is not healthy: statuses and threshold breaches.
-  public var reasons: [String]
-  public var topics: [TopicReport]
-  public var partitions: [PartitionVerdict]
+  package var reasons: [String]
+  package var topics: [TopicReport]
+  package var partitions: [PartitionVerdict]
 }
 
 /// What `kafka-backlog` returns.
-public struct KafkaBacklogResult: Sendable, Encodable, AlertProducing {
-  public var function: String
-  public var checkedAt: String
-  public var provider: String
+package struct KafkaBacklogResult: Sendable, Encodable, AlertProducing {
+  package var function: String
+  package var checkedAt: String
+  package var provider: String
   /// Why the provider could not be queried, when it could not.
-  public var error: String?
-  public var groups: [GroupReport]
-  public var alertCandidates: [AlertCandidate]
+  package var error: String?
+  package var groups: [GroupReport]
+  package var alertCandidates: [AlertCandidate]
 
   enum CodingKeys: String, CodingKey { case function, checkedAt, provider, error, groups }
 }

@@ -11,7 +11,7 @@ extension KafkaClient {
   }
 
   /// Consumer groups known to every broker (each broker lists the groups it coordinates), sorted.
-  public func listGroups() async throws(KafkaError) -> [String] {
+  package func listGroups() async throws(KafkaError) -> [String] {
     let brokers = try await metadata(topics: []).brokers
     var groups: Set<String> = []
     for broker in brokers {
@@ -33,7 +33,7 @@ extension KafkaClient {
   ///
   /// One Metadata request, per group one FindCoordinator, DescribeGroups and OffsetFetch, then per partition
   /// leader one ListOffsets for the latest and one for the earliest offsets of every partition needed.
-  public func groupLags(groups: [String], topics filter: KafkaTopicFilter? = nil) async throws(KafkaError)
+  package func groupLags(groups: [String], topics filter: KafkaTopicFilter? = nil) async throws(KafkaError)
     -> [KafkaGroupLag]
   {
     let metadata = try await metadata(topics: nil)
@@ -75,7 +75,7 @@ extension KafkaClient {
   }
 
   /// Lag per partition of one group (the shape the first slice had), committed topics only unless named.
-  public func groupLag(group: String, topics: [String]? = nil) async throws(KafkaError) -> [PartitionLag] {
+  package func groupLag(group: String, topics: [String]? = nil) async throws(KafkaError) -> [PartitionLag] {
     try await groupLags(groups: [group], topics: topics.map(KafkaTopicFilter.init)).first?.partitions ?? []
   }
 

@@ -2,17 +2,17 @@ import Synchronization
 import VigilNet
 
 /// A broker address, `host:port`.
-public struct KafkaServer: Sendable, Hashable, CustomStringConvertible {
-  public var host: String
-  public var port: Int
+package struct KafkaServer: Sendable, Hashable, CustomStringConvertible {
+  package var host: String
+  package var port: Int
 
-  public init(host: String, port: Int) {
+  package init(host: String, port: Int) {
     self.host = host
     self.port = port
   }
 
   /// Parses `host:port` (`[v6]:port` too); nil when malformed.
-  public init?(_ text: String) {
+  package init?(_ text: String) {
     guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
       (1...65535).contains(port)
     else { return nil }
@@ -22,7 +22,7 @@ public struct KafkaServer: Sendable, Hashable, CustomStringConvertible {
     self.init(host: host, port: port)
   }
 
-  public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+  package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// A small Kafka protocol client: just what consumer-lag monitoring needs, over TCP or TLS, with SASL.
@@ -30,7 +30,7 @@ public struct KafkaServer: Sendable, Hashable, CustomStringConvertible {
 /// Each broker gets one connection, opened on first use: ApiVersions first (once per client, to pick versions),
 /// then SASL when configured. Every read is bounded by `ioTimeout`; a garbage or truncated answer is a
 /// `KafkaError.protocolError`, never a crash or a hang.
-public final class KafkaClient: Sendable {
+package final class KafkaClient: Sendable {
   let bootstrap: [KafkaServer]
   let security: KafkaSecurity
   let connectTimeout: Double
@@ -42,7 +42,7 @@ public final class KafkaClient: Sendable {
   }
   private let state = Mutex(State())
 
-  public init(
+  package init(
     bootstrap: [KafkaServer], security: KafkaSecurity = KafkaSecurity(), connectTimeout: Double = 5,
     ioTimeout: Double = 10
   ) {

@@ -2,7 +2,7 @@ import VigilNet
 
 /// Why a Kafka query failed: connection, protocol (garbage or truncated frames), authentication, a broker
 /// error code, or a broker too old or too new for the versions this client speaks.
-public enum KafkaError: Error, Sendable, CustomStringConvertible {
+package enum KafkaError: Error, Sendable, CustomStringConvertible {
   case connection(TCPError)
   case protocolError(KafkaProtocolError)
   case broker(code: Int16, context: String)
@@ -10,7 +10,7 @@ public enum KafkaError: Error, Sendable, CustomStringConvertible {
   case unsupported(String)
   case noBroker(String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .connection(let error): return "Kafka connection: \(error)"
     case .protocolError(let error): return "Kafka protocol: \(error)"

@@ -1,17 +1,17 @@
 /// One partition's consumer lag.
-public struct PartitionLag: Sendable, Codable, Hashable {
-  public var topic: String
-  public var partition: Int32
+package struct PartitionLag: Sendable, Codable, Hashable {
+  package var topic: String
+  package var partition: Int32
   /// The log-end offset (high watermark).
-  public var logEnd: Int64
+  package var logEnd: Int64
   /// The log-start offset (earliest kept), when known.
-  public var logStart: Int64?
+  package var logStart: Int64?
   /// The group's committed offset, or nil when the group never committed on this partition.
-  public var committed: Int64?
+  package var committed: Int64?
   /// `logEnd - committed`, or nil without a commit.
-  public var lag: Int64?
+  package var lag: Int64?
 
-  public init(
+  package init(
     topic: String, partition: Int32, logEnd: Int64, logStart: Int64? = nil, committed: Int64?,
     lag: Int64? = nil
   ) {
@@ -24,22 +24,22 @@ public struct PartitionLag: Sendable, Codable, Hashable {
   }
 
   /// The committed offset points below the log start: retention deleted messages the group never read.
-  public var behindRetention: Bool {
+  package var behindRetention: Bool {
     guard let committed, let logStart else { return false }
     return committed < logStart
   }
 }
 
 /// A consumer group's lag on the topics it consumes, with its state and members.
-public struct KafkaGroupLag: Sendable, Codable, Hashable {
-  public var group: String
+package struct KafkaGroupLag: Sendable, Codable, Hashable {
+  package var group: String
   /// Stable, Empty, Dead, PreparingRebalance, CompletingRebalance; nil when the provider does not say.
-  public var state: String?
+  package var state: String?
   /// Live members; nil when the provider does not say.
-  public var members: Int?
-  public var partitions: [PartitionLag]
+  package var members: Int?
+  package var partitions: [PartitionLag]
 
-  public init(group: String, state: String?, members: Int?, partitions: [PartitionLag]) {
+  package init(group: String, state: String?, members: Int?, partitions: [PartitionLag]) {
     self.group = group
     self.state = state
     self.members = members
@@ -47,10 +47,10 @@ public struct KafkaGroupLag: Sendable, Codable, Hashable {
   }
 
   /// The sum of every committed partition's lag.
-  public var totalLag: Int64 { partitions.reduce(0) { $0 + ($1.lag ?? 0) } }
+  package var totalLag: Int64 { partitions.reduce(0) { $0 + ($1.lag ?? 0) } }
 
   /// Lag per topic, sorted by topic.
-  public var topicLag: [(topic: String, lag: Int64)] {
+  package var topicLag: [(topic: String, lag: Int64)] {
     Dictionary(grouping: partitions, by: \.topic).map { ($0.key, $0.value.reduce(0) { $0 + ($1.lag ?? 0) }) }
       .sorted { $0.topic < $1.topic }
   }
@@ -58,12 +58,12 @@ public struct KafkaGroupLag: Sendable, Codable, Hashable {
 
 /// Which topics a check looks at: names, or globs with `*` (`orders.*`); nil means every topic the group has
 /// committed on.
-public struct KafkaTopicFilter: Sendable, Hashable {
-  public var patterns: [String]
+package struct KafkaTopicFilter: Sendable, Hashable {
+  package var patterns: [String]
 
-  public init(_ patterns: [String]) { self.patterns = patterns }
+  package init(_ patterns: [String]) { self.patterns = patterns }
 
-  public func matches(_ topic: String) -> Bool {
+  package func matches(_ topic: String) -> Bool {
     patterns.contains { Self.glob($0, matches: topic) }
   }
 

@@ -1,20 +1,20 @@
 /// How `kafka-backlog` reaches brokers: plain TCP or TLS, with or without SASL (PLAIN, SCRAM-SHA-256/512), as
 /// CKafka, MSK and Confluent Cloud require.
-public struct KafkaSecurity: Sendable, Hashable {
+package struct KafkaSecurity: Sendable, Hashable {
   /// A SASL mechanism Kafka brokers offer.
-  public enum Mechanism: String, Sendable, Hashable, CaseIterable {
+  package enum Mechanism: String, Sendable, Hashable, CaseIterable {
     case plain = "PLAIN"
     case scramSHA256 = "SCRAM-SHA-256"
     case scramSHA512 = "SCRAM-SHA-512"
   }
 
   /// SASL credentials.
-  public struct SASL: Sendable, Hashable {
-    public var mechanism: Mechanism
-    public var username: String
-    public var password: String
+  package struct SASL: Sendable, Hashable {
+    package var mechanism: Mechanism
+    package var username: String
+    package var password: String
 
-    public init(mechanism: Mechanism, username: String, password: String) {
+    package init(mechanism: Mechanism, username: String, password: String) {
       self.mechanism = mechanism
       self.username = username
       self.password = password
@@ -22,14 +22,14 @@ public struct KafkaSecurity: Sendable, Hashable {
   }
 
   /// TLS on the connection.
-  public var tls: Bool
+  package var tls: Bool
   /// A PEM bundle to trust instead of the system's.
-  public var caFile: String?
+  package var caFile: String?
   /// Skip certificate and host-name verification (logged loudly).
-  public var insecure: Bool
-  public var sasl: SASL?
+  package var insecure: Bool
+  package var sasl: SASL?
 
-  public init(tls: Bool = false, caFile: String? = nil, insecure: Bool = false, sasl: SASL? = nil) {
+  package init(tls: Bool = false, caFile: String? = nil, insecure: Bool = false, sasl: SASL? = nil) {
     self.tls = tls
     self.caFile = caFile
     self.insecure = insecure
@@ -37,7 +37,7 @@ public struct KafkaSecurity: Sendable, Hashable {
   }
 
   /// Kafka's own name for it: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
-  public var protocolName: String {
+  package var protocolName: String {
     switch (sasl != nil, tls) {
     case (false, false): return "PLAINTEXT"
     case (false, true): return "SSL"

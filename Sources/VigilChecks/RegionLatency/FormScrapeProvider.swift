@@ -10,17 +10,17 @@ import VigilNet
 /// The source articles' approach, generalised: POST a form to a speed-test service once per probe node and
 /// pull the figures (`alltime`, `dnstime`, `conntime`, `downtime`, or any named value) out of the answer with
 /// a regex (first capture group) or a JSON path.
-public struct FormScrapeProvider: RegionProvider {
-  public let name = "form-scrape"
+package struct FormScrapeProvider: RegionProvider {
+  package let name = "form-scrape"
 
   /// A probe node of the service.
-  public struct Node: Sendable {
-    public var id: String
-    public var name: String
+  package struct Node: Sendable {
+    package var id: String
+    package var name: String
   }
 
   /// How one figure is found in the page.
-  public enum Extractor: Sendable {
+  package enum Extractor: Sendable {
     case regex(String)
     case jsonPath([JSONPathStep])
   }
@@ -37,7 +37,7 @@ public struct FormScrapeProvider: RegionProvider {
   let timeout: Double
   let concurrency: Int
 
-  public init(
+  package init(
     transport: any HTTPTransport, endpoint: String, nodes: [Node], form: [(name: String, value: String)],
     extract: [(name: String, extractor: Extractor)], scale: Double, timeout: Double, concurrency: Int
   ) {
@@ -51,7 +51,7 @@ public struct FormScrapeProvider: RegionProvider {
     self.concurrency = concurrency
   }
 
-  public func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe] {
+  package func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe] {
     await nodes.concurrentMap(limit: concurrency) { node in await probe(target, node: node) }
   }
 

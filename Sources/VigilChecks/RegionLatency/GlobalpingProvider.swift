@@ -9,8 +9,8 @@ import VigilNet
 
 /// The public Globalping measurement API: POST an HTTP measurement for a list of locations, poll until it is
 /// finished, and map each probe's timings (`total`, `dns`, `tcp`, `tls`, `firstByte`, `download`).
-public struct GlobalpingProvider: RegionProvider {
-  public let name = "globalping"
+package struct GlobalpingProvider: RegionProvider {
+  package let name = "globalping"
   let transport: any HTTPTransport
   /// API base, e.g. `https://api.globalping.io/v1` (a local stand-in in tests).
   let endpoint: String
@@ -21,7 +21,7 @@ public struct GlobalpingProvider: RegionProvider {
   let pollInterval: Double
   let maxWait: Double
 
-  public init(
+  package init(
     transport: any HTTPTransport, endpoint: String, token: String?, locations: [String],
     limitPerLocation: Int, pollInterval: Double, maxWait: Double
   ) {
@@ -80,7 +80,7 @@ public struct GlobalpingProvider: RegionProvider {
     return headers
   }
 
-  public func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe] {
+  package func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe] {
     let body: Data
     do { body = try JSONCoding.encode(requestBody(for: target)) } catch {
       return failure("cannot encode the request: \(error)")

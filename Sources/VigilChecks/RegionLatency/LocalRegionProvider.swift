@@ -9,19 +9,19 @@ import VigilNet
 
 /// Probes from where the function runs, tagged with the function's region: deploy the same function in
 /// several regions and each reports its own view (the serverless way to be multi-region).
-public struct LocalRegionProvider: RegionProvider {
-  public let name = "local"
+package struct LocalRegionProvider: RegionProvider {
+  package let name = "local"
   let transport: any HTTPTransport
   let caFile: String?
   let insecure: Bool
 
-  public init(transport: any HTTPTransport, caFile: String? = nil, insecure: Bool = false) {
+  package init(transport: any HTTPTransport, caFile: String? = nil, insecure: Bool = false) {
     self.transport = transport
     self.caFile = caFile
     self.insecure = insecure
   }
 
-  public func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe] {
+  package func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe] {
     var request = HTTPRequest(
       url: target.url, method: target.method, timeout: min(target.timeout, context.remainingTimeForProbes),
       insecure: insecure, caFile: caFile)

@@ -2,15 +2,15 @@ import VigilCore
 import VigilNet
 
 /// The `region-latency` configuration: `functions/region-latency/config.yml`.
-public struct RegionLatencyConfig: Sendable {
-  public var name: String
-  public var target: RegionTarget
-  public var providers: [any RegionProvider]
-  public var rules: RegionRules
-  public var severity: AlertCandidate.Severity
+package struct RegionLatencyConfig: Sendable {
+  package var name: String
+  package var target: RegionTarget
+  package var providers: [any RegionProvider]
+  package var rules: RegionRules
+  package var severity: AlertCandidate.Severity
 
   /// Reads the configuration; `transport` is what every provider sends through.
-  public static func read(_ root: ConfigValue, transport: any HTTPTransport) throws(ConfigError)
+  package static func read(_ root: ConfigValue, transport: any HTTPTransport) throws(ConfigError)
     -> RegionLatencyConfig
   {
     let map = try root.mapping(allowed: [

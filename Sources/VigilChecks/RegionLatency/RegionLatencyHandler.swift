@@ -10,14 +10,14 @@ import VigilNet
 
 /// `region-latency`: one URL measured from several vantage points (this function's region, Globalping probes,
 /// a form-scrape speed-test service), judged by rules over the regions; the alert lists every region's figures.
-public struct RegionLatencyHandler: Handler {
+package struct RegionLatencyHandler: Handler {
   let transport: any HTTPTransport
 
-  public init(transport: any HTTPTransport = CurlHTTPClient()) {
+  package init(transport: any HTTPTransport = CurlHTTPClient()) {
     self.transport = transport
   }
 
-  public func handle(_ event: InvocationEvent, context: Context) async throws -> RegionLatencyResult {
+  package func handle(_ event: InvocationEvent, context: Context) async throws -> RegionLatencyResult {
     guard let configuration = context.configuration else {
       throw InvocationFailure(
         errorType: "ConfigurationMissing",
@@ -59,14 +59,14 @@ public struct RegionLatencyHandler: Handler {
 }
 
 /// What `region-latency` returns.
-public struct RegionLatencyResult: Sendable, Encodable, AlertProducing {
-  public var function: String
-  public var checkedAt: String
-  public var url: String
-  public var healthy: Bool
-  public var violations: [String]
-  public var regions: [RegionProbe]
-  public var alertCandidates: [AlertCandidate]
+package struct RegionLatencyResult: Sendable, Encodable, AlertProducing {
+  package var function: String
+  package var checkedAt: String
+  package var url: String
+  package var healthy: Bool
+  package var violations: [String]
+  package var regions: [RegionProbe]
+  package var alertCandidates: [AlertCandidate]
 
   enum CodingKeys: String, CodingKey { case function, checkedAt, url, healthy, violations, regions }
 }

@@ -2,23 +2,23 @@ import VigilCore
 import VigilNet
 
 /// One vantage point's measurement of the URL: where, by which provider, and the timing breakdown.
-public struct RegionProbe: Sendable, Codable, Hashable {
+package struct RegionProbe: Sendable, Codable, Hashable {
   /// Where the probe ran (`ap-guangzhou`, `Frankfurt, DE (AS3320)`, `Beijing`).
-  public var region: String
+  package var region: String
   /// `local`, `globalping` or `form-scrape`.
-  public var provider: String
-  public var status: Int?
+  package var provider: String
+  package var status: Int?
   /// Milliseconds; nil when the provider does not report that phase.
-  public var dnsMs: Double?
-  public var connectMs: Double?
-  public var tlsMs: Double?
-  public var firstByteMs: Double?
-  public var downloadMs: Double?
-  public var totalMs: Double?
+  package var dnsMs: Double?
+  package var connectMs: Double?
+  package var tlsMs: Double?
+  package var firstByteMs: Double?
+  package var downloadMs: Double?
+  package var totalMs: Double?
   /// Why the probe failed (DNS, timeout, provider error…), when it did.
-  public var error: String?
+  package var error: String?
 
-  public init(
+  package init(
     region: String, provider: String, status: Int? = nil, dnsMs: Double? = nil, connectMs: Double? = nil,
     tlsMs: Double? = nil, firstByteMs: Double? = nil, downloadMs: Double? = nil, totalMs: Double? = nil,
     error: String? = nil
@@ -36,10 +36,10 @@ public struct RegionProbe: Sendable, Codable, Hashable {
   }
 
   /// Failed outright: an error, or an HTTP status of 400 or more.
-  public var failed: Bool { error != nil || (status ?? 0) >= 400 }
+  package var failed: Bool { error != nil || (status ?? 0) >= 400 }
 
   /// One line for the alert's table: `Beijing (form-scrape): status 200, total 215ms, dns 12ms, …`.
-  public var line: String {
+  package var line: String {
     if let error { return "\(region) (\(provider)): ERROR \(error)" }
     var parts: [String] = []
     if let status { parts.append("status \(status)") }
@@ -54,7 +54,7 @@ public struct RegionProbe: Sendable, Codable, Hashable {
 }
 
 /// Somewhere probes come from.
-public protocol RegionProvider: Sendable {
+package protocol RegionProvider: Sendable {
   /// The provider's name in results (`local`, `globalping`, `form-scrape`).
   var name: String { get }
   /// Probes `target` from every vantage point this provider has; failures are probes with an error, not throws.
@@ -62,8 +62,8 @@ public protocol RegionProvider: Sendable {
 }
 
 /// What is measured.
-public struct RegionTarget: Sendable {
-  public var url: String
-  public var method: String
-  public var timeout: Double
+package struct RegionTarget: Sendable {
+  package var url: String
+  package var method: String
+  package var timeout: Double
 }

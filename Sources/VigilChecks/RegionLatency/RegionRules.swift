@@ -1,19 +1,19 @@
 /// When a multi-region measurement is a problem: any region over a latency threshold, at least k regions
 /// failing, or a percentile across regions over a threshold. With no rule set, one failing region alerts.
-public struct RegionRules: Sendable {
+package struct RegionRules: Sendable {
   /// Milliseconds: any region whose total exceeds this.
-  public var anyRegionOverMs: Double?
+  package var anyRegionOverMs: Double?
   /// This many failing regions (error or HTTP ≥ 400) or more.
-  public var failingRegions: Int = 1
+  package var failingRegions: Int = 1
   /// The `percentile` (e.g. 90) of totals across the regions that answered…
-  public var percentile: Double?
+  package var percentile: Double?
   /// …over this many milliseconds.
-  public var percentileOverMs: Double?
+  package var percentileOverMs: Double?
 
-  public init() {}
+  package init() {}
 
   /// What is wrong, one line per rule that fired; empty when all is well.
-  public func violations(_ probes: [RegionProbe]) -> [String] {
+  package func violations(_ probes: [RegionProbe]) -> [String] {
     var reasons: [String] = []
     if let limit = anyRegionOverMs {
       let slow = probes.filter { !$0.failed && ($0.totalMs ?? 0) > limit }

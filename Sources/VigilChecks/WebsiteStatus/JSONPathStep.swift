@@ -1,11 +1,11 @@
 import VigilCore
 
 /// One step of a small JSON path: `$.status`, `$.checks.db`, `$.items[0].name`, `$["odd key"]`.
-public enum JSONPathStep: Sendable, Hashable, CustomStringConvertible {
+package enum JSONPathStep: Sendable, Hashable, CustomStringConvertible {
   case key(String)
   case index(Int)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .key(let key): return ".\(key)"
     case .index(let index): return "[\(index)]"

@@ -9,7 +9,7 @@ import VigilNet
 
 extension WebsiteCondition {
   /// Checks the response at `now`; nil when the condition is met, else what was found instead.
-  public func evaluate(_ response: HTTPResponse, now: Date = Date()) -> String? {
+  package func evaluate(_ response: HTTPResponse, now: Date = Date()) -> String? {
     switch subject {
     case .status: return compareNumber(Double(response.status)) { "\(Int($0))" }
     case .total: return compareNumber(response.timings.totalMs, format: Self.format(milliseconds:))

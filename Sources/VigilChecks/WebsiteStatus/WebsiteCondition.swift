@@ -10,9 +10,9 @@ import VigilNet
 /// One condition a website target must meet, written the Gatus way:
 /// `status == 200`, `status in [200, 204]`, `total < 800ms`, `connect < 200ms`, `body contains "ok"`,
 /// `body matches "v[0-9]+"`, `$.status == "UP"`, `header Content-Type contains "json"`, `certificate > 14d`.
-public struct WebsiteCondition: Sendable, Hashable, CustomStringConvertible {
+package struct WebsiteCondition: Sendable, Hashable, CustomStringConvertible {
   /// What is compared.
-  public enum Subject: Sendable, Hashable {
+  package enum Subject: Sendable, Hashable {
     case status, total, dns, connect, tls, ttfb, transfer, body, certificate
     case jsonPath([JSONPathStep])
     case header(String)
@@ -23,7 +23,7 @@ public struct WebsiteCondition: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// How it is compared.
-  public enum Comparison: Sendable, Hashable {
+  package enum Comparison: Sendable, Hashable {
     case equal(Double), notEqual(Double), less(Double), lessOrEqual(Double), greater(Double), greaterOrEqual(
       Double)
     case oneOf([Double])
@@ -32,18 +32,18 @@ public struct WebsiteCondition: Sendable, Hashable, CustomStringConvertible {
     case exists, notExists
   }
 
-  public var subject: Subject
-  public var comparison: Comparison
+  package var subject: Subject
+  package var comparison: Comparison
   /// The condition as written.
-  public var source: String
+  package var source: String
 
-  public var description: String { source }
+  package var description: String { source }
 
   static let help =
     "expected e.g. 'status == 200', 'status in [200, 204]', 'total < 800ms' (total, dns, connect, tls, ttfb, transfer), 'body contains \"ok\"', 'body matches \"v[0-9]+\"', '$.status == \"UP\"', 'header Content-Type contains \"json\"', 'certificate > 14d'"
 
   /// Parses one condition; errors name the place via `value`.
-  public static func parse(_ value: ConfigValue) throws(ConfigError) -> WebsiteCondition {
+  package static func parse(_ value: ConfigValue) throws(ConfigError) -> WebsiteCondition {
     let text = try value.string().trimming(" ")
     func fail(_ reason: String) -> ConfigError { value.error("condition '\(text)': \(reason)") }
     var tokens = ConditionTokens(text)

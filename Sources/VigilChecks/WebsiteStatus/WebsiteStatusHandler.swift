@@ -10,14 +10,14 @@ import VigilNet
 
 /// `website-status`: checks each configured URL, evaluates its conditions, and reports every target (up or
 /// down, with timings) as an alert candidate.
-public struct WebsiteStatusHandler: Handler {
+package struct WebsiteStatusHandler: Handler {
   let transport: any HTTPTransport
 
-  public init(transport: any HTTPTransport = CurlHTTPClient()) {
+  package init(transport: any HTTPTransport = CurlHTTPClient()) {
     self.transport = transport
   }
 
-  public func handle(_ event: InvocationEvent, context: Context) async throws -> WebsiteStatusResult {
+  package func handle(_ event: InvocationEvent, context: Context) async throws -> WebsiteStatusResult {
     let config = try Self.configuration(event: event, context: context)
     let results = await config.targets.concurrentMap(limit: config.concurrency) { target in
       await check(target, context: context)
@@ -129,36 +129,36 @@ public struct WebsiteStatusHandler: Handler {
 }
 
 /// What `website-status` returns.
-public struct WebsiteStatusResult: Sendable, Encodable, AlertProducing {
-  public var function: String
-  public var checkedAt: String
-  public var up: Int
-  public var down: Int
-  public var targets: [TargetResult]
-  public var alertCandidates: [AlertCandidate]
+package struct WebsiteStatusResult: Sendable, Encodable, AlertProducing {
+  package var function: String
+  package var checkedAt: String
+  package var up: Int
+  package var down: Int
+  package var targets: [TargetResult]
+  package var alertCandidates: [AlertCandidate]
 
   enum CodingKeys: String, CodingKey { case function, checkedAt, up, down, targets }
 }
 
 /// One target's outcome.
-public struct TargetResult: Sendable, Codable {
-  public var name: String
-  public var url: String
-  public var up: Bool
-  public var status: Int?
-  public var error: String?
+package struct TargetResult: Sendable, Codable {
+  package var name: String
+  package var url: String
+  package var up: Bool
+  package var status: Int?
+  package var error: String?
   /// `dns`, `refused`, `timeout`, `tls`…, when the request itself failed.
-  public var errorKind: String?
-  public var failedConditions: [FailedCondition]
-  public var timings: HTTPTimings?
-  public var remoteIP: String?
-  public var httpVersion: String?
-  public var bytes: Int64?
-  public var bodyTruncated: Bool?
+  package var errorKind: String?
+  package var failedConditions: [FailedCondition]
+  package var timings: HTTPTimings?
+  package var remoteIP: String?
+  package var httpVersion: String?
+  package var bytes: Int64?
+  package var bodyTruncated: Bool?
 }
 
 /// A condition that was not met, with what was found.
-public struct FailedCondition: Sendable, Codable {
-  public var condition: String
-  public var actual: String
+package struct FailedCondition: Sendable, Codable {
+  package var condition: String
+  package var actual: String
 }

@@ -8,20 +8,20 @@ import VigilNet
 #endif
 
 /// One URL that `website-status` checks, with its conditions.
-public struct WebsiteTarget: Sendable {
-  public var name: String
-  public var url: String
-  public var method: String
-  public var headers: [(name: String, value: String)]
-  public var body: String?
-  public var timeout: Double
-  public var connectTimeout: Double
-  public var insecure: Bool
-  public var caFile: String?
-  public var followRedirects: Bool
-  public var maxBodyBytes: Int
-  public var conditions: [WebsiteCondition]
-  public var severity: AlertCandidate.Severity
+package struct WebsiteTarget: Sendable {
+  package var name: String
+  package var url: String
+  package var method: String
+  package var headers: [(name: String, value: String)]
+  package var body: String?
+  package var timeout: Double
+  package var connectTimeout: Double
+  package var insecure: Bool
+  package var caFile: String?
+  package var followRedirects: Bool
+  package var maxBodyBytes: Int
+  package var conditions: [WebsiteCondition]
+  package var severity: AlertCandidate.Severity
 
   static let keys = [
     "name", "url", "method", "headers", "body", "timeout", "connectTimeout", "insecure", "caFile",
@@ -30,13 +30,13 @@ public struct WebsiteTarget: Sendable {
 }
 
 /// The `website-status` configuration: `functions/website-status/config.yml`.
-public struct WebsiteStatusConfig: Sendable {
-  public var targets: [WebsiteTarget]
+package struct WebsiteStatusConfig: Sendable {
+  package var targets: [WebsiteTarget]
   /// How many targets are checked at once.
-  public var concurrency: Int
+  package var concurrency: Int
 
   /// Reads the configuration (or an event's `targets` override, which has the same shape).
-  public static func read(_ root: ConfigValue) throws(ConfigError) -> WebsiteStatusConfig {
+  package static func read(_ root: ConfigValue) throws(ConfigError) -> WebsiteStatusConfig {
     let map = try root.mapping(allowed: ["targets", "defaults", "concurrency"])
     let defaults = try map.optional("defaults")?.mapping(
       allowed: WebsiteTarget.keys.filter { $0 != "name" && $0 != "url" })

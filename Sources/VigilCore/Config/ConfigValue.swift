@@ -2,19 +2,31 @@
 /// their location and what was expected.
 public struct ConfigValue: Sendable {
   /// The node being read.
-  public let node: YAMLNode
+  package let node: YAMLNode
   /// A dotted path for messages (`functions.website-status.timeout`).
   public let path: String
   /// The environment used for `${env:…}`.
-  public let substitution: EnvironmentSubstitution
+  package let substitution: EnvironmentSubstitution
 
-  public init(_ node: YAMLNode, path: String, substitution: EnvironmentSubstitution) {
+  package init(_ node: YAMLNode, path: String, substitution: EnvironmentSubstitution) {
     self.node = node
     self.path = path
     self.substitution = substitution
   }
 
+  /// Reads YAML `text` as a function's configuration, the way `functions/<name>/config.yml` is read
+  /// (`file` names it in errors; `${env:NAME}` is taken from `environment`): for a check's own tests.
+  public static func parse(_ text: String, file: String = "config.yml", environment: [String: String] = [:])
+    throws(ConfigError) -> ConfigValue
+  {
+    ConfigValue(
+      try YAMLParser.parse(text, file: file), path: "config",
+      substitution: EnvironmentSubstitution(environment: environment))
+  }
+
+  /// Where the value is written (file, line, column): the place an error names.
   public var mark: SourceMark { node.mark }
+  /// True for an empty or `null` value.
   public var isNull: Bool { if case .null = node.kind { return true } else { return false } }
 
   /// A problem located at this value.
@@ -214,7 +226,8 @@ public struct ConfigValue: Sendable {
 
 /// A mapping being read: look up keys, with required ones reported by name and place when missing.
 public struct ConfigMapping: Sendable {
-  public let entries: [YAMLEntry]
+  package let entries: [YAMLEntry]
+  /// The mapping's own value (for errors about the whole mapping).
   public let owner: ConfigValue
 
   /// The value of `key`, or nil when absent (an explicit empty value counts as absent).

@@ -1,11 +1,11 @@
 /// Replaces `${env:NAME}` and `${env:NAME, default}` in configuration text with environment values.
 ///
 /// Any other `${…}` form is an error rather than being passed through silently.
-public struct EnvironmentSubstitution: Sendable {
+package struct EnvironmentSubstitution: Sendable {
   /// The environment variables to read from.
-  public var environment: [String: String]
+  package var environment: [String: String]
 
-  public init(environment: [String: String]) {
+  package init(environment: [String: String]) {
     self.environment = environment
   }
 
@@ -16,7 +16,7 @@ public struct EnvironmentSubstitution: Sendable {
 
   /// Names whose values are treated as secrets and kept out of logs (case-insensitive; a byte search, since
   /// it runs for every query parameter of every URL).
-  public static func looksSecret(_ name: String) -> Bool {
+  package static func looksSecret(_ name: String) -> Bool {
     let upper = name.utf8.map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 - 32 : $0 }
     for word in secretWords where upper.count >= word.count {
       for start in 0...(upper.count - word.count) where upper[start] == word[0] {
@@ -27,7 +27,7 @@ public struct EnvironmentSubstitution: Sendable {
   }
 
   /// The text with every `${env:…}` replaced; `mark` locates the text for errors.
-  public func substitute(_ text: String, at mark: SourceMark) throws(ConfigError) -> String {
+  package func substitute(_ text: String, at mark: SourceMark) throws(ConfigError) -> String {
     guard text.contains("${") else { return text }
     var result = ""
     var rest = Substring(text)

@@ -6,53 +6,53 @@
 
 /// `serverless.yml`, in the Serverless Framework's Tencent SCF form: a provider and named functions, each
 /// with a handler, limits, environment and `timer` (and `apigw`) events.
-public struct ServerlessConfig: Sendable {
+package struct ServerlessConfig: Sendable {
   /// The file it was read from.
-  public var file: String
+  package var file: String
   /// `service:`.
-  public var service: String
+  package var service: String
   /// `provider:` settings shared by every function.
-  public var provider: Provider
+  package var provider: Provider
   /// Functions that were read without error, in file order.
-  public var functions: [FunctionSpec]
+  package var functions: [FunctionSpec]
   /// Functions whose own section has a problem (e.g. a missing environment variable): they cannot run,
   /// the others can.
-  public var invalidFunctions: [(name: String, error: ConfigError)]
+  package var invalidFunctions: [(name: String, error: ConfigError)]
   /// `custom.vigil` settings.
-  public var vigil: VigilSettings
+  package var vigil: VigilSettings
   /// The folder holding `functions/<name>/`.
-  public var functionsDirectory: String
+  package var functionsDirectory: String
 
   /// The provider section.
-  public struct Provider: Sendable {
-    public var name: String
-    public var runtime: String
-    public var region: String
-    public var namespace: String
-    public var memorySize: Int
-    public var timeout: Double
-    public var environment: [String: String]
+  package struct Provider: Sendable {
+    package var name: String
+    package var runtime: String
+    package var region: String
+    package var namespace: String
+    package var memorySize: Int
+    package var timeout: Double
+    package var environment: [String: String]
   }
 
   /// Vigil's own settings under `custom: vigil:`.
-  public struct VigilSettings: Sendable {
+  package struct VigilSettings: Sendable {
     /// Where state (samples, incidents, outbox) is kept; default `.vigil`.
-    public var stateDirectory: String?
+    package var stateDirectory: String?
     /// `custom.vigil.state`: a folder or a store URL (`redis://…`), `${env:…}` substituted; and where it is.
-    public var state: String?
-    public var stateMark: SourceMark?
+    package var state: String?
+    package var stateMark: SourceMark?
     /// Zone for triggers that name none; default `Asia/Shanghai` (SCF evaluates timers in UTC+8).
-    public var timezone: String
-    public var timezoneMark: SourceMark?
+    package var timezone: String
+    package var timezoneMark: SourceMark?
     /// `vigil schedule`: `skip` (default) or `allow` a trigger's run while its previous run is going.
-    public var overlap: String = "skip"
+    package var overlap: String = "skip"
     /// `vigil schedule`: seconds in-flight runs get to finish after SIGTERM (default 30).
-    public var graceSeconds: Double = 30
+    package var graceSeconds: Double = 30
     /// `custom.vigil.channels` and `custom.vigil.alerting`, read by the alerting module.
-    public var channels: ConfigValue?
-    public var alerting: ConfigValue?
+    package var channels: ConfigValue?
+    package var alerting: ConfigValue?
 
-    public init(
+    package init(
       stateDirectory: String? = nil, timezone: String = "Asia/Shanghai", timezoneMark: SourceMark? = nil
     ) {
       self.stateDirectory = stateDirectory
@@ -62,50 +62,50 @@ public struct ServerlessConfig: Sendable {
   }
 
   /// Finds a function by name.
-  public func function(named name: String) -> FunctionSpec? {
+  package func function(named name: String) -> FunctionSpec? {
     functions.first { $0.name == name }
   }
 
   /// Every function name, valid or not, in file order.
-  public var allFunctionNames: [String] {
+  package var allFunctionNames: [String] {
     (functions.map { ($0.mark.line, $0.name) } + invalidFunctions.map { ($0.error.mark.line, $0.name) })
       .sorted { $0.0 < $1.0 }.map(\.1)
   }
 }
 
 /// One function of `serverless.yml`.
-public struct FunctionSpec: Sendable {
-  public var name: String
+package struct FunctionSpec: Sendable {
+  package var name: String
   /// The Vigil handler that runs it (e.g. `website-status`).
-  public var handler: String
-  public var description: String?
+  package var handler: String
+  package var description: String?
   /// Time limit in seconds.
-  public var timeout: Double
-  public var memorySize: Int
+  package var timeout: Double
+  package var memorySize: Int
   /// Provider environment merged with the function's own.
-  public var environment: [String: String]
-  public var timers: [TimerTrigger]
-  public var routes: [GatewayRoute]
-  public var namespace: String
-  public var region: String
+  package var environment: [String: String]
+  package var timers: [TimerTrigger]
+  package var routes: [GatewayRoute]
+  package var namespace: String
+  package var region: String
   /// Where the function is declared.
-  public var mark: SourceMark
-  public var handlerMark: SourceMark
+  package var mark: SourceMark
+  package var handlerMark: SourceMark
 }
 
 /// A `timer` event: a seven-field cron expression that fires the function with an SCF timer event.
-public struct TimerTrigger: Sendable {
-  public var name: String
-  public var cronExpression: String
-  public var cronMark: SourceMark
-  public var enabled: Bool
+package struct TimerTrigger: Sendable {
+  package var name: String
+  package var cronExpression: String
+  package var cronMark: SourceMark
+  package var enabled: Bool
   /// Becomes the event's `Message`.
-  public var argument: String
+  package var argument: String
   /// IANA zone, or nil for the project default.
-  public var timezone: String?
-  public var timezoneMark: SourceMark?
+  package var timezone: String?
+  package var timezoneMark: SourceMark?
 
-  public init(
+  package init(
     name: String, cronExpression: String, cronMark: SourceMark, enabled: Bool = true, argument: String = "",
     timezone: String? = nil, timezoneMark: SourceMark? = nil
   ) {
@@ -120,26 +120,26 @@ public struct TimerTrigger: Sendable {
 }
 
 /// An `apigw` event endpoint: requests to `method path` become API-gateway events.
-public struct GatewayRoute: Sendable {
-  public var path: String
-  public var method: String
+package struct GatewayRoute: Sendable {
+  package var path: String
+  package var method: String
 }
 
 extension ServerlessConfig {
   /// The timeout used when neither provider nor function names one (SCF's default is 3 s).
-  public static let defaultTimeout: Double = 3
+  package static let defaultTimeout: Double = 3
   /// The memory size used when none is given, in MB.
-  public static let defaultMemorySize = 128
+  package static let defaultMemorySize = 128
 
   /// Reads and checks the file at `path`.
-  public static func load(path: String, environment: [String: String]) throws -> ServerlessConfig {
+  package static func load(path: String, environment: [String: String]) throws -> ServerlessConfig {
     let text = try ConfigFileReader.read(path) ?? ""
     let directory = NSStringPath(path: path).deletingLastPathComponent
     return try parse(text, file: path, directory: directory, environment: environment)
   }
 
   /// Reads configuration text; `directory` is where `functions/` is looked for.
-  public static func parse(
+  package static func parse(
     _ text: String, file: String, directory: String, environment: [String: String]
   ) throws(ConfigError) -> ServerlessConfig {
     let root = ConfigValue(

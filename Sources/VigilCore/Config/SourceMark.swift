@@ -7,6 +7,7 @@ public struct SourceMark: Sendable, Hashable, CustomStringConvertible {
   /// 1-based column.
   public var column: Int
 
+  /// A place in `file`, 1-based.
   public init(file: String, line: Int, column: Int) {
     self.file = file
     self.line = line
@@ -24,19 +25,24 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What is wrong and what was expected.
   public var message: String
 
+  /// A problem `message` at `mark`.
   public init(_ mark: SourceMark, _ message: String) {
     self.mark = mark
     self.message = message
   }
 
+  /// `file:line:column: message`.
   public var description: String { "\(mark): \(message)" }
 }
 
 /// Several configuration problems found in one pass (`vigil validate` reports them all).
 public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
+  /// The problems, in file order.
   public var errors: [ConfigError]
 
+  /// Several problems reported together.
   public init(_ errors: [ConfigError]) { self.errors = errors }
 
+  /// One problem per line.
   public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

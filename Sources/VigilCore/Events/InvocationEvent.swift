@@ -36,6 +36,7 @@ public enum InvocationEvent: Sendable {
   /// The largest event read: 6 MiB, the payload limit of a synchronous Lambda invocation.
   package static let maximumBytes = 6 * 1024 * 1024
 
+  /// Reads an event from JSON `data`; `source` names it in errors (a file, `stdin`, the platform).
   public init(data: Data, source: String) throws(EventError) {
     guard data.count <= Self.maximumBytes else {
       throw EventError(
@@ -75,15 +76,20 @@ public enum InvocationEvent: Sendable {
 
 /// An event that could not be read.
 public struct EventError: Error, Sendable, CustomStringConvertible {
+  /// Where the event came from (a file, `stdin`, the platform).
   public var source: String
+  /// What is wrong with it.
   public var message: String
+  /// `source: message`.
   public var description: String { "\(source): \(message)" }
 
 }
 
 /// Tencent SCF timer event.
 public struct TimerEvent: Sendable, Codable {
+  /// Always `Timer`.
   public var type: String
+  /// The timer trigger's name in `serverless.yml`.
   public var triggerName: String
   /// The scheduled time as SCF writes it (`2019-02-21T11:49:00Z`).
   public var time: String
@@ -94,6 +100,7 @@ public struct TimerEvent: Sendable, Codable {
     case type = "Type", triggerName = "TriggerName", time = "Time", message = "Message"
   }
 
+  /// A timer event as SCF sends it, for tests and local invokes.
   public init(triggerName: String, time: String, message: String) {
     self.type = "Timer"
     self.triggerName = triggerName
@@ -105,18 +112,27 @@ public struct TimerEvent: Sendable, Codable {
     self = try JSONDecoder().decode(TimerEvent.self, from: JSONCoding.encode(json))
   }
 
+  /// The event as SCF sends it.
   public var json: JSONValue { (try? JSONValue.from(self)) ?? .null }
 }
 
 /// AWS EventBridge scheduled event.
 public struct ScheduledEvent: Sendable, Codable {
+  /// The event's id.
   public var id: String
+  /// `Scheduled Event`.
   public var detailType: String
+  /// `aws.events`.
   public var source: String
+  /// The AWS account.
   public var account: String?
+  /// The scheduled time (`2026-11-23T08:00:00Z`).
   public var time: String
+  /// The rule's region.
   public var region: String?
+  /// The rule's ARN.
   public var resources: [String]
+  /// The rule's `detail`, when it set one.
   public var detail: JSONValue?
 
   enum CodingKeys: String, CodingKey {
@@ -127,20 +143,30 @@ public struct ScheduledEvent: Sendable, Codable {
     self = try JSONDecoder().decode(ScheduledEvent.self, from: JSONCoding.encode(json))
   }
 
+  /// The event as EventBridge sends it.
   public var json: JSONValue { (try? JSONValue.from(self)) ?? .null }
 }
 
 /// An API-gateway request event (SCF shape; AWS REST API proxy events decode too).
 public struct GatewayEvent: Sendable, Codable {
+  /// `GET`, `POST`...
   public var httpMethod: String
+  /// The request path (`/heartbeat/web-1`).
   public var path: String
+  /// Request headers.
   public var headers: [String: String]
+  /// Query parameters.
   public var queryString: [String: String]
+  /// Path parameters the gateway matched.
   public var pathParameters: [String: String]
+  /// The body (base64 when `isBase64Encoded`).
   public var body: String?
+  /// True when `body` is base64.
   public var isBase64Encoded: Bool
+  /// The gateway's request context (source IP, stage...).
   public var requestContext: JSONValue?
 
+  /// A request event, for tests and `vigil serve`.
   public init(
     httpMethod: String, path: String, headers: [String: String] = [:], queryString: [String: String] = [:],
     pathParameters: [String: String] = [:], body: String? = nil, isBase64Encoded: Bool = false,
@@ -185,16 +211,22 @@ public struct GatewayEvent: Sendable, Codable {
     return headers.first { $0.key.lowercased() == lowered }?.value
   }
 
+  /// The event as the gateway sends it.
   public var json: JSONValue { (try? JSONValue.from(self)) ?? .null }
 }
 
 /// The response shape API gateways expect from an integrated function.
 public struct GatewayResponse: Sendable, Codable {
+  /// True when `body` is base64.
   public var isBase64Encoded: Bool
+  /// The HTTP status.
   public var statusCode: Int
+  /// Response headers.
   public var headers: [String: String]
+  /// The response body.
   public var body: String
 
+  /// An answer with `statusCode` and `body` (JSON by default).
   public init(statusCode: Int, headers: [String: String] = ["Content-Type": "application/json"], body: String)
   {
     self.isBase64Encoded = false

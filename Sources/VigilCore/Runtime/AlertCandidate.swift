@@ -16,15 +16,21 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
 
   /// Stable identity: `function/check/target`. One outage of one target keeps one key.
   public var key: String
+  /// The function that ran the check.
   public var function: String
+  /// The check's name (`website-status`).
   public var check: String
+  /// What was checked (a target's name, a host, a queue).
   public var target: String
+  /// False when the target is failing.
   public var healthy: Bool
+  /// How bad a failure is.
   public var severity: Severity
   /// One line for a message title: `api.example.com down: status 500 (expected == 200)`.
   public var summary: String
   /// The facts, in display order (status, timings, region…).
   public var facts: [Fact]
+  /// When the check saw it.
   public var observedAt: Date
   /// The measured figure a policy can average (CPU %, lag, latency ms), when the check has one.
   public var value: Double?
@@ -34,6 +40,7 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
   /// How the check asks the policy to judge this key (the check's own thresholds), over the project's policy.
   public var hints: PolicyHints?
 
+  /// A candidate for one target; `key` is made from `function`, `check` and `target`.
   public init(
     function: String, check: String, target: String, healthy: Bool, severity: Severity = .critical,
     summary: String, facts: [Fact], observedAt: Date, value: Double? = nil, since: Date? = nil,
@@ -55,8 +62,11 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
 
   /// A named value.
   public struct Fact: Sendable, Codable, Hashable {
+    /// The fact's label (`status`, `p95 ms`).
     public var name: String
+    /// Its value, as shown.
     public var value: String
+    /// A fact `name: value`.
     public init(_ name: String, _ value: String) {
       self.name = name
       self.value = value
@@ -82,6 +92,7 @@ public struct PolicyHints: Sendable, Codable, Hashable {
   /// Replaces the policy's escalation: notify at these offsets (seconds) since the failure began.
   public var escalation: [Double]?
 
+  /// Hints that replace the policy's trigger and/or escalation offsets (seconds).
   public init(trigger: AlertTrigger? = nil, escalation: [Double]? = nil) {
     self.trigger = trigger
     self.escalation = escalation

@@ -8,10 +8,15 @@
 public struct Context: Sendable {
   /// Unique per invocation; every log line carries it.
   public var requestID: String
+  /// The function's name in `serverless.yml`.
   public var functionName: String
+  /// The platform namespace (`default` locally).
   public var namespace: String
+  /// The function's version (`$LATEST` locally).
   public var functionVersion: String
+  /// The region the function runs in.
   public var region: String
+  /// The memory the function was given, in MB.
   public var memoryLimitMB: Int
   /// The function's time limit in seconds.
   public var timeLimit: Double
@@ -32,6 +37,7 @@ public struct Context: Sendable {
   /// Trace id from the platform, when given.
   public var traceID: String?
 
+  /// A context, as the runtime makes one per invocation (and as a check's tests make their own).
   public init(
     requestID: String, functionName: String, namespace: String = "default",
     functionVersion: String = "$LATEST",

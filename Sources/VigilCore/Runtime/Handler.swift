@@ -18,17 +18,33 @@ public protocol AlertProducing {
   var alertCandidates: [AlertCandidate] { get }
 }
 
-/// A handler with its types erased, as the runtime's registry holds them.
+/// A handler under the name `serverless.yml` gives it, as the runtime's registry holds it: what an operator
+/// passes to `Vigil.main(handlers:)`.
+///
+/// ```swift
+/// try await Vigil.main(handlers: [
+///   AnyHandler(name: "queue-depth", summary: "the orders queue drains", QueueDepthCheck(),
+///              configuration: { _ = try QueueDepthConfig.read($0) })
+/// ])
+/// ```
 public struct AnyHandler: Sendable {
-  /// The handler's registered name (`website-status`).
+  /// The handler's registered name (`website-status`): 1-64 lower-case letters, digits and `-`.
   public let name: String
-  /// One line on what it does.
+  /// One line on what it does (`vigil list` shows it).
   public let summary: String
+  /// Reads a function's `functions/<name>/config.yml` the way the handler will, so `vigil validate` reports
+  /// its mistakes (at file:line:column, when it throws a `ConfigError`) without running anything.
+  public let validateConfiguration: (@Sendable (ConfigValue) throws -> Void)?
   private let body: @Sendable (InvocationEvent, Context) async throws -> HandlerOutput
 
-  public init<H: Handler>(name: String, summary: String, _ handler: H) {
+  /// Registers `handler` under `name`; `configuration`, when given, validates the function's config file.
+  public init<H: Handler>(
+    name: String, summary: String, _ handler: H,
+    configuration: (@Sendable (ConfigValue) throws -> Void)? = nil
+  ) {
     self.name = name
     self.summary = summary
+    self.validateConfiguration = configuration
     self.body = { event, context in
       let output = try await handler.handle(event, context: context)
       let candidates = (output as? any AlertProducing)?.alertCandidates ?? []
@@ -37,44 +53,44 @@ public struct AnyHandler: Sendable {
   }
 
   /// Runs the handler.
-  public func handle(_ event: InvocationEvent, context: Context) async throws -> HandlerOutput {
+  package func handle(_ event: InvocationEvent, context: Context) async throws -> HandlerOutput {
     try await body(event, context)
   }
 }
 
 /// What a handler produced: its result value and any alert candidates. The value is encoded once, when it is
 /// printed or sent; `json` parses it only for callers that want to look inside.
-public struct HandlerOutput: Sendable {
-  public let value: any Encodable & Sendable
-  public var alertCandidates: [AlertCandidate]
+package struct HandlerOutput: Sendable {
+  package let value: any Encodable & Sendable
+  package var alertCandidates: [AlertCandidate]
 
-  public init(value: any Encodable & Sendable, alertCandidates: [AlertCandidate] = []) {
+  package init(value: any Encodable & Sendable, alertCandidates: [AlertCandidate] = []) {
     self.value = value
     self.alertCandidates = alertCandidates
   }
 
   /// The result as JSON bytes.
-  public func encoded(pretty: Bool = false) throws -> Data {
+  package func encoded(pretty: Bool = false) throws -> Data {
     try JSONCoding.encode(value, pretty: pretty)
   }
 
   /// The result as a JSON value (encodes and parses: for inspection, not the hot path).
-  public var json: JSONValue {
+  package var json: JSONValue {
     (try? encoded()).flatMap { try? JSONValue.parse($0) } ?? .null
   }
 
   /// A member of the result, when it is an object.
-  public subscript(key: String) -> JSONValue? { json[key] }
+  package subscript(key: String) -> JSONValue? { json[key] }
 }
 
 /// The error shape FaaS platforms report: `{"errorType", "errorMessage", "stackTrace"}`.
-public struct InvocationFailure: Error, Sendable, Codable, CustomStringConvertible {
-  public var errorType: String
-  public var errorMessage: String
-  public var stackTrace: [String]
-  public var requestId: String?
+package struct InvocationFailure: Error, Sendable, Codable, CustomStringConvertible {
+  package var errorType: String
+  package var errorMessage: String
+  package var stackTrace: [String]
+  package var requestId: String?
 
-  public init(errorType: String, errorMessage: String, requestId: String? = nil) {
+  package init(errorType: String, errorMessage: String, requestId: String? = nil) {
     self.errorType = errorType
     self.errorMessage = errorMessage
     self.stackTrace = []
@@ -82,7 +98,7 @@ public struct InvocationFailure: Error, Sendable, Codable, CustomStringConvertib
   }
 
   /// Wraps any thrown error.
-  public init(_ error: any Error, requestId: String?) {
+  package init(_ error: any Error, requestId: String?) {
     if let failure = error as? InvocationFailure {
       self = failure
       self.requestId = requestId ?? failure.requestId
@@ -96,5 +112,5 @@ public struct InvocationFailure: Error, Sendable, Codable, CustomStringConvertib
     }
   }
 
-  public var description: String { "\(errorType): \(errorMessage)" }
+  package var description: String { "\(errorType): \(errorMessage)" }
 }

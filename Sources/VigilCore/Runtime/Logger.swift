@@ -16,7 +16,9 @@ public struct Logger: Sendable {
   /// Severity, in increasing order.
   public enum Level: Int, Sendable, Comparable, CaseIterable {
     case debug, info, warning, error
+    /// Orders levels by severity.
     public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// The level as written in logs (`info`).
     public var name: String {
       switch self {
       case .debug: return "debug"
@@ -27,11 +29,13 @@ public struct Logger: Sendable {
     }
   }
 
+  /// Fields added to every record (`function`, `requestId`).
   public var metadata: [String: String]
+  /// Records below this level are dropped.
   public var minimumLevel: Level
-  public let sink: any LogSink
+  package let sink: any LogSink
 
-  public init(sink: any LogSink, minimumLevel: Level = .info, metadata: [String: String] = [:]) {
+  package init(sink: any LogSink, minimumLevel: Level = .info, metadata: [String: String] = [:]) {
     self.sink = sink
     self.minimumLevel = minimumLevel
     self.metadata = metadata
@@ -44,6 +48,7 @@ public struct Logger: Sendable {
     return copy
   }
 
+  /// Logs `message` with `fields` at `level` (secrets the runtime knows are masked).
   public func log(_ level: Level, _ message: String, _ fields: [String: String] = [:]) {
     guard level >= minimumLevel else { return }
     sink.write(
@@ -51,9 +56,13 @@ public struct Logger: Sendable {
         time: Date(), level: level, message: message, fields: metadata.merging(fields) { _, new in new }))
   }
 
+  /// Logs at debug level.
   public func debug(_ message: String, _ fields: [String: String] = [:]) { log(.debug, message, fields) }
+  /// Logs at info level.
   public func info(_ message: String, _ fields: [String: String] = [:]) { log(.info, message, fields) }
+  /// Logs at warning level.
   public func warning(_ message: String, _ fields: [String: String] = [:]) { log(.warning, message, fields) }
+  /// Logs at error level.
   public func error(_ message: String, _ fields: [String: String] = [:]) { log(.error, message, fields) }
 
   /// A logger that drops everything.
@@ -61,30 +70,30 @@ public struct Logger: Sendable {
 }
 
 /// One log line.
-public struct LogRecord: Sendable {
-  public var time: Date
-  public var level: Logger.Level
-  public var message: String
-  public var fields: [String: String]
+package struct LogRecord: Sendable {
+  package var time: Date
+  package var level: Logger.Level
+  package var message: String
+  package var fields: [String: String]
 }
 
 /// Where log records go.
-public protocol LogSink: Sendable {
+package protocol LogSink: Sendable {
   func write(_ record: LogRecord)
 }
 
 /// Masks registered secret values (passwords, tokens, webhook keys) wherever they appear in a line.
-public final class Redactor: Sendable {
+package final class Redactor: Sendable {
   /// Longest first, so a secret that contains another is masked whole.
   private let secrets = Mutex<[String]>([])
 
-  public init() {}
+  package init() {}
 
   /// The process-wide redactor: config loading registers secrets here, every sink applies it.
-  public static let shared = Redactor()
+  package static let shared = Redactor()
 
   /// Registers a value to mask; very short values are ignored (they would mask ordinary words).
-  public func register(_ secret: String) {
+  package func register(_ secret: String) {
     guard secret.count >= 4 else { return }
     secrets.withLock { known in
       guard !known.contains(secret) else { return }
@@ -94,7 +103,7 @@ public final class Redactor: Sendable {
   }
 
   /// The text with every registered secret replaced by `***`.
-  public func redact(_ text: String) -> String {
+  package func redact(_ text: String) -> String {
     let known = secrets.withLock { $0 }
     guard !known.isEmpty else { return text }
     var result = text
@@ -106,7 +115,7 @@ public final class Redactor: Sendable {
 
   /// A URL with query values of secret-looking parameters (`key`, `access_token`, `sign`…) and any
   /// user:password masked: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***`.
-  public static func redactURL(_ url: String) -> String {
+  package static func redactURL(_ url: String) -> String {
     // Nothing to mask without user info or a query: the common case costs one byte scan.
     guard url.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "@") }) else { return url }
     var text = url
@@ -132,16 +141,16 @@ public final class Redactor: Sendable {
 }
 
 /// Writes one JSON object per line to standard error (the form `vigil invoke` and FaaS platforms log in).
-public struct JSONLinesSink: LogSink {
+package struct JSONLinesSink: LogSink {
   private let redactor: Redactor
   private let descriptor: Int32
 
-  public init(redactor: Redactor = .shared, descriptor: Int32 = 2) {
+  package init(redactor: Redactor = .shared, descriptor: Int32 = 2) {
     self.redactor = redactor
     self.descriptor = descriptor
   }
 
-  public func write(_ record: LogRecord) {
+  package func write(_ record: LogRecord) {
     var object: [String: JSONValue] = [
       "time": .string(ISO8601.format(record.time, fractional: true)),
       "level": .string(record.level.name),
@@ -165,13 +174,13 @@ public struct JSONLinesSink: LogSink {
 }
 
 /// Keeps records in memory (tests assert on them).
-public final class CapturingSink: LogSink {
+package final class CapturingSink: LogSink {
   private let storage = Mutex<[LogRecord]>([])
   private let redactor: Redactor
 
-  public init(redactor: Redactor = .shared) { self.redactor = redactor }
+  package init(redactor: Redactor = .shared) { self.redactor = redactor }
 
-  public func write(_ record: LogRecord) {
+  package func write(_ record: LogRecord) {
     var copy = record
     copy.message = redactor.redact(record.message)
     copy.fields = record.fields.mapValues { redactor.redact($0) }
@@ -179,18 +188,18 @@ public final class CapturingSink: LogSink {
   }
 
   /// Everything written so far.
-  public var records: [LogRecord] { storage.withLock { $0 } }
+  package var records: [LogRecord] { storage.withLock { $0 } }
 }
 
 /// Drops everything.
-public struct DiscardingSink: LogSink {
-  public init() {}
-  public func write(_ record: LogRecord) {}
+package struct DiscardingSink: LogSink {
+  package init() {}
+  package func write(_ record: LogRecord) {}
 }
 
 extension Redactor {
   /// Registers credentials and secret-looking query values of a URL so they never reach a log.
-  public func registerSecrets(inURL url: String) {
+  package func registerSecrets(inURL url: String) {
     let redacted = Redactor.redactURL(url)
     guard redacted != url else { return }
     // Whatever redactURL masked is a secret: register each differing piece.

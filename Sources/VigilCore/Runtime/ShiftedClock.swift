@@ -5,16 +5,16 @@
 #endif
 
 /// The real clock, moved to start at a given instant (`vigil invoke --now`): time still passes normally.
-public struct ShiftedClock: WallClock {
+package struct ShiftedClock: WallClock {
   private let shift: Double
 
-  public init(startingAt start: Date) {
+  package init(startingAt start: Date) {
     shift = start.timeIntervalSince(Date())
   }
 
-  public var now: Date { Date().addingTimeInterval(shift) }
+  package var now: Date { Date().addingTimeInterval(shift) }
 
-  public func sleep(seconds: Double) async throws {
+  package func sleep(seconds: Double) async throws {
     try await SystemClock().sleep(seconds: seconds)
   }
 }

@@ -16,8 +16,11 @@ public protocol WallClock: Sendable {
 
 /// The real clock.
 public struct SystemClock: WallClock {
+  /// The system clock.
   public init() {}
+  /// Now.
   public var now: Date { Date() }
+  /// Sleeps `seconds`, ending early when the task is cancelled.
   public func sleep(seconds: Double) async throws {
     guard seconds > 0 else { return }
     try await Task.sleep(nanoseconds: seconds.clampedNanoseconds)
@@ -28,8 +31,10 @@ public struct SystemClock: WallClock {
 public final class ManualClock: WallClock {
   private let current: Mutex<Date>
 
+  /// A clock that stands at `start` until moved.
   public init(_ start: Date) { current = Mutex(start) }
 
+  /// The clock's current time.
   public var now: Date { current.withLock { $0 } }
 
   /// Moves the clock forward.
@@ -38,6 +43,7 @@ public final class ManualClock: WallClock {
   /// Sets the clock.
   public func set(_ date: Date) { current.withLock { $0 = date } }
 
+  /// Returns at once, moving the clock on by `seconds`.
   public func sleep(seconds: Double) async throws {
     try Task.checkCancellation()
     advance(seconds: seconds)

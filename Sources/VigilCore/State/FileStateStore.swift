@@ -10,16 +10,16 @@
 /// State as a folder of files, for one machine (or a folder every instance mounts): each key is a file written
 /// atomically (write, fsync, rename, fsync the folder); conditional writes compare under a `flock` on one of
 /// 64 lock files in `.locks/`, so processes sharing the folder never both win. Leases are records.
-public struct FileStateStore: StateStore {
+package struct FileStateStore: StateStore {
   /// The folder.
-  public let root: String
+  package let root: String
 
   /// The largest record read back (a state file beyond it is reported, not loaded).
-  public static let maxRecordBytes = 64 << 20
+  package static let maxRecordBytes = 64 << 20
 
   /// Opens (and creates) the folder, and at most once an hour removes the `.tmp-*` files that writers killed
   /// mid-write left behind (only those older than ten minutes: a live writer's file is never touched).
-  public init(root: String, now: Date = Date()) throws {
+  package init(root: String, now: Date = Date()) throws {
     self.root = root
     try FileStateStore.makeDirectory(root)
     sweepAbandonedTemporaries(now: now)
@@ -27,7 +27,7 @@ public struct FileStateStore: StateStore {
 
   private func path(_ key: String) -> String { "\(root)/\(key)" }
 
-  public func location(_ key: String) -> String { path(key) }
+  package func location(_ key: String) -> String { path(key) }
 
   /// Removes `.tmp-*` files older than ten minutes, everywhere in the folder, when the last sweep (the
   /// `.swept` marker's time) is over an hour old.
@@ -55,7 +55,7 @@ public struct FileStateStore: StateStore {
     }
   }
 
-  public var displayName: String { "folder \(root)" }
+  package var displayName: String { "folder \(root)" }
 
   /// Runs file work (reads, fsyncs, lock waits) off Swift's cooperative pool, which it would otherwise hold up.
   private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -63,7 +63,7 @@ public struct FileStateStore: StateStore {
     return try result.get()
   }
 
-  public func get(_ key: String) async throws -> StateRecord? {
+  package func get(_ key: String) async throws -> StateRecord? {
     try validateStateKey(key)
     return try await offPool {
       guard let data = try readFile(key) else { return nil }
@@ -71,7 +71,7 @@ public struct FileStateStore: StateStore {
     }
   }
 
-  public func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+  package func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
     try validateStateKey(key)
     return try await offPool { try putNow(key, data, if: condition) }
   }
@@ -91,7 +91,7 @@ public struct FileStateStore: StateStore {
     }
   }
 
-  public func delete(_ key: String) async throws {
+  package func delete(_ key: String) async throws {
     try validateStateKey(key)
     try await offPool {
       try withStripe(of: key) {
@@ -231,7 +231,7 @@ public struct FileStateStore: StateStore {
     }
   }
 
-  public func keys(prefix: String) async throws -> [String] {
+  package func keys(prefix: String) async throws -> [String] {
     try await offPool { keysNow(prefix: prefix) }
   }
 

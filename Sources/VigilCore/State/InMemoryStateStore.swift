@@ -21,13 +21,16 @@ public final class InMemoryStateStore: StateStore, StateEntryListing {
   private let contents = Mutex(Contents())
   private let now: @Sendable () -> Date
 
+  /// An empty store.
   public init() { now = { Date() } }
 
   /// A store whose writes are dated by `now` (tests of what expires).
   package init(now: @escaping @Sendable () -> Date) { self.now = now }
 
+  /// `memory (this process only)`.
   public var displayName: String { "memory (this process only)" }
 
+  /// The record under `key`, or nil.
   public func get(_ key: String) async throws -> StateRecord? {
     try validateStateKey(key)
     return contents.withLock { contents in
@@ -35,6 +38,7 @@ public final class InMemoryStateStore: StateStore, StateEntryListing {
     }
   }
 
+  /// Writes `data` under `key` if `condition` holds; nil when it did not.
   public func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
     try validateStateKey(key)
     let modified = now()
@@ -51,11 +55,13 @@ public final class InMemoryStateStore: StateStore, StateEntryListing {
     }
   }
 
+  /// Removes `key`.
   public func delete(_ key: String) async throws {
     try validateStateKey(key)
     contents.withLock { _ = $0.entries.removeValue(forKey: key) }
   }
 
+  /// The keys starting with `prefix`, sorted.
   public func keys(prefix: String) async throws -> [String] {
     contents.withLock { $0.entries.keys.filter { $0.hasPrefix(prefix) }.sorted() }
   }

@@ -17,10 +17,12 @@ struct LeaseRecord: Codable, Equatable {
 }
 
 extension StateStore {
+  /// Claims `name` for `owner` for `seconds` (a lease kept as a record).
   public func acquireLease(_ name: String, owner: String, seconds: Double) async throws -> Bool {
     try await acquireRecordLease(name, owner: owner, seconds: seconds, now: Date())
   }
 
+  /// Ends `owner`'s claim on `name`; another owner's claim is left alone.
   public func releaseLease(_ name: String, owner: String) async throws -> Bool {
     try await releaseRecordLease(name, owner: owner)
   }

@@ -5,8 +5,10 @@
 #endif
 
 extension StateStore {
+  /// `state store`, for stores that do not name themselves.
   public var displayName: String { "state store" }
 
+  /// The key itself, for stores that have no better place to name.
   public func location(_ key: String) -> String { key }
 
   /// The bytes stored under `key`, or nil.
@@ -43,7 +45,7 @@ extension StateStore {
   /// Moves a record that cannot be read to `corrupt/<key>-<millis>`, logs where it went, and returns that
   /// place (`location` of the new key).
   @discardableResult
-  public func setAside(_ key: String, _ data: Data, now: Date, reason: String, logger: Logger) async throws
+  package func setAside(_ key: String, _ data: Data, now: Date, reason: String, logger: Logger) async throws
     -> String
   {
     let aside = StateKey.quarantine(key, at: now)
@@ -56,7 +58,7 @@ extension StateStore {
   }
 
   /// Decodes a record's JSON; one that does not decode is a corrupt-record `StateError` naming its place.
-  public func decodeRecord<T: Decodable>(_ type: T.Type, _ data: Data, key: String) throws -> T {
+  package func decodeRecord<T: Decodable>(_ type: T.Type, _ data: Data, key: String) throws -> T {
     let decoder = JSONDecoder()
     decoder.dateDecodingStrategy = .iso8601
     do {

@@ -5,11 +5,11 @@
 #endif
 
 /// How long read-modify-write keeps trying when other writers keep changing the record.
-public enum StateContention {
+package enum StateContention {
   /// Compare-and-set attempts before giving up. Each lost attempt is another writer's won one, so N writers
   /// of one record each win within N attempts; every attempt is bounded by the store's own timeouts, so the
   /// whole update is too.
-  public static let attempts = 40
+  package static let attempts = 40
 
   /// A short random wait before retry `attempt` (1-based): up to 2^attempt ms, at most 50 ms, so writers that
   /// collided spread out instead of colliding again.
@@ -33,7 +33,7 @@ extension StateStore {
   /// runs again on what that writer stored, so no update is lost and none is applied on a stale read. Gives up
   /// with a `.contended` error after `attempts` tries, never waiting for ever.
   public func update<Result>(
-    _ key: String, attempts: Int = StateContention.attempts,
+    _ key: String, attempts: Int = 40,
     _ body: (StateRecord?) throws -> (store: Data?, result: Result)
   ) async throws -> Result {
     let started = ContinuousClock.now
@@ -60,7 +60,7 @@ extension StateStore {
   /// store nothing new) and the record is written only when it changed. A record that does not decode is a
   /// corrupt-record `StateError`.
   public func updateJSON<Value: Codable & Equatable, Result>(
-    _ type: Value.Type, _ key: String, attempts: Int = StateContention.attempts,
+    _ type: Value.Type, _ key: String, attempts: Int = 40,
     _ body: (inout Value?) throws -> Result
   ) async throws -> Result {
     try await update(key, attempts: attempts) { record in

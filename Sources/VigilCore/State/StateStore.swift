@@ -35,15 +35,21 @@ public protocol StateStore: Sendable {
 
 /// An opaque version of a stored record: a write conditioned on it succeeds only if nothing was written since.
 public struct StateVersion: Sendable, Hashable, CustomStringConvertible {
+  /// The store's own version text (an ETag, a counter).
   public let token: String
+  /// A version from its text.
   public init(_ token: String) { self.token = token }
+  /// The version's text.
   public var description: String { token }
 }
 
 /// A stored record and the version it was read at.
 public struct StateRecord: Sendable, Hashable {
+  /// The record's bytes.
   public var data: Data
+  /// The version it was read at.
   public var version: StateVersion
+  /// A record and its version.
   public init(data: Data, version: StateVersion) {
     self.data = data
     self.version = version
@@ -79,15 +85,20 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     case contended
   }
 
+  /// What went wrong, naming the key and the store.
   public var message: String
+  /// What kind of problem it is.
   public var kind: Kind
   /// The record exists but cannot be decoded (as opposed to a store that cannot be read or written).
   public var isCorrupt: Bool { kind == .corrupt }
+  /// The message.
   public var description: String { message }
+  /// A problem of `kind` (`.failed` by default).
   public init(_ message: String, kind: Kind = .failed) {
     self.message = message
     self.kind = kind
   }
+  /// A record that exists but cannot be decoded.
   public init(corrupt message: String) { self.init(message, kind: .corrupt) }
 }
 

@@ -1,6 +1,6 @@
 extension YAMLNode {
   /// A YAML node built from JSON (an event's override), so the same config readers accept both.
-  public init(json: JSONValue, file: String) {
+  package init(json: JSONValue, file: String) {
     let mark = SourceMark(file: file, line: 1, column: 1)
     switch json {
     case .null: self.init(.null, at: mark)

@@ -1,7 +1,7 @@
 /// One node of a parsed YAML document, with the place it came from.
-public struct YAMLNode: Sendable, Hashable {
+package struct YAMLNode: Sendable, Hashable {
   /// What the node holds.
-  public enum Kind: Sendable, Hashable {
+  package enum Kind: Sendable, Hashable {
     /// A scalar. `quoted` is true for quoted and block (`|`, `>`) scalars, which are always strings.
     case scalar(String, quoted: Bool)
     case mapping([YAMLEntry])
@@ -10,17 +10,17 @@ public struct YAMLNode: Sendable, Hashable {
     case null
   }
 
-  public var kind: Kind
+  package var kind: Kind
   /// Where the node starts.
-  public var mark: SourceMark
+  package var mark: SourceMark
 
-  public init(_ kind: Kind, at mark: SourceMark) {
+  package init(_ kind: Kind, at mark: SourceMark) {
     self.kind = kind
     self.mark = mark
   }
 
   /// A short name of the node's kind for error messages ("a mapping", "the scalar 'abc'").
-  public var kindDescription: String {
+  package var kindDescription: String {
     switch kind {
     case .scalar(let text, _): return "'\(text.count > 40 ? String(text.prefix(40)) + "…" : text)'"
     case .mapping: return "a mapping"
@@ -31,12 +31,12 @@ public struct YAMLNode: Sendable, Hashable {
 }
 
 /// A `key: value` pair of a mapping, in document order.
-public struct YAMLEntry: Sendable, Hashable {
-  public var key: String
-  public var keyMark: SourceMark
-  public var value: YAMLNode
+package struct YAMLEntry: Sendable, Hashable {
+  package var key: String
+  package var keyMark: SourceMark
+  package var value: YAMLNode
 
-  public init(key: String, keyMark: SourceMark, value: YAMLNode) {
+  package init(key: String, keyMark: SourceMark, value: YAMLNode) {
     self.key = key
     self.keyMark = keyMark
     self.value = value

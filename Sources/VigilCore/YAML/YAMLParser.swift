@@ -4,7 +4,7 @@
 /// Anchors, aliases, tags and multi-document streams are refused with an error naming the place. Every
 /// error carries file:line:column and says what was expected, and quotes at most an excerpt of the input.
 /// Nesting is bounded (`maximumDepth`), control characters are refused, and the work is linear in the text.
-public struct YAMLParser {
+package struct YAMLParser {
   /// The deepest nesting of mappings, lists and flow collections read: far beyond any real configuration,
   /// far below what would exhaust the stack.
   package static let maximumDepth = 64
@@ -27,7 +27,7 @@ public struct YAMLParser {
   private var depth = 0
 
   /// Parses `text`; `file` is the name used in error marks.
-  public static func parse(_ text: String, file: String) throws(ConfigError) -> YAMLNode {
+  package static func parse(_ text: String, file: String) throws(ConfigError) -> YAMLNode {
     var parser = YAMLParser(file: file)
     return try parser.parseDocument(text)
   }

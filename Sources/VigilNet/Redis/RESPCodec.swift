@@ -1,17 +1,17 @@
 /// Encodes commands and decodes replies in RESP2, with every size bounded before anything is allocated: a
 /// hostile or broken server gets a `RESPError`, never a crash, a hang or an unbounded allocation.
-public enum RESPCodec {
+package enum RESPCodec {
   /// The limits of what is read: one bulk string, one array's elements, nesting, one status or error line.
-  public struct Limits: Sendable {
-    public var maxBulkBytes = 64 << 20
-    public var maxArrayCount = 1 << 20
-    public var maxDepth = 8
-    public var maxLineBytes = 64 << 10
-    public init() {}
+  package struct Limits: Sendable {
+    package var maxBulkBytes = 64 << 20
+    package var maxArrayCount = 1 << 20
+    package var maxDepth = 8
+    package var maxLineBytes = 64 << 10
+    package init() {}
   }
 
   /// A command as RESP: an array of bulk strings (binary-safe: a value may hold any bytes).
-  public static func encode(_ arguments: [[UInt8]]) -> [UInt8] {
+  package static func encode(_ arguments: [[UInt8]]) -> [UInt8] {
     var bytes = Array("*\(arguments.count)\r\n".utf8)
     for argument in arguments {
       bytes += Array("$\(argument.count)\r\n".utf8)
@@ -22,17 +22,17 @@ public enum RESPCodec {
   }
 
   /// A command of text arguments.
-  public static func encode(_ arguments: [String]) -> [UInt8] { encode(arguments.map { Array($0.utf8) }) }
+  package static func encode(_ arguments: [String]) -> [UInt8] { encode(arguments.map { Array($0.utf8) }) }
 
   /// One reply read from `source`.
-  public static func decode<Source: RESPSource>(from source: inout Source, limits: Limits = Limits())
+  package static func decode<Source: RESPSource>(from source: inout Source, limits: Limits = Limits())
     throws(RESPError) -> RESPValue
   {
     try decode(from: &source, limits: limits, depth: 0)
   }
 
   /// One whole reply from `bytes` (for tests and fuzzing): an error if bytes are left over.
-  public static func decode(_ bytes: [UInt8], limits: Limits = Limits()) throws(RESPError) -> RESPValue {
+  package static func decode(_ bytes: [UInt8], limits: Limits = Limits()) throws(RESPError) -> RESPValue {
     var source = RESPBytes(bytes)
     let value = try decode(from: &source, limits: limits)
     guard source.isAtEnd else { throw .malformed("\(source.remaining) bytes after the reply") }
@@ -97,13 +97,13 @@ public enum RESPCodec {
 }
 
 /// Why a reply could not be read.
-public enum RESPError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum RESPError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The bytes are not RESP2 (or break a limit).
   case malformed(String)
   /// The source ended (or failed) before the reply was complete.
   case truncated(String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .malformed(let detail): return "not a Redis reply: \(detail)"
     case .truncated(let detail): return "the reply ended early: \(detail)"
@@ -112,28 +112,28 @@ public enum RESPError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Where replies are read from: bytes one at a time and in runs.
-public protocol RESPSource {
+package protocol RESPSource {
   mutating func byte() throws(RESPError) -> UInt8
   mutating func bytes(_ count: Int) throws(RESPError) -> [UInt8]
 }
 
 /// Replies held in memory.
-public struct RESPBytes: RESPSource {
+package struct RESPBytes: RESPSource {
   private let storage: [UInt8]
   private var position = 0
 
-  public init(_ bytes: [UInt8]) { storage = bytes }
+  package init(_ bytes: [UInt8]) { storage = bytes }
 
-  public var isAtEnd: Bool { position == storage.count }
-  public var remaining: Int { storage.count - position }
+  package var isAtEnd: Bool { position == storage.count }
+  package var remaining: Int { storage.count - position }
 
-  public mutating func byte() throws(RESPError) -> UInt8 {
+  package mutating func byte() throws(RESPError) -> UInt8 {
     guard position < storage.count else { throw .truncated("expected more after \(position) bytes") }
     defer { position += 1 }
     return storage[position]
   }
 
-  public mutating func bytes(_ count: Int) throws(RESPError) -> [UInt8] {
+  package mutating func bytes(_ count: Int) throws(RESPError) -> [UInt8] {
     guard count <= storage.count - position else {
       throw .truncated("expected \(count) bytes, \(storage.count - position) left")
     }

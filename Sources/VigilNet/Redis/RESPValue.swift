@@ -1,5 +1,5 @@
 /// A RESP2 value (Redis's wire protocol), as a reply or as part of one.
-public enum RESPValue: Sendable, Hashable {
+package enum RESPValue: Sendable, Hashable {
   /// `+OK`
   case simple(String)
   /// `-ERR …`, `-WRONGPASS …`: the server refused the command.
@@ -12,7 +12,7 @@ public enum RESPValue: Sendable, Hashable {
   case array([RESPValue]?)
 
   /// The text of a simple or bulk string.
-  public var text: String? {
+  package var text: String? {
     switch self {
     case .simple(let text): return text
     case .bulk(let bytes?): return String(decoding: bytes, as: UTF8.self)
@@ -21,7 +21,7 @@ public enum RESPValue: Sendable, Hashable {
   }
 
   /// Whether this is a null bulk string or a null array.
-  public var isNull: Bool {
+  package var isNull: Bool {
     switch self {
     case .bulk(nil), .array(nil): return true
     default: return false

@@ -2,8 +2,8 @@
 /// then raw bytes): RESP2 commands, one at a time, each bounded by the connection's read timeout;
 /// authenticated (ACL user and password) and on its database from the start. The password is used once, for
 /// AUTH, and never appears in an error.
-public final class RedisConnection: Sendable {
-  public let address: String
+package final class RedisConnection: Sendable {
+  package let address: String
   private let stream: Stream
   private let limits: RESPCodec.Limits
 
@@ -20,14 +20,14 @@ public final class RedisConnection: Sendable {
   }
 
   /// How to reach the server over TLS: certificate and host name verified, against `caFile` when given.
-  public struct TLS: Sendable, Hashable {
-    public var caFile: String?
-    public init(caFile: String? = nil) { self.caFile = caFile }
+  package struct TLS: Sendable, Hashable {
+    package var caFile: String?
+    package init(caFile: String? = nil) { self.caFile = caFile }
   }
 
   /// Connects to `host:port` (over TLS when `tls` is given), then AUTH (when a password is given) and SELECT
   /// (when `database` is not 0).
-  public static func connect(
+  package static func connect(
     host: String, port: Int, user: String? = nil, password: String? = nil, database: Int = 0,
     connectTimeout: Double = 5, ioTimeout: Double = 5, tls: TLS? = nil,
     limits: RESPCodec.Limits = RESPCodec.Limits()
@@ -62,12 +62,12 @@ public final class RedisConnection: Sendable {
   }
 
   /// Sends one command and reads its reply; a server error is a reply (`.error`), not a throw.
-  public func send(_ arguments: [String]) async throws(RedisError) -> RESPValue {
+  package func send(_ arguments: [String]) async throws(RedisError) -> RESPValue {
     try await send(bytes: arguments.map { Array($0.utf8) })
   }
 
   /// `send` with binary-safe arguments (values that may hold any bytes).
-  public func send(bytes arguments: [[UInt8]]) async throws(RedisError) -> RESPValue {
+  package func send(bytes arguments: [[UInt8]]) async throws(RedisError) -> RESPValue {
     let request = RESPCodec.encode(arguments)
     let limits = self.limits
     let result: Result<RESPValue, RedisError>
@@ -101,7 +101,7 @@ public final class RedisConnection: Sendable {
   }
 
   /// Sends a command that must answer `+OK`.
-  public func expectOK(_ arguments: [String]) async throws(RedisError) {
+  package func expectOK(_ arguments: [String]) async throws(RedisError) {
     let reply = try await send(arguments)
     guard reply == .simple("OK") else {
       if case .error(let message) = reply { throw .refused(command: arguments.first ?? "", message: message) }
@@ -130,7 +130,7 @@ public final class RedisConnection: Sendable {
 }
 
 /// Why a Redis command did not give an answer.
-public enum RedisError: Error, Sendable, CustomStringConvertible {
+package enum RedisError: Error, Sendable, CustomStringConvertible {
   /// Connecting, sending or reading failed (refused, timed out, closed).
   case connection(TCPError)
   /// The server refused the command (`-WRONGPASS …`, `-NOPERM …`, `-ERR …`).
@@ -140,7 +140,7 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
   /// A reply of a kind the command never gives.
   case unexpected(command: String, reply: RESPValue)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .connection(let error): return "Redis: \(error)"
     case .refused(let command, let message): return "Redis refused \(command): \(message)"

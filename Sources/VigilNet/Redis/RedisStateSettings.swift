@@ -10,21 +10,21 @@ import VigilCore
 /// `redis[s]://[user[:password]@]host[:port][/database][?prefix=vigil:&connect_timeout=5&timeout=5&ca_file=…]`
 /// (`rediss://` is TLS with the server's certificate verified).
 /// The password (write it as `${env:NAME}` in configuration) is never shown: `displayName` masks it.
-public struct RedisStateSettings: Sendable, Hashable {
-  public var host: String
-  public var port = 6379
-  public var user: String?
-  public var password: String?
-  public var database = 0
+package struct RedisStateSettings: Sendable, Hashable {
+  package var host: String
+  package var port = 6379
+  package var user: String?
+  package var password: String?
+  package var database = 0
   /// Prepended to every key, so several deployments can share one database.
-  public var prefix = "vigil:"
-  public var connectTimeout: Double = 5
-  public var ioTimeout: Double = 5
+  package var prefix = "vigil:"
+  package var connectTimeout: Double = 5
+  package var ioTimeout: Double = 5
   /// `rediss://`: TLS, the certificate verified (against `ca_file` when given).
-  public var tls: RedisConnection.TLS?
+  package var tls: RedisConnection.TLS?
 
   /// Reads a `redis://` URL; an error names the part that is wrong, never the password.
-  public init(url: String) throws(StateError) {
+  package init(url: String) throws(StateError) {
     guard let (schemeText, afterScheme) = StateURL.splitScheme(url) else {
       throw StateError("state URL '\(StateURL.masked(url))' has no scheme; write redis://host:port")
     }
@@ -109,7 +109,7 @@ public struct RedisStateSettings: Sendable, Hashable {
   }
 
   /// The URL as shown: the password masked.
-  public var displayName: String {
+  package var displayName: String {
     let credentials =
       password == nil ? (user.map { "\($0)@" } ?? "") : "\(user ?? ""):***@"
     let shownHost = host.contains(":") ? "[\(host)]" : host

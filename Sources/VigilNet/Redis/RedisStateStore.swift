@@ -12,17 +12,17 @@ import VigilCore
 /// Lua scripts, so each is one atomic step on the server. Leases are `SET NX PX` strings (`<prefix>l:<name>`)
 /// that the server expires by itself; only their owner's token releases them. Listing walks `SCAN`, never
 /// `KEYS`. One connection, made on first use and made again after any failure.
-public final class RedisStateStore: StateStore {
-  public let settings: RedisStateSettings
+package final class RedisStateStore: StateStore {
+  package let settings: RedisStateSettings
   private let current = Mutex<RedisConnection?>(nil)
 
-  public init(settings: RedisStateSettings) {
+  package init(settings: RedisStateSettings) {
     self.settings = settings
   }
 
-  public var displayName: String { settings.displayName }
+  package var displayName: String { settings.displayName }
 
-  public func location(_ key: String) -> String { "\(settings.displayName) key \(settings.recordKey(key))" }
+  package func location(_ key: String) -> String { "\(settings.displayName) key \(settings.recordKey(key))" }
 
   static let putIfAbsent = """
     if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -50,7 +50,7 @@ public final class RedisStateStore: StateStore {
     return 0
     """
 
-  public func get(_ key: String) async throws -> StateRecord? {
+  package func get(_ key: String) async throws -> StateRecord? {
     try validateStateKey(key)
     let reply = try await run(["HMGET", settings.recordKey(key), "v", "d"], for: key)
     guard case .array(let fields?) = reply, fields.count == 2 else {
@@ -66,7 +66,7 @@ public final class RedisStateStore: StateStore {
     }
   }
 
-  public func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+  package func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
     try validateStateKey(key)
     let version = Self.newVersion()
     let recordKey = settings.recordKey(key)
@@ -94,15 +94,15 @@ public final class RedisStateStore: StateStore {
     return won == 1 ? StateVersion(version) : nil
   }
 
-  public func delete(_ key: String) async throws {
+  package func delete(_ key: String) async throws {
     try validateStateKey(key)
     _ = try await run(["DEL", settings.recordKey(key)], for: key)
   }
 
   /// At most this many keys are listed for one prefix (a store holding more is reported, not walked).
-  public static let maxListedKeys = 1_000_000
+  package static let maxListedKeys = 1_000_000
 
-  public func keys(prefix: String) async throws -> [String] {
+  package func keys(prefix: String) async throws -> [String] {
     let head = settings.recordKey("")
     let pattern = Self.globEscaped(head + prefix) + "*"
     var cursor = "0"
@@ -126,13 +126,13 @@ public final class RedisStateStore: StateStore {
     return found.sorted()
   }
 
-  public func acquireLease(_ name: String, owner: String, seconds: Double) async throws -> Bool {
+  package func acquireLease(_ name: String, owner: String, seconds: Double) async throws -> Bool {
     let millis = String(max(1, Int((seconds * 1000).rounded(.up))))
     let reply = try await run(["EVAL", Self.acquire, "1", settings.leaseKey(name), owner, millis], for: name)
     return reply == .integer(1)
   }
 
-  public func releaseLease(_ name: String, owner: String) async throws -> Bool {
+  package func releaseLease(_ name: String, owner: String) async throws -> Bool {
     let reply = try await run(["EVAL", Self.release, "1", settings.leaseKey(name), owner], for: name)
     return reply == .integer(1)
   }

@@ -11,27 +11,27 @@ import VigilCore
 /// with credentials from the platform's environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN` (Lambda sets them), else `TENCENTCLOUD_SECRETID`, `TENCENTCLOUD_SECRETKEY`,
 /// `TENCENTCLOUD_SESSIONTOKEN` (SCF sets them). The secret and the token are never shown.
-public struct S3StateSettings: Sendable {
-  public var bucket: String
+package struct S3StateSettings: Sendable {
+  package var bucket: String
   /// Prepended to every key (`vigil/`), so several deployments can share one bucket.
-  public var prefix: String
-  public var region = "us-east-1"
+  package var prefix: String
+  package var region = "us-east-1"
   /// `https://s3.<region>.amazonaws.com` unless given (COS: `https://cos.<region>.myqcloud.com`).
-  public var endpoint: String?
+  package var endpoint: String?
   /// Path-style (`endpoint/bucket/key`) or virtual-hosted (`bucket.endpoint/key`) requests.
-  public var pathStyle = false
+  package var pathStyle = false
   /// The store cannot make a write conditional on a version (Tencent COS has no `If-Match` on PUT): records
   /// are kept as create-only versions (``CreateOnlyCASStore``). `writes=create-only`; the default for a
   /// `myqcloud.com` endpoint, `writes=conditional` otherwise.
-  public var createOnlyWrites = false
-  public var connectTimeout: Double = 5
-  public var timeout: Double = 15
-  public var signer: SigV4Signer
+  package var createOnlyWrites = false
+  package var connectTimeout: Double = 5
+  package var timeout: Double = 15
+  package var signer: SigV4Signer
   /// Where the credentials came from (variable names, for messages).
-  public var credentialSource: String
+  package var credentialSource: String
 
   /// Reads an `s3://` URL and the credentials; an error names the part that is wrong or the variable missing.
-  public init(url: String, environment: [String: String]) throws(StateError) {
+  package init(url: String, environment: [String: String]) throws(StateError) {
     guard url.lowercased().hasPrefix("s3://") else {
       throw StateError("state URL '\(url.excerpt(120))': the scheme must be s3://")
     }
@@ -127,7 +127,7 @@ public struct S3StateSettings: Sendable {
   }
 
   /// The store as shown (no credentials are part of it).
-  public var displayName: String {
+  package var displayName: String {
     "s3://\(bucket)/\(prefix)" + (endpoint.map { " at \($0)" } ?? " in \(region)")
   }
 

@@ -16,12 +16,12 @@ import VigilCron
 /// With `writes=create-only` (``S3StateSettings/createOnlyWrites``) the store never sends `If-Match`: a
 /// create-only write also carries COS's `x-cos-forbid-overwrite: true` (409 `FileAlreadyExists`), and the
 /// runtime wraps the store in ``CreateOnlyCASStore``.
-public final class S3StateStore: StateStore, StateEntryListing {
-  public let settings: S3StateSettings
+package final class S3StateStore: StateStore, StateEntryListing {
+  package let settings: S3StateSettings
   let transport: any HTTPTransport
   let clock: @Sendable () -> Int64
 
-  public init(
+  package init(
     settings: S3StateSettings, transport: any HTTPTransport = CurlHTTPClient(),
     clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
   ) {
@@ -30,14 +30,14 @@ public final class S3StateStore: StateStore, StateEntryListing {
     self.clock = clock
   }
 
-  public var displayName: String { settings.displayName }
+  package var displayName: String { settings.displayName }
 
-  public func location(_ key: String) -> String { "s3://\(settings.bucket)/\(settings.prefix)\(key)" }
+  package func location(_ key: String) -> String { "s3://\(settings.bucket)/\(settings.prefix)\(key)" }
 
   /// The largest record read back.
-  public static let maxRecordBytes = 64 << 20
+  package static let maxRecordBytes = 64 << 20
 
-  public func get(_ key: String) async throws -> StateRecord? {
+  package func get(_ key: String) async throws -> StateRecord? {
     try validateStateKey(key)
     let response = try await request("GET", objectKey: settings.prefix + key, for: key)
     switch response.status {
@@ -57,7 +57,7 @@ public final class S3StateStore: StateStore, StateEntryListing {
     }
   }
 
-  public func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+  package func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
     try validateStateKey(key)
     var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")]
     switch condition {
@@ -94,7 +94,7 @@ public final class S3StateStore: StateStore, StateEntryListing {
     }
   }
 
-  public func delete(_ key: String) async throws {
+  package func delete(_ key: String) async throws {
     try validateStateKey(key)
     let response = try await request("DELETE", objectKey: settings.prefix + key, for: key)
     guard
@@ -104,9 +104,9 @@ public final class S3StateStore: StateStore, StateEntryListing {
   }
 
   /// At most this many keys are listed for one prefix.
-  public static let maxListedKeys = 1_000_000
+  package static let maxListedKeys = 1_000_000
 
-  public func keys(prefix: String) async throws -> [String] {
+  package func keys(prefix: String) async throws -> [String] {
     try await entries(prefix: prefix).map(\.key)
   }
 

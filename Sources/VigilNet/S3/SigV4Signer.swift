@@ -9,15 +9,16 @@ import VigilCron
 /// AWS Signature Version 4 for S3 requests (and S3-compatible stores: Tencent COS's S3 endpoint, MinIO, moto).
 /// Pure: every intermediate value is exposed, so it is tested against AWS's published example. The payload is
 /// always hashed (`x-amz-content-sha256`), and a session token, when there is one, is sent and signed.
-public struct SigV4Signer: Sendable {
-  public var accessKey: String
-  public var secretKey: String
-  public var sessionToken: String?
-  public var region: String
-  public var service: String
+package struct SigV4Signer: Sendable {
+  package var accessKey: String
+  package var secretKey: String
+  package var sessionToken: String?
+  package var region: String
+  package var service: String
 
-  public init(accessKey: String, secretKey: String, sessionToken: String? = nil, region: String, service: String = "s3")
-  {
+  package init(
+    accessKey: String, secretKey: String, sessionToken: String? = nil, region: String, service: String = "s3"
+  ) {
     self.accessKey = accessKey
     self.secretKey = secretKey
     self.sessionToken = sessionToken
@@ -26,13 +27,13 @@ public struct SigV4Signer: Sendable {
   }
 
   /// Every intermediate value of one signature, and the headers to send.
-  public struct Signature: Sendable {
-    public var canonicalRequest: String
-    public var stringToSign: String
-    public var signature: String
-    public var authorization: String
+  package struct Signature: Sendable {
+    package var canonicalRequest: String
+    package var stringToSign: String
+    package var signature: String
+    package var authorization: String
     /// The request's headers with `x-amz-date`, `x-amz-content-sha256`, the token and `Authorization` added.
-    public var headers: [(name: String, value: String)]
+    package var headers: [(name: String, value: String)]
   }
 
   /// `20130524T000000Z` for a Unix time.
@@ -42,7 +43,7 @@ public struct SigV4Signer: Sendable {
 
   /// Signs a request: `path` is the object path as sent (already percent-encoded), `query` the query pairs
   /// (not encoded), `headers` those to sign (`host` among them).
-  public func sign(
+  package func sign(
     method: String, path: String, query: [(String, String)], headers: [(name: String, value: String)],
     payloadHash: String, timestamp: Int64
   ) -> Signature {
@@ -83,10 +84,10 @@ public struct SigV4Signer: Sendable {
   }
 
   /// The hex SHA-256 of a payload, as `x-amz-content-sha256` carries it.
-  public static func payloadHash(_ data: Data) -> String { Digest.hex(Digest.hash(.sha256, data)) }
+  package static func payloadHash(_ data: Data) -> String { Digest.hex(Digest.hash(.sha256, data)) }
 
   /// RFC 3986 percent-encoding as SigV4 wants it: unreserved characters stay, `/` stays in paths.
-  public static func encode(_ text: String, slash: Bool) -> String {
+  package static func encode(_ text: String, slash: Bool) -> String {
     var result = ""
     for byte in text.utf8 {
       let unreserved =

@@ -8,11 +8,11 @@ import VigilCore
 
 /// The `apigw` endpoints of serverless.yml, matched against request paths: `/heartbeat/{host}` binds `host`,
 /// `/files/{path+}` binds the rest of the path.
-public struct GatewayRouter: Sendable {
-  public struct Route: Sendable, Hashable {
-    public var function: String
-    public var method: String
-    public var template: String
+package struct GatewayRouter: Sendable {
+  package struct Route: Sendable, Hashable {
+    package var function: String
+    package var method: String
+    package var template: String
     var segments: [Segment]
   }
 
@@ -22,16 +22,16 @@ public struct GatewayRouter: Sendable {
     case greedy(String)
   }
 
-  public enum Match: Sendable {
+  package enum Match: Sendable {
     case found(Route, parameters: [String: String])
     /// The path exists for other methods.
     case methodNotAllowed(allowed: [String])
     case notFound
   }
 
-  public let routes: [Route]
+  package let routes: [Route]
 
-  public init(config: ServerlessConfig) {
+  package init(config: ServerlessConfig) {
     routes = config.functions.flatMap { function in
       function.routes.map { route in
         Route(
@@ -45,7 +45,7 @@ public struct GatewayRouter: Sendable {
     }
   }
 
-  public func match(method: String, path: String) -> Match {
+  package func match(method: String, path: String) -> Match {
     let parts = path.split(separator: "/").map { HTTPRequestHead.percentDecoded(String($0)) }
     var allowed: [String] = []
     for route in routes {
@@ -82,16 +82,16 @@ public struct GatewayRouter: Sendable {
 /// `vigil serve`'s front: each HTTP request becomes an API-gateway event for the function whose endpoint it
 /// matches, and the function's answer (`statusCode`, `headers`, `body`) becomes the HTTP response, as SCF's API
 /// gateway and serverless-offline do. A function error is 502, a timeout 504, as gateways answer.
-public struct GatewayFrontend: Sendable {
-  public let invoker: LocalInvoker
-  public let router: GatewayRouter
+package struct GatewayFrontend: Sendable {
+  package let invoker: LocalInvoker
+  package let router: GatewayRouter
 
-  public init(invoker: LocalInvoker) {
+  package init(invoker: LocalInvoker) {
     self.invoker = invoker
     self.router = GatewayRouter(config: invoker.project.config)
   }
 
-  public func respond(_ request: HTTPServerRequest) async -> HTTPServerResponse {
+  package func respond(_ request: HTTPServerRequest) async -> HTTPServerResponse {
     let head = request.head
     switch router.match(method: head.method, path: head.path) {
     case .notFound:

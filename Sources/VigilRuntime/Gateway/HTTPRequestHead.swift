@@ -1,36 +1,36 @@
 import VigilCore
 
 /// A parsed HTTP/1.x request head (request line and headers), strict where leniency lets requests smuggle.
-public struct HTTPRequestHead: Sendable, Hashable {
-  public var method: String
+package struct HTTPRequestHead: Sendable, Hashable {
+  package var method: String
   /// The request target as sent (`/heartbeat/web-01?x=1`).
-  public var target: String
+  package var target: String
   /// `HTTP/1.1` or `HTTP/1.0`.
-  public var version: String
-  public var headers: [(name: String, value: String)]
+  package var version: String
+  package var headers: [(name: String, value: String)]
 
-  public static func == (lhs: HTTPRequestHead, rhs: HTTPRequestHead) -> Bool {
+  package static func == (lhs: HTTPRequestHead, rhs: HTTPRequestHead) -> Bool {
     lhs.method == rhs.method && lhs.target == rhs.target && lhs.version == rhs.version
       && lhs.headers.map(\.name) == rhs.headers.map(\.name)
       && lhs.headers.map(\.value) == rhs.headers.map(\.value)
   }
 
-  public func hash(into hasher: inout Hasher) {
+  package func hash(into hasher: inout Hasher) {
     hasher.combine(method)
     hasher.combine(target)
   }
 
   /// The first value of a header, case-insensitively.
-  public func header(_ name: String) -> String? {
+  package func header(_ name: String) -> String? {
     let lowered = name.lowercased()
     return headers.first { $0.name.lowercased() == lowered }?.value
   }
 
   /// The path without the query.
-  public var path: String { String(target.prefix { $0 != "?" }) }
+  package var path: String { String(target.prefix { $0 != "?" }) }
 
   /// Query parameters, percent-decoded (`+` as space); the last of repeated names wins.
-  public var query: [String: String] {
+  package var query: [String: String] {
     guard let mark = target.firstIndex(of: "?") else { return [:] }
     var result: [String: String] = [:]
     for pair in target[target.index(after: mark)...].split(separator: "&") where !pair.isEmpty {
@@ -42,23 +42,23 @@ public struct HTTPRequestHead: Sendable, Hashable {
   }
 
   /// Whether the connection stays open after the answer (HTTP/1.1 unless `close`; 1.0 only with keep-alive).
-  public var keepAlive: Bool {
+  package var keepAlive: Bool {
     let connection = header("Connection")?.lowercased() ?? ""
     if version == "HTTP/1.0" { return connection.contains("keep-alive") }
     return !connection.contains("close")
   }
 
   /// Why a head was refused: the status to answer and a one-line reason.
-  public struct Refusal: Error, Sendable, Hashable {
-    public var status: Int
-    public var reason: String
+  package struct Refusal: Error, Sendable, Hashable {
+    package var status: Int
+    package var reason: String
   }
 
   static let tokenCharacters = Set(
     "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
   /// Parses the bytes before the blank line (CRLF line ends; bare LF tolerated).
-  public static func parse(_ bytes: ArraySlice<UInt8>) throws(Refusal) -> HTTPRequestHead {
+  package static func parse(_ bytes: ArraySlice<UInt8>) throws(Refusal) -> HTTPRequestHead {
     var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
       line.last == UInt8(ascii: "\r") ? line.dropLast() : line
     }
@@ -107,7 +107,7 @@ public struct HTTPRequestHead: Sendable, Hashable {
   }
 
   /// The body length the head announces: Content-Length (one value, digits only); chunked bodies are refused.
-  public func contentLength() throws(Refusal) -> Int {
+  package func contentLength() throws(Refusal) -> Int {
     if header("Transfer-Encoding") != nil {
       throw Refusal(status: 411, reason: "chunked bodies are not accepted; send Content-Length")
     }

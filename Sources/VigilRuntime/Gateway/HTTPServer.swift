@@ -12,27 +12,27 @@ import VigilCore
 #endif
 
 /// A request as the server hands it to its handler.
-public struct HTTPServerRequest: Sendable {
-  public var head: HTTPRequestHead
-  public var body: [UInt8]
+package struct HTTPServerRequest: Sendable {
+  package var head: HTTPRequestHead
+  package var body: [UInt8]
   /// The peer's address (`127.0.0.1`).
-  public var remoteAddress: String
+  package var remoteAddress: String
 }
 
 /// An answer.
-public struct HTTPServerResponse: Sendable {
-  public var status: Int
-  public var headers: [(name: String, value: String)]
-  public var body: [UInt8]
+package struct HTTPServerResponse: Sendable {
+  package var status: Int
+  package var headers: [(name: String, value: String)]
+  package var body: [UInt8]
 
-  public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+  package init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
     self.status = status
     self.headers = headers
     self.body = body
   }
 
   /// A JSON answer `{"error": message}`.
-  public static func error(_ status: Int, _ message: String) -> HTTPServerResponse {
+  package static func error(_ status: Int, _ message: String) -> HTTPServerResponse {
     HTTPServerResponse(
       status: status, headers: [("Content-Type", "application/json")],
       body: Array(JSONValue.object(["error": .string(message)]).encodedString().utf8))
@@ -45,22 +45,22 @@ public struct HTTPServerResponse: Sendable {
 ///
 /// Each connection has its own small thread (blocking reads with `poll` deadlines); handlers run as Swift
 /// tasks. That keeps one slow client from touching any other.
-public final class HTTPServer: Sendable {
+package final class HTTPServer: Sendable {
   /// Bounds on what one client may send or hold.
-  public struct Limits: Sendable {
-    public var maxHeadBytes = 16 * 1024
-    public var maxBodyBytes = 1 << 20
+  package struct Limits: Sendable {
+    package var maxHeadBytes = 16 * 1024
+    package var maxBodyBytes = 1 << 20
     /// The whole request head must arrive within this, once its first byte has.
-    public var headTimeout: Double = 10
+    package var headTimeout: Double = 10
     /// The body must arrive within this.
-    public var bodyTimeout: Double = 30
+    package var bodyTimeout: Double = 30
     /// A kept-alive connection with no new request is closed after this.
-    public var idleTimeout: Double = 15
-    public var maxConnections = 1024
-    public init() {}
+    package var idleTimeout: Double = 15
+    package var maxConnections = 1024
+    package init() {}
   }
 
-  public let port: Int
+  package let port: Int
   let limits: Limits
   /// Owned by the accept loop, which closes it when it ends (`stop` only shuts it down, so the number is
   /// never reused while the loop can still poll it).
@@ -74,7 +74,7 @@ public final class HTTPServer: Sendable {
   private let state = Mutex(State())
 
   /// Binds `host:port` (port 0: any free port, see `port`) and starts accepting.
-  public init(
+  package init(
     host: String = "127.0.0.1", port: Int, limits: Limits = Limits(),
     handler: @escaping @Sendable (HTTPServerRequest) async -> HTTPServerResponse
   ) throws {
@@ -112,12 +112,12 @@ public final class HTTPServer: Sendable {
   }
 
   /// Connections open now.
-  public var openConnections: Int { state.withLock { $0.connections } }
+  package var openConnections: Int { state.withLock { $0.connections } }
 
   /// Stops accepting, closes idle connections, and waits up to `grace` seconds for in-flight requests
   /// (which answer with `Connection: close`). Returns whether everything finished in time.
   @discardableResult
-  public func stop(grace: Double = 10) async -> Bool {
+  package func stop(grace: Double = 10) async -> Bool {
     let first = state.withLock { state -> Bool in
       defer { state.stopping = true }
       return !state.stopping
@@ -302,8 +302,8 @@ public final class HTTPServer: Sendable {
 }
 
 /// Why the server could not start.
-public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
-  public var description: String
+package struct HTTPServerError: Error, Sendable, CustomStringConvertible {
+  package var description: String
   init(_ description: String) { self.description = description }
 }
 

@@ -3,12 +3,12 @@ import VigilCore
 /// Which function of serverless.yml a FaaS process serves: `VIGIL_FUNCTION`, else `_HANDLER`, else the
 /// platform's function name (`AWS_LAMBDA_FUNCTION_NAME`, `SCF_FUNCTIONNAME`). A platform name such as
 /// `vigil-prod-website-status` (Serverless Framework's `service-stage-function`) matches `website-status`.
-public enum FunctionSelection {
-  public struct Failure: Error, Sendable, CustomStringConvertible {
-    public var description: String
+package enum FunctionSelection {
+  package struct Failure: Error, Sendable, CustomStringConvertible {
+    package var description: String
   }
 
-  public static func select(in config: ServerlessConfig, environment: [String: String]) throws(Failure)
+  package static func select(in config: ServerlessConfig, environment: [String: String]) throws(Failure)
     -> String
   {
     let names = config.allFunctionNames

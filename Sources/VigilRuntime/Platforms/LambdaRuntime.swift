@@ -8,28 +8,28 @@ import VigilNet
 #endif
 
 /// Why a runtime loop stopped.
-public struct RuntimeLoopError: Error, Sendable, CustomStringConvertible {
-  public var description: String
-  public init(_ description: String) { self.description = description }
+package struct RuntimeLoopError: Error, Sendable, CustomStringConvertible {
+  package var description: String
+  package init(_ description: String) { self.description = description }
 }
 
 /// The AWS Lambda Runtime API client loop (2018-06-01): `next` → invoke → `response` or `error`; init failures
 /// go to `init/error`. Request id, deadline, function ARN and trace id come from the `next` headers; an
 /// EventBridge scheduled event is decoded as a timer event.
-public struct LambdaRuntime: Sendable {
+package struct LambdaRuntime: Sendable {
   let base: String
   let transport: any HTTPTransport
   let logger: Logger
 
   /// `api` is `AWS_LAMBDA_RUNTIME_API` (`host:port`).
-  public init(api: String, transport: any HTTPTransport = LoopbackHTTPClient(), logger: Logger) {
+  package init(api: String, transport: any HTTPTransport = LoopbackHTTPClient(), logger: Logger) {
     self.base = "http://\(api)/2018-06-01"
     self.transport = transport
     self.logger = logger
   }
 
   /// Reports an initialization failure (before the first `next`), as the platform expects, then the caller exits.
-  public func reportInitError(type: String, message: String) async {
+  package func reportInitError(type: String, message: String) async {
     let body = Self.errorBody(type: type, message: message)
     do {
       let response = try await transport.send(
@@ -48,7 +48,8 @@ public struct LambdaRuntime: Sendable {
   }
 
   /// Serves invocations of `function` until the API goes away (or `limit` invocations, for tests).
-  public func run(function: String, invoker: LocalInvoker, limit: Int? = nil) async throws(RuntimeLoopError) {
+  package func run(function: String, invoker: LocalInvoker, limit: Int? = nil) async throws(RuntimeLoopError)
+  {
     var served = 0
     while limit.map({ served < $0 }) ?? true {
       let next = try await RuntimeInvocation.next("\(base)/runtime/invocation/next", transport: transport)

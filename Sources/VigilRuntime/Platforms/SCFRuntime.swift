@@ -10,21 +10,22 @@ import VigilNet
 /// Tencent SCF's Custom Runtime loop: `POST /runtime/init/ready` once, then `next` → invoke → `response` or
 /// `error` (no request id in the path; `request_id`, `memory_limit_in_mb`, `time_limit_in_ms` headers on
 /// `next`; any 2xx accepted). The context's identity comes from SCF's environment.
-public struct SCFRuntime: Sendable {
+package struct SCFRuntime: Sendable {
   let base: String
   let transport: any HTTPTransport
   let logger: Logger
 
   /// `host` and `port` are `SCF_RUNTIME_API` and `SCF_RUNTIME_API_PORT`.
-  public init(host: String, port: String, transport: any HTTPTransport = LoopbackHTTPClient(), logger: Logger)
-  {
+  package init(
+    host: String, port: String, transport: any HTTPTransport = LoopbackHTTPClient(), logger: Logger
+  ) {
     self.base = "http://\(host):\(port)"
     self.transport = transport
     self.logger = logger
   }
 
   /// Marks initialization done; tries three times, since SCF otherwise waits out the init timeout.
-  public func ready() async throws(RuntimeLoopError) {
+  package func ready() async throws(RuntimeLoopError) {
     var last = ""
     for attempt in 1...3 {
       do {
@@ -56,7 +57,8 @@ public struct SCFRuntime: Sendable {
   }
 
   /// Serves invocations of `function` until the API goes away (or `limit` invocations, for tests).
-  public func run(function: String, invoker: LocalInvoker, limit: Int? = nil) async throws(RuntimeLoopError) {
+  package func run(function: String, invoker: LocalInvoker, limit: Int? = nil) async throws(RuntimeLoopError)
+  {
     var served = 0
     while limit.map({ served < $0 }) ?? true {
       let next = try await RuntimeInvocation.next("\(base)/runtime/invocation/next", transport: transport)
@@ -101,17 +103,17 @@ public struct SCFRuntime: Sendable {
 /// up to 6 MiB as SCF allows; `X-Scf-*` headers = the context); the result is the response body. Every error has
 /// one shape, `{errorType, errorMessage, stackTrace}`: 4xx for the caller's mistakes (a wrong path or method,
 /// an unknown function, an event that is not JSON), 500 for the function's own failure.
-public struct SCFImageFrontend: Sendable {
-  public let invoker: LocalInvoker
-  public let defaultFunction: String?
+package struct SCFImageFrontend: Sendable {
+  package let invoker: LocalInvoker
+  package let defaultFunction: String?
 
-  public init(invoker: LocalInvoker, defaultFunction: String?) {
+  package init(invoker: LocalInvoker, defaultFunction: String?) {
     self.invoker = invoker
     self.defaultFunction = defaultFunction
   }
 
   /// The HTTP server's limits for image mode: events as large as SCF sends.
-  public static var limits: HTTPServer.Limits {
+  package static var limits: HTTPServer.Limits {
     var limits = HTTPServer.Limits()
     limits.maxBodyBytes = InvocationEvent.maximumBytes
     return limits
@@ -126,7 +128,7 @@ public struct SCFImageFrontend: Sendable {
       status: status, headers: headers, body: Array(LambdaRuntime.errorBody(type: type, message: message)))
   }
 
-  public func respond(_ request: HTTPServerRequest) async -> HTTPServerResponse {
+  package func respond(_ request: HTTPServerRequest) async -> HTTPServerResponse {
     guard request.head.path == "/event-invoke" else {
       return Self.failure(404, "NotFound", "SCF image functions are invoked with POST /event-invoke")
     }

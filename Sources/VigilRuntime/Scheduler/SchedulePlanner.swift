@@ -8,17 +8,17 @@ import VigilCron
 /// once, not once per missed tick, and reports how many it stands for. A clock that moves backwards makes every
 /// trigger recompute its next fire time from the new time, so a `*/5` check never goes quiet for the hour the
 /// clock was set back.
-public struct SchedulePlanner: Sendable {
+package struct SchedulePlanner: Sendable {
   /// One trigger with its parsed schedule.
-  public struct Entry: Sendable {
-    public var function: String
-    public var trigger: TimerTrigger
-    public var cron: CronExpression
-    public var zone: Zone
+  package struct Entry: Sendable {
+    package var function: String
+    package var trigger: TimerTrigger
+    package var cron: CronExpression
+    package var zone: Zone
     /// The next fire instant (seconds since the epoch), or nil when it never fires again.
-    public var next: Int64?
+    package var next: Int64?
 
-    public init(function: String, trigger: TimerTrigger, cron: CronExpression, zone: Zone) {
+    package init(function: String, trigger: TimerTrigger, cron: CronExpression, zone: Zone) {
       self.function = function
       self.trigger = trigger
       self.cron = cron
@@ -27,26 +27,26 @@ public struct SchedulePlanner: Sendable {
   }
 
   /// A due firing.
-  public struct Firing: Sendable, Equatable {
+  package struct Firing: Sendable, Equatable {
     /// Index into `entries`.
-    public var entry: Int
+    package var entry: Int
     /// The instant it was scheduled for (the latest one, when several were missed).
-    public var scheduledAt: Int64
+    package var scheduledAt: Int64
     /// How many scheduled instants were missed and are covered by this one run (0 normally).
-    public var missed: Int
+    package var missed: Int
   }
 
   /// Something worth logging that happened to the clock.
-  public enum ClockEvent: Sendable, Equatable {
+  package enum ClockEvent: Sendable, Equatable {
     case jumpedBackward(seconds: Double)
   }
 
-  public private(set) var entries: [Entry]
+  package private(set) var entries: [Entry]
   /// How late a firing may be before it counts as missed.
-  public let lateTolerance: Double
+  package let lateTolerance: Double
   private var lastNow: Double?
 
-  public init(entries: [Entry], now: Double, lateTolerance: Double = 1) {
+  package init(entries: [Entry], now: Double, lateTolerance: Double = 1) {
     self.entries = entries
     self.lateTolerance = lateTolerance
     for index in self.entries.indices {
@@ -57,7 +57,7 @@ public struct SchedulePlanner: Sendable {
   }
 
   /// The firings due at `now`, in entry order; advances each fired entry to its next instant.
-  public mutating func due(now: Double) -> (firings: [Firing], clock: ClockEvent?) {
+  package mutating func due(now: Double) -> (firings: [Firing], clock: ClockEvent?) {
     var clockEvent: ClockEvent?
     let whole = Int64(now.rounded(.down))
     if let lastNow, now < lastNow - lateTolerance {
@@ -89,5 +89,5 @@ public struct SchedulePlanner: Sendable {
   }
 
   /// The earliest next fire instant of any entry, or nil when nothing will ever fire again.
-  public var nextWake: Int64? { entries.compactMap(\.next).min() }
+  package var nextWake: Int64? { entries.compactMap(\.next).min() }
 }

@@ -18,22 +18,22 @@ import VigilCron
 /// skipped and logged (or run alongside, with `overlap: allow`). Several replicas on one shared store run each
 /// firing once (`FiringClaims`). SIGTERM or SIGINT stops new firings and lets in-flight runs finish within the
 /// grace period.
-public final class Scheduler: Sendable {
+package final class Scheduler: Sendable {
   /// What to do when a trigger fires while its previous run is still going.
-  public enum OverlapPolicy: String, Sendable, CaseIterable {
+  package enum OverlapPolicy: String, Sendable, CaseIterable {
     case skip, allow
   }
 
   /// Settings.
-  public struct Options: Sendable {
-    public var overlap: OverlapPolicy = .skip
+  package struct Options: Sendable {
+    package var overlap: OverlapPolicy = .skip
     /// Seconds in-flight runs get to finish after a stop.
-    public var grace: Double = 30
+    package var grace: Double = 30
     /// Stop by itself after this many seconds (benchmarks, tests); nil runs until signalled.
-    public var runFor: Double?
+    package var runFor: Double?
     /// Only these functions (all when empty).
-    public var only: Set<String> = []
-    public init() {}
+    package var only: Set<String> = []
+    package init() {}
   }
 
   private let invoker: LocalInvoker
@@ -43,7 +43,7 @@ public final class Scheduler: Sendable {
   private let running = Mutex<[Int: Int]>([:])
   private let claims: FiringClaims
 
-  public init(invoker: LocalInvoker, options: Options) {
+  package init(invoker: LocalInvoker, options: Options) {
     self.invoker = invoker
     self.options = options
     self.logger = Logger(sink: invoker.sink, metadata: ["component": "scheduler"])
@@ -51,7 +51,7 @@ public final class Scheduler: Sendable {
   }
 
   /// The triggers to run, and the problems that keep others out (logged, not fatal).
-  public static func entries(for project: Project, only: Set<String>) -> (
+  package static func entries(for project: Project, only: Set<String>) -> (
     entries: [SchedulePlanner.Entry], problems: [String]
   ) {
     var entries: [SchedulePlanner.Entry] = []
@@ -81,10 +81,10 @@ public final class Scheduler: Sendable {
   }
 
   /// Stops taking new firings (what SIGTERM does).
-  public func stop() { waiter.stop() }
+  package func stop() { waiter.stop() }
 
   /// Runs until stopped; returns the process exit code (0 when every in-flight run finished in time).
-  public func run() async -> Int32 {
+  package func run() async -> Int32 {
     let (entries, problems) = Self.entries(for: invoker.project, only: options.only)
     for problem in problems { logger.error(problem) }
     guard !entries.isEmpty else {

@@ -1,7 +1,7 @@
 /// Why a Kafka frame could not be read.
-public struct KafkaProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
-  public var message: String
-  public var description: String { message }
+package struct KafkaProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
+  package var message: String
+  package var description: String { message }
 }
 
 /// Writes Kafka's big-endian primitives (non-flexible encodings: int16-length strings, int32-count arrays).

@@ -44,8 +44,9 @@ enum ValidateCommand: Command {
     }
     var warnings: [String] = []
     for function in project.config.functions {
+      var handler: AnyHandler?
       switch project.registry.entry(function.handler) {
-      case .available?: break
+      case .available(let available)?: handler = available
       case .notAvailable(_, let reason)?:
         warnings.append("\(function.handlerMark): handler '\(function.handler)' is \(reason)")
       case nil:
@@ -58,8 +59,10 @@ enum ValidateCommand: Command {
         do { _ = try project.zone(for: trigger) } catch { problems.append("\(error)") }
       }
       do {
-        if let configuration = try project.functionConfiguration(function) {
-          try FunctionConfigValidation.validate(handler: function.handler, configuration)
+        if let configuration = try project.functionConfiguration(function),
+          let validate = handler?.validateConfiguration
+        {
+          try validate(configuration)
         }
       } catch {
         problems.append("\(error)")
@@ -73,21 +76,5 @@ enum ValidateCommand: Command {
     for problem in problems { Output.err("error: \(problem)") }
     Output.err("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
     return ExitCode.usage
-  }
-}
-
-/// Reads a function's configuration with its handler's own reader, so validation and invocation agree.
-enum FunctionConfigValidation {
-  static func validate(handler: String, _ configuration: ConfigValue) throws {
-    switch handler {
-    case "website-status": _ = try WebsiteStatusConfig.read(configuration)
-    case "region-latency": _ = try RegionLatencyConfig.read(configuration, transport: CurlHTTPClient())
-    case "kafka-backlog":
-      _ = try KafkaBacklogConfig.read(configuration, transport: CurlHTTPClient(), clock: SystemClock())
-    case "host-resources": _ = try HostResourcesConfig.read(configuration)
-    case "heartbeat-ingest": _ = try HeartbeatIngestConfig.read(configuration)
-    case "heartbeat-watchdog": _ = try HeartbeatWatchdogConfig.read(configuration, environment: [:])
-    default: break  // diagnostic handlers have no configuration
-    }
   }
 }
