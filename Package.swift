@@ -20,7 +20,9 @@ let package = Package(
     .target(name: "VigilCron"),
     .target(name: "VigilNet", dependencies: ["CCurl", "CCrypto", "VigilCore", "VigilCron"]),
     .target(name: "VigilAlerting", dependencies: ["VigilCore", "VigilCron", "VigilNet"]),
-    .target(name: "VigilChecks", dependencies: ["VigilCore", "VigilCron", "VigilNet"]),
+    // posix_spawn's chdir action, which needs _GNU_SOURCE (the exec handler's working directory).
+    .target(name: "CSpawn"),
+    .target(name: "VigilChecks", dependencies: ["CSpawn", "VigilCore", "VigilCron", "VigilNet"]),
     .target(
       name: "VigilRuntime",
       dependencies: ["VigilCore", "VigilCron", "VigilNet", "VigilAlerting", "VigilChecks"]

@@ -32,6 +32,11 @@ package struct HandlerRegistry: Sendable {
         WebsiteStatusHandler(),
         configuration: { _ = try WebsiteStatusConfig.read($0) }),
       AnyHandler(
+        name: "exec",
+        summary: "commands in any language: Nagios plugins (exit status + perfdata) or JSON in / JSON out",
+        ExecHandler(),
+        configuration: { _ = try ExecConfig.read($0, environment: [:]) }),
+      AnyHandler(
         name: "echo", summary: "diagnostic: returns the event and context it received", EchoHandler()),
       AnyHandler(name: "fail", summary: "diagnostic: always throws (tests error reporting)", FailHandler()),
       AnyHandler(name: "sleep", summary: "diagnostic: sleeps event.seconds (tests timeouts)", SleepHandler()),

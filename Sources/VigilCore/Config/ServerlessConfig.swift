@@ -355,10 +355,15 @@ extension ServerlessConfig {
 }
 
 /// Path helpers without NSString (FoundationEssentials has none).
-struct NSStringPath {
-  let path: String
-  var deletingLastPathComponent: String {
+package struct NSStringPath {
+  package let path: String
+  package init(path: String) { self.path = path }
+  package var deletingLastPathComponent: String {
     guard let slash = path.lastIndex(of: "/") else { return "" }
     return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+  /// `path/component` (just `component` when the path is empty).
+  package func appendingPathComponent(_ component: String) -> String {
+    path.isEmpty ? component : path.hasSuffix("/") ? path + component : path + "/" + component
   }
 }
