@@ -42,8 +42,13 @@ package struct Project: Sendable {
   /// Reads the function's configuration file, if it has one.
   package func functionConfiguration(_ function: FunctionSpec) throws -> ConfigValue? {
     let path = functionConfigPath(function.name)
-    guard let text = try ConfigFileReader.read(path, missingIsNil: true) else { return nil }
-    let node = try YAMLParser.parse(text, file: path)
+    var file = path
+    var found = try ConfigFileReader.read(path, missingIsNil: true)
+    if found == nil, let generated = function.generatedConfiguration {
+      (file, found) = (generated.file, generated.text)
+    }
+    guard let text = found else { return nil }
+    let node = try YAMLParser.parse(text, file: file)
     let environment = environment.merging(function.environment) { process, _ in process }
     return ConfigValue(node, path: "config", substitution: EnvironmentSubstitution(environment: environment))
   }

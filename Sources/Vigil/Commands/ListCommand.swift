@@ -63,6 +63,7 @@ enum ListCommand: Command {
           } else {
             line += "  next=never (no fire time before 2100)"
           }
+          line += "  (\(cron.explanation().lowercasedFirst))"
         } catch {
           line += "  ERROR: \(error)"
         }
@@ -77,4 +78,9 @@ enum ListCommand: Command {
   static func formatSeconds(_ seconds: Double) -> String {
     seconds.rounded() == seconds ? "\(Int(seconds))s" : "\(seconds)s"
   }
+}
+
+extension String {
+  /// `every 5 minutes` from `Every 5 minutes`, to sit inside a line.
+  fileprivate var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
 }

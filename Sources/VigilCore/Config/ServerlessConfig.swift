@@ -91,6 +91,10 @@ package struct FunctionSpec: Sendable {
   /// Where the function is declared.
   package var mark: SourceMark
   package var handlerMark: SourceMark
+  /// The function's configuration when Vigil wrote it (a Serverless Components Python function run through
+  /// the SCF adapter), used when `functions/<name>/config.yml` does not exist; its file is named in the code
+  /// folder, where relative commands start.
+  package var generatedConfiguration: (file: String, text: String)? = nil
 }
 
 /// A `timer` event: a seven-field cron expression that fires the function with an SCF timer event.
@@ -148,6 +152,7 @@ extension ServerlessConfig {
     if root.isNull {
       throw root.error("the file is empty: expected 'service:', 'provider:' and 'functions:'")
     }
+    if let components = try parseComponents(root, file: file, directory: directory) { return components }
     let top = try root.mapping(allowed: [
       "service", "app", "stage", "org", "frameworkVersion", "provider", "plugins", "functions", "custom",
       "package", "resources",
@@ -177,7 +182,7 @@ extension ServerlessConfig {
       functionsDirectory: directory.isEmpty ? "functions" : directory + "/functions")
   }
 
-  private static func readProvider(_ value: ConfigValue?) throws(ConfigError) -> Provider {
+  static func readProvider(_ value: ConfigValue?) throws(ConfigError) -> Provider {
     var provider = Provider(
       name: "tencent", runtime: "CustomRuntime", region: "ap-guangzhou", namespace: "default",
       memorySize: defaultMemorySize, timeout: defaultTimeout, environment: [:])
@@ -198,7 +203,7 @@ extension ServerlessConfig {
     return provider
   }
 
-  private static func readVigilSettings(_ custom: ConfigValue?) throws(ConfigError) -> VigilSettings {
+  static func readVigilSettings(_ custom: ConfigValue?) throws(ConfigError) -> VigilSettings {
     var settings = VigilSettings(stateDirectory: nil, timezone: "Asia/Shanghai", timezoneMark: nil)
     guard let custom, case .mapping(let entries) = custom.node.kind,
       let entry = entries.first(where: { $0.key == "vigil" })
@@ -233,16 +238,17 @@ extension ServerlessConfig {
     return settings
   }
 
-  private static func readFunction(
-    name: String, mark: SourceMark, value: ConfigValue, provider: Provider
+  static func readFunction(
+    name: String, mark: SourceMark, value: ConfigValue, provider: Provider, extraKeys: [String] = []
   ) throws(ConfigError) -> FunctionSpec {
     guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
       throw ConfigError(mark, "function name '\(name)' may only contain letters, digits, '-' and '_'")
     }
-    let map = try value.mapping(allowed: [
-      "handler", "description", "runtime", "memorySize", "timeout", "initTimeout", "environment", "events",
-      "namespace", "region",
-    ])
+    let map = try value.mapping(
+      allowed: [
+        "handler", "description", "runtime", "memorySize", "timeout", "initTimeout", "environment", "events",
+        "namespace", "region",
+      ] + extraKeys)
     let handlerValue = try map.required("handler")
     var environment = provider.environment
     if let own = map.optional("environment") {
@@ -282,13 +288,16 @@ extension ServerlessConfig {
     -> TimerTrigger
   {
     let map = try value.mapping(allowed: ["name", "parameters"])
+    // Components v2 writes the trigger's name inside its parameters.
     let parameters = try map.required("parameters").mapping(allowed: [
-      "cronExpression", "enable", "argument", "qualifier", "timezone",
+      "cronExpression", "enable", "argument", "qualifier", "timezone", "name",
     ])
     let cron = try parameters.required("cronExpression")
     let zone = parameters.optional("timezone")
+    let outerName = try map.optional("name")?.string()
+    let innerName = try parameters.optional("name")?.string()
     return TimerTrigger(
-      name: try map.optional("name")?.string() ?? "timer-\(function)-\(index + 1)",
+      name: outerName ?? innerName ?? "timer-\(function)-\(index + 1)",
       cronExpression: try cron.string(), cronMark: cron.mark,
       enabled: try parameters.optional("enable")?.bool() ?? true,
       argument: try parameters.optional("argument")?.string() ?? "",
@@ -361,6 +370,10 @@ package struct NSStringPath {
   package var deletingLastPathComponent: String {
     guard let slash = path.lastIndex(of: "/") else { return "" }
     return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+  /// The part after the last `/`.
+  package var lastPathComponent: String {
+    path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
   }
   /// `path/component` (just `component` when the path is empty).
   package func appendingPathComponent(_ component: String) -> String {
