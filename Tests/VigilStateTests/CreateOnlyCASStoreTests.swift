@@ -14,32 +14,40 @@ import VigilNet
     try await base.entries(prefix: key + "/@v/").map(\.key)
   }
 
-  @Test func oneVersionIsKeptAfterEachWrite() async throws {
-    let base = InMemoryStateStore()
-    let store = CreateOnlyCASStore(base: base)
+  /// Superseded versions stay for the superseded lifetime (so no number is ever written twice while a writer
+  /// that read it could still try), then a read removes them; the newest always stays.
+  @Test func supersededVersionsAreKeptForTheirLifetimeThenRemoved() async throws {
+    let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    let base = InMemoryStateStore(now: { clock.withLock { $0 } })
+    let store = CreateOnlyCASStore(base: base, supersededLifetime: 600, now: { clock.withLock { $0 } })
     let first = try #require(try await store.put("ledger", Data("a".utf8), if: .absent))
     #expect(first == StateVersion("1"))
     let second = try #require(try await store.put("ledger", Data("b".utf8), if: .version(first)))
     try await store.write("ledger", Data("c".utf8))
     #expect(second == StateVersion("2"))
-    #expect(try await versions(base, "ledger") == ["ledger/@v/000000000003"])
+    #expect(try await store.read("ledger") == Data("c".utf8))
+    #expect(try await versions(base, "ledger").count == 3)
     // A live version is a marker byte and the data.
     #expect(try await base.get("ledger/@v/000000000003")?.data == Data([1]) + Data("c".utf8))
+    clock.withLock { $0 += 599 }
+    _ = try await store.get("ledger")
+    #expect(try await versions(base, "ledger").count == 3)
+    clock.withLock { $0 += 2 }
+    #expect(try await store.read("ledger") == Data("c".utf8))
+    #expect(try await versions(base, "ledger") == ["ledger/@v/000000000003"])
   }
 
-  /// A writer read version 1, then waited while two others wrote 2 and 3 (and 1 and 2 were removed). Its
-  /// compare-and-set creates version 2 - the number is free again - but version 3 exists above it, so it
-  /// withdraws: refused, the record is still the third write's, and its version object is gone.
-  @Test func aStaleWriterWhoseNumberWasFreedWithdraws() async throws {
+  /// A writer that read version 1 while others wrote 2 and 3: its compare-and-set is the create of 2, which
+  /// exists (superseded versions are kept), so it is refused and the record is still the third write's.
+  @Test func aStaleWriterIsRefused() async throws {
     let base = InMemoryStateStore()
     let store = CreateOnlyCASStore(base: base)
     let stale = try #require(try await store.put("ledger", Data("one".utf8), if: .absent))
     let two = try #require(try await store.put("ledger", Data("two".utf8), if: .version(stale)))
     _ = try #require(try await store.put("ledger", Data("three".utf8), if: .version(two)))
-    #expect(try await versions(base, "ledger") == ["ledger/@v/000000000003"])
     #expect(try await store.put("ledger", Data("late".utf8), if: .version(stale)) == nil)
+    #expect(try await store.put("ledger", Data("late".utf8), if: .version(two)) == nil)
     #expect(try await store.read("ledger") == Data("three".utf8))
-    #expect(try await versions(base, "ledger") == ["ledger/@v/000000000003"])
   }
 
   /// A deletion is an empty version: listings skip it without reading, a create after it starts the next
@@ -52,7 +60,10 @@ import VigilNet
     let live = try #require(try await store.put("outbox/pending/a", Data("entry".utf8), if: .absent))
     try await store.write("outbox/pending/b", Data("other".utf8))
     try await store.delete("outbox/pending/a")
-    #expect(try await versions(base, "outbox/pending/a") == ["outbox/pending/a/@v/000000000002"])
+    #expect(
+      try await versions(base, "outbox/pending/a") == [
+        "outbox/pending/a/@v/000000000001", "outbox/pending/a/@v/000000000002",
+      ])
     #expect(try await base.get("outbox/pending/a/@v/000000000002")?.data == Data())
     #expect(try await store.get("outbox/pending/a") == nil)
     #expect(try await store.keys(prefix: "outbox/pending/") == ["outbox/pending/b"])
@@ -60,7 +71,7 @@ import VigilNet
     // Young tombstones stay through listings; old ones are removed by the next listing.
     clock.withLock { $0 += 599 }
     _ = try await store.keys(prefix: "outbox/")
-    #expect(try await versions(base, "outbox/pending/a").count == 1)
+    #expect(try await versions(base, "outbox/pending/a").count == 2)
     clock.withLock { $0 += 2 }
     #expect(try await store.keys(prefix: "outbox/") == ["outbox/pending/b"])
     #expect(try await versions(base, "outbox/pending/a").isEmpty)

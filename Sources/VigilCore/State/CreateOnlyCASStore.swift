@@ -11,29 +11,32 @@
 /// record is its highest-numbered version. Compare-and-set at version n is the create-only write of version
 /// n + 1, so of two writers that read n only one can win. A live version holds a marker byte then the data; a
 /// deletion is an empty version (a tombstone), so a listing tells live records from deleted ones by size, with
-/// no reads. After a write the versions below it are removed.
+/// no reads.
 ///
-/// Because old versions are removed, a writer that waited while two or more later versions were written
-/// could create a freed number below the highest: every write therefore lists the record's versions after it
-/// and withdraws (answers "lost") when a higher one exists. The highest version is never removed, except a
-/// tombstone older than ``tombstoneLifetime``: a writer that read a record that long before writing could
-/// recreate it. This holds when the store's create-only write is atomic and its listing is read-after-write
-/// consistent (AWS S3 documents both; for COS see the README).
+/// A version number must never be written twice, or a writer that read n long ago could create a removed n + 1
+/// below the newest and be told it won. So a version is removed only once its successor is older than
+/// ``supersededLifetime`` (10 minutes), and the newest version only when it is a tombstone older than
+/// ``tombstoneLifetime`` (an hour): a writer whose read is younger than those never meets a reused number. This
+/// holds when the store's create-only write is atomic and its listing is read-after-write consistent (AWS S3
+/// documents both; for COS see the README).
 ///
-/// Requests: a read is a listing and a GET; a compare-and-set is a PUT, a listing and a DELETE of the
-/// version it replaced; a create-only write is a listing, a PUT and a listing.
+/// Requests: a read is a listing and a GET (and the removal of long-superseded versions it finds); a
+/// compare-and-set is one PUT; a create-only or unconditional write is a listing and a PUT.
 package final class CreateOnlyCASStore: StateStore {
   package let base: any StateEntryListing
   /// How long a deletion's tombstone is kept before a listing removes it.
   package let tombstoneLifetime: Double
+  /// How long a version is kept after its successor was written.
+  package let supersededLifetime: Double
   let now: @Sendable () -> Date
 
   package init(
-    base: any StateEntryListing, tombstoneLifetime: Double = 3600,
+    base: any StateEntryListing, tombstoneLifetime: Double = 3600, supersededLifetime: Double = 600,
     now: @escaping @Sendable () -> Date = { Date() }
   ) {
     self.base = base
     self.tombstoneLifetime = tombstoneLifetime
+    self.supersededLifetime = supersededLifetime
     self.now = now
   }
 
@@ -52,7 +55,7 @@ package final class CreateOnlyCASStore: StateStore {
     for _ in 0..<8 {
       let versions = try await versions(of: key)
       guard let top = versions.last else { return nil }
-      await remove(versions.dropLast(), of: key)
+      await removeSuperseded(versions, of: key)
       if top.size == 0 { return nil }
       guard let record = try await base.get(versionKey(key, top.number)) else { continue }
       guard record.data.first == 1 else {
@@ -98,10 +101,7 @@ package final class CreateOnlyCASStore: StateStore {
     for _ in 0..<40 {
       let versions = try await versions(of: key)
       guard let top = versions.last else { return }
-      if top.size == 0 {
-        await remove(versions.dropLast(), of: key)
-        return
-      }
+      if top.size == 0 { return }
       if try await writeVersion(key, top.number + 1, Data()) != nil { return }
     }
     throw StateError(
@@ -112,21 +112,27 @@ package final class CreateOnlyCASStore: StateStore {
   static let tombstonesRemovedPerListing = 100
 
   package func keys(prefix: String) async throws -> [String] {
-    var tops: [String: Version] = [:]
+    var all: [String: [Version]] = [:]
     for entry in try await base.entries(prefix: prefix) {
       guard let (key, version) = Self.parse(entry), key.hasPrefix(prefix) else { continue }
-      if let known = tops[key], known.number >= version.number { continue }
-      tops[key] = version
+      all[key, default: []].append(version)
     }
     let expired = now().addingTimeInterval(-tombstoneLifetime)
     var removed = 0
     var live: [String] = []
-    for (key, top) in tops {
+    for (key, unsorted) in all {
+      let versions = unsorted.sorted { $0.number < $1.number }
+      guard let top = versions.last else { continue }
       if top.size > 0 {
         live.append(key)
       } else if top.modified < expired, removed < Self.tombstonesRemovedPerListing {
+        // The versions below go first: a tombstone removed before them would bring them back.
         removed += 1
-        try? await base.delete(versionKey(key, top.number))
+        var cleared = true
+        for version in versions.dropLast() {
+          do { try await base.delete(versionKey(key, version.number)) } catch { cleared = false }
+        }
+        if cleared { try? await base.delete(versionKey(key, top.number)) }
       }
     }
     return live.sorted()
@@ -171,26 +177,22 @@ package final class CreateOnlyCASStore: StateStore {
     .sorted { $0.number < $1.number }
   }
 
-  /// Writes version `number` create-only; it is in force only if no higher version exists after it (one
-  /// would mean this writer's version was superseded and the numbers below cleaned up while it waited).
-  /// Returns the new version, or nil when another writer won.
+  /// Writes version `number` create-only: the new version, or nil when another writer wrote that number.
   func writeVersion(_ key: String, _ number: Int, _ bytes: Data) async throws -> StateVersion? {
     guard number <= Self.largestNumber else {
       throw StateError("state record \(location(key)) has used every version number")
     }
     guard try await base.put(versionKey(key, number), bytes, if: .absent) != nil else { return nil }
-    let after = try await versions(of: key)
-    if after.contains(where: { $0.number > number }) {
-      try? await base.delete(versionKey(key, number))
-      return nil
-    }
-    await remove(after.filter { $0.number < number }[...], of: key)
     return StateVersion(String(number))
   }
 
-  /// Removes superseded versions; one that cannot be removed now is removed by a later read.
-  func remove(_ versions: ArraySlice<Version>, of key: String) async {
-    for version in versions { try? await base.delete(versionKey(key, version.number)) }
+  /// Removes the versions whose successor is older than ``supersededLifetime`` (never the newest); one that
+  /// cannot be removed now is removed by a later read.
+  func removeSuperseded(_ versions: [Version], of key: String) async {
+    let expired = now().addingTimeInterval(-supersededLifetime)
+    for (version, successor) in zip(versions, versions.dropFirst()) where successor.modified < expired {
+      try? await base.delete(versionKey(key, version.number))
+    }
   }
 
   func validate(_ key: String) throws {
