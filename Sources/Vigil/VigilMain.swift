@@ -96,19 +96,11 @@ extension String {
   }
   do {
     return try await command.run(arguments)
-  } catch let error as Arguments.UsageError {
-    Output.err("error: \(error)")
-    return ExitCode.usage
-  } catch let error as ConfigError {
-    Output.err("error: \(error)")
-    return ExitCode.usage
-  } catch let error as StateSelectionError {
-    Output.err("error: \(error)")
-    return ExitCode.usage
-  } catch let error as ConfigErrors {
-    Output.err("error: \(error)")
-    return ExitCode.usage
-  } catch let error as EventError {
+  } catch let error
+    where error is Arguments.UsageError || error is ConfigError || error is StateSelectionError
+    || error is ConfigErrors || error is EventError
+  {
+    // What the operator typed or wrote is wrong: a usage error, not a failure of the check.
     Output.err("error: \(error)")
     return ExitCode.usage
   } catch {

@@ -17,6 +17,20 @@ package enum ChildTermination: Sendable, Equatable {
   case signalled(Int32)
   /// Still running (or holding its output open) at the deadline: its whole process group was killed.
   case timedOut(Double)
+
+  /// Why a command did not end by itself, in words (nil for an exit), for every protocol's messages.
+  package var abnormalEnd: String? {
+    switch self {
+    case .exited: nil
+    case .signalled(let signal): "killed by signal \(signal)"
+    case .timedOut(let seconds): "timed out after \(seconds.shortText) s (its process group was killed)"
+    }
+  }
+}
+
+extension Double {
+  /// `5`, `0.25`, `1.5`: a number as short as it reads, for messages.
+  package var shortText: String { self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self) }
 }
 
 /// What a child process did: how it ended and what it wrote (each stream kept up to the bound).

@@ -87,10 +87,12 @@ package struct ExecConfig: Sendable, Equatable {
       } else {
         guard commandValue.isList else {
           throw commandValue.error(
-            "command must be a list (argv: [program, arg, ...]); a string runs under a shell only with shell: true")
+            "command must be a list (argv: [program, arg, ...]); a string runs under a shell only with shell: true"
+          )
         }
         arguments = try commandValue.stringList()
-        guard let program = arguments.first, !program.isEmpty, let first = try commandValue.list().first else {
+        guard let program = arguments.first, !program.isEmpty, let first = try commandValue.list().first
+        else {
           throw commandValue.error("command is empty: give the program first")
         }
         arguments[0] = try resolve(program, at: first, folder: folder, environment: environment)
@@ -133,9 +135,14 @@ package struct ExecConfig: Sendable, Equatable {
   {
     if program.contains("/") {
       let relative = program.hasPrefix("./") ? String(program.dropFirst(2)) : program
-      let path = program.hasPrefix("/") ? program : NSStringPath(path: folder).appendingPathComponent(relative)
-      guard access(path, F_OK) == 0 else { throw value.error("command '\(path.excerpt(120))' does not exist") }
-      guard access(path, X_OK) == 0 else { throw value.error("command '\(path.excerpt(120))' is not executable") }
+      let path =
+        program.hasPrefix("/") ? program : NSStringPath(path: folder).appendingPathComponent(relative)
+      guard access(path, F_OK) == 0 else {
+        throw value.error("command '\(path.excerpt(120))' does not exist")
+      }
+      guard access(path, X_OK) == 0 else {
+        throw value.error("command '\(path.excerpt(120))' is not executable")
+      }
       return path
     }
     let path =

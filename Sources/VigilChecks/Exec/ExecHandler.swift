@@ -86,10 +86,8 @@ package struct ExecHandler: Handler {
       exitStatus = status
       state = NagiosOutput.State(exitStatus: status)
       if status > 3 { reason = "exit status \(status) is not a plugin state (0-3)" }
-    case .signalled(let signal):
-      reason = "killed by signal \(signal)"
-    case .timedOut(let seconds):
-      reason = "timed out after \(seconds.formattedSeconds) s (its process group was killed)"
+    case .signalled, .timedOut:
+      reason = run.termination.abnormalEnd
     }
     var summary = output.summary.isEmpty ? "(no output)" : output.summary
     if let reason { summary = "\(reason); " + summary }
@@ -110,7 +108,7 @@ package struct ExecHandler: Handler {
     var facts: [AlertCandidate.Fact] = [.init("state", result.state.rawValue)]
     if let status = result.exitStatus { facts.append(.init("exit status", String(status))) }
     for figure in result.figures.prefix(12) {
-      var text = figure.value.map { "\($0.formattedSeconds)\(figure.unit)" } ?? "unknown"
+      var text = figure.value.map { "\($0.shortText)\(figure.unit)" } ?? "unknown"
       if let warn = figure.warn { text += " (warn \(warn)" + (figure.crit.map { ", crit \($0))" } ?? ")") }
       facts.append(.init(figure.label, text))
     }
@@ -151,11 +149,4 @@ package struct ExecResult: Encodable, Sendable, AlertProducing {
   package var alertCandidates: [AlertCandidate]
 
   enum CodingKeys: String, CodingKey { case function, checkedAt, targets, failing }
-}
-
-extension Double {
-  /// `5`, `0.25`, `1.5`: short, for messages.
-  fileprivate var formattedSeconds: String {
-    self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
-  }
 }

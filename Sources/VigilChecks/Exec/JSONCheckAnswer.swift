@@ -27,19 +27,14 @@ enum JSONCheckAnswer {
     let stderr = ExecHandler.lastLine(run.stderr)
     func failed(_ reason: String) -> ExecTargetResult {
       ExecTargetResult(
-        name: target.name, protocol: .json, state: .critical, exitStatus: exitStatus(run), summary:
+        name: target.name, protocol: .json, state: .critical, exitStatus: exitStatus(run),
+        summary:
           "\(target.name) failed: \(reason)", longText: [], figures: [], durationMs: duration, stderr: stderr,
         outputCut: run.stdoutCut || run.stderrCut)
     }
-    switch run.termination {
-    case .timedOut(let seconds):
-      return (failed("timed out after \(seconds) s (its process group was killed)"), [])
-    case .signalled(let signal):
-      return (failed("killed by signal \(signal)"), [])
-    case .exited(let status) where status != 0:
+    if let abnormal = run.termination.abnormalEnd { return (failed(abnormal), []) }
+    if case .exited(let status) = run.termination, status != 0 {
       return (failed("exit status \(status)" + (stderr.map { ": \($0)" } ?? "")), [])
-    case .exited:
-      break
     }
     if run.stdoutCut { return (failed("the answer is longer than maxOutputBytes"), []) }
     let answer: JSONValue
@@ -101,7 +96,8 @@ enum JSONCheckAnswer {
           return .failure(Problem(text: "figure '\(label.excerpt())' is not a number"))
         }
         figures.append(
-          NagiosOutput.Perfdatum(label: label, value: number, unit: "", warn: nil, crit: nil, min: nil, max: nil))
+          NagiosOutput.Perfdatum(
+            label: label, value: number, unit: "", warn: nil, crit: nil, min: nil, max: nil))
       }
     }
     let summary = object["summary"]?.stringValue.map { String($0.prefix(500)) } ?? (up ? "up" : "down")

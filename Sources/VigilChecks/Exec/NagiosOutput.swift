@@ -73,7 +73,11 @@ package struct NagiosOutput: Sendable, Equatable {
     for text in perfText {
       for token in Self.tokens(text) {
         guard items.count < Self.maxItems else { break }
-        if let item = Self.perfdatum(token) { items.append(item) } else { bad.append(String(token.prefix(60))) }
+        if let item = Self.perfdatum(token) {
+          items.append(item)
+        } else {
+          bad.append(String(token.prefix(60)))
+        }
       }
     }
     perfdata = items
@@ -115,7 +119,9 @@ package struct NagiosOutput: Sendable, Equatable {
     guard !label.isEmpty else { return nil }
     let fields = token[token.index(after: equals)...].split(separator: ";", omittingEmptySubsequences: false)
     guard let valueText = fields.first, !valueText.isEmpty else { return nil }
-    let number = valueText.prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" }
+    let number = valueText.prefix {
+      $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E"
+    }
     let unit = String(valueText.dropFirst(number.count))
     let value = Double(number)
     // "U" is the guidelines' "could not be determined".

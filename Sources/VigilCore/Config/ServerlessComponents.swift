@@ -101,11 +101,7 @@ extension ServerlessConfig {
     fallbackName: String, mark: SourceMark, inputs: ConfigValue, provider: Provider, directory: String,
     variables: [String: String] = [:]
   ) throws(ConfigError) -> FunctionSpec {
-    let fields = try inputs.mapping(
-      allowed: [
-        "handler", "description", "runtime", "memorySize", "timeout", "initTimeout", "environment", "events",
-        "namespace", "region",
-      ] + componentInputKeys)
+    let fields = try inputs.mapping(allowed: functionKeys + componentInputKeys)
     let name =
       try fields.optional("name").map { value throws(ConfigError) in
         try componentName(value, variables: variables)
@@ -145,19 +141,13 @@ extension ServerlessConfig {
     func quoted(_ text: String) -> String {
       "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
     }
+    // (A component has no provider section, so the function's environment is what its inputs declare.)
     var declared = ""
-    if let value = fields.optional("environment") {
-      var variables = value
-      if case .mapping(let entries) = value.node.kind, entries.count == 1, entries[0].key == "variables" {
-        variables = ConfigValue(entries[0].value, path: value.path, substitution: value.substitution)
-      }
-      let map = try variables.stringMap()
-      if !map.isEmpty {
-        declared =
-          "\n    environment:\n"
-          + map.sorted { $0.key < $1.key }
-          .map { "      \(quoted($0.key)): \(quoted($0.value))" }.joined(separator: "\n")
-      }
+    if !function.environment.isEmpty {
+      declared =
+        "\n    environment:\n"
+        + function.environment.sorted { $0.key < $1.key }
+        .map { "      \(quoted($0.key)): \(quoted($0.value))" }.joined(separator: "\n")
     }
     function.generatedConfiguration = (
       file: "\(folder)/(generated from \(NSStringPath(path: mark.file).lastPathComponent) for \(name))",
@@ -165,7 +155,7 @@ extension ServerlessConfig {
       protocol: json
       targets:
         - name: \(name)
-          command: [python3, scf_adapter.py, '\(function.handler)']
+          command: [python3, scf_adapter.py, \(quoted(function.handler))]
           timeout: \(timeout)s\(declared)
       """
     )

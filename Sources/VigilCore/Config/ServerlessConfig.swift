@@ -238,17 +238,19 @@ extension ServerlessConfig {
     return settings
   }
 
+  /// The keys of a function's settings (the Framework form; a component's `inputs` has more).
+  static let functionKeys = [
+    "handler", "description", "runtime", "memorySize", "timeout", "initTimeout", "environment", "events",
+    "namespace", "region",
+  ]
+
   static func readFunction(
     name: String, mark: SourceMark, value: ConfigValue, provider: Provider, extraKeys: [String] = []
   ) throws(ConfigError) -> FunctionSpec {
     guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
       throw ConfigError(mark, "function name '\(name)' may only contain letters, digits, '-' and '_'")
     }
-    let map = try value.mapping(
-      allowed: [
-        "handler", "description", "runtime", "memorySize", "timeout", "initTimeout", "environment", "events",
-        "namespace", "region",
-      ] + extraKeys)
+    let map = try value.mapping(allowed: functionKeys + extraKeys)
     let handlerValue = try map.required("handler")
     var environment = provider.environment
     if let own = map.optional("environment") {

@@ -63,7 +63,7 @@ public final class InMemoryStateStore: StateStore, StateEntryListing {
 
   /// The keys starting with `prefix`, sorted.
   public func keys(prefix: String) async throws -> [String] {
-    contents.withLock { $0.entries.keys.filter { $0.hasPrefix(prefix) }.sorted() }
+    try await entries(prefix: prefix).map(\.key)
   }
 
   package func entries(prefix: String) async throws -> [StateEntry] {
