@@ -1,5 +1,8 @@
 @_exported import VigilCore
+import VigilCron
 import VigilRuntime
+
+@_exported import struct VigilCron.Instant
 
 #if canImport(Glibc)
   import Glibc

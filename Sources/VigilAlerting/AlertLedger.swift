@@ -1,11 +1,5 @@
 import VigilCore
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Everything the alerting engine remembers for one function, in one document written atomically: each alert
 /// key's policy state, the notices held for the quiet-hours digest, and the outbox entries its latest change
 /// committed to until they are in the outbox. New states and the notices they imply are durable in the same

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Turns one invocation's alert candidates into delivered notifications: the policy decides per key, the
 /// notices are grouped into one message per channel, the new policy states and those messages are committed
 /// in one compare-and-set of the function's `AlertLedger` (so overlapping invocations, on one machine or many,
@@ -50,7 +44,7 @@ package struct AlertingEngine: Sendable {
   /// `unsent`.
   package func process(
     _ candidates: [AlertCandidate], function: String, requestID: String, logger: Logger,
-    until deadline: Date? = nil
+    until deadline: Instant? = nil
   ) async -> Outcome {
     var outcome = Outcome()
     let now = clock.now
@@ -98,7 +92,7 @@ package struct AlertingEngine: Sendable {
   /// again on what it stored (so two invocations never both fire one alert). Then copies the committed entries
   /// into the outbox (create-only, so a repeat never duplicates) and clears them from the ledger.
   func commit(
-    _ candidates: [AlertCandidate], function: String, requestID: String, ledgerKey: String, now: Date,
+    _ candidates: [AlertCandidate], function: String, requestID: String, ledgerKey: String, now: Instant,
     logger: Logger, outcome: inout Outcome
   ) async throws(AlertingStepError) -> [OutboxEntry] {
     var attempt = 0
@@ -184,7 +178,7 @@ package struct AlertingEngine: Sendable {
   /// that cannot be decoded is moved aside and its keys start fresh; one key that cannot be decoded starts fresh
   /// alone. Either is added to `problems` (the invocation fails loudly once, naming the file).
   func load(
-    _ key: String, candidates: [AlertCandidate], problems: inout [String], logger: Logger, now: Date
+    _ key: String, candidates: [AlertCandidate], problems: inout [String], logger: Logger, now: Instant
   ) async throws(AlertingStepError) -> (AlertLedger, StateCondition) {
     let firing = candidates.filter { !$0.healthy }
     let loaded: AlertLedger?
@@ -270,7 +264,7 @@ package struct AlertingEngine: Sendable {
   /// policy states, so a kill never loses or repeats a digest.
   func applyQuietHours(
     _ notifications: [String: AlertNotification], ledger: inout AlertLedger, function: String,
-    requestID: String, now: Date, logger: Logger
+    requestID: String, now: Instant, logger: Logger
   ) -> [String: AlertNotification] {
     guard policy.quietHours != nil else { return notifications }
     if policy.isQuiet(now) {
@@ -299,7 +293,7 @@ package struct AlertingEngine: Sendable {
   }
 
   /// The failing candidates as plain firing notices, for the console when the policy could not judge them.
-  static func unjudged(_ firing: [AlertCandidate], now: Date) -> AlertNotification {
+  static func unjudged(_ firing: [AlertCandidate], now: Instant) -> AlertNotification {
     AlertNotification(
       function: firing.first?.function ?? "", requestID: "unrecorded",
       notices: firing.map {

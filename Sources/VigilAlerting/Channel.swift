@@ -1,4 +1,5 @@
 import VigilCore
+import VigilCron
 
 /// A place alerts are delivered to (console, e-mail, WeCom…). One type per file under `Channels/`.
 package protocol Channel: Sendable {
@@ -101,7 +102,7 @@ package struct AlertNotification: Sendable, Codable, Hashable {
       ("{since}", first?.since ?? ""), ("{incident}", first?.incidentID ?? ""),
     ]
     var text = template
-    for (placeholder, value) in values { text = text.replacing(placeholder, with: value) }
+    for (placeholder, value) in values { text = text.replacingEvery(placeholder, with: value) }
     return text
   }
 

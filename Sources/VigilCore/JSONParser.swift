@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// A direct JSON (RFC 8259) reader for `JSONValue`. Decoding through `Codable` tries each type in turn and
 /// pays for a thrown `DecodingError` on every miss; this reads each value once.
 struct JSONParser {
@@ -19,7 +13,7 @@ struct JSONParser {
   private var depth = 0
   private static let maximumDepth = 512
 
-  static func parse(_ data: Data) throws(Failure) -> JSONValue {
+  static func parse(_ data: [UInt8]) throws(Failure) -> JSONValue {
     let result: Result<JSONValue, Failure> = data.withUnsafeBytes { buffer in
       var parser = JSONParser(bytes: buffer)
       do throws(Failure) {

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Any JSON value: what events, handler results and state records are made of.
 ///
 /// Integers and floating-point numbers are kept apart so that offsets and counters survive a round trip.
@@ -95,13 +89,13 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
 extension JSONValue {
   /// Decodes JSON bytes (a direct parser: no per-value trial decoding).
-  public static func parse(_ data: Data) throws -> JSONValue {
+  public static func parse(_ data: [UInt8]) throws -> JSONValue {
     try JSONParser.parse(data)
   }
 
   /// Converts any Encodable value to a JSONValue.
   public static func from(_ value: some Encodable) throws -> JSONValue {
-    try parse(JSONCoding.encode(value))
+    try JSONValueEncoder.encode(value)
   }
 
   /// Compact JSON with sorted keys, unescaped slashes and raw UTF-8, as `JSONCoding` writes it, written
@@ -110,6 +104,39 @@ extension JSONValue {
     var out = ""
     write(to: &out)
     return out
+  }
+
+  /// The same JSON, indented by two spaces per level with `"key" : value` members (the layout of
+  /// Foundation's pretty-printed output), for results and records people read.
+  package func prettyString() -> String {
+    var out = ""
+    writePretty(to: &out, indent: "")
+    return out
+  }
+
+  private func writePretty(to out: inout String, indent: String) {
+    let inner = indent + "  "
+    switch self {
+    case .array(let items) where !items.isEmpty:
+      out += "[\n"
+      for (index, item) in items.enumerated() {
+        if index > 0 { out += ",\n" }
+        out += inner
+        item.writePretty(to: &out, indent: inner)
+      }
+      out += "\n" + indent + "]"
+    case .object(let members) where !members.isEmpty:
+      out += "{\n"
+      for (index, key) in members.keys.sorted().enumerated() {
+        if index > 0 { out += ",\n" }
+        out += inner
+        Self.writeString(key, to: &out)
+        out += " : "
+        members[key]?.writePretty(to: &out, indent: inner)
+      }
+      out += "\n" + indent + "}"
+    default: write(to: &out)
+    }
   }
 
   private func write(to out: inout String) {
@@ -181,17 +208,18 @@ extension JSONValue {
 /// The encoder settings Vigil uses everywhere: sorted keys (stable output), no escaped slashes.
 public enum JSONCoding {
   /// Encodes compactly with sorted keys.
-  public static func encode(_ value: some Encodable, pretty: Bool = false) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting =
-      pretty
-      ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    return try encoder.encode(value)
+  public static func encode(_ value: some Encodable, pretty: Bool = false) throws -> [UInt8] {
+    Array(try encodeString(value, pretty: pretty).utf8)
   }
 
   /// Encodes to a UTF-8 string.
   public static func encodeString(_ value: some Encodable, pretty: Bool = false) throws -> String {
-    String(decoding: try encode(value, pretty: pretty), as: UTF8.self)
+    let json = try JSONValueEncoder.encode(value)
+    return pretty ? json.prettyString() : json.encodedString()
+  }
+
+  /// Decodes `type` from JSON bytes; malformed JSON names its byte offset, a wrong shape its coding path.
+  public static func decode<T: Decodable>(_ type: T.Type, from data: [UInt8]) throws -> T {
+    try JSONValueDecoder.decode(type, from: JSONParser.parse(data))
   }
 }

@@ -31,7 +31,7 @@ package enum AWSCron {
           "both day fields are restricted (day-of-month '\(dayOfMonth)', day-of-week '\(dayOfWeek)'), which fires when either matches; EventBridge takes only one of them (the other must be '?'): split it into two schedules"
       )
     }
-    guard !dayOfMonth.contains("LW") else {
+    guard !dayOfMonth.includes("LW") else {
       throw Untranslatable(reason: "'LW' (last weekday of the month) has no EventBridge equivalent")
     }
     let days: (String, String)

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 extension CronExpression {
   /// The first fire time strictly after `instant` (seconds since the epoch), evaluated in `zone`; nil when
   /// it never fires again before the end of 2099.
@@ -31,18 +25,18 @@ extension CronExpression {
   }
 
   /// The first fire time strictly after `date`.
-  package func next(after date: Date, in zone: Zone) -> Date? {
+  package func next(after date: Instant, in zone: Zone) -> Instant? {
     next(after: Int64(date.timeIntervalSince1970.rounded(.down)), in: zone).map {
-      Date(timeIntervalSince1970: Double($0))
+      Instant(timeIntervalSince1970: Double($0))
     }
   }
 
   /// Up to `count` fire times after `date`, ascending.
-  package func nextDates(after date: Date, count: Int, in zone: Zone) -> [Date] {
-    var result: [Date] = []
+  package func nextDates(after date: Instant, count: Int, in zone: Zone) -> [Instant] {
+    var result: [Instant] = []
     var cursor = Int64(date.timeIntervalSince1970.rounded(.down))
     while result.count < count, let next = next(after: cursor, in: zone) {
-      result.append(Date(timeIntervalSince1970: Double(next)))
+      result.append(Instant(timeIntervalSince1970: Double(next)))
       cursor = next
     }
     return result

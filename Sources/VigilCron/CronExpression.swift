@@ -148,8 +148,8 @@ package struct CronExpression: Sendable, Hashable, CustomStringConvertible {
             item, "the number after '#' must be 1-5 (which week of the month), found '\(nthText)'")
         }
         nthWeekdays.insert(day * 5 + nth - 1)
-      } else if upper.contains("L") && !kind.names.contains(where: { upper.contains($0) })
-        || upper.contains("W") && !kind.names.contains(where: { upper.contains($0) })
+      } else if upper.contains("L") && !kind.names.contains(where: { upper.includes($0) })
+        || upper.contains("W") && !kind.names.contains(where: { upper.includes($0) })
       {
         throw parser.fail(item, "'L' follows a weekday (5L = last Friday), 'W' belongs to day-of-month")
       } else {

@@ -1,14 +1,8 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// ISO-8601 timestamps with explicit UTC offsets (`2024-03-10T03:00:00-04:00`), written and read without
 /// Foundation's formatters.
 package enum ISO8601 {
   /// Formats `date` with the offset (seconds east) given; `Z` is never used, `+00:00` is.
-  package static func format(_ date: Date, offset: Int = 0, fractional: Bool = false) -> String {
+  package static func format(_ date: Instant, offset: Int = 0, fractional: Bool = false) -> String {
     let seconds = date.timeIntervalSince1970
     let whole = Int64(seconds.rounded(.down))
     var text = LocalDateTime(wallSeconds: whole + Int64(offset)).description
@@ -19,8 +13,21 @@ package enum ISO8601 {
     return text + formatOffset(offset)
   }
 
+  /// UTC with `Z`, and milliseconds only when there is a fraction: `2026-12-04T03:51:15Z`,
+  /// `2026-12-04T03:51:15.250Z` (how instants appear in JSON).
+  package static func utcText(_ instant: Instant) -> String {
+    let seconds = instant.timeIntervalSince1970
+    let whole = seconds.rounded(.down)
+    let millis = Int(((seconds - whole) * 1000).rounded(.down))
+    let text = LocalDateTime(wallSeconds: Int64(whole)).description
+    guard millis > 0 else { return text + "Z" }
+    let digits = String(millis)
+    let padded = String(repeating: "0", count: 3 - digits.count) + digits
+    return "\(text).\(padded)Z"
+  }
+
   /// Formats `date` in `zone` with the offset in force there at that instant.
-  package static func format(_ date: Date, in zone: Zone, fractional: Bool = false) -> String {
+  package static func format(_ date: Instant, in zone: Zone, fractional: Bool = false) -> String {
     format(
       date, offset: zone.offset(at: Int64(date.timeIntervalSince1970.rounded(.down))), fractional: fractional)
   }
@@ -38,14 +45,14 @@ package enum ISO8601 {
     package var offset: Int?
 
     /// The instant; a timestamp without an offset is read in `zone`.
-    package func date(in zone: Zone) -> Date {
+    package func date(in zone: Zone) -> Instant {
       let instant: Int64
       if let offset {
         instant = local.wallSeconds - Int64(offset)
       } else {
         instant = zone.instant(of: local)
       }
-      return Date(timeIntervalSince1970: Double(instant) + fraction)
+      return Instant(timeIntervalSince1970: Double(instant) + fraction)
     }
   }
 

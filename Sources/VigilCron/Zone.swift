@@ -1,11 +1,5 @@
 import Synchronization
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// A time zone read straight from the system's TZif files (`/usr/share/zoneinfo`, or `$TZDIR`).
 ///
 /// Foundation's `TimeZone(identifier:)` can return nil in a `--static-swift-stdlib` build, so Vigil reads
@@ -120,17 +114,22 @@ extension Zone {
       return .fixed(offset: offset)
     }
     let allowed = identifier.allSatisfy { $0.isLetter || $0.isNumber || "/_+-".contains($0) }
-    guard allowed, !identifier.contains(".."), !identifier.hasPrefix("/") else {
+    guard allowed, !identifier.includes(".."), !identifier.hasPrefix("/") else {
       throw ZoneError(
         identifier: identifier, reason: "expected an IANA name like Asia/Shanghai or America/New_York")
     }
     let path = "\(directory)/\(identifier)"
-    guard let data = FileManager.default.contents(atPath: path) else {
+    let data: [UInt8]
+    do {
+      data = try BoundedRead.file(path, limit: 1 << 20)  // the largest zone file in tzdata is under 4 KB
+    } catch .missing {
       throw ZoneError(
         identifier: identifier,
         reason: "no zone file \(path) (is tzdata installed? names are case-sensitive, e.g. Asia/Shanghai)")
+    } catch {
+      throw ZoneError(identifier: identifier, reason: "cannot read \(path): \(error)")
     }
-    guard let zone = TZifReader.read(Array(data), identifier: identifier) else {
+    guard let zone = TZifReader.read(data, identifier: identifier) else {
       throw ZoneError(identifier: identifier, reason: "\(path) is not a valid TZif file")
     }
     return zone

@@ -7,15 +7,9 @@ import VigilCron
   import Glibc
 #endif
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Collects body and headers for one transfer; used from curl's callbacks on the transfer's thread only.
 final class CurlTransferSink {
-  var body = Data()
+  var body = [UInt8]()
   var headerLines: [String] = []
   let limit: Int
   var truncated = false
@@ -30,12 +24,16 @@ private let bodyCallback: ccurl_write_callback = { data, size, count, userdata i
   let room = sink.limit - sink.body.count
   if length > room {
     if room > 0 {
-      data.withMemoryRebound(to: UInt8.self, capacity: room) { sink.body.append($0, count: room) }
+      data.withMemoryRebound(to: UInt8.self, capacity: room) {
+        sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: room))
+      }
     }
     sink.truncated = true
     return 0  // stop: the cap is reached
   }
-  data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.body.append($0, count: length) }
+  data.withMemoryRebound(to: UInt8.self, capacity: length) {
+    sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+  }
   return length
 }
 
@@ -201,7 +199,7 @@ final class CurlTransfer: @unchecked Sendable {
   }
 
   /// The server (leaf) certificate's "Expire date" from CURLINFO_CERTINFO, when a TLS handshake happened.
-  private func certificateExpiry(_ handle: UnsafeMutableRawPointer) -> Date? {
+  private func certificateExpiry(_ handle: UnsafeMutableRawPointer) -> Instant? {
     var pointer: UnsafeMutableRawPointer?
     ccurl_getinfo_pointer(handle, CURLINFO_CERTINFO, &pointer)
     guard let info = pointer?.assumingMemoryBound(to: curl_certinfo.self).pointee, info.num_of_certs > 0,
@@ -219,7 +217,7 @@ final class CurlTransfer: @unchecked Sendable {
   }
 
   /// Parses OpenSSL's `Jan  1 00:00:00 2027 GMT`.
-  static func parseCertificateDate(_ text: String) -> Date? {
+  static func parseCertificateDate(_ text: String) -> Instant? {
     let parts = text.split(separator: " ")
     let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     guard parts.count >= 4, let month = months.firstIndex(of: String(parts[0])), let day = Int(parts[1]),
@@ -228,7 +226,7 @@ final class CurlTransfer: @unchecked Sendable {
     let clock = parts[2].split(separator: ":").compactMap { Int($0) }
     guard clock.count == 3 else { return nil }
     let days = CivilTime.days(year: year, month: month + 1, day: day)
-    return Date(
+    return Instant(
       timeIntervalSince1970: Double(days * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])))
   }
 

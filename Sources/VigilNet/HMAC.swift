@@ -1,11 +1,5 @@
 import CCrypto
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Digests and HMACs over OpenSSL's libcrypto, for request signing (webhooks, DingTalk, Feishu, TC3).
 package enum Digest {
   package enum Algorithm: Sendable {
@@ -20,7 +14,7 @@ package enum Digest {
   }
 
   /// The digest of `data`.
-  package static func hash(_ algorithm: Algorithm, _ data: some DataProtocol) -> [UInt8] {
+  package static func hash(_ algorithm: Algorithm, _ data: some Sequence<UInt8>) -> [UInt8] {
     let bytes = Array(data)
     var out = [UInt8](repeating: 0, count: 64)
     let length = bytes.withUnsafeBytes { input in
@@ -32,7 +26,7 @@ package enum Digest {
   }
 
   /// HMAC of `message` with `key`.
-  package static func hmac(_ algorithm: Algorithm, key: some DataProtocol, message: some DataProtocol)
+  package static func hmac(_ algorithm: Algorithm, key: some Sequence<UInt8>, message: some Sequence<UInt8>)
     -> [UInt8]
   {
     let keyBytes = Array(key)

@@ -1,15 +1,11 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// One HTTP request, with the limits every network call in Vigil carries.
 package struct HTTPRequest: Sendable {
   package var url: String
   package var method: String
   package var headers: [(name: String, value: String)]
-  package var body: Data?
+  package var body: [UInt8]?
   /// Seconds allowed to establish the connection (TCP + TLS).
   package var connectTimeout: Double
   /// Seconds allowed for the whole transfer.
@@ -27,7 +23,7 @@ package struct HTTPRequest: Sendable {
   package var freshConnection: Bool = false
 
   package init(
-    url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: Data? = nil,
+    url: String, method: String = "GET", headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
     connectTimeout: Double = 5, timeout: Double = 10, maxBodyBytes: Int = 1 << 20,
     followRedirects: Bool = true,
     maxRedirects: Int = 5, insecure: Bool = false, caFile: String? = nil
@@ -80,7 +76,7 @@ package struct HTTPTimings: Sendable, Codable, Hashable {
 package struct HTTPResponse: Sendable {
   package var status: Int
   package var headers: [(name: String, value: String)]
-  package var body: Data
+  package var body: [UInt8]
   /// True when the body was longer than `maxBodyBytes` and cut.
   package var truncated: Bool
   package var timings: HTTPTimings
@@ -92,7 +88,7 @@ package struct HTTPResponse: Sendable {
   package var effectiveURL: String
   package var redirectCount: Int
   /// When the server's certificate expires (HTTPS with a fresh handshake only).
-  package var certificateExpiry: Date?
+  package var certificateExpiry: Instant?
 
   /// The first header named `name`, case-insensitively.
   package func header(_ name: String) -> String? {

@@ -1,11 +1,6 @@
 import Synchronization
 import VigilCore
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// A minimal HTTP/1.1 client over one kept-alive plain TCP connection, for the FaaS runtime APIs (Lambda's,
 /// SCF's): always `http://` on the local host, so libcurl (and its ~30 libraries) need not load for a function
@@ -33,7 +28,7 @@ package final class LoopbackHTTPClient: HTTPTransport {
     var head =
       "\(request.method) \(path) HTTP/1.1\r\nHost: \(authority)\r\nContent-Length: \(request.body?.count ?? 0)\r\n"
     for header in request.headers { head += "\(header.name): \(header.value)".removingLineBreaks + "\r\n" }
-    let bytes = Array((head + "\r\n").utf8) + Array(request.body ?? Data())
+    let bytes = Array((head + "\r\n").utf8) + Array(request.body ?? [UInt8]())
     for attempt in 0..<2 {
       let stream: TCPConnection
       if let open = connection.withLock({ $0 }) {
@@ -76,7 +71,7 @@ package final class LoopbackHTTPClient: HTTPTransport {
     var headEnd: Int?
     while headEnd == nil {
       buffer += try stream.receiveSome(limit: 16 * 1024)
-      headEnd = buffer.firstRange(of: [13, 10, 13, 10])?.lowerBound
+      headEnd = buffer.firstRange(ofElements: [13, 10, 13, 10])?.lowerBound
       if headEnd == nil && buffer.count > 64 * 1024 {
         throw .io(address: stream.address, detail: "answer head over 64 KB")
       }
@@ -94,7 +89,7 @@ package final class LoopbackHTTPClient: HTTPTransport {
     }
     func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name }?.value }
     var body = Array(buffer[(end + 4)...])
-    if header("transfer-encoding")?.lowercased().contains("chunked") == true {
+    if header("transfer-encoding")?.lowercased().includes("chunked") == true {
       body = try Self.dechunk(body, stream: stream, maxBody: maxBody)
     } else if let length = header("content-length").flatMap({ Int($0) }) {
       guard length <= maxBody else {
@@ -104,7 +99,7 @@ package final class LoopbackHTTPClient: HTTPTransport {
       body = Array(body.prefix(length))
     }
     return HTTPResponse(
-      status: status, headers: headers, body: Data(body), truncated: false, timings: HTTPTimings(),
+      status: status, headers: headers, body: [UInt8](body), truncated: false, timings: HTTPTimings(),
       bytesReceived: Int64(body.count), downloadSpeed: 0, remoteIP: nil, httpVersion: "1.1",
       effectiveURL: "", redirectCount: 0, certificateExpiry: nil)
   }
@@ -113,10 +108,10 @@ package final class LoopbackHTTPClient: HTTPTransport {
     var pending = start
     var body: [UInt8] = []
     while true {
-      var lineEnd = pending.firstRange(of: [13, 10])?.lowerBound
+      var lineEnd = pending.firstRange(ofElements: [13, 10])?.lowerBound
       while lineEnd == nil {
         pending += try stream.receiveSome(limit: 16 * 1024)
-        lineEnd = pending.firstRange(of: [13, 10])?.lowerBound
+        lineEnd = pending.firstRange(ofElements: [13, 10])?.lowerBound
       }
       guard let sizeEnd = lineEnd,
         let size = Int(

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// An e-mail built as exact bytes: CRLF line endings, RFC 2047 encoded-words for non-ASCII subjects and names,
 /// multipart/alternative with plain text first and HTML second, base64 bodies (7-bit clean). Header injection
 /// is impossible: addresses with CR, LF, NUL, `<`, `>`, `,` or spaces are refused; line breaks in the subject
@@ -53,11 +47,11 @@ package struct MailMessage: Sendable {
   package var subject: String
   package var text: String
   package var html: String?
-  package var date: Date
+  package var date: Instant
   package var messageID: String
 
   package init(
-    from: Address, to: [Address], subject: String, text: String, html: String? = nil, date: Date,
+    from: Address, to: [Address], subject: String, text: String, html: String? = nil, date: Instant,
     messageID: String
   ) {
     self.from = from
@@ -70,7 +64,7 @@ package struct MailMessage: Sendable {
   }
 
   /// The message bytes, ready for DATA.
-  package func bytes() -> Data {
+  package func bytes() -> [UInt8] {
     let boundary = "=_vigil_\(messageID.filter { $0.isLetter || $0.isNumber }.prefix(24))"
     var lines: [String] = [
       "From: \(from.header)",
@@ -98,13 +92,13 @@ package struct MailMessage: Sendable {
       lines.append("")
       lines.append(contentsOf: Self.base64Lines(text))
     }
-    return Data((lines.joined(separator: "\r\n") + "\r\n").utf8)
+    return [UInt8]((lines.joined(separator: "\r\n") + "\r\n").utf8)
   }
 
   /// The text as-is when it is printable ASCII, else RFC 2047 B-encoded words of at most 45 bytes of whole
   /// UTF-8 characters each (75 characters per word).
   static func encodedWords(_ text: String) -> [String] {
-    if text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && !text.contains("=?") {
+    if text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && !text.includes("=?") {
       return [text]
     }
     var words: [String] = []
@@ -112,17 +106,17 @@ package struct MailMessage: Sendable {
     for character in text {
       let bytes = Array(String(character).utf8)
       if chunk.count + bytes.count > 45 {
-        words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+        words.append("=?UTF-8?B?\(Base64.encode(chunk))?=")
         chunk = []
       }
       chunk += bytes
     }
-    if !chunk.isEmpty || words.isEmpty { words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=") }
+    if !chunk.isEmpty || words.isEmpty { words.append("=?UTF-8?B?\(Base64.encode(chunk))?=") }
     return words
   }
 
   static func base64Lines(_ text: String) -> [String] {
-    let encoded = Data(text.utf8).base64EncodedString()
+    let encoded = Base64.encode(text.utf8)
     var lines: [String] = []
     var index = encoded.startIndex
     while index < encoded.endIndex {
@@ -134,7 +128,7 @@ package struct MailMessage: Sendable {
   }
 
   /// `Sun, 22 Nov 2026 18:00:00 +0000`.
-  static func rfc5322Date(_ date: Date) -> String {
+  static func rfc5322Date(_ date: Instant) -> String {
     let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
     let local = LocalDateTime(wallSeconds: seconds)
     let weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// Why a SASL/SCRAM exchange failed.
 package struct SCRAMError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -27,12 +23,12 @@ package struct SCRAMClient: Sendable {
     self.algorithm = algorithm
     self.username = username
     self.password = password
-    self.clientNonce = nonce ?? Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+    self.clientNonce = nonce ?? Base64.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
   }
 
   /// `saslname`: `=` and `,` escaped as RFC 5802 requires.
   var escapedUsername: String {
-    username.replacing("=", with: "=3D").replacing(",", with: "=2C")
+    username.replacingEvery("=", with: "=3D").replacingEvery(",", with: "=2C")
   }
 
   var clientFirstBare: String { "n=\(escapedUsername),r=\(clientNonce)" }
@@ -47,7 +43,7 @@ package struct SCRAMClient: Sendable {
     guard let nonce = fields["r"], nonce.hasPrefix(clientNonce), nonce.count > clientNonce.count else {
       throw SCRAMError("the server's nonce does not extend ours (got '\(serverFirst.prefix(80))')")
     }
-    guard let saltText = fields["s"], let salt = Data(base64Encoded: saltText), !salt.isEmpty else {
+    guard let saltText = fields["s"], let salt = Base64.decode(saltText), !salt.isEmpty else {
       throw SCRAMError("the server's first message has no valid salt")
     }
     guard let iterationsText = fields["i"], let iterations = Int(iterationsText),
@@ -64,14 +60,14 @@ package struct SCRAMClient: Sendable {
     let proof = zip(clientKey, clientSignature).map { $0 ^ $1 }
     let serverKey = Digest.hmac(algorithm, key: salted, message: Array("Server Key".utf8))
     serverSignature = Digest.hmac(algorithm, key: serverKey, message: Array(authMessage.utf8))
-    return "\(withoutProof),p=\(Data(proof).base64EncodedString())"
+    return "\(withoutProof),p=\(Base64.encode(proof))"
   }
 
   /// Checks the server's final message (`v=…`), proving the server knows the password too.
   package func verify(serverFinal: String) throws(SCRAMError) {
     let fields = Self.attributes(serverFinal)
     if let error = fields["e"] { throw SCRAMError("the server refused the proof: \(error)") }
-    guard let verifier = fields["v"], let signature = Data(base64Encoded: verifier) else {
+    guard let verifier = fields["v"], let signature = Base64.decode(verifier) else {
       throw SCRAMError("the server's final message has no verifier")
     }
     guard Array(signature) == serverSignature else {

@@ -2,12 +2,6 @@ import CCurl
 import Dispatch
 import VigilCore
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// One message to submit over SMTP.
 package struct SMTPRequest: Sendable {
   /// `smtps://host:465` (implicit TLS) or `smtp://host:587` (STARTTLS, always required: never sent in clear).
@@ -18,7 +12,7 @@ package struct SMTPRequest: Sendable {
   /// Envelope sender and recipients (bare addresses).
   package var from: String
   package var recipients: [String]
-  package var message: Data
+  package var message: [UInt8]
   package var caFile: String?
   package var insecure: Bool
   package var connectTimeout: Double
@@ -26,7 +20,7 @@ package struct SMTPRequest: Sendable {
 
   package init(
     url: String, ehlo: String = "vigil.local", username: String?, password: String?, from: String,
-    recipients: [String], message: Data, caFile: String? = nil, insecure: Bool = false,
+    recipients: [String], message: [UInt8], caFile: String? = nil, insecure: Bool = false,
     connectTimeout: Double = 10, timeout: Double = 30
   ) {
     self.url = url
@@ -60,7 +54,7 @@ package enum SMTPError: Error, Sendable, CustomStringConvertible {
 final class SMTPUploadSource {
   let data: [UInt8]
   var offset = 0
-  init(_ data: Data) { self.data = Array(data) }
+  init(_ data: [UInt8]) { self.data = Array(data) }
 }
 
 private let uploadCallback: ccurl_write_callback = { buffer, size, count, userdata in

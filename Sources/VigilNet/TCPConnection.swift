@@ -5,12 +5,6 @@ import VigilCore
 #if canImport(Glibc)
   import Glibc
 #endif
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Why a TCP exchange failed.
 package enum TCPError: Error, Sendable, Hashable, CustomStringConvertible {
   case resolve(host: String, detail: String)

@@ -1,11 +1,5 @@
 import VigilCore
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Why a Tencent Cloud API 3.0 call failed: no HTTP answer, an answer without a `Response` object, or the
 /// API's own `Response.Error` (`AuthFailure.SignatureFailure`, `RequestLimitExceeded`…).
 package enum TencentCloudCallError: Error, Sendable, CustomStringConvertible {
@@ -40,7 +34,7 @@ package struct TencentCloudAPI: Sendable {
     timeout: Double = 10,
     maxBodyBytes: Int = 1 << 20
   ) async throws(TencentCloudCallError) -> JSONValue {
-    let body = Data(payload.encodedString().utf8)
+    let body = [UInt8](payload.encodedString().utf8)
     let headers = signer.headers(
       action: action, version: version, region: region, payload: body, timestamp: timestamp)
     let response: HTTPResponse

@@ -1,11 +1,5 @@
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Tencent Cloud API 3.0 request signing, TC3-HMAC-SHA256: used by the SMS channel and by cloud-API checks
 /// (CKafka). Pure: every step is exposed so it is tested against Tencent's published example.
 package struct TC3Signer: Sendable {
@@ -39,20 +33,22 @@ package struct TC3Signer: Sendable {
   }
 
   /// Signs a POST of `payload` with the `content-type;host` headers.
-  package func sign(payload: Data, timestamp: Int64, contentType: String = "application/json; charset=utf-8")
+  package func sign(
+    payload: [UInt8], timestamp: Int64, contentType: String = "application/json; charset=utf-8"
+  )
     -> Signature
   {
     let hashedPayload = Digest.hex(Digest.hash(.sha256, payload))
     let canonicalRequest =
       "POST\n/\n\ncontent-type:\(contentType)\nhost:\(host)\n\ncontent-type;host\n\(hashedPayload)"
-    let hashedCanonical = Digest.hex(Digest.hash(.sha256, Data(canonicalRequest.utf8)))
+    let hashedCanonical = Digest.hex(Digest.hash(.sha256, [UInt8](canonicalRequest.utf8)))
     let date = Self.date(timestamp)
     let scope = "\(date)/\(service)/tc3_request"
     let stringToSign = "TC3-HMAC-SHA256\n\(timestamp)\n\(scope)\n\(hashedCanonical)"
-    let secretDate = Digest.hmac(.sha256, key: Data("TC3\(secretKey)".utf8), message: Data(date.utf8))
-    let secretService = Digest.hmac(.sha256, key: secretDate, message: Data(service.utf8))
-    let secretSigning = Digest.hmac(.sha256, key: secretService, message: Data("tc3_request".utf8))
-    let signature = Digest.hex(Digest.hmac(.sha256, key: secretSigning, message: Data(stringToSign.utf8)))
+    let secretDate = Digest.hmac(.sha256, key: [UInt8]("TC3\(secretKey)".utf8), message: [UInt8](date.utf8))
+    let secretService = Digest.hmac(.sha256, key: secretDate, message: [UInt8](service.utf8))
+    let secretSigning = Digest.hmac(.sha256, key: secretService, message: [UInt8]("tc3_request".utf8))
+    let signature = Digest.hex(Digest.hmac(.sha256, key: secretSigning, message: [UInt8](stringToSign.utf8)))
     return Signature(
       hashedPayload: hashedPayload, canonicalRequest: canonicalRequest,
       hashedCanonicalRequest: hashedCanonical,
@@ -63,7 +59,7 @@ package struct TC3Signer: Sendable {
   }
 
   /// The headers of a signed API 3.0 call.
-  package func headers(action: String, version: String, region: String?, payload: Data, timestamp: Int64)
+  package func headers(action: String, version: String, region: String?, payload: [UInt8], timestamp: Int64)
     -> [(
       name: String, value: String
     )]
@@ -88,7 +84,6 @@ package enum TencentLegacySigner {
     let query = parameters.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
       .map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     let source = "\(method)\(host)\(path)?\(query)"
-    return Data(Digest.hmac(.sha1, key: Data(secretKey.utf8), message: Data(source.utf8)))
-      .base64EncodedString()
+    return Base64.encode(Digest.hmac(.sha1, key: [UInt8](secretKey.utf8), message: [UInt8](source.utf8)))
   }
 }

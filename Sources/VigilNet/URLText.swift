@@ -1,9 +1,11 @@
+import VigilCron
+
 /// Small URL text helpers that need no Foundation URL parsing.
 package enum URLText {
   /// The host of `url` (without user info, port or IPv6 brackets).
   package static func host(of url: String) -> String {
     var rest = Substring(url)
-    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    if let scheme = rest.range(ofText: "://") { rest = rest[scheme.upperBound...] }
     let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
     var authority = rest[..<end]
     if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }

@@ -3,12 +3,6 @@ import VigilChecks
 import VigilCore
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Every handler name `serverless.yml` may use: the ones built in, the operator's own (registered by
 /// `Vigil.main(handlers:)`), and the ones planned (which say so instead of pretending to run). `vigil validate`
 /// reads each function's configuration with its entry's reader, so validation and invocation agree.

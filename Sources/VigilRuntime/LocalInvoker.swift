@@ -4,12 +4,6 @@ import VigilAlerting
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Runs one handler in this process, the way `serverless invoke local` does: builds the context, enforces the
 /// function's timeout, routes the alert candidates, and returns the result or the failure.
 package struct LocalInvoker: Sendable {
@@ -47,7 +41,7 @@ package struct LocalInvoker: Sendable {
   /// What a FaaS platform says about one invocation, over the function's own settings.
   package struct Platform: Sendable {
     /// The platform's deadline (Lambda's `Deadline-Ms`, SCF's now + `time_limit_in_ms`).
-    package var deadline: Date?
+    package var deadline: Instant?
 
     /// A count of milliseconds from a platform header: a finite number, 0 or more; anything else is ignored
     /// (the function's own timeout then applies), never trusted into a timer.
@@ -65,7 +59,7 @@ package struct LocalInvoker: Sendable {
     package var environment: [String: String]
 
     package init(
-      deadline: Date? = nil, invokedFunctionARN: String? = nil, traceID: String? = nil,
+      deadline: Instant? = nil, invokedFunctionARN: String? = nil, traceID: String? = nil,
       memoryLimitMB: Int? = nil,
       functionVersion: String? = nil, region: String? = nil, namespace: String? = nil,
       environment: [String: String] = [:]
@@ -85,8 +79,8 @@ package struct LocalInvoker: Sendable {
   /// `scheduledAt` (from the scheduler) adds the start's lag behind the scheduled instant to the log;
   /// `platform` (from a FaaS runtime loop) supplies the platform's deadline and identity.
   package func invoke(
-    _ functionName: String, event: InvocationEvent, requestID: String = UUID().uuidString.lowercased(),
-    scheduledAt: Date? = nil, platform: Platform? = nil
+    _ functionName: String, event: InvocationEvent, requestID: String = RandomUUID.make(),
+    scheduledAt: Instant? = nil, platform: Platform? = nil
   ) async -> Outcome {
     let started = clock.now
     let logger = Logger(sink: sink, metadata: ["requestId": requestID, "function": functionName])
@@ -197,7 +191,8 @@ package struct LocalInvoker: Sendable {
   /// channels is printed on the console, each problem is logged in one line, and the outcome is an
   /// `AlertingError` failure that still carries the check's result.
   func alertingFailed(
-    _ report: AlertingEngine.Outcome, output: HandlerOutput, started: Date, logger: Logger, requestID: String
+    _ report: AlertingEngine.Outcome, output: HandlerOutput, started: Instant, logger: Logger,
+    requestID: String
   ) -> Outcome {
     var printed = Set<AlertNotification>()
     for notification in report.unsent where printed.insert(notification).inserted {

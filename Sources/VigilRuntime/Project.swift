@@ -3,12 +3,6 @@ import VigilCore
 import VigilCron
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// A loaded project: `serverless.yml`, the folder of function configurations, and where state lives.
 package struct Project: Sendable {
   package var config: ServerlessConfig

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Which state store a command uses, and where that choice was made (so an error names the place):
 /// `--state`, then `--state-dir`, then `VIGIL_STATE`, then `VIGIL_STATE_DIR`, then `custom.vigil.state` or
 /// `custom.vigil.stateDir`, then the command's default folder. A value is a folder, `memory`, or a store URL:

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 
 @testable import VigilAlerting
 @testable import VigilNet
@@ -12,7 +13,7 @@ import VigilCore
   func notification() -> AlertNotification {
     let candidate = AlertCandidate(
       function: "web", check: "http", target: "api", healthy: false, summary: "api is down", facts: [],
-      observedAt: Date())
+      observedAt: Instant())
     return AlertNotification(
       function: "web", requestID: "r",
       notices: [.init(status: .firing, candidate: candidate, incidentID: "i", since: "s")])
@@ -27,7 +28,7 @@ import VigilCore
     let queued = try await outbox.enqueue(notification(), channels: ["hook"])
     // The delivery runs while the test watches the server: its connection arrives, then the deadline cuts it.
     async let delivering = outbox.deliverDue(
-      using: ["hook": hook], logger: .silent, until: Date().addingTimeInterval(3))
+      using: ["hook": hook], logger: .silent, until: Instant().addingTimeInterval(3))
     let connection = await silent.accepted(timeout: 10)
     let report = try await delivering
     #expect(report.delivered.isEmpty && report.failed.isEmpty)
@@ -44,7 +45,7 @@ import VigilCore
     let pending = try await #require(
       try state.readJSON(OutboxEntry.self, "outbox/pending/\(retrying.id).json"))
     #expect(pending.attempts == 1)
-    #expect(pending.nextAttemptAt.timeIntervalSince(Date()) <= 1)
+    #expect(pending.nextAttemptAt.timeIntervalSince(Instant()) <= 1)
   }
 
   @Test func nothingIsStartedAfterTheDeadline() async throws {
@@ -55,7 +56,7 @@ import VigilCore
     let outbox = Outbox(state: state, clock: SystemClock())
     _ = try await outbox.enqueue(notification(), channels: ["hook"])
     let report = try await outbox.deliverDue(
-      using: ["hook": hook], logger: .silent, until: Date().addingTimeInterval(-1))
+      using: ["hook": hook], logger: .silent, until: Instant().addingTimeInterval(-1))
     let left = try #require(report.retrying.first)
     #expect(left.attempts == 0 && left.leaseUntil == nil)
     #expect(left.lastError?.contains("the next run sends it") == true)
@@ -69,7 +70,7 @@ import VigilCore
     let outbox = Outbox(state: InMemoryStateStore(), clock: SystemClock())
     _ = try await outbox.enqueue(notification(), channels: ["console"])
     let report = try await outbox.deliverDue(
-      using: ["console": console], logger: .silent, until: Date().addingTimeInterval(-1))
+      using: ["console": console], logger: .silent, until: Instant().addingTimeInterval(-1))
     #expect(report.delivered.count == 1 && report.retrying.isEmpty)
     #expect(sink.records.contains { $0.fields["alert"]?.contains("api is down") == true })
   }

@@ -3,12 +3,13 @@ import Synchronization
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 import VigilNet
 
 @testable import VigilAlerting
 
 @Suite(.serialized) struct OutboxTests {
-  let start = Date(timeIntervalSince1970: 1_767_225_600)
+  let start = Instant(timeIntervalSince1970: 1_767_225_600)
 
   func notification(_ target: String = "api", requestID: String = UUID().uuidString) -> AlertNotification {
     let candidate = AlertCandidate(
@@ -48,7 +49,7 @@ import VigilNet
     #expect(headers?["x-vigil-event"] == "alert.firing")
     #expect(headers?["user-agent"]?.hasPrefix("Vigil/") == true)
     let stamp = try #require(Double(headers?["x-vigil-timestamp"] ?? ""))
-    #expect(abs(stamp - Date().timeIntervalSince1970) < 300)
+    #expect(abs(stamp - Instant().timeIntervalSince1970) < 300)
     #expect(headers?["idempotency-key"] == nil)
     let payload =
       try JSONSerialization.jsonObject(with: Data(((received.first?["body"] as? String) ?? "").utf8))
@@ -189,7 +190,7 @@ final class RecordingChannel: Channel {
   @Test func permanentRefusalAndPersistentFailureMoveDownTheChain() async throws {
     let tag = UUID().uuidString
     let base = try await WebhookTestPeer.base()
-    let clock = ManualClock(Date(timeIntervalSince1970: 1_767_225_600))
+    let clock = ManualClock(Instant(timeIntervalSince1970: 1_767_225_600))
     let state = InMemoryStateStore()
     let outbox = Outbox(state: state, clock: clock)
     let refusing = WebhookChannel(

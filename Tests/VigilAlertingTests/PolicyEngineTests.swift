@@ -7,7 +7,7 @@ import VigilCron
 
 /// Sample sequences in, notifications out.
 @Suite struct PolicyEngineTests {
-  let start = Date(timeIntervalSince1970: 1_767_225_600)
+  let start = Instant(timeIntervalSince1970: 1_767_225_600)
 
   /// Feeds one sample per `step` seconds (`.` healthy, `x` failing, or a number for `value`) and records
   /// what was asked for, as "t=SECONDS kind[step]".
@@ -128,14 +128,14 @@ import VigilCron
 }
 
 @Suite struct PolicyTimeWindowTests {
-  func candidate(healthy: Bool, at date: Date, target: String = "t") -> AlertCandidate {
+  func candidate(healthy: Bool, at date: Instant, target: String = "t") -> AlertCandidate {
     AlertCandidate(
       function: "f", check: "c", target: target, healthy: healthy, summary: target, facts: [],
       observedAt: date)
   }
 
-  func at(_ text: String) -> Date {
-    ISO8601.parse(text)?.date(in: .utc) ?? Date(timeIntervalSince1970: 0)
+  func at(_ text: String) -> Instant {
+    ISO8601.parse(text)?.date(in: .utc) ?? Instant(timeIntervalSince1970: 0)
   }
 
   /// Feeds failing samples at each instant; returns the instants (UTC) at which something was sent.
@@ -233,7 +233,7 @@ import VigilCron
   @Test func flappingPausesNotificationsBehindOneNoticeUntilStable() {
     var policy = AlertPolicy()
     policy.flap = .init(window: 6, changes: 4)
-    let start = Date(timeIntervalSince1970: 1_767_225_600)
+    let start = Instant(timeIntervalSince1970: 1_767_225_600)
     var state: AlertState?
     var log: [String] = []
     // Alternating up and down, then steady down, then steady up.

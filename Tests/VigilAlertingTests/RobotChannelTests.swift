@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 import VigilNet
 
 @testable import VigilAlerting
@@ -33,7 +34,7 @@ func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, 
 
   @Test func gitHubStyleWebhookVector() {
     #expect(
-      WebhookChannel.signature(secret: "It's a Secret to Everybody", body: Data("Hello, World!".utf8))
+      WebhookChannel.signature(secret: "It's a Secret to Everybody", body: [UInt8]("Hello, World!".utf8))
         == "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
   }
 }
@@ -42,7 +43,7 @@ func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, 
   func notification(_ summary: String = "api is down: status 500") -> AlertNotification {
     let candidate = AlertCandidate(
       function: "web", check: "http", target: "api", healthy: false, summary: summary,
-      facts: [.init("status", "500")], observedAt: Date())
+      facts: [.init("status", "500")], observedAt: Instant())
     return AlertNotification(
       function: "web", requestID: "r",
       notices: [
@@ -95,7 +96,7 @@ func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, 
     #expect(await deliveryOutcome(robot("fast"), notification()).hasPrefix("retryable: "))
     #expect(await deliveryOutcome(robot("gone"), notification()).contains("300005"))
     #expect(
-      robot("ok").signedURL(at: Date(timeIntervalSince1970: 1_577_262_236.757)).hasSuffix(
+      robot("ok").signedURL(at: Instant(timeIntervalSince1970: 1_577_262_236.757)).hasSuffix(
         "&timestamp=1577262236757&sign=\(DingTalkRobot.sign(secret: "SECvigiltest", timestampMs: 1_577_262_236_757))"
       ))
   }
@@ -139,7 +140,7 @@ func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, 
   func notification(_ status: AlertNotification.Notice.Status = .firing) -> AlertNotification {
     let candidate = AlertCandidate(
       function: "web", check: "http", target: "api", healthy: status == .resolved,
-      summary: "api <b>down</b> & out @everyone", facts: [.init("status", "500")], observedAt: Date())
+      summary: "api <b>down</b> & out @everyone", facts: [.init("status", "500")], observedAt: Instant())
     return AlertNotification(
       function: "web", requestID: "r",
       notices: [
@@ -235,7 +236,7 @@ func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, 
   func notification() -> AlertNotification {
     let candidate = AlertCandidate(
       function: "web", check: "http", target: "api", healthy: false,
-      summary: "api is down: status 500 for 3 checks", facts: [], observedAt: Date())
+      summary: "api is down: status 500 for 3 checks", facts: [], observedAt: Instant())
     return AlertNotification(
       function: "web", requestID: "r",
       notices: [.init(status: .firing, candidate: candidate, incidentID: "inc-1", since: "s")])
@@ -282,7 +283,7 @@ enum RobotVendorRequests {
   func notification() -> AlertNotification {
     let candidate = AlertCandidate(
       function: "web", check: "http", target: "api.example.com", healthy: false,
-      summary: "api is down: status 500", facts: [.init("status", "500")], observedAt: Date())
+      summary: "api is down: status 500", facts: [.init("status", "500")], observedAt: Instant())
     return AlertNotification(
       function: "web", requestID: "r",
       notices: [

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 
 @testable import VigilAlerting
 @testable import VigilNet
@@ -10,7 +11,7 @@ import VigilCore
   func notification(function: String = "网站状态") -> AlertNotification {
     let candidate = AlertCandidate(
       function: function, check: "http", target: "api", healthy: false, summary: "api 连续失败 3 次: status 500",
-      facts: [.init("url", "https://api.example.com/health"), .init("status", "500")], observedAt: Date())
+      facts: [.init("url", "https://api.example.com/health"), .init("status", "500")], observedAt: Instant())
     return AlertNotification(
       function: function, requestID: "req-1",
       notices: [
@@ -127,7 +128,7 @@ import VigilCore
     let maildir = folder()
     let peer = try await SMTPTestPeer.start(maildir: maildir, tempfailFirst: 1)
     defer { peer.stop() }
-    let clock = ManualClock(Date())
+    let clock = ManualClock(Instant())
     let outbox = Outbox(state: InMemoryStateStore(), clock: clock)
     try await outbox.enqueue(notification(), channels: ["mail"])
     let mail = channel(peer, listener: "starttls")

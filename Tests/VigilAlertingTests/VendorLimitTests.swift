@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 
 @testable import VigilAlerting
 @testable import VigilNet
@@ -19,7 +20,7 @@ import VigilCore
         candidate: AlertCandidate(
           function: "web", check: "http", target: "api-\(index)", healthy: false, summary: summary,
           facts: facts,
-          observedAt: Date()),
+          observedAt: Instant()),
         incidentID: "inc-\(index)", since: "2026-11-22T10:00:00+08:00")
     }
     return AlertNotification(function: "web", requestID: "r", notices: notices)
@@ -101,7 +102,7 @@ import VigilCore
   @Test func theOutboxHonoursEachVendorsBackOff() async throws {
     let base = try await RobotVendorPeer.base()
     let transport = CurlHTTPClient()
-    let start = Date(timeIntervalSince1970: 1_795_399_200)
+    let start = Instant(timeIntervalSince1970: 1_795_399_200)
     let tag = UUID().uuidString
     let cases: [(any Channel, Double)] = [
       (
@@ -150,7 +151,7 @@ import VigilCore
         templateParams: ["{target}"], maxParamLength: 12, phoneNumbers: ["+8618511122266"],
         transport: CurlHTTPClient(), clock: clock, state: InMemoryStateStore())
     }
-    let skewed = try await sms(secretID: "AKIDtest", clock: ManualClock(Date().addingTimeInterval(-600)))
+    let skewed = try await sms(secretID: "AKIDtest", clock: ManualClock(Instant().addingTimeInterval(-600)))
     let outcome = await deliveryOutcome(skewed, oversized())
     #expect(outcome.contains("AuthFailure.SignatureExpire"), "\(outcome)")
     let wrongID = try await sms(secretID: "AKIDother", clock: SystemClock())

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilCron
 
 @testable import VigilChecks
 
@@ -56,7 +57,8 @@ import VigilCore
   {
     Context(
       requestID: "req", functionName: "host-resources", region: "local", memoryLimitMB: 64, timeLimit: 10,
-      deadline: Date().addingTimeInterval(10), environment: [:], logger: .silent, state: state, clock: clock,
+      deadline: Instant().addingTimeInterval(10), environment: [:], logger: .silent, state: state,
+      clock: clock,
       configuration: ConfigValue(
         try YAMLParser.parse(yaml, file: "config.yml"), path: "config",
         substitution: EnvironmentSubstitution(environment: [:])))
@@ -76,7 +78,7 @@ import VigilCore
   @Test func busyCPUAndLowMemoryFromProcDeltas() async throws {
     let fixture = try Fixture(stat: Self.stat(busy: 1000, idle: 9000), memAvailableKB: 800_000)
     let state = InMemoryStateStore()
-    let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+    let clock = ManualClock(Instant(timeIntervalSince1970: 1_795_000_000))
     let handler = HostResourcesHandler(sampler: fixture.sampler())
     // The first run keeps its counters as the next run's baseline.
     _ = try await handler.handle(.raw(.object([:])), context: try context(config, state: state, clock: clock))
@@ -113,7 +115,7 @@ import VigilCore
   @Test func idleCPU() async throws {
     let fixture = try Fixture(stat: Self.stat(busy: 1000, idle: 9000))
     let state = InMemoryStateStore()
-    let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+    let clock = ManualClock(Instant(timeIntervalSince1970: 1_795_000_000))
     let handler = HostResourcesHandler(sampler: fixture.sampler())
     _ = try await handler.handle(.raw(.object([:])), context: try context(config, state: state, clock: clock))
     try fixture.replace("proc/stat", Self.stat(busy: 1003, idle: 9297))
@@ -128,7 +130,7 @@ import VigilCore
   @Test func aStaleBaselineIsNotUsed() async throws {
     let fixture = try Fixture(stat: Self.stat(busy: 1000, idle: 9000))
     let state = InMemoryStateStore()
-    let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+    let clock = ManualClock(Instant(timeIntervalSince1970: 1_795_000_000))
     let handler = HostResourcesHandler(sampler: fixture.sampler())
     _ = try await handler.handle(.raw(.object([:])), context: try context(config, state: state, clock: clock))
     try fixture.replace("proc/stat", Self.stat(busy: 2000, idle: 9000))
@@ -148,7 +150,7 @@ import VigilCore
         "cpu.stat": "usage_usec 1000000\nuser_usec 800000\n",
       ])
     let state = InMemoryStateStore()
-    let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+    let clock = ManualClock(Instant(timeIntervalSince1970: 1_795_000_000))
     let handler = HostResourcesHandler(sampler: fixture.sampler())
     _ = try await handler.handle(.raw(.object([:])), context: try context(config, state: state, clock: clock))
     // 0.45 s of CPU in 1 s under a limit of half a core: 90 % of the limit.
@@ -187,7 +189,7 @@ import VigilCore
       .raw(.object([:])),
       context: try context(
         "sampleInterval: 0.2s\ncpu: {over: 100}\nmemory: {over: 100}\ndisk: {over: 100, mounts: [/]}\n",
-        clock: ManualClock(Date())))
+        clock: ManualClock(Instant())))
     #expect(result.sample.cores >= 1)
     #expect(result.sample.memoryTotalMB > 0)
     #expect((0...100).contains(result.sample.memoryUsedPercent))

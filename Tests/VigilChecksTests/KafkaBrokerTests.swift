@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 
 @testable import VigilChecks
 
@@ -10,12 +11,12 @@ import VigilCore
 /// then exact.
 @Suite(.serialized) struct KafkaBrokerTests {
   let state = InMemoryStateStore()
-  let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+  let clock = ManualClock(Instant(timeIntervalSince1970: 1_795_000_000))
 
   func context(_ yaml: String, environment: [String: String] = [:]) throws -> Context {
     Context(
       requestID: "req", functionName: "kafka-backlog", region: "local", memoryLimitMB: 64, timeLimit: 60,
-      deadline: Date().addingTimeInterval(60), environment: environment, logger: .silent, state: state,
+      deadline: Instant().addingTimeInterval(60), environment: environment, logger: .silent, state: state,
       clock: clock,
       configuration: ConfigValue(
         try YAMLParser.parse(yaml, file: "config.yml"), path: "config",
@@ -185,7 +186,7 @@ import VigilCore
     ]
     for (mode, fragment) in expected.sorted(by: { $0.key < $1.key }) {
       let port = Int(peer.values[mode] ?? "") ?? 0
-      let started = Date()
+      let started = Instant()
       do {
         _ = try await KafkaClient(
           bootstrap: [KafkaServer(host: "127.0.0.1", port: port)], connectTimeout: 1, ioTimeout: 1
@@ -194,7 +195,7 @@ import VigilCore
       } catch {
         #expect(error.description.contains(fragment), "\(mode): \(error)")
       }
-      #expect(Date().timeIntervalSince(started) < 5, "\(mode) took too long")
+      #expect(Instant().timeIntervalSince(started) < 5, "\(mode) took too long")
     }
   }
 
@@ -208,7 +209,7 @@ import VigilCore
     let port = try #require(peer.values["silent"])
     let context = Context(
       requestID: "req", functionName: "kafka-backlog", region: "local", memoryLimitMB: 64, timeLimit: 2,
-      deadline: Date().addingTimeInterval(2), environment: [:], logger: .silent, state: state,
+      deadline: Instant().addingTimeInterval(2), environment: [:], logger: .silent, state: state,
       clock: SystemClock(),
       configuration: ConfigValue(
         try YAMLParser.parse(

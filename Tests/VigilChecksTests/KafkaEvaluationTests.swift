@@ -2,13 +2,14 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 import VigilNet
 
 @testable import VigilChecks
 
 /// Burrow-style verdicts from synthetic samples, the CKafka provider against its stand-in, and config errors.
 @Suite struct KafkaEvaluationTests {
-  let start = Date(timeIntervalSince1970: 1_795_000_000)
+  let start = Instant(timeIntervalSince1970: 1_795_000_000)
 
   func group(members: Int?, _ partitions: [(committed: Int64?, end: Int64, start: Int64)]) -> KafkaGroupLag {
     KafkaGroupLag(

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 import VigilNet
 
 @testable import VigilChecks
@@ -11,7 +12,8 @@ import VigilNet
     Context(
       requestID: "req", functionName: "region-latency", region: "ap-guangzhou", memoryLimitMB: 64,
       timeLimit: 60,
-      deadline: Date().addingTimeInterval(60), environment: [:], logger: .silent, state: InMemoryStateStore(),
+      deadline: Instant().addingTimeInterval(60), environment: [:], logger: .silent,
+      state: InMemoryStateStore(),
       clock: SystemClock(),
       configuration: ConfigValue(
         try YAMLParser.parse(yaml, file: "config.yml"), path: "config",

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 
 @testable import VigilChecks
 
@@ -14,7 +15,8 @@ import VigilCore
     }
     return Context(
       requestID: "req-1", functionName: "website-status", region: "ap-test", memoryLimitMB: 64, timeLimit: 20,
-      deadline: Date().addingTimeInterval(20), environment: [:], logger: .silent, state: InMemoryStateStore(),
+      deadline: Instant().addingTimeInterval(20), environment: [:], logger: .silent,
+      state: InMemoryStateStore(),
       clock: SystemClock(), configuration: configuration)
   }
 

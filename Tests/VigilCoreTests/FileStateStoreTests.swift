@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilCron
 
 @testable import VigilCore
 
@@ -44,7 +45,7 @@ import Testing
 
 @Suite struct EventTests {
   func event(_ json: String) throws -> InvocationEvent {
-    try InvocationEvent(data: Data(json.utf8), source: "test")
+    try InvocationEvent(data: [UInt8](json.utf8), source: "test")
   }
 
   @Test func recognisesEachEventShape() throws {
@@ -98,7 +99,7 @@ import Testing
   }
 
   @Test func largeIntegersSurviveTheRoundTrip() throws {
-    let value = try JSONValue.parse(Data(#"{"offset": 9007199254740993, "ratio": 0.5}"#.utf8))
+    let value = try JSONValue.parse([UInt8](#"{"offset": 9007199254740993, "ratio": 0.5}"#.utf8))
     #expect(value["offset"] == .int(9_007_199_254_740_993))
     #expect(value["ratio"] == .double(0.5))
   }
@@ -135,7 +136,7 @@ import Testing
   @Test func parsesEveryKindOfValue() throws {
     let text =
       #"{"s":"a\"b\\c\/d\n\u00e9\ud83d\ude00","i":-42,"big":9007199254740993,"d":1.5e-1,"t":true,"f":false,"n":null,"a":[1,[2],{}],"o":{"k":"v"},"e":""}"#
-    let value = try JSONValue.parse(Data(text.utf8))
+    let value = try JSONValue.parse([UInt8](text.utf8))
     #expect(value["s"] == .string("a\"b\\c/d\né😀"))
     #expect(value["i"] == .int(-42))
     #expect(value["big"] == .int(9_007_199_254_740_993))
@@ -147,7 +148,7 @@ import Testing
     #expect(value["o"] == .object(["k": .string("v")]))
     #expect(value["e"] == .string(""))
     // Round trip through the encoder.
-    #expect(try JSONValue.parse(Data(value.encodedString().utf8)) == value)
+    #expect(try JSONValue.parse([UInt8](value.encodedString().utf8)) == value)
   }
 
   @Test(arguments: [
@@ -155,12 +156,12 @@ import Testing
     "{\"a\":\"\u{01}\"}", "1e999",
   ])
   func rejectsMalformedInput(text: String) {
-    #expect(throws: (any Error).self) { try JSONValue.parse(Data(text.utf8)) }
+    #expect(throws: (any Error).self) { try JSONValue.parse([UInt8](text.utf8)) }
   }
 
   @Test func deepNestingIsRefused() {
     let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
-    #expect(throws: (any Error).self) { try JSONValue.parse(Data(deep.utf8)) }
+    #expect(throws: (any Error).self) { try JSONValue.parse([UInt8](deep.utf8)) }
   }
 }
 
@@ -186,7 +187,7 @@ import Testing
     let root = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
     let store = try FileStateStore(root: root)
-    try await store.write("alerts/web.json", Data("{\"keys\": {\"password-like-content\": ".utf8))
+    try await store.write("alerts/web.json", [UInt8]("{\"keys\": {\"password-like-content\": ".utf8))
     let error = try await #require(throws: StateError.self) {
       try await store.readJSON([String: String].self, "alerts/web.json")
     }

@@ -19,6 +19,6 @@ import Testing
 
   @Test func roundTrips() throws {
     let value = JSONValue.object(["k": .array([.string("v\u{0}"), .int(1), .double(2.5)])])
-    #expect(try JSONValue.parse(Data(value.encodedString().utf8)) == value)
+    #expect(try JSONValue.parse([UInt8](value.encodedString().utf8)) == value)
   }
 }

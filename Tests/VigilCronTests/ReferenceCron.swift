@@ -161,11 +161,11 @@ struct ReferenceZone {
   }
 
   func offset(at instant: Int64) -> Int64 {
-    Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant))))
+    Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant))))
   }
 
   func nextTransition(after instant: Int64) -> Int64? {
-    zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: TimeInterval(instant))).map {
+    zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: Double(instant))).map {
       Int64($0.timeIntervalSince1970.rounded())
     }
   }

@@ -153,7 +153,7 @@ import VigilRuntime
       ]
     let problems = await Self.fuzz(seeds, cases: 3_000, salt: 3) { bytes in
       do throws(EventError) {
-        let event = try InvocationEvent(data: Data(bytes), source: "event.json")
+        let event = try InvocationEvent(data: bytes, source: "event.json")
         _ = event.json.encodedString()
         return nil
       } catch {

@@ -48,7 +48,7 @@ import Testing
     #expect(String(decoding: first.body, as: UTF8.self) == "hello, world")
     #expect(first.header("lambda-runtime-aws-request-id") == "r-1")
     let second = try await client.send(
-      HTTPRequest(url: base + "/r-1/response", method: "POST", body: Data("{\"a\":1}".utf8), timeout: 5))
+      HTTPRequest(url: base + "/r-1/response", method: "POST", body: [UInt8]("{\"a\":1}".utf8), timeout: 5))
     #expect(second.status == 202)
     #expect(String(decoding: second.body, as: UTF8.self) == "/r-1/response{\"a\":1}")
     // The server closed that connection: the next request reconnects by itself.

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import VigilCron
 
 @testable import VigilNet
 
@@ -33,8 +34,8 @@ import Testing
     // A short one: expiry is the server's; wait (bounded) until the key is gone, then another owner wins.
     let short = key + ":short"
     #expect(try await redis.send(["SET", short, "owner-a", "NX", "PX", "100"]) == .simple("OK"))
-    let deadline = Date().addingTimeInterval(10)
-    while try await redis.send(["EXISTS", short]) == .integer(1), Date() < deadline {
+    let deadline = Instant().addingTimeInterval(10)
+    while try await redis.send(["EXISTS", short]) == .integer(1), Instant() < deadline {
       try await Task.sleep(nanoseconds: 50_000_000)
     }
     #expect(try await redis.send(["SET", short, "owner-b", "NX", "PX", "60000"]) == .simple("OK"))

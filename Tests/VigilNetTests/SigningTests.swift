@@ -9,7 +9,7 @@ import Testing
     let signer = TC3Signer(
       secretID: "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", secretKey: "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
       service: "cvm", host: "cvm.tencentcloudapi.com")
-    let payload = Data(
+    let payload = [UInt8](
       #"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#.utf8)
     let signature = signer.sign(payload: payload, timestamp: 1_551_113_065)
     #expect(signature.hashedPayload == "35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064")
@@ -30,7 +30,7 @@ import Testing
     let signer = TC3Signer(
       secretID: "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", secretKey: "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
       service: "sms", host: "sms.tencentcloudapi.com")
-    let payload = Data(
+    let payload = [UInt8](
       #"{"PhoneNumberSet":["+8618511122266"],"SmsSdkAppId":"1400006666","SignName":"腾讯云","TemplateId":"1234","TemplateParamSet":["12345"]}"#
         .utf8)
     let signature = signer.sign(payload: payload, timestamp: 1_551_113_065)

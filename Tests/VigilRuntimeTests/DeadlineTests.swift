@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 
 @testable import VigilRuntime
 
@@ -45,12 +46,12 @@ import VigilCore
           - {name: healthy, url: '\(up)', timeout: 10s}
         """)
     let invoker = LocalInvoker(project: project, state: InMemoryStateStore(), sink: CapturingSink())
-    let started = Date()
+    let started = Instant()
     let platform = platformDeadline.map { LocalInvoker.Platform(deadline: started.addingTimeInterval($0)) }
     let outcome = await invoker.invoke("web", event: .raw(.object([:])), platform: platform)
     // A result at all: the invocation ended before its deadline (else a TimeoutError without the targets).
     let output = try outcome.result.get()
-    let result = try JSONDecoder().decode(Result.self, from: try output.encoded())
+    let result = try JSONCoding.decode(Result.self, from: try output.encoded())
     #expect(result.targets.map(\.name) == ["hanging", "healthy"], "\(source)")
     #expect(result.targets.map(\.up) == [false, true], "\(source)")
     #expect(result.targets.first?.errorKind == "timeout", "\(source)")
@@ -80,16 +81,16 @@ import VigilCore
         """)
     let state = InMemoryStateStore()
     let invoker = LocalInvoker(project: project, state: state, sink: CapturingSink())
-    let started = Date()
+    let started = Instant()
     let outcome = await invoker.invoke("web", event: .raw(.object([:])))
-    let elapsed = Date().timeIntervalSince(started)
+    let elapsed = Instant().timeIntervalSince(started)
     guard case .failure(let failure) = outcome.result else {
       Issue.record("an undelivered alert must not look like success")
       return
     }
     #expect(failure.errorType == "AlertingError", "\(failure)")
     let output = try #require(outcome.output)
-    let result = try JSONDecoder().decode(Result.self, from: try output.encoded())
+    let result = try JSONCoding.decode(Result.self, from: try output.encoded())
     #expect(result.targets.map(\.errorKind) == ["timeout"])
     // The deadline (4 s) bounds the whole invocation, not the channel's 60 s; some slack for a loaded machine.
     #expect(elapsed < 6, "\(elapsed) s")

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 import VigilChecks
 import VigilCore
+import VigilCron
 
 @testable import VigilRuntime
 
@@ -44,7 +45,7 @@ import VigilCore
   }
 
   /// 2026-11-23 10:00:00 in Shanghai.
-  static let morning = Date(timeIntervalSince1970: 1_795_399_200)
+  static let morning = Instant(timeIntervalSince1970: 1_795_399_200)
 
   struct Harness {
     let invoker: LocalInvoker
@@ -65,7 +66,7 @@ import VigilCore
       guard case .success(let output) = outcome.result, let json = try? JSONValue.from(output.json) else {
         return nil
       }
-      return try? JSONDecoder().decode(GatewayResponse.self, from: JSONCoding.encode(json))
+      return try? JSONCoding.decode(GatewayResponse.self, from: JSONCoding.encode(json))
     }
 
     /// Runs the watchdog once; returns the notices it sent as "status host".
@@ -78,7 +79,8 @@ import VigilCore
   }
 
   func harness(
-    _ watchdog: String = "escalation: [1m, 10m, 60m, 240m, 1440m]\nignoreHours: [3]\n", start: Date = morning
+    _ watchdog: String = "escalation: [1m, 10m, 60m, 240m, 1440m]\nignoreHours: [3]\n",
+    start: Instant = morning
   )
     throws -> Harness
   {
@@ -120,7 +122,7 @@ import VigilCore
 
   @Test func nothingDuringIgnoredHoursAndTheOutageIsNotifiedAfterThem() async throws {
     // Last report at 02:58:30 Shanghai time; 03:00-03:59 is ignored.
-    let h = try harness(start: Date(timeIntervalSince1970: 1_795_373_910))
+    let h = try harness(start: Instant(timeIntervalSince1970: 1_795_373_910))
     _ = await h.report("edge-01")
     h.clock.advance(seconds: 30)  // 02:59:00
     var alerts: [Int: [String]] = [:]
@@ -208,10 +210,11 @@ import VigilCore
       #expect(await h.report(host)?.statusCode == 200)
     }
     let stored = try await #require(try h.state.read(HeartbeatRecord.key("db-01")))
-    var record = try #require(try JSONSerialization.jsonObject(with: stored) as? [String: Any])
+    var record = try #require(try JSONSerialization.jsonObject(with: Data(stored)) as? [String: Any])
     record["figures"] = try JSONSerialization.jsonObject(with: Data(Self.nested(300).utf8))
-    try await h.state.write(HeartbeatRecord.key("db-01"), try JSONSerialization.data(withJSONObject: record))
-    try await h.state.write(HeartbeatRecord.key("web-02"), Data("{\"host\": \"web-02\", \"lastSe".utf8))
+    try await h.state.write(
+      HeartbeatRecord.key("db-01"), [UInt8](try JSONSerialization.data(withJSONObject: record)))
+    try await h.state.write(HeartbeatRecord.key("web-02"), [UInt8]("{\"host\": \"web-02\", \"lastSe".utf8))
     h.clock.advance(seconds: 90)
     #expect(Set(await h.watch()) == ["firing db-01", "firing web-01"])
     let warnings = h.sink.records.filter { $0.message.hasPrefix("a host's heartbeat record cannot be read") }

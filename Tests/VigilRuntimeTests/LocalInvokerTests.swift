@@ -2,14 +2,15 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 
 @testable import VigilRuntime
 
 /// Blocks its thread and ignores cancellation: the invoker must still stop waiting at the timeout.
 struct StubbornHandler: Handler {
   func handle(_ event: InvocationEvent, context: Context) async throws -> JSONValue {
-    let until = Date().addingTimeInterval(event.json["seconds"]?.doubleValue ?? 3)
-    while Date() < until { usleep(10_000) }
+    let until = Instant().addingTimeInterval(event.json["seconds"]?.doubleValue ?? 3)
+    while Instant() < until { usleep(10_000) }
     return .string("finished late")
   }
 }
@@ -98,11 +99,11 @@ struct StubbornHandler: Handler {
   @Test(arguments: ["sleepy", "stubborn"])
   func timeoutsStopTheWait(function: String) async throws {
     let (invoker, _) = try invoker()
-    let started = Date()
+    let started = Instant()
     // The handlers would take 3 s (the stubborn one blocks its thread and ignores cancellation; it runs on its
     // own executor, so it does not starve other tests).
     let outcome = await invoker.invoke(function, event: .raw(.object(["seconds": .double(3)])))
-    let waited = Date().timeIntervalSince(started)
+    let waited = Instant().timeIntervalSince(started)
     guard case .failure(let failure) = outcome.result else {
       Issue.record("expected a timeout, got \(outcome.result)")
       return

@@ -3,6 +3,7 @@ import Synchronization
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 import VigilNet
 
 /// Compare-and-set made of create-only versions (for Tencent COS, which has no conditional PUT): what the
@@ -17,23 +18,23 @@ import VigilNet
   /// Superseded versions stay for the superseded lifetime (so no number is ever written twice while a writer
   /// that read it could still try), then a read removes them; the newest always stays.
   @Test func supersededVersionsAreKeptForTheirLifetimeThenRemoved() async throws {
-    let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    let clock = Mutex(Instant(timeIntervalSince1970: 1_800_000_000))
     let base = InMemoryStateStore(now: { clock.withLock { $0 } })
     let store = CreateOnlyCASStore(base: base, supersededLifetime: 600, now: { clock.withLock { $0 } })
-    let first = try #require(try await store.put("ledger", Data("a".utf8), if: .absent))
+    let first = try #require(try await store.put("ledger", [UInt8]("a".utf8), if: .absent))
     #expect(first == StateVersion("1"))
-    let second = try #require(try await store.put("ledger", Data("b".utf8), if: .version(first)))
-    try await store.write("ledger", Data("c".utf8))
+    let second = try #require(try await store.put("ledger", [UInt8]("b".utf8), if: .version(first)))
+    try await store.write("ledger", [UInt8]("c".utf8))
     #expect(second == StateVersion("2"))
-    #expect(try await store.read("ledger") == Data("c".utf8))
+    #expect(try await store.read("ledger") == [UInt8]("c".utf8))
     #expect(try await versions(base, "ledger").count == 3)
     // A live version is a marker byte and the data.
-    #expect(try await base.get("ledger/@v/000000000003")?.data == Data([1]) + Data("c".utf8))
+    #expect(try await base.get("ledger/@v/000000000003")?.data == [UInt8]([1]) + [UInt8]("c".utf8))
     clock.withLock { $0 += 599 }
     _ = try await store.get("ledger")
     #expect(try await versions(base, "ledger").count == 3)
     clock.withLock { $0 += 2 }
-    #expect(try await store.read("ledger") == Data("c".utf8))
+    #expect(try await store.read("ledger") == [UInt8]("c".utf8))
     #expect(try await versions(base, "ledger") == ["ledger/@v/000000000003"])
   }
 
@@ -42,32 +43,32 @@ import VigilNet
   @Test func aStaleWriterIsRefused() async throws {
     let base = InMemoryStateStore()
     let store = CreateOnlyCASStore(base: base)
-    let stale = try #require(try await store.put("ledger", Data("one".utf8), if: .absent))
-    let two = try #require(try await store.put("ledger", Data("two".utf8), if: .version(stale)))
-    _ = try #require(try await store.put("ledger", Data("three".utf8), if: .version(two)))
-    #expect(try await store.put("ledger", Data("late".utf8), if: .version(stale)) == nil)
-    #expect(try await store.put("ledger", Data("late".utf8), if: .version(two)) == nil)
-    #expect(try await store.read("ledger") == Data("three".utf8))
+    let stale = try #require(try await store.put("ledger", [UInt8]("one".utf8), if: .absent))
+    let two = try #require(try await store.put("ledger", [UInt8]("two".utf8), if: .version(stale)))
+    _ = try #require(try await store.put("ledger", [UInt8]("three".utf8), if: .version(two)))
+    #expect(try await store.put("ledger", [UInt8]("late".utf8), if: .version(stale)) == nil)
+    #expect(try await store.put("ledger", [UInt8]("late".utf8), if: .version(two)) == nil)
+    #expect(try await store.read("ledger") == [UInt8]("three".utf8))
   }
 
   /// A deletion is an empty version: listings skip it without reading, a create after it starts the next
   /// number, a compare-and-set on the version before it is refused, and a listing removes it once it is older
   /// than the tombstone lifetime.
   @Test func deletionsAreTombstonesThatExpire() async throws {
-    let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    let clock = Mutex(Instant(timeIntervalSince1970: 1_800_000_000))
     let base = InMemoryStateStore(now: { clock.withLock { $0 } })
     let store = CreateOnlyCASStore(base: base, tombstoneLifetime: 600, now: { clock.withLock { $0 } })
-    let live = try #require(try await store.put("outbox/pending/a", Data("entry".utf8), if: .absent))
-    try await store.write("outbox/pending/b", Data("other".utf8))
+    let live = try #require(try await store.put("outbox/pending/a", [UInt8]("entry".utf8), if: .absent))
+    try await store.write("outbox/pending/b", [UInt8]("other".utf8))
     try await store.delete("outbox/pending/a")
     #expect(
       try await versions(base, "outbox/pending/a") == [
         "outbox/pending/a/@v/000000000001", "outbox/pending/a/@v/000000000002",
       ])
-    #expect(try await base.get("outbox/pending/a/@v/000000000002")?.data == Data())
+    #expect(try await base.get("outbox/pending/a/@v/000000000002")?.data == [UInt8]())
     #expect(try await store.get("outbox/pending/a") == nil)
     #expect(try await store.keys(prefix: "outbox/pending/") == ["outbox/pending/b"])
-    #expect(try await store.put("outbox/pending/a", Data("stale".utf8), if: .version(live)) == nil)
+    #expect(try await store.put("outbox/pending/a", [UInt8]("stale".utf8), if: .version(live)) == nil)
     // Young tombstones stay through listings; old ones are removed by the next listing.
     clock.withLock { $0 += 599 }
     _ = try await store.keys(prefix: "outbox/")
@@ -76,14 +77,14 @@ import VigilNet
     #expect(try await store.keys(prefix: "outbox/") == ["outbox/pending/b"])
     #expect(try await versions(base, "outbox/pending/a").isEmpty)
     // Created again from nothing.
-    #expect(try await store.put("outbox/pending/a", Data("again".utf8), if: .absent) == StateVersion("1"))
+    #expect(try await store.put("outbox/pending/a", [UInt8]("again".utf8), if: .absent) == StateVersion("1"))
   }
 
   @Test func theVersionSegmentIsReserved() async throws {
     let store = CreateOnlyCASStore(base: InMemoryStateStore())
-    await #expect(throws: StateError.self) { try await store.write("a/@v/000000000001", Data()) }
+    await #expect(throws: StateError.self) { try await store.write("a/@v/000000000001", [UInt8]()) }
     do {
-      try await store.write("x/@v", Data())
+      try await store.write("x/@v", [UInt8]())
       Issue.record("the reserved segment was accepted")
     } catch let error as StateError {
       #expect(error.message.contains("'@v' is reserved"), "\(error)")
@@ -98,18 +99,18 @@ import VigilNet
     let plain = S3StateStore(
       settings: try S3StateSettings(url: try await S3TestPeer.url(.cos), environment: environment))
     #expect(!plain.settings.createOnlyWrites)
-    let first = try #require(try await plain.put("ledger", Data("one".utf8), if: .always))
-    try await plain.write("ledger", Data("two".utf8))
-    #expect(try await plain.put("ledger", Data("stale".utf8), if: .version(first)) != nil)
-    #expect(try await plain.read("ledger") == Data("stale".utf8), "the stand-in honoured If-Match")
+    let first = try #require(try await plain.put("ledger", [UInt8]("one".utf8), if: .always))
+    try await plain.write("ledger", [UInt8]("two".utf8))
+    #expect(try await plain.put("ledger", [UInt8]("stale".utf8), if: .version(first)) != nil)
+    #expect(try await plain.read("ledger") == [UInt8]("stale".utf8), "the stand-in honoured If-Match")
     let settings = try S3StateSettings(
       url: try await S3TestPeer.url(.cos, query: "&writes=create-only"), environment: environment)
     let createOnly = S3StateStore(settings: settings)
-    #expect(try await createOnly.put("claim", Data("first".utf8), if: .absent) != nil)
-    #expect(try await createOnly.put("claim", Data("second".utf8), if: .absent) == nil)
-    #expect(try await createOnly.read("claim") == Data("first".utf8))
+    #expect(try await createOnly.put("claim", [UInt8]("first".utf8), if: .absent) != nil)
+    #expect(try await createOnly.put("claim", [UInt8]("second".utf8), if: .absent) == nil)
+    #expect(try await createOnly.read("claim") == [UInt8]("first".utf8))
     await #expect(throws: StateError.self) {
-      _ = try await createOnly.put("claim", Data(), if: .version(StateVersion("\"etag\"")))
+      _ = try await createOnly.put("claim", [UInt8](), if: .version(StateVersion("\"etag\"")))
     }
   }
 

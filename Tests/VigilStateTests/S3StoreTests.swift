@@ -32,7 +32,7 @@ import VigilCore
     credentials["AWS_SECRET_ACCESS_KEY"] = "not-the-secret-5150"
     let store = S3StateStore(settings: try S3StateSettings(url: url, environment: credentials))
     do {
-      try await store.write("alerts/web.json", Data("{}".utf8))
+      try await store.write("alerts/web.json", [UInt8]("{}".utf8))
       Issue.record("a wrong secret was accepted")
     } catch let error as StateError {
       #expect(error.message.contains("SignatureDoesNotMatch"), "\(error)")
@@ -90,7 +90,7 @@ import VigilCore
       let status = statuses.isEmpty ? 200 : statuses.removeFirst()
       return HTTPResponse(
         status: status, headers: status == 200 ? [("ETag", "\"e1\"")] : [],
-        body: Data(status == 200 ? "value".utf8 : "<Error><Code>InternalError</Code></Error>".utf8),
+        body: [UInt8](status == 200 ? "value".utf8 : "<Error><Code>InternalError</Code></Error>".utf8),
         truncated: false, timings: HTTPTimings(), bytesReceived: 0, downloadSpeed: 0, remoteIP: nil,
         httpVersion: "HTTP/1.1", effectiveURL: request.url, redirectCount: 0, certificateExpiry: nil)
     }
@@ -106,7 +106,7 @@ import VigilCore
 
   @Test func aReadIsTriedAgainAfterA503AndGivesUpAfterThree() async throws {
     let flaky = ScriptedStore([503, 500])
-    #expect(try await store(flaky).read("a") == Data("value".utf8))
+    #expect(try await store(flaky).read("a") == [UInt8]("value".utf8))
     #expect(flaky.requests.count == 3)
     let down = ScriptedStore([503, 503, 503, 503])
     do {
@@ -121,7 +121,7 @@ import VigilCore
 
   @Test func aConditionalWriteIsNeverRepeated() async throws {
     let flaky = ScriptedStore([500])
-    await #expect(throws: StateError.self) { try await store(flaky).create("claims/1", Data("x".utf8)) }
+    await #expect(throws: StateError.self) { try await store(flaky).create("claims/1", [UInt8]("x".utf8)) }
     #expect(flaky.requests.count == 1)
     #expect(flaky.requests.first?.headers.contains { $0.name == "If-None-Match" && $0.value == "*" } == true)
   }

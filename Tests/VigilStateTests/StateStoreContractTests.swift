@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VigilCore
+import VigilCron
 import VigilNet
 
 /// The kinds of store the contract is run against.
@@ -62,13 +63,13 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
   func recordsRoundTripAreListedByPrefixAndDeleted(_ backend: Backend) async throws {
     let (store, other) = try await freshStore(backend)
     #expect(try await store.get("a/b.json") == nil)
-    try await store.write("a/b.json", Data("one".utf8))
-    try await store.write("a/c.json", Data("two".utf8))
-    try await store.write("ab/d.json", Data("three".utf8))
-    try await store.write("z.json", Data("four".utf8))
-    #expect(try await other.read("a/b.json") == Data("one".utf8))
-    try await other.write("a/b.json", Data("replaced".utf8))
-    #expect(try await store.read("a/b.json") == Data("replaced".utf8))
+    try await store.write("a/b.json", [UInt8]("one".utf8))
+    try await store.write("a/c.json", [UInt8]("two".utf8))
+    try await store.write("ab/d.json", [UInt8]("three".utf8))
+    try await store.write("z.json", [UInt8]("four".utf8))
+    #expect(try await other.read("a/b.json") == [UInt8]("one".utf8))
+    try await other.write("a/b.json", [UInt8]("replaced".utf8))
+    #expect(try await store.read("a/b.json") == [UInt8]("replaced".utf8))
     #expect(try await store.keys(prefix: "a/") == ["a/b.json", "a/c.json"])
     #expect(try await store.keys(prefix: "a") == ["a/b.json", "a/c.json", "ab/d.json"])
     #expect(try await other.keys(prefix: "") == ["a/b.json", "a/c.json", "ab/d.json", "z.json"])
@@ -81,14 +82,14 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
   @Test(arguments: Backend.allCases)
   func createOnlyWinsOnceAndLeavesTheWinnersBytes(_ backend: Backend) async throws {
     let (store, other) = try await freshStore(backend)
-    #expect(try await store.create("claims/tick-1", Data("first".utf8)))
-    #expect(try await !other.create("claims/tick-1", Data("second".utf8)))
-    #expect(try await other.read("claims/tick-1") == Data("first".utf8))
+    #expect(try await store.create("claims/tick-1", [UInt8]("first".utf8)))
+    #expect(try await !other.create("claims/tick-1", [UInt8]("second".utf8)))
+    #expect(try await other.read("claims/tick-1") == [UInt8]("first".utf8))
     // Eight claimants at once, half on each handle: exactly one wins.
     let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
       for index in 0..<8 {
         let handle = index % 2 == 0 ? store : other
-        group.addTask { try await handle.create("claims/tick-2", Data("claimant \(index)".utf8)) }
+        group.addTask { try await handle.create("claims/tick-2", [UInt8]("claimant \(index)".utf8)) }
       }
       return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
     }
@@ -99,18 +100,18 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
   func compareAndSetRefusesAStaleVersion(_ backend: Backend) async throws {
     let (store, other) = try await freshStore(backend)
     // A version from nowhere does not create a record.
-    #expect(try await store.put("ledger", Data("x".utf8), if: .version(StateVersion("made-up"))) == nil)
+    #expect(try await store.put("ledger", [UInt8]("x".utf8), if: .version(StateVersion("made-up"))) == nil)
     #expect(try await store.get("ledger") == nil)
-    let first = try #require(try await store.put("ledger", Data("v1".utf8), if: .absent))
+    let first = try #require(try await store.put("ledger", [UInt8]("v1".utf8), if: .absent))
     let read = try #require(try await other.get("ledger"))
     #expect(read.version == first)
-    let second = try #require(try await other.put("ledger", Data("v2".utf8), if: .version(read.version)))
+    let second = try #require(try await other.put("ledger", [UInt8]("v2".utf8), if: .version(read.version)))
     #expect(second != first)
     // The first writer's version is stale now: refused, and the record is the second writer's.
-    #expect(try await store.put("ledger", Data("v1 again".utf8), if: .version(first)) == nil)
-    #expect(try await store.get("ledger") == StateRecord(data: Data("v2".utf8), version: second))
+    #expect(try await store.put("ledger", [UInt8]("v1 again".utf8), if: .version(first)) == nil)
+    #expect(try await store.get("ledger") == StateRecord(data: [UInt8]("v2".utf8), version: second))
     // Create-only on an existing record is refused too.
-    #expect(try await store.put("ledger", Data("new".utf8), if: .absent) == nil)
+    #expect(try await store.put("ledger", [UInt8]("new".utf8), if: .absent) == nil)
   }
 
   /// `update` retried on what the other writer stored: forced by a store that lets another writer in
@@ -118,18 +119,18 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
   @Test(arguments: Backend.allCases)
   func updateRunsAgainOnWhatTheOtherWriterStored(_ backend: Backend) async throws {
     let (store, other) = try await freshStore(backend)
-    try await store.write("counter", Data("10".utf8))
+    try await store.write("counter", [UInt8]("10".utf8))
     let interfering = InterferingStore(
-      inner: store, interloper: other, key: "counter", bytes: Data("100".utf8))
+      inner: store, interloper: other, key: "counter", bytes: [UInt8]("100".utf8))
     var seen: [String] = []
-    let result = try await interfering.update("counter") { record -> (store: Data?, result: Int) in
-      let value = Int(String(decoding: record?.data ?? Data(), as: UTF8.self)) ?? -1
+    let result = try await interfering.update("counter") { record -> (store: [UInt8]?, result: Int) in
+      let value = Int(String(decoding: record?.data ?? [UInt8](), as: UTF8.self)) ?? -1
       seen.append(String(value))
-      return (Data(String(value + 1).utf8), value + 1)
+      return ([UInt8](String(value + 1).utf8), value + 1)
     }
     #expect(seen == ["10", "100"])
     #expect(result == 101)
-    #expect(try await other.read("counter") == Data("101".utf8))
+    #expect(try await other.read("counter") == [UInt8]("101".utf8))
   }
 
   /// Eight writers on two handles add 4 each by read-modify-write: no update is lost or applied twice. (Each
@@ -165,18 +166,18 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
     #expect(try await !store.releaseLease("sweep", owner: "instance-a"))
     // A holder that never releases (it was killed) blocks the others only until its lease ends. (The wait is
     // bounded generously: a loaded machine may take seconds to run this task again.)
-    let started = Date()
+    let started = Instant()
     #expect(try await store.acquireLease("short", owner: "instance-a", seconds: 3))
     let takenEarly = try await other.acquireLease("short", owner: "instance-b", seconds: 60)
     // Refused while it lasts (a machine so loaded that 3 s passed in between proves nothing either way).
-    #expect(!takenEarly || Date().timeIntervalSince(started) >= 3)
+    #expect(!takenEarly || Instant().timeIntervalSince(started) >= 3)
     var won = takenEarly
-    while !won, Date().timeIntervalSince(started) < 60 {
+    while !won, Instant().timeIntervalSince(started) < 60 {
       won = try await other.acquireLease("short", owner: "instance-b", seconds: 60)
       if !won { try await Task.sleep(nanoseconds: 100_000_000) }
     }
     #expect(won)
-    #expect(Date().timeIntervalSince(started) >= 2.9)
+    #expect(Instant().timeIntervalSince(started) >= 2.9)
   }
 
   @Test(arguments: Backend.allCases)
@@ -189,7 +190,7 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
       var words: [UInt64] = []
       words.reserveCapacity(1 << 19)
       for _ in 0..<(1 << 19) { words.append(generator.next()) }
-      return words.withUnsafeBytes { Data($0) }
+      return words.withUnsafeBytes { [UInt8]($0) }
     }
     let version = try #require(try await store.put("big/blob", bytes, if: .absent))
     let read = try #require(try await other.get("big/blob"))
@@ -203,7 +204,7 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
     for key in ["", "../escape", "a/../../b", "/absolute", "a//b", ".hidden", "a/.locks/x", "sp ace", "ключ"]
     {
       do {
-        try await store.write(key, Data("x".utf8))
+        try await store.write(key, [UInt8]("x".utf8))
         Issue.record("key '\(key)' was accepted")
       } catch let error as StateError {
         #expect(error.message.hasPrefix("invalid state key"), "\(error)")
@@ -218,8 +219,8 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
     // (Each write to the COS stand-in is three requests: 1,100 keys page too.)
     let count = [.redis, .redisTLS, .s3].contains(backend) ? 2_500 : backend == .cos ? 1_100 : 300
     let expected = (0..<count).map { "many/key-\(String(1_000_000 + $0))" }
-    for key in expected { try await store.write(key, Data(key.utf8)) }
-    try await store.write("manyother/x", Data())
+    for key in expected { try await store.write(key, [UInt8](key.utf8)) }
+    try await store.write("manyother/x", [UInt8]())
     #expect(try await other.keys(prefix: "many/") == expected)
   }
 }
@@ -230,10 +231,10 @@ final class InterferingStore: StateStore, @unchecked Sendable {
   let inner: any StateStore
   let interloper: any StateStore
   let key: String
-  let bytes: Data
+  let bytes: [UInt8]
   var interfered = false
 
-  init(inner: any StateStore, interloper: any StateStore, key: String, bytes: Data) {
+  init(inner: any StateStore, interloper: any StateStore, key: String, bytes: [UInt8]) {
     self.inner = inner
     self.interloper = interloper
     self.key = key
@@ -241,7 +242,7 @@ final class InterferingStore: StateStore, @unchecked Sendable {
   }
 
   func get(_ key: String) async throws -> StateRecord? { try await inner.get(key) }
-  func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+  func put(_ key: String, _ data: [UInt8], if condition: StateCondition) async throws -> StateVersion? {
     if key == self.key, condition != .always, !interfered {
       interfered = true
       try await interloper.write(key, bytes)

@@ -3,12 +3,6 @@ import VigilCore
 import VigilCron
 import VigilRuntime
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `vigil alerts`: open incidents, the outbox, and recent deliveries, read from the state folder.
 enum AlertsCommand: Command {
   static let name = "alerts"

@@ -3,12 +3,6 @@ import VigilCore
 import VigilCron
 import VigilRuntime
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `vigil channel test NAME`: sends a test notification through one configured channel and says what happened.
 enum ChannelCommand: Command {
   static let name = "channel"
@@ -53,21 +47,21 @@ enum ChannelCommand: Command {
             "no channel named '\(channelName)'; configured: \(engine.channels.keys.sorted().joined(separator: ", "))"
         )
       }
-      let now = Date()
+      let now = Instant()
       let candidate = AlertCandidate(
         function: "vigil", check: "channel-test", target: channelName, healthy: false, severity: .info,
         summary: "test message from vigil for channel '\(channelName)'",
         facts: [.init("sent at", ISO8601.format(now))],
         observedAt: now)
       let notification = AlertNotification(
-        function: "channel test", requestID: "test-\(UUID().uuidString.lowercased())",
+        function: "channel test", requestID: "test-\(RandomUUID.make())",
         notices: [
           .init(status: .firing, candidate: candidate, incidentID: "test", since: ISO8601.format(now))
         ])
-      let started = Date()
+      let started = Instant()
       do {
         try await channel.deliver(notification, idempotencyKey: notification.requestID)
-        Output.out("\(channelName): sent (\(Int(Date().timeIntervalSince(started) * 1000)) ms)")
+        Output.out("\(channelName): sent (\(Int(Instant().timeIntervalSince(started) * 1000)) ms)")
         return ExitCode.success
       } catch {
         switch error {

@@ -1,11 +1,6 @@
 import VigilCore
+import VigilCron
 import VigilRuntime
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// One `vigil` sub-command: its name, usage text, and what it does.
 protocol Command: Sendable {
@@ -16,7 +11,7 @@ protocol Command: Sendable {
 }
 
 extension Command {
-  static var environment: [String: String] { ProcessInfo.processInfo.environment }
+  static var environment: [String: String] { ProcessEnvironment.current }
 
   /// The parsed arguments, or nil when `--help` was asked for (the usage is printed then).
   static func parse(_ raw: [String], valued: [String], flagNames: [String] = []) throws -> Arguments? {

@@ -1,11 +1,5 @@
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `vigil cron next`: fire times of a seven-field expression.
 enum CronCommand: Command {
   static let name = "cron"
@@ -109,7 +103,7 @@ enum CronCommand: Command {
       }
       count = parsed
     }
-    var from = Date()
+    var from = Instant()
     if let text = arguments.options["from"] {
       guard let parsed = ISO8601.parse(text) else {
         throw Arguments.UsageError(

@@ -6,12 +6,6 @@ import VigilRuntime
   import Glibc
 #endif
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `vigil invoke NAME`: runs one handler in this process with an event, like `serverless invoke local`.
 enum InvokeCommand: Command {
   static let name = "invoke"
@@ -85,19 +79,19 @@ enum InvokeCommand: Command {
 
   static func readEvent(_ option: String?, project: Project, function: String) throws -> InvocationEvent {
     let source: String
-    let data: Data
+    let data: [UInt8]
     let limit = InvocationEvent.maximumBytes
     if option == "-" {
       source = "standard input"
       do {
-        data = Data(try BoundedRead.descriptorContents(0, limit: limit))
+        data = [UInt8](try BoundedRead.descriptorContents(0, limit: limit))
       } catch {
         throw Arguments.UsageError(command: name, message: "cannot read the event from \(source): \(error)")
       }
     } else if let path = option {
       source = path
       do {
-        data = Data(try BoundedRead.file(path, limit: limit))
+        data = [UInt8](try BoundedRead.file(path, limit: limit))
       } catch {
         throw Arguments.UsageError(command: name, message: "cannot read the event file '\(path)': \(error)")
       }
@@ -105,9 +99,9 @@ enum InvokeCommand: Command {
       let path = "\(project.config.functionsDirectory)/\(function)/event.json"
       source = path
       do {
-        data = Data(try BoundedRead.file(path, limit: limit))
+        data = [UInt8](try BoundedRead.file(path, limit: limit))
       } catch .missing {
-        data = Data("{}".utf8)
+        data = [UInt8]("{}".utf8)
       } catch {
         throw Arguments.UsageError(command: name, message: "cannot read the event file '\(path)': \(error)")
       }

@@ -2,12 +2,6 @@ import VigilCore
 import VigilCron
 import VigilRuntime
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `vigil list`: the functions, their handlers, and each trigger's next fire time.
 enum ListCommand: Command {
   static let name = "list"
@@ -26,7 +20,7 @@ enum ListCommand: Command {
   static func run(_ raw: [String]) async throws -> Int32 {
     guard let arguments = try parse(raw, valued: ["config", "now"]) else { return ExitCode.success }
     let project = try loadProject(arguments)
-    var now = Date()
+    var now = Instant()
     if let text = arguments.options["now"] {
       guard let parsed = ISO8601.parse(text) else {
         throw Arguments.UsageError(

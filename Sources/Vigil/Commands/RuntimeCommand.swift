@@ -1,12 +1,7 @@
 import VigilCore
+import VigilCron
 import VigilNet
 import VigilRuntime
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// `vigil runtime`: the one entry point of the container image and the FaaS `bootstrap`; the mode comes from
 /// the environment.
@@ -99,7 +94,7 @@ enum RuntimeCommand: Command {
   static func loadPlatformProject(_ arguments: Arguments) throws -> Project {
     if arguments.options["config"] == nil, environment["VIGIL_CONFIG"] == nil,
       let root = environment["LAMBDA_TASK_ROOT"],
-      FileManager.default.fileExists(atPath: "\(root)/serverless.yml")
+      FileSystem.exists("\(root)/serverless.yml")
     {
       return try Project.load(path: "\(root)/serverless.yml", environment: environment)
     }

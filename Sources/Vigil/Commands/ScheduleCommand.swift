@@ -1,12 +1,6 @@
 import VigilCore
 import VigilRuntime
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `vigil schedule`: runs every enabled timer trigger in one long-running process.
 enum ScheduleCommand: Command {
   static let name = "schedule"

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilRuntime
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `vigil serve`: a local API-gateway emulator for the functions with `apigw` endpoints.
 enum ServeCommand: Command {
   static let name = "serve"

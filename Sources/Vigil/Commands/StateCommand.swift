@@ -1,12 +1,7 @@
 import VigilCore
+import VigilCron
 import VigilNet
 import VigilRuntime
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// `vigil state check` and `vigil state copy FROM TO`: try the shared state store, move state into it.
 enum StateCommand: Command {
@@ -61,7 +56,7 @@ enum StateCommand: Command {
         return StateSelection(spec: spec, origin: .option("state-dir"), environment: environment)
       }
       let path = arguments.options["config"] ?? environment["VIGIL_CONFIG"] ?? "serverless.yml"
-      if arguments.options["config"] == nil, !FileManager.default.fileExists(atPath: path) {
+      if arguments.options["config"] == nil, !FileSystem.exists(path) {
         // No project here: the environment alone.
         return try StateSelection.resolve(
           options: [:], environment: environment,
@@ -85,8 +80,8 @@ enum StateCommand: Command {
     let selection = try selection(arguments)
     let store = try open(selection)
     Output.out("state store: \(store.displayName) (from \(selection.origin))")
-    let probe = "vigil-check/\(UUID().uuidString.lowercased())"
-    let owner = "vigil-check-\(UUID().uuidString.lowercased())"
+    let probe = "vigil-check/\(RandomUUID.make())"
+    let owner = "vigil-check-\(RandomUUID.make())"
     var failed = false
     func step(_ label: String, _ body: () async throws -> String?) async {
       guard !failed else { return }
@@ -109,26 +104,26 @@ enum StateCommand: Command {
       } ?? ""
     var version: StateVersion?
     await step("create-only write") {
-      version = try await store.put(probe, Data("probe 1".utf8), if: .absent)
+      version = try await store.put(probe, [UInt8]("probe 1".utf8), if: .absent)
       return version == nil ? "refused although \(probe) did not exist" : nil
     }
     await step("create-only write refused when the record exists") {
-      try await store.put(probe, Data("probe 2".utf8), if: .absent) == nil
+      try await store.put(probe, [UInt8]("probe 2".utf8), if: .absent) == nil
         ? nil : "a second create-only write replaced the record: this store cannot keep claims\(hint)"
     }
     await step("read back") {
       let record = try await store.get(probe)
-      return record?.data == Data("probe 1".utf8) ? nil : "read back something else"
+      return record?.data == [UInt8]("probe 1".utf8) ? nil : "read back something else"
     }
     var next: StateVersion?
     await step("compare-and-set") {
       guard let version else { return "no version" }
-      next = try await store.put(probe, Data("probe 3".utf8), if: .version(version))
+      next = try await store.put(probe, [UInt8]("probe 3".utf8), if: .version(version))
       return next == nil ? "refused on the version just read" : nil
     }
     await step("compare-and-set refused on a stale version") {
       guard let version else { return "no version" }
-      return try await store.put(probe, Data("probe 4".utf8), if: .version(version)) == nil
+      return try await store.put(probe, [UInt8]("probe 4".utf8), if: .version(version)) == nil
         ? nil : "a stale version was accepted: this store cannot keep alert state safely\(hint)"
     }
     await step("listing") {

@@ -4,12 +4,6 @@ import VigilCron
 import VigilNet
 import VigilRuntime
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `vigil validate`: checks serverless.yml and every function configuration without running anything.
 enum ValidateCommand: Command {
   static let name = "validate"

@@ -1,11 +1,6 @@
 import VigilCore
+import VigilCron
 import VigilNet
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// Shared by the global chat channels (Slack, Discord, Telegram, PagerDuty): POST JSON, classify by status.
 enum ChatWebhook {
@@ -17,10 +12,10 @@ enum ChatWebhook {
       return try await transport.send(
         HTTPRequest(
           url: url, method: "POST", headers: [("Content-Type", "application/json")],
-          body: Data(body.encodedString().utf8), timeout: 10, maxBodyBytes: 64 * 1024))
+          body: [UInt8](body.encodedString().utf8), timeout: 10, maxBodyBytes: 64 * 1024))
     } catch {
       throw .retryable(
-        "\(shownAs ?? Redactor.redactURL(url)): \(Redactor.shared.redact(error.description.replacing(url, with: shownAs ?? url)))"
+        "\(shownAs ?? Redactor.redactURL(url)): \(Redactor.shared.redact(error.description.replacingEvery(url, with: shownAs ?? url)))"
       )
     }
   }
@@ -38,7 +33,8 @@ enum ChatWebhook {
 
   /// `&`, `<` and `>` as entities: all that Slack mrkdwn and Telegram's HTML mode need escaped.
   static func escapeMarkup(_ text: String) -> String {
-    text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")
+    text.replacingEvery("&", with: "&amp;").replacingEvery("<", with: "&lt;").replacingEvery(
+      ">", with: "&gt;")
   }
 
   /// Cuts to `limit` characters (not bytes), marking the cut.

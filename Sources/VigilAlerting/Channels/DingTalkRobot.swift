@@ -1,11 +1,6 @@
 import VigilCore
+import VigilCron
 import VigilNet
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// DingTalk (钉钉) custom robot: markdown message to `…/robot/send?access_token=TOKEN`, signed when a secret is
 /// set (`&timestamp=<ms>&sign=<urlencoded base64 HMAC-SHA256(secret, timestamp + "\n" + secret)>`). errcode 0
@@ -28,12 +23,13 @@ package struct DingTalkRobot: Channel {
 
   /// The `sign` query value for a millisecond timestamp.
   package static func sign(secret: String, timestampMs: Int64) -> String {
-    let digest = Digest.hmac(.sha256, key: Data(secret.utf8), message: Data("\(timestampMs)\n\(secret)".utf8))
-    return FormEncoding.percentEncode(Data(digest).base64EncodedString())
+    let digest = Digest.hmac(
+      .sha256, key: [UInt8](secret.utf8), message: [UInt8]("\(timestampMs)\n\(secret)".utf8))
+    return FormEncoding.percentEncode(Base64.encode(digest))
   }
 
   /// The URL with timestamp and signature appended (unchanged without a secret).
-  package func signedURL(at date: Date) -> String {
+  package func signedURL(at date: Instant) -> String {
     guard let secret, !secret.isEmpty else { return url }
     let timestamp = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     return

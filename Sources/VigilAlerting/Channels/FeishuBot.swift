@@ -1,11 +1,6 @@
 import VigilCore
+import VigilCron
 import VigilNet
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// Feishu / Lark custom bot: an interactive card to `…/open-apis/bot/v2/hook/TOKEN`, signed when a secret is set
 /// (`timestamp` in seconds and `sign` = base64 HMAC-SHA256 of the empty string keyed with
@@ -29,12 +24,11 @@ package struct FeishuBot: Channel {
 
   /// The `sign` body field for a timestamp in seconds.
   package static func sign(secret: String, timestamp: Int64) -> String {
-    Data(Digest.hmac(.sha256, key: Data("\(timestamp)\n\(secret)".utf8), message: Data()))
-      .base64EncodedString()
+    Base64.encode(Digest.hmac(.sha256, key: [UInt8]("\(timestamp)\n\(secret)".utf8), message: [UInt8]()))
   }
 
   /// The request body at `date`.
-  package func body(_ notification: AlertNotification, at date: Date) -> JSONValue {
+  package func body(_ notification: AlertNotification, at date: Instant) -> JSONValue {
     let firing = notification.notices.contains { $0.status != .resolved }
     var lines: [String] = []
     for notice in notification.notices {

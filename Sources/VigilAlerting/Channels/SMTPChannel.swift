@@ -1,12 +1,6 @@
 import VigilCore
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// E-mail through an SMTP submission server (SMTPS 465 or STARTTLS 587, AUTH, certificate verified): one
 /// message per notification, plain text and HTML, UTF-8 subject as RFC 2047 words. A 4xx reply is retried
 /// through the outbox; a 5xx reply or refused credentials are permanent.

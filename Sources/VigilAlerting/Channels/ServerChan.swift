@@ -1,4 +1,5 @@
 import VigilCore
+import VigilCron
 import VigilNet
 
 /// ServerChan (Server酱) Turbo: `POST https://sctapi.ftqq.com/<SENDKEY>.send` with a title (≤ 32 characters) and
@@ -31,7 +32,7 @@ package struct ServerChan: Channel {
   /// The URL as errors show it: the SendKey replaced by `***`.
   var shownURL: String {
     guard let key = Self.sendKey(in: url) else { return Redactor.redactURL(url) }
-    return Redactor.redactURL(url.replacing(key, with: "***"))
+    return Redactor.redactURL(url.replacingEvery(key, with: "***"))
   }
 
   package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {

@@ -2,12 +2,6 @@ import VigilCore
 import VigilCron
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Tencent Cloud SMS (API 3.0 `SendSms`, TC3-HMAC-SHA256). SMS is template-only: `templateParams` are filled
 /// from the notification (`AlertNotification.fill`: `{target}`, `{status}`, `{summary}`, `{count}`…)
 /// and cut to `maxParamLength`. Success needs every number's `Code == "Ok"`; numbers already sent are remembered

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// How the chat robots answer: HTTP 200 with a code in the body that decides. A body that is not JSON, or
 /// lacks the code, is retryable (it is never taken as sent).
 enum VendorReply {
@@ -22,7 +16,7 @@ enum VendorReply {
       response = try await transport.send(
         HTTPRequest(
           url: url, method: "POST", headers: [("Content-Type", "application/json; charset=utf-8")],
-          body: Data(body.encodedString().utf8), timeout: 10, maxBodyBytes: 64 * 1024))
+          body: [UInt8](body.encodedString().utf8), timeout: 10, maxBodyBytes: 64 * 1024))
     } catch {
       throw .retryable("\(safeURL): \(error)")
     }

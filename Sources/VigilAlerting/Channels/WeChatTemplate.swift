@@ -2,12 +2,6 @@ import VigilCore
 import VigilCron
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// WeChat official account (公众号) template message, one per recipient openid.
 ///
 /// The access token comes from `stable_token` (which does not invalidate other holders' tokens, so many FaaS
@@ -49,7 +43,7 @@ package struct WeChatTemplate: Channel {
 
   struct CachedToken: Codable {
     var token: String
-    var expiresAt: Date
+    var expiresAt: Instant
   }
 
   var tokenKey: String { "channels/wechat/\(StateKey.segment(appID))-token.json" }
@@ -98,7 +92,7 @@ package struct WeChatTemplate: Channel {
   package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
     for openID in recipients {
       let clientMessageID = String(
-        Digest.hex(Digest.hash(.sha256, Data("\(idempotencyKey)/\(openID)".utf8))).prefix(32))
+        Digest.hex(Digest.hash(.sha256, [UInt8]("\(idempotencyKey)/\(openID)".utf8))).prefix(32))
       let body = self.body(notification, openID: openID, clientMessageID: clientMessageID)
       var token = try await accessToken(forceRefresh: false)
       for attempt in 0..<2 {

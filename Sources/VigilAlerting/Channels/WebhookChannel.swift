@@ -2,12 +2,6 @@ import VigilCore
 import VigilCron
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// A generic webhook: POSTs an Alertmanager-compatible JSON payload, signed GitHub-style with HMAC-SHA256
 /// (`X-Vigil-Signature-256: sha256=<hex of HMAC(secret, body)>`) when a secret is set, with
 /// `X-Vigil-Delivery` (a UUID that stays the same across retries, so a receiver can dedupe), `X-Vigil-Event`
@@ -74,19 +68,19 @@ package struct WebhookChannel: Channel {
   }
 
   /// The signature header value for `body`.
-  package static func signature(secret: String, body: Data) -> String {
-    "sha256=" + Digest.hex(Digest.hmac(.sha256, key: Data(secret.utf8), message: body))
+  package static func signature(secret: String, body: [UInt8]) -> String {
+    "sha256=" + Digest.hex(Digest.hmac(.sha256, key: [UInt8](secret.utf8), message: body))
   }
 
   package func deliver(_ notification: AlertNotification, idempotencyKey: String) async throws(ChannelError) {
-    let body = Data(Self.payload(notification, receiver: name).encodedString().utf8)
+    let body = [UInt8](Self.payload(notification, receiver: name).encodedString().utf8)
     let firing = notification.notices.contains { $0.status != .resolved && $0.status != .stable }
     var requestHeaders =
       headers + [
         ("Content-Type", "application/json"), ("User-Agent", "Vigil/\(VigilVersion.current)"),
         ("X-Vigil-Event", firing ? "alert.firing" : "alert.resolved"),
         ("X-Vigil-Delivery", Self.deliveryID(idempotencyKey)),
-        ("X-Vigil-Timestamp", String(Int64(Date().timeIntervalSince1970))),
+        ("X-Vigil-Timestamp", String(Int64(Instant().timeIntervalSince1970))),
       ]
     if let secret, !secret.isEmpty {
       requestHeaders.append(("X-Vigil-Signature-256", Self.signature(secret: secret, body: body)))

@@ -1,11 +1,6 @@
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -17,13 +12,13 @@ package struct OutboxEntry: Sendable, Codable, Hashable {
   /// Stable across retries: channels that support idempotency (PagerDuty `dedup_key`) pass it on.
   package var idempotencyKey: String
   package var notification: AlertNotification
-  package var createdAt: Date
+  package var createdAt: Instant
   package var attempts: Int
-  package var nextAttemptAt: Date
+  package var nextAttemptAt: Instant
   /// Set while one invocation is sending it, so no other sends it too.
-  package var leaseUntil: Date?
+  package var leaseUntil: Instant?
   package var lastError: String?
-  package var deliveredAt: Date?
+  package var deliveredAt: Instant?
   /// Channels to try next, in order, if this one refuses permanently or keeps failing (a fallback chain).
   package var fallbacks: [String]? = nil
 }
@@ -135,7 +130,9 @@ package struct Outbox: Sendable {
   /// Sends every pending entry that is due (this invocation's and earlier ones'), one sender per entry. With
   /// `deadline` (the invocation's), nothing is sent after it: a delivery still waiting then is cancelled and
   /// one not started is left as it was, both pending for the next run, so the invocation can answer in time.
-  package func deliverDue(using channels: [String: any Channel], logger: Logger, until deadline: Date? = nil)
+  package func deliverDue(
+    using channels: [String: any Channel], logger: Logger, until deadline: Instant? = nil
+  )
     async throws -> Report
   {
     var report = Report()
@@ -304,7 +301,7 @@ package struct Outbox: Sendable {
     return fields
   }
 
-  static func stamp(_ date: Date) -> String {
+  static func stamp(_ date: Instant) -> String {
     let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     return String(millis)
   }

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// When an alert fires, repeats, escalates and resolves. Pure settings; `PolicyEngine` applies them.
 package struct AlertPolicy: Sendable, Hashable {
   /// What makes a key failing (consecutive, N of M, moving average).
@@ -91,18 +85,20 @@ package struct AlertPolicy: Sendable, Hashable {
     }
   }
 
-  func localHour(_ date: Date) -> Int {
+  func localHour(_ date: Instant) -> Int {
     zone.localTime(at: Int64(date.timeIntervalSince1970.rounded(.down))).hour
   }
 
   /// Whether `date` falls in an ignored hour.
-  package func ignores(_ date: Date) -> Bool { !ignoreHours.isEmpty && ignoreHours.contains(localHour(date)) }
+  package func ignores(_ date: Instant) -> Bool {
+    !ignoreHours.isEmpty && ignoreHours.contains(localHour(date))
+  }
 
   /// Whether `date` is inside quiet hours.
-  package func isQuiet(_ date: Date) -> Bool { quietHours?.contains(hour: localHour(date)) ?? false }
+  package func isQuiet(_ date: Instant) -> Bool { quietHours?.contains(hour: localHour(date)) ?? false }
 
   /// Whether a maintenance window is open at `date`.
-  package func inMaintenance(_ date: Date) -> Bool {
+  package func inMaintenance(_ date: Instant) -> Bool {
     let instant = Int64(date.timeIntervalSince1970.rounded(.down))
     return maintenance.contains { $0.isOpen(at: instant, zone: zone) }
   }

@@ -1,16 +1,11 @@
 import VigilCore
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// What is remembered about one alert key between invocations.
 package struct AlertState: Sendable, Codable, Hashable {
   /// One observation.
   package struct Sample: Sendable, Codable, Hashable {
-    package var at: Date
+    package var at: Instant
     package var healthy: Bool
     package var value: Double?
   }
@@ -20,15 +15,15 @@ package struct AlertState: Sendable, Codable, Hashable {
     /// Stays the same for the whole outage: in every reminder and in the resolve.
     package var id: String
     /// When the first failing sample of the outage was seen.
-    package var startedAt: Date
+    package var startedAt: Instant
     /// Escalation steps already notified (the initial notification counts as one when there is no escalation).
     package var stepsNotified: Int
-    package var lastNotifiedAt: Date?
+    package var lastNotifiedAt: Instant?
   }
 
   package var samples: [Sample] = []
   /// Start of the current run of failing samples.
-  package var failingSince: Date?
+  package var failingSince: Instant?
   package var incident: Incident?
   /// True while the key is flapping (notifications paused).
   package var flapping: Bool?
@@ -44,7 +39,7 @@ package struct NotificationIntent: Sendable, Hashable {
   package var kind: Kind
   package var candidate: AlertCandidate
   package var incidentID: String
-  package var since: Date
+  package var since: Instant
   /// The escalation step (1-based) this notification is, when it is one.
   package var step: Int?
   package var channels: [String]
@@ -54,7 +49,7 @@ package struct NotificationIntent: Sendable, Hashable {
 package enum PolicyEngine {
   /// The new state and the notifications due for `candidate` observed at `now`.
   package static func evaluate(
-    _ candidate: AlertCandidate, state previous: AlertState?, policy: AlertPolicy, now: Date
+    _ candidate: AlertCandidate, state previous: AlertState?, policy: AlertPolicy, now: Instant
   ) -> (state: AlertState, intents: [NotificationIntent]) {
     // Ignored hours: the sample is not even evaluated.
     if policy.ignores(now) { return (previous ?? AlertState(), []) }
@@ -116,7 +111,7 @@ package enum PolicyEngine {
   }
 
   static func evaluateSample(
-    _ candidate: AlertCandidate, state previous: AlertState?, policy: AlertPolicy, now: Date
+    _ candidate: AlertCandidate, state previous: AlertState?, policy: AlertPolicy, now: Instant
   ) -> (state: AlertState, intents: [NotificationIntent]) {
     var state = previous ?? AlertState()
     let healthy = sampleIsHealthy(candidate, policy: policy, history: state.samples)
@@ -206,7 +201,7 @@ package enum PolicyEngine {
   }
 
   /// The latest escalation step that is due and not yet sent (older due steps are folded into it).
-  static func dueStep(_ policy: AlertPolicy, incident: AlertState.Incident, now: Date) -> (
+  static func dueStep(_ policy: AlertPolicy, incident: AlertState.Incident, now: Instant) -> (
     number: Int, channels: [String]
   )? {
     if policy.escalation.isEmpty {
@@ -227,7 +222,7 @@ package enum PolicyEngine {
   }
 
   /// A stable id for one outage of one key: `inc-<start>-<hash>`.
-  package static func incidentID(key: String, startedAt: Date) -> String {
+  package static func incidentID(key: String, startedAt: Instant) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
     let stamp = Int64(startedAt.timeIntervalSince1970)

@@ -5,12 +5,6 @@ import VigilCore
 #if canImport(Glibc)
   import Glibc
 #endif
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// How a child process ended.
 package enum ChildTermination: Sendable, Equatable {
   case exited(Int32)

@@ -3,12 +3,6 @@ import VigilCore
 #if canImport(Glibc)
   import Glibc
 #endif
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `exec`'s configuration (`functions/<name>/config.yml`): commands in any language, one per target.
 ///
 /// ```yaml

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `exec`: checks written in any language. Each target is a command run in its own process group with a
 /// timeout, a bounded output and only the environment it is given; its answer is read by one of two protocols
 /// - `nagios` (the monitoring-plugins API: exit status, a line of text, performance data) or `json` (the event

@@ -1,11 +1,5 @@
 import VigilCore
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Reads the answer of an `exec` command under `protocol: json`: one JSON object on standard output,
 ///
 /// ```json
@@ -39,7 +33,7 @@ enum JSONCheckAnswer {
     if run.stdoutCut { return (failed("the answer is longer than maxOutputBytes"), []) }
     let answer: JSONValue
     do {
-      answer = try JSONValue.parse(Data(run.stdout))
+      answer = try JSONValue.parse([UInt8](run.stdout))
     } catch {
       let shown = String(decoding: run.stdout.prefix(60), as: UTF8.self)
       return (failed("the answer is not JSON (\(error)): '\(shown)'"), [])

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// A Nagios / monitoring-plugins answer: the exit status as a state, the first line's text as the summary,
 /// later lines as long text, and the performance data after each `|` (on the first line, and from the first
 /// later line that has one to the end), as the plugin development guidelines lay them out.

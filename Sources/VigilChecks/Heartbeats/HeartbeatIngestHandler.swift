@@ -1,12 +1,6 @@
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `heartbeat-ingest`: takes a host's report as an API-gateway event (`POST /heartbeat/<host>` with an optional
 /// JSON object of figures and the host's token) and records last-seen and the figures in the state store.
 /// Answers as an API gateway expects: 200 with the count, 401 for a bad token, 400 for a bad host or body.
@@ -38,7 +32,7 @@ package struct HeartbeatIngestHandler: Handler {
     }
     var body = request.body ?? ""
     if request.isBase64Encoded {
-      guard let data = Data(base64Encoded: body) else {
+      guard let data = Base64.decode(body) else {
         return Self.answer(400, ["error": "body is not valid base64"])
       }
       body = String(decoding: data, as: UTF8.self)
@@ -48,7 +42,7 @@ package struct HeartbeatIngestHandler: Handler {
     }
     var figures: JSONValue?
     if !body.trimming(" \r\n\t").isEmpty {
-      guard let parsed = try? JSONValue.parse(Data(body.utf8)), case .object = parsed else {
+      guard let parsed = try? JSONValue.parse([UInt8](body.utf8)), case .object = parsed else {
         return Self.answer(400, ["error": "the body must be a JSON object of figures, e.g. {\"cpu\": 12.5}"])
       }
       if let problem = HeartbeatRecord.problem(with: parsed) {
@@ -59,7 +53,7 @@ package struct HeartbeatIngestHandler: Handler {
     }
     let now = context.clock.now
     let key = HeartbeatRecord.key(host)
-    let record = try await context.state.update(key) { stored -> (store: Data?, result: HeartbeatRecord) in
+    let record = try await context.state.update(key) { stored -> (store: [UInt8]?, result: HeartbeatRecord) in
       let fresh = HeartbeatRecord(host: host, firstSeen: now, lastSeen: now, reports: 0, active: true)
       var record: HeartbeatRecord
       do {

@@ -1,17 +1,12 @@
 import VigilCore
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// What is known of one reporting host, kept in the state store by `heartbeat-ingest` and read by
 /// `heartbeat-watchdog`.
 package struct HeartbeatRecord: Sendable, Codable, Hashable {
   package var host: String
-  package var firstSeen: Date
-  package var lastSeen: Date
+  package var firstSeen: Instant
+  package var lastSeen: Instant
   /// Reports received, ever.
   package var reports: Int
   /// False once the host said it is being retired (`{"active": false}`): the watchdog leaves it alone.
@@ -22,7 +17,8 @@ package struct HeartbeatRecord: Sendable, Codable, Hashable {
   package var sourceIP: String?
 
   package init(
-    host: String, firstSeen: Date, lastSeen: Date, reports: Int, active: Bool, figures: JSONValue? = nil,
+    host: String, firstSeen: Instant, lastSeen: Instant, reports: Int, active: Bool,
+    figures: JSONValue? = nil,
     sourceIP: String? = nil
   ) {
     self.host = host
@@ -41,8 +37,8 @@ package struct HeartbeatRecord: Sendable, Codable, Hashable {
   package init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     host = try container.decode(String.self, forKey: .host)
-    firstSeen = try container.decode(Date.self, forKey: .firstSeen)
-    lastSeen = try container.decode(Date.self, forKey: .lastSeen)
+    firstSeen = try container.decode(Instant.self, forKey: .firstSeen)
+    lastSeen = try container.decode(Instant.self, forKey: .lastSeen)
     reports = try container.decode(Int.self, forKey: .reports)
     active = try container.decode(Bool.self, forKey: .active)
     sourceIP = try container.decodeIfPresent(String.self, forKey: .sourceIP)

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `heartbeat-watchdog` (a timer, every minute): for each active host that has reported at least once, the
 /// minutes since its last report; a host silent past the first escalation offset is failing, and the alert
 /// policy notifies at each offset since its last report (default 1, 10, 60, 240, 1440 minutes), one grouped
@@ -59,7 +53,7 @@ package struct HeartbeatWatchdogHandler: Handler {
       evaluated: !ignored, maintenance: maintenance, hosts: hosts, alertCandidates: candidates)
   }
 
-  func status(of record: HeartbeatRecord, config: HeartbeatWatchdogConfig, now: Date) -> HostStatus {
+  func status(of record: HeartbeatRecord, config: HeartbeatWatchdogConfig, now: Instant) -> HostStatus {
     let silent = max(0, now.timeIntervalSince(record.lastSeen))
     let rule = config.hosts[record.host]
     if let schedule = rule?.cron {
@@ -71,8 +65,8 @@ package struct HeartbeatWatchdogHandler: Handler {
         host: record.host, lastSeen: ISO8601.format(record.lastSeen), minutesSilent: Int(silent / 60),
         healthy: !late, reports: record.reports,
         lastSeenAt: record.lastSeen,
-        expectedBy: deadline.isFinite ? ISO8601.format(Date(timeIntervalSince1970: deadline)) : nil,
-        failingSince: late ? Date(timeIntervalSince1970: deadline) : nil,
+        expectedBy: deadline.isFinite ? ISO8601.format(Instant(timeIntervalSince1970: deadline)) : nil,
+        failingSince: late ? Instant(timeIntervalSince1970: deadline) : nil,
         escalation: rule?.escalation ?? [0, 3600, 14_400, 86_400], figures: record.figures)
     }
     let offsets = rule?.escalation ?? config.escalation
@@ -84,7 +78,7 @@ package struct HeartbeatWatchdogHandler: Handler {
       escalation: offsets, figures: record.figures)
   }
 
-  func candidate(_ host: HostStatus, config: HeartbeatWatchdogConfig, context: Context, now: Date)
+  func candidate(_ host: HostStatus, config: HeartbeatWatchdogConfig, context: Context, now: Instant)
     -> AlertCandidate
   {
     let local = config.zone.localTime(at: Int64(host.lastSeenAt.timeIntervalSince1970))
@@ -131,9 +125,9 @@ package struct HostStatus: Sendable, Encodable, Hashable {
   package var healthy: Bool
   package var reports: Int
   /// For hosts on a schedule: when the next report was due, grace included.
-  var lastSeenAt: Date
+  var lastSeenAt: Instant
   package var expectedBy: String?
-  var failingSince: Date?
+  var failingSince: Instant?
   var escalation: [Double]
   package var figures: JSONValue?
 

@@ -5,12 +5,6 @@ import VigilNet
 #if canImport(Glibc)
   import Glibc
 #endif
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `host-resources`: CPU (per core and total, from /proc/stat deltas), memory (MemAvailable), swap, load,
 /// disk use per mount and named processes of the host or container it runs on, cgroup v2 limits respected.
 /// Each metric with a threshold is an alert candidate carrying its figure, judged by the alert policy's
@@ -60,7 +54,7 @@ package struct HostResourcesHandler: Handler {
   }
 
   static func candidates(
-    _ sample: HostSample, config: HostResourcesConfig, host: String, context: Context, now: Date
+    _ sample: HostSample, config: HostResourcesConfig, host: String, context: Context, now: Instant
   ) -> [AlertCandidate] {
     var figures: [AlertCandidate.Fact] = [
       .init("host", host),
@@ -143,7 +137,7 @@ package struct HostResourcesHandler: Handler {
   {
     var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
     if let token = target.token, !token.isEmpty { headers.append(("Authorization", "Bearer \(token)")) }
-    let body: Data
+    let body: [UInt8]
     do { body = try JSONCoding.encode(sample) } catch { return "cannot encode the sample: \(error)" }
     do {
       let response = try await transport.send(

@@ -1,15 +1,11 @@
+import VigilCron
+
 #if canImport(Glibc)
   import Glibc
 #endif
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// The cumulative counters a CPU percentage is computed from; kept in the state store between runs.
 package struct HostCounters: Sendable, Codable, Hashable {
-  package var at: Date
+  package var at: Instant
   var cpu: ProcFS.CPUTimes
   var cores: [ProcFS.CPUTimes]
   /// cgroup v2 `cpu.stat` usage_usec, when the process runs under a CPU limit.
@@ -79,7 +75,7 @@ package struct HostSampler: Sendable {
   }
 
   func read(_ path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    guard let data = try? BoundedRead.file(path, limit: 4 << 20) else { return nil }  // /proc files are small
     return String(decoding: data, as: UTF8.self)
   }
 
@@ -87,11 +83,11 @@ package struct HostSampler: Sendable {
   var cgroupFolder: String? {
     guard let text = read("\(procRoot)/self/cgroup"), let path = ProcFS.cgroupPath(text) else { return nil }
     let folder = cgroupRoot + (path == "/" ? "" : path)
-    return FileManager.default.fileExists(atPath: "\(folder)/cgroup.controllers") ? folder : nil
+    return FileSystem.exists("\(folder)/cgroup.controllers") ? folder : nil
   }
 
   /// The cumulative counters now.
-  package func counters(at now: Date) throws(HostReadError) -> HostCounters {
+  package func counters(at now: Instant) throws(HostReadError) -> HostCounters {
     guard let text = read("\(procRoot)/stat"), let times = ProcFS.cpuTimes(text) else {
       throw HostReadError(description: "cannot read CPU times from \(procRoot)/stat")
     }
@@ -177,7 +173,7 @@ package struct HostSampler: Sendable {
   /// Processes whose `comm` (the name, cut to 15 bytes by the kernel) matches `name`.
   func processCount(named name: String) -> Int {
     let wanted = String(name.utf8.prefix(15)) ?? name
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: procRoot)) ?? []
+    let entries = FileSystem.entries(of: procRoot) ?? []
     return entries.filter { $0.allSatisfy(\.isNumber) }.count { pid in
       read("\(procRoot)/\(pid)/comm")?.trimming("\n") == wanted
     }

@@ -2,12 +2,6 @@ import VigilCore
 import VigilCron
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Why a CKafka API call failed; `code` is Tencent Cloud's error code (`AuthFailure.SignatureFailure`,
 /// `RequestLimitExceeded`…).
 package struct CKafkaError: Error, Sendable, CustomStringConvertible {

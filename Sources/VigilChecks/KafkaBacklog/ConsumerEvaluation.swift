@@ -1,10 +1,5 @@
 import VigilCore
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// A consumer's status, as Burrow names them, from recent samples rather than one fixed threshold.
 package enum ConsumerStatus: String, Sendable, Codable, Hashable, Comparable {
@@ -41,7 +36,7 @@ package enum ConsumerStatus: String, Sendable, Codable, Hashable, Comparable {
 /// What the check keeps between runs for one group: the last few samples of every partition.
 struct ConsumerSamples: Codable, Sendable {
   struct Sample: Codable, Sendable {
-    var at: Date
+    var at: Instant
     /// `topic/partition` → [committed or -1, log end].
     var offsets: [String: [Int64]]
   }
@@ -77,7 +72,7 @@ package struct PartitionVerdict: Sendable, Codable, Hashable {
 /// Judges a group from its current offsets and the samples of earlier runs.
 enum ConsumerEvaluation {
   /// Per-partition verdicts, newest sample appended to `samples` (trimmed to `window`).
-  static func judge(_ group: KafkaGroupLag, samples: inout ConsumerSamples, now: Date, window: Int)
+  static func judge(_ group: KafkaGroupLag, samples: inout ConsumerSamples, now: Instant, window: Int)
     -> [PartitionVerdict]
   {
     var current: [String: [Int64]] = [:]

@@ -2,12 +2,6 @@ import VigilCore
 import VigilCron
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `kafka-backlog`: consumer-group lag per partition, topic and group, judged Burrow-style from the samples of
 /// recent runs (OK, lagging, stalled, stopped, rewound, behind retention) and against lag thresholds. One alert
 /// candidate per group; an unreachable cluster is an alert of its own, not a silent failure.
@@ -119,13 +113,13 @@ package struct KafkaBacklogHandler: Handler {
     return try KafkaBacklogConfig.read(root, transport: transport, clock: context.clock)
   }
 
-  func judge(_ group: KafkaGroupLag, config: KafkaBacklogConfig, context: Context, now: Date) async throws
+  func judge(_ group: KafkaGroupLag, config: KafkaBacklogConfig, context: Context, now: Instant) async throws
     -> GroupReport
   {
     let key =
       "kafka-backlog/\(StateKeySegment.make(context.functionName))/\(StateKeySegment.make(group.group)).json"
     let verdicts = try await context.state.update(key) {
-      record -> (store: Data?, result: [PartitionVerdict]) in
+      record -> (store: [UInt8]?, result: [PartitionVerdict]) in
       // Samples that cannot be read start afresh: the window refills from this run on.
       var samples =
         record.flatMap { try? context.state.decodeRecord(ConsumerSamples.self, $0.data, key: key) }
@@ -156,7 +150,7 @@ package struct KafkaBacklogHandler: Handler {
       partitions: verdicts)
   }
 
-  func candidate(_ report: GroupReport, config: KafkaBacklogConfig, context: Context, now: Date)
+  func candidate(_ report: GroupReport, config: KafkaBacklogConfig, context: Context, now: Instant)
     -> AlertCandidate
   {
     var facts: [AlertCandidate.Fact] = [.init("provider", config.provider.name)]

@@ -1,3 +1,5 @@
+import VigilCron
+
 /// One partition's consumer lag.
 package struct PartitionLag: Sendable, Codable, Hashable {
   package var topic: String
@@ -78,7 +80,7 @@ package struct KafkaTopicFilter: Sendable, Hashable {
     else { return false }
     var rest = Substring(text.dropFirst(first.count).dropLast(last.count))
     for piece in pieces.dropFirst().dropLast() where !piece.isEmpty {
-      guard let range = rest.firstRange(of: piece) else { return false }
+      guard let range = rest.range(ofText: piece) else { return false }
       rest = rest[range.upperBound...]
     }
     return true

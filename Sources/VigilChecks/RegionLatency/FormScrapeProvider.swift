@@ -1,11 +1,6 @@
 import VigilCore
+import VigilCron
 import VigilNet
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// The source articles' approach, generalised: POST a form to a speed-test service once per probe node and
 /// pull the figures (`alltime`, `dnstime`, `conntime`, `downtime`, or any named value) out of the answer with
@@ -59,15 +54,15 @@ package struct FormScrapeProvider: RegionProvider {
     let fields = form.map { field in
       (
         field.name,
-        field.value.replacing("{url}", with: target.url).replacing(
+        field.value.replacingEvery("{url}", with: target.url).replacingEvery(
           "{host}", with: URLText.host(of: target.url)
         )
-        .replacing("{node}", with: node.id).replacing("{nodeName}", with: node.name)
+        .replacingEvery("{node}", with: node.id).replacingEvery("{nodeName}", with: node.name)
       )
     }
     let request = HTTPRequest(
       url: endpoint, method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded")],
-      body: Data(FormEncoding.encode(fields).utf8), timeout: timeout)
+      body: [UInt8](FormEncoding.encode(fields).utf8), timeout: timeout)
     let response: HTTPResponse
     do {
       response = try await transport.send(request)
@@ -102,11 +97,11 @@ package struct FormScrapeProvider: RegionProvider {
       totalMs: figures["total"])
   }
 
-  static func extract(_ extractor: Extractor, from page: String, body: Data) -> Double? {
+  static func extract(_ extractor: Extractor, from page: String, body: [UInt8]) -> Double? {
     switch extractor {
     case .regex(let pattern):
-      guard let regex = try? Regex(pattern), let match = page.firstMatch(of: regex), match.output.count > 1,
-        let captured = match.output[1].substring
+      guard let match = (try? TextPattern(pattern))?.firstMatch(in: page), match.count > 1,
+        let captured = match[1]
       else { return nil }
       return Double(captured)
     case .jsonPath(let path):

@@ -1,11 +1,6 @@
 import VigilCore
+import VigilCron
 import VigilNet
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// The public Globalping measurement API: POST an HTTP measurement for a list of locations, poll until it is
 /// finished, and map each probe's timings (`total`, `dns`, `tcp`, `tls`, `firstByte`, `download`).
@@ -43,7 +38,7 @@ package struct GlobalpingProvider: RegionProvider {
     let host = URLText.host(of: target.url)
     let https = target.url.hasPrefix("https://")
     var rest = Substring(target.url)
-    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    if let scheme = rest.range(ofText: "://") { rest = rest[scheme.upperBound...] }
     let pathStart = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
     let authority = rest[..<pathStart]
     var pathAndQuery = String(rest[pathStart...])
@@ -81,7 +76,7 @@ package struct GlobalpingProvider: RegionProvider {
   }
 
   package func probe(_ target: RegionTarget, context: Context) async -> [RegionProbe] {
-    let body: Data
+    let body: [UInt8]
     do { body = try JSONCoding.encode(requestBody(for: target)) } catch {
       return failure("cannot encode the request: \(error)")
     }

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Probes from where the function runs, tagged with the function's region: deploy the same function in
 /// several regions and each reports its own view (the serverless way to be multi-region).
 package struct LocalRegionProvider: RegionProvider {

@@ -147,10 +147,11 @@ package struct RegionLatencyConfig: Sendable {
             throw ConfigError(entry.value.mark, error.reason)
           }
         } else {
-          do { _ = try Regex(pattern) } catch {
+          let groups: Int
+          do { groups = try TextPattern(pattern).groupCount } catch {
             throw ConfigError(entry.value.mark, "bad regular expression for '\(entry.key)': \(error)")
           }
-          guard Self.captureGroups(in: pattern) >= 1 else {
+          guard groups >= 1 else {
             throw ConfigError(
               entry.value.mark,
               "the regex for '\(entry.key)' needs a capture group around the number, e.g. 'alltime\":\"([0-9.]+)'"
@@ -175,28 +176,5 @@ package struct RegionLatencyConfig: Sendable {
     default:
       throw item.error("unknown provider type '\(type)'; expected local, globalping or form-scrape")
     }
-  }
-}
-
-extension RegionLatencyConfig {
-  /// Capture groups in a pattern (unescaped `(` not followed by `?`).
-  static func captureGroups(in pattern: String) -> Int {
-    var count = 0
-    var previous: Character = " "
-    var iterator = pattern.makeIterator()
-    var escaped = false
-    while let character = iterator.next() {
-      if escaped {
-        escaped = false
-      } else if character == "\\" {
-        escaped = true
-      } else if character == "(" {
-        count += 1
-      } else if character == "?" && previous == "(" {
-        count -= 1
-      }
-      previous = character
-    }
-    return count
   }
 }

@@ -2,12 +2,6 @@ import VigilCore
 import VigilCron
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `region-latency`: one URL measured from several vantage points (this function's region, Globalping probes,
 /// a form-scrape speed-test service), judged by rules over the regions; the alert lists every region's figures.
 package struct RegionLatencyHandler: Handler {

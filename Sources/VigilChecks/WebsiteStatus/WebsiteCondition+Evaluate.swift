@@ -1,15 +1,10 @@
 import VigilCore
+import VigilCron
 import VigilNet
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 extension WebsiteCondition {
   /// Checks the response at `now`; nil when the condition is met, else what was found instead.
-  package func evaluate(_ response: HTTPResponse, now: Date = Date()) -> String? {
+  package func evaluate(_ response: HTTPResponse, now: Instant = Instant()) -> String? {
     switch subject {
     case .status: return compareNumber(Double(response.status)) { "\(Int($0))" }
     case .total: return compareNumber(response.timings.totalMs, format: Self.format(milliseconds:))
@@ -77,10 +72,10 @@ extension WebsiteCondition {
 
   private func compareText(_ text: String, what: String) -> String? {
     switch comparison {
-    case .contains(let needle): return text.contains(needle) ? nil : "\(what) does not contain \"\(needle)\""
-    case .notContains(let needle): return text.contains(needle) ? "\(what) contains \"\(needle)\"" : nil
+    case .contains(let needle): return text.includes(needle) ? nil : "\(what) does not contain \"\(needle)\""
+    case .notContains(let needle): return text.includes(needle) ? "\(what) contains \"\(needle)\"" : nil
     case .matches(let pattern), .notMatches(let pattern):
-      let found = (try? Regex(pattern)).map { text.contains($0) } ?? false
+      let found = (try? TextPattern(pattern))?.matches(text) ?? false
       let wanted: Bool = { if case .matches = comparison { return true } else { return false } }()
       if found == wanted { return nil }
       return wanted ? "\(what) does not match /\(pattern)/" : "\(what) matches /\(pattern)/"

@@ -1,12 +1,6 @@
 import VigilCore
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// One condition a website target must meet, written the Gatus way:
 /// `status == 200`, `status in [200, 204]`, `total < 800ms`, `connect < 200ms`, `body contains "ok"`,
 /// `body matches "v[0-9]+"`, `$.status == "UP"`, `header Content-Type contains "json"`, `certificate > 14d`.
@@ -138,7 +132,7 @@ package struct WebsiteCondition: Sendable, Hashable, CustomStringConvertible {
     case "!contains": return .notContains(operand)
     case "matches", "!matches":
       do {
-        _ = try Regex(operand)
+        _ = try TextPattern(operand)
       } catch {
         throw fail("bad regular expression '\(operand)': \(error)")
       }

@@ -2,12 +2,6 @@ import VigilCore
 import VigilCron
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// `website-status`: checks each configured URL, evaluates its conditions, and reports every target (up or
 /// down, with timings) as an alert candidate.
 package struct WebsiteStatusHandler: Handler {
@@ -63,7 +57,7 @@ package struct WebsiteStatusHandler: Handler {
     let budget = min(target.timeout, context.remainingTimeForProbes)
     var request = HTTPRequest(
       url: target.url, method: target.method, headers: target.headers,
-      body: target.body.map { Data($0.utf8) },
+      body: target.body.map { [UInt8]($0.utf8) },
       connectTimeout: min(target.connectTimeout, budget), timeout: budget,
       maxBodyBytes: target.maxBodyBytes, followRedirects: target.followRedirects, insecure: target.insecure,
       caFile: target.caFile)
@@ -91,7 +85,7 @@ package struct WebsiteStatusHandler: Handler {
     }
   }
 
-  func candidate(target: WebsiteTarget, result: TargetResult, context: Context, at now: Date)
+  func candidate(target: WebsiteTarget, result: TargetResult, context: Context, at now: Instant)
     -> AlertCandidate
   {
     var facts: [AlertCandidate.Fact] = [.init("url", result.url), .init("region", context.region)]

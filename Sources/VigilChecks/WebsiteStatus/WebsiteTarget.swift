@@ -1,12 +1,6 @@
 import VigilCore
 import VigilNet
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// One URL that `website-status` checks, with its conditions.
 package struct WebsiteTarget: Sendable {
   package var name: String

@@ -1,3 +1,5 @@
+import VigilCron
+
 /// Reads a configuration file (serverless.yml, a function's config.yml) whole, bounded and checked: at most
 /// `maximumBytes`, a regular file only (a FIFO or a device would block or never end), valid UTF-8 (the first
 /// bad byte is named by line and column), a leading byte-order mark dropped.

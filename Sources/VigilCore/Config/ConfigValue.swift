@@ -1,3 +1,5 @@
+import VigilCron
+
 /// A YAML node read as configuration: typed accessors that substitute `${env:…}` and report problems with
 /// their location and what was expected.
 public struct ConfigValue: Sendable {
@@ -35,7 +37,7 @@ public struct ConfigValue: Sendable {
   /// How this value's `text` appears in an error: an excerpt in quotes, or, when the value came from
   /// `${env:…}`, the reference as written: a variable's value may be a secret and is never shown.
   public func shown(_ text: String) -> String {
-    if case .scalar(let raw, _) = node.kind, raw.contains("${") {
+    if case .scalar(let raw, _) = node.kind, raw.includes("${") {
       return "the value of '\(raw.excerpt(80))' (not shown)"
     }
     return "'\(text.excerpt())'"
@@ -52,7 +54,7 @@ public struct ConfigValue: Sendable {
   /// An integer (decimal; `_` separators allowed).
   public func int() throws(ConfigError) -> Int {
     let text = try string()
-    guard let value = Int(text.replacing("_", with: "")) else {
+    guard let value = Int(text.replacingEvery("_", with: "")) else {
       throw error("'\(path)' must be an integer, found \(shown(text))")
     }
     return value

@@ -1,3 +1,5 @@
+import VigilCron
+
 /// Replaces `${env:NAME}` and `${env:NAME, default}` in configuration text with environment values.
 ///
 /// Any other `${…}` form is an error rather than being passed through silently.
@@ -28,10 +30,10 @@ package struct EnvironmentSubstitution: Sendable {
 
   /// The text with every `${env:…}` replaced; `mark` locates the text for errors.
   package func substitute(_ text: String, at mark: SourceMark) throws(ConfigError) -> String {
-    guard text.contains("${") else { return text }
+    guard text.includes("${") else { return text }
     var result = ""
     var rest = Substring(text)
-    while let open = rest.firstRange(of: "${") {
+    while let open = rest.range(ofText: "${") {
       result += rest[rest.startIndex..<open.lowerBound]
       let column = mark.column + text.distance(from: text.startIndex, to: open.lowerBound)
       let here = SourceMark(file: mark.file, line: mark.line, column: column)

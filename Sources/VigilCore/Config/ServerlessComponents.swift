@@ -1,8 +1,5 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -165,9 +162,9 @@ extension ServerlessConfig {
 
   /// v2's `name: ${name}-${stage}-${app}`: the file's own variables first, then `${env:…}` as everywhere.
   static func componentName(_ value: ConfigValue, variables: [String: String]) throws(ConfigError) -> String {
-    guard case .scalar(let raw, _) = value.node.kind, raw.contains("${") else { return try value.string() }
+    guard case .scalar(let raw, _) = value.node.kind, raw.includes("${") else { return try value.string() }
     var text = raw
-    for (key, replacement) in variables { text = text.replacing("${\(key)}", with: replacement) }
-    return text.contains("${") ? try value.string() : text
+    for (key, replacement) in variables { text = text.replacingEvery("${\(key)}", with: replacement) }
+    return text.includes("${") ? try value.string() : text
   }
 }

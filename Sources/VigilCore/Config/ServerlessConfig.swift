@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// `serverless.yml`, in the Serverless Framework's Tencent SCF form: a provider and named functions, each
 /// with a handler, limits, environment and `timer` (and `apigw`) events.

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// The event a handler receives, recognised by its shape; the raw JSON is always kept.
 public enum InvocationEvent: Sendable {
   /// Tencent SCF timer trigger: `{"Type":"Timer","TriggerName","Time","Message"}`.
@@ -37,7 +31,7 @@ public enum InvocationEvent: Sendable {
   package static let maximumBytes = 6 * 1024 * 1024
 
   /// Reads an event from JSON `data`; `source` names it in errors (a file, `stdin`, the platform).
-  public init(data: Data, source: String) throws(EventError) {
+  public init(data: [UInt8], source: String) throws(EventError) {
     guard data.count <= Self.maximumBytes else {
       throw EventError(
         source: source, message: "the event is \(data.count) bytes; at most \(Self.maximumBytes) are read")
@@ -109,7 +103,7 @@ public struct TimerEvent: Sendable, Codable {
   }
 
   init(json: JSONValue) throws {
-    self = try JSONDecoder().decode(TimerEvent.self, from: JSONCoding.encode(json))
+    self = try JSONValueDecoder.decode(TimerEvent.self, from: json)
   }
 
   /// The event as SCF sends it.
@@ -140,7 +134,7 @@ public struct ScheduledEvent: Sendable, Codable {
   }
 
   init(json: JSONValue) throws {
-    self = try JSONDecoder().decode(ScheduledEvent.self, from: JSONCoding.encode(json))
+    self = try JSONValueDecoder.decode(ScheduledEvent.self, from: json)
   }
 
   /// The event as EventBridge sends it.

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// What a check observed about one target, handed to the alerting engine: failing or healthy, with the facts.
 ///
@@ -31,19 +27,19 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
   /// The facts, in display order (status, timings, region…).
   public var facts: [Fact]
   /// When the check saw it.
-  public var observedAt: Date
+  public var observedAt: Instant
   /// The measured figure a policy can average (CPU %, lag, latency ms), when the check has one.
   public var value: Double?
   /// When the failure began, when the check knows better than "the first failing sample" (a host's last
   /// heartbeat, a job's missed deadline): incidents and escalation offsets count from it.
-  public var since: Date?
+  public var since: Instant?
   /// How the check asks the policy to judge this key (the check's own thresholds), over the project's policy.
   public var hints: PolicyHints?
 
   /// A candidate for one target; `key` is made from `function`, `check` and `target`.
   public init(
     function: String, check: String, target: String, healthy: Bool, severity: Severity = .critical,
-    summary: String, facts: [Fact], observedAt: Date, value: Double? = nil, since: Date? = nil,
+    summary: String, facts: [Fact], observedAt: Instant, value: Double? = nil, since: Instant? = nil,
     hints: PolicyHints? = nil
   ) {
     self.key = "\(function)/\(check)/\(target)"

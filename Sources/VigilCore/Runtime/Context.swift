@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// Everything an invocation knows besides its event, mirroring SCF's and Lambda's context objects.
 public struct Context: Sendable {
@@ -21,7 +17,7 @@ public struct Context: Sendable {
   /// The function's time limit in seconds.
   public var timeLimit: Double
   /// When the platform stops the invocation.
-  public var deadline: Date
+  public var deadline: Instant
   /// The function's environment variables (provider and function settings merged, then the process's).
   public var environment: [String: String]
   /// Logs JSON lines with the request id.
@@ -41,7 +37,7 @@ public struct Context: Sendable {
   public init(
     requestID: String, functionName: String, namespace: String = "default",
     functionVersion: String = "$LATEST",
-    region: String, memoryLimitMB: Int, timeLimit: Double, deadline: Date, environment: [String: String],
+    region: String, memoryLimitMB: Int, timeLimit: Double, deadline: Instant, environment: [String: String],
     logger: Logger, state: any StateStore, clock: any WallClock, configuration: ConfigValue? = nil,
     invokedFunctionARN: String? = nil, traceID: String? = nil
   ) {

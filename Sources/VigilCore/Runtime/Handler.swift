@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// A monitoring function: one async entry point taking the event and the invocation's context, returning a
 /// JSON-encodable result. Stateless between calls: anything remembered goes through `context.state`.
 public protocol Handler: Sendable {
@@ -70,7 +64,7 @@ package struct HandlerOutput: Sendable {
   }
 
   /// The result as JSON bytes.
-  package func encoded(pretty: Bool = false) throws -> Data {
+  package func encoded(pretty: Bool = false) throws -> [UInt8] {
     try JSONCoding.encode(value, pretty: pretty)
   }
 

@@ -1,11 +1,6 @@
 import Synchronization
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -53,7 +48,7 @@ public struct Logger: Sendable {
     guard level >= minimumLevel else { return }
     sink.write(
       LogRecord(
-        time: Date(), level: level, message: message, fields: metadata.merging(fields) { _, new in new }))
+        time: Instant(), level: level, message: message, fields: metadata.merging(fields) { _, new in new }))
   }
 
   /// Logs at debug level.
@@ -71,7 +66,7 @@ public struct Logger: Sendable {
 
 /// One log line.
 package struct LogRecord: Sendable {
-  package var time: Date
+  package var time: Instant
   package var level: Logger.Level
   package var message: String
   package var fields: [String: String]
@@ -107,8 +102,8 @@ package final class Redactor: Sendable {
     let known = secrets.withLock { $0 }
     guard !known.isEmpty else { return text }
     var result = text
-    for secret in known where result.contains(secret) {
-      result = result.replacing(secret, with: "***")
+    for secret in known where result.includes(secret) {
+      result = result.replacingEvery(secret, with: "***")
     }
     return result
   }

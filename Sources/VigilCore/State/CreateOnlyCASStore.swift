@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// The state contract for a store that can only refuse to overwrite (create-only) and cannot make a write
 /// conditional on a version: Tencent COS has no `If-Match` on PUT, and would silently ignore one.
@@ -28,11 +24,11 @@ package final class CreateOnlyCASStore: StateStore {
   package let tombstoneLifetime: Double
   /// How long a version is kept after its successor was written.
   package let supersededLifetime: Double
-  let now: @Sendable () -> Date
+  let now: @Sendable () -> Instant
 
   package init(
     base: any StateEntryListing, tombstoneLifetime: Double = 3600, supersededLifetime: Double = 600,
-    now: @escaping @Sendable () -> Date = { Date() }
+    now: @escaping @Sendable () -> Instant = { Instant() }
   ) {
     self.base = base
     self.tombstoneLifetime = tombstoneLifetime
@@ -44,7 +40,7 @@ package final class CreateOnlyCASStore: StateStore {
 
   package func location(_ key: String) -> String { base.location(key) }
 
-  static let liveMarker = Data([1])
+  static let liveMarker = [UInt8]([1])
   static let versionSegment = "@v"
   /// Versions are numbered in 12 digits, so listings sort them in order.
   static let digits = 12
@@ -61,16 +57,17 @@ package final class CreateOnlyCASStore: StateStore {
       guard record.data.first == 1 else {
         throw StateError(corrupt: "state record \(location(key)) version \(top.number) has no marker byte")
       }
-      return StateRecord(data: Data(record.data.dropFirst()), version: StateVersion(String(top.number)))
+      return StateRecord(data: [UInt8](record.data.dropFirst()), version: StateVersion(String(top.number)))
     }
     throw StateError(
       "state record \(location(key)) kept changing while it was read (8 tries)", kind: .contended)
   }
 
-  package func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+  package func put(_ key: String, _ data: [UInt8], if condition: StateCondition) async throws -> StateVersion?
+  {
     try validate(key)
     var bytes = Self.liveMarker
-    bytes.append(data)
+    bytes.append(contentsOf: data)
     switch condition {
     case .version(let version):
       guard let number = Int(version.token), number >= 1, number < Self.largestNumber else { return nil }
@@ -102,7 +99,7 @@ package final class CreateOnlyCASStore: StateStore {
       let versions = try await versions(of: key)
       guard let top = versions.last else { return }
       if top.size == 0 { return }
-      if try await writeVersion(key, top.number + 1, Data()) != nil { return }
+      if try await writeVersion(key, top.number + 1, [UInt8]()) != nil { return }
     }
     throw StateError(
       "cannot delete \(location(key)): other writers won 40 times in a row", kind: .contended)
@@ -143,7 +140,7 @@ package final class CreateOnlyCASStore: StateStore {
   struct Version {
     var number: Int
     var size: Int
-    var modified: Date
+    var modified: Instant
   }
 
   static let largestNumber = 999_999_999_999
@@ -178,7 +175,7 @@ package final class CreateOnlyCASStore: StateStore {
   }
 
   /// Writes version `number` create-only: the new version, or nil when another writer wrote that number.
-  func writeVersion(_ key: String, _ number: Int, _ bytes: Data) async throws -> StateVersion? {
+  func writeVersion(_ key: String, _ number: Int, _ bytes: [UInt8]) async throws -> StateVersion? {
     guard number <= Self.largestNumber else {
       throw StateError("state record \(location(key)) has used every version number")
     }

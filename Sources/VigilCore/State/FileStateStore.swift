@@ -1,8 +1,5 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -19,7 +16,7 @@ package struct FileStateStore: StateStore {
 
   /// Opens (and creates) the folder, and at most once an hour removes the `.tmp-*` files that writers killed
   /// mid-write left behind (only those older than ten minutes: a live writer's file is never touched).
-  package init(root: String, now: Date = Date()) throws {
+  package init(root: String, now: Instant = Instant()) throws {
     self.root = root
     try FileStateStore.makeDirectory(root)
     sweepAbandonedTemporaries(now: now)
@@ -31,7 +28,7 @@ package struct FileStateStore: StateStore {
 
   /// Removes `.tmp-*` files older than ten minutes, everywhere in the folder, when the last sweep (the
   /// `.swept` marker's time) is over an hour old.
-  func sweepAbandonedTemporaries(now: Date) {
+  func sweepAbandonedTemporaries(now: Instant) {
     let marker = "\(root)/.swept"
     var info = stat()
     if stat(marker, &info) == 0, now.timeIntervalSince1970 - Double(info.st_mtim.tv_sec) < 3600 { return }
@@ -42,7 +39,7 @@ package struct FileStateStore: StateStore {
     var visited = 0
     while let folder = folders.popLast(), visited < 100_000 {
       visited += 1
-      guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
+      guard let names = FileSystem.entries(of: folder) else { continue }
       for name in names {
         let file = "\(folder)/\(name)"
         guard lstat(file, &info) == 0 else { continue }
@@ -71,12 +68,13 @@ package struct FileStateStore: StateStore {
     }
   }
 
-  package func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+  package func put(_ key: String, _ data: [UInt8], if condition: StateCondition) async throws -> StateVersion?
+  {
     try validateStateKey(key)
     return try await offPool { try putNow(key, data, if: condition) }
   }
 
-  private func putNow(_ key: String, _ data: Data, if condition: StateCondition) throws -> StateVersion? {
+  private func putNow(_ key: String, _ data: [UInt8], if condition: StateCondition) throws -> StateVersion? {
     try withStripe(of: key) { () throws -> StateVersion? in
       switch condition {
       case .always: break
@@ -102,7 +100,7 @@ package struct FileStateStore: StateStore {
 
   /// A file's version: a hash of its content and its length. Two records with the same bytes share a version,
   /// which compare-and-set may treat as unchanged (it is the same state).
-  static func version(of data: Data) -> StateVersion {
+  static func version(of data: [UInt8]) -> StateVersion {
     StateVersion(String(fnv1a(data), radix: 16) + "-" + String(data.count))
   }
 
@@ -165,14 +163,14 @@ package struct FileStateStore: StateStore {
     return try body()
   }
 
-  private func readFile(_ key: String) throws -> Data? {
+  private func readFile(_ key: String) throws -> [UInt8]? {
     let descriptor = open(path(key), O_RDONLY | O_CLOEXEC)
     if descriptor < 0 {
       if errno == ENOENT { return nil }
       throw failure("read", key)
     }
     defer { close(descriptor) }
-    var data = Data()
+    var data = [UInt8]()
     var buffer = [UInt8](repeating: 0, count: 65_536)
     while true {
       if data.count > FileStateStore.maxRecordBytes {
@@ -191,7 +189,7 @@ package struct FileStateStore: StateStore {
   }
 
   /// Writes atomically: a temporary file in the key's folder, fsync, rename over the key, fsync the folder.
-  private func writeFile(_ key: String, _ data: Data) throws {
+  private func writeFile(_ key: String, _ data: [UInt8]) throws {
     let target = path(key)
     let folder = NSStringPath(path: target).deletingLastPathComponent
     let temporary = "\(folder)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -239,7 +237,7 @@ package struct FileStateStore: StateStore {
     var result: [String] = []
     func walk(_ relative: String) {
       let folder = relative.isEmpty ? root : "\(root)/\(relative)"
-      guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+      guard let entries = FileSystem.entries(of: folder) else { return }
       for name in entries where !name.hasPrefix(".") {
         let key = relative.isEmpty ? name : "\(relative)/\(name)"
         var info = stat()

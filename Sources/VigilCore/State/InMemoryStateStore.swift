@@ -1,31 +1,26 @@
 import Synchronization
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// State kept in this process's memory (tests, `vigil channel test`, `--state memory`): the same contract as
 /// every store, shared by the invocations of one process and lost with it.
 public final class InMemoryStateStore: StateStore, StateEntryListing {
   private struct Entry {
-    var data: Data
+    var data: [UInt8]
     var version: UInt64
-    var modified: Date
+    var modified: Instant
   }
   private struct Contents {
     var entries: [String: Entry] = [:]
     var writes: UInt64 = 0
   }
   private let contents = Mutex(Contents())
-  private let now: @Sendable () -> Date
+  private let now: @Sendable () -> Instant
 
   /// An empty store.
-  public init() { now = { Date() } }
+  public init() { now = { Instant() } }
 
   /// A store whose writes are dated by `now` (tests of what expires).
-  package init(now: @escaping @Sendable () -> Date) { self.now = now }
+  package init(now: @escaping @Sendable () -> Instant) { self.now = now }
 
   /// `memory (this process only)`.
   public var displayName: String { "memory (this process only)" }
@@ -39,7 +34,8 @@ public final class InMemoryStateStore: StateStore, StateEntryListing {
   }
 
   /// Writes `data` under `key` if `condition` holds; nil when it did not.
-  public func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+  public func put(_ key: String, _ data: [UInt8], if condition: StateCondition) async throws -> StateVersion?
+  {
     try validateStateKey(key)
     let modified = now()
     return contents.withLock { contents -> StateVersion? in

@@ -1,16 +1,12 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// A stored key with what a listing tells about it without reading it.
 package struct StateEntry: Sendable, Hashable {
   package var key: String
   package var size: Int
-  package var modified: Date
+  package var modified: Instant
 
-  package init(key: String, size: Int, modified: Date) {
+  package init(key: String, size: Int, modified: Instant) {
     self.key = key
     self.size = size
     self.modified = modified

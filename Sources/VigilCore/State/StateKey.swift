@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// Builds state keys from names that come from configuration (functions, targets, channels, groups).
 package enum StateKey {
@@ -44,7 +40,7 @@ package enum StateKey {
   }
 
   /// Where a corrupt record is moved: `corrupt/<key>-<millis>`, outside every prefix the runtime lists.
-  package static func quarantine(_ key: String, at date: Date) -> String {
+  package static func quarantine(_ key: String, at date: Instant) -> String {
     "corrupt/\(key)-\(Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))"
   }
 

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// A lease kept as a record (`leases/<name>.json`: owner and expiry), for stores without a native one: won with
 /// a create-only write, taken over when expired with a compare-and-set, released by its owner with a
@@ -19,7 +15,7 @@ struct LeaseRecord: Codable, Equatable {
 extension StateStore {
   /// Claims `name` for `owner` for `seconds` (a lease kept as a record).
   public func acquireLease(_ name: String, owner: String, seconds: Double) async throws -> Bool {
-    try await acquireRecordLease(name, owner: owner, seconds: seconds, now: Date())
+    try await acquireRecordLease(name, owner: owner, seconds: seconds, now: Instant())
   }
 
   /// Ends `owner`'s claim on `name`; another owner's claim is left alone.
@@ -28,7 +24,7 @@ extension StateStore {
   }
 
   /// The record lease, with the time injectable.
-  package func acquireRecordLease(_ name: String, owner: String, seconds: Double, now: Date) async throws
+  package func acquireRecordLease(_ name: String, owner: String, seconds: Double, now: Instant) async throws
     -> Bool
   {
     let key = LeaseRecord.key(name)

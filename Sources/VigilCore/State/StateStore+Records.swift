@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 extension StateStore {
   /// `state store`, for stores that do not name themselves.
@@ -12,17 +8,17 @@ extension StateStore {
   public func location(_ key: String) -> String { key }
 
   /// The bytes stored under `key`, or nil.
-  public func read(_ key: String) async throws -> Data? {
+  public func read(_ key: String) async throws -> [UInt8]? {
     try await get(key)?.data
   }
 
   /// Stores `data` under `key` (last writer wins).
-  public func write(_ key: String, _ data: Data) async throws {
+  public func write(_ key: String, _ data: [UInt8]) async throws {
     _ = try await put(key, data, if: .always)
   }
 
   /// Stores `data` under `key` only if nothing is there yet: true when this call created it.
-  public func create(_ key: String, _ data: Data) async throws -> Bool {
+  public func create(_ key: String, _ data: [UInt8]) async throws -> Bool {
     try await put(key, data, if: .absent) != nil
   }
 
@@ -45,7 +41,8 @@ extension StateStore {
   /// Moves a record that cannot be read to `corrupt/<key>-<millis>`, logs where it went, and returns that
   /// place (`location` of the new key).
   @discardableResult
-  package func setAside(_ key: String, _ data: Data, now: Date, reason: String, logger: Logger) async throws
+  package func setAside(_ key: String, _ data: [UInt8], now: Instant, reason: String, logger: Logger)
+    async throws
     -> String
   {
     let aside = StateKey.quarantine(key, at: now)
@@ -58,11 +55,9 @@ extension StateStore {
   }
 
   /// Decodes a record's JSON; one that does not decode is a corrupt-record `StateError` naming its place.
-  package func decodeRecord<T: Decodable>(_ type: T.Type, _ data: Data, key: String) throws -> T {
-    let decoder = JSONDecoder()
-    decoder.dateDecodingStrategy = .iso8601
+  package func decodeRecord<T: Decodable>(_ type: T.Type, _ data: [UInt8], key: String) throws -> T {
     do {
-      return try decoder.decode(type, from: data)
+      return try JSONCoding.decode(type, from: data)
     } catch {
       throw StateError(
         corrupt:
@@ -75,6 +70,7 @@ extension StateStore {
 enum StateDecoding {
   /// A decoding error in one short line (the coding path and what was wrong), never the record's content.
   static func reason(_ error: Error) -> String {
+    if let failure = error as? JSONParser.Failure { return "not valid JSON at byte \(failure.offset)" }
     switch error as? DecodingError {
     case .dataCorrupted(let context)?: return "not valid JSON at \(path(context.codingPath))"
     case .keyNotFound(let key, let context)?:

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// How long read-modify-write keeps trying when other writers keep changing the record.
 package enum StateContention {
   /// Compare-and-set attempts before giving up. Each lost attempt is another writer's won one, so N writers
@@ -34,7 +28,7 @@ extension StateStore {
   /// with a `.contended` error after `attempts` tries, never waiting for ever.
   public func update<Result>(
     _ key: String, attempts: Int = 40,
-    _ body: (StateRecord?) throws -> (store: Data?, result: Result)
+    _ body: (StateRecord?) throws -> (store: [UInt8]?, result: Result)
   ) async throws -> Result {
     let started = ContinuousClock.now
     var attempt = 0

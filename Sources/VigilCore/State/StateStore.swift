@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Where handlers and the alerting engine keep what must survive between stateless invocations (samples,
 /// counters, incidents, the outbox), shared by every instance that points at the same store: a folder on one
 /// machine, or Redis or an S3 bucket reachable from many.
@@ -17,7 +11,7 @@ public protocol StateStore: Sendable {
   func get(_ key: String) async throws -> StateRecord?
   /// Stores `data` under `key` if `condition` holds, atomically (a reader sees the old or the new value, never
   /// a mix). Returns the new version, or nil when the condition did not hold (the record is unchanged).
-  func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion?
+  func put(_ key: String, _ data: [UInt8], if condition: StateCondition) async throws -> StateVersion?
   /// Removes `key` (no error when absent).
   func delete(_ key: String) async throws
   /// Keys that start with `prefix`, sorted.
@@ -46,11 +40,11 @@ public struct StateVersion: Sendable, Hashable, CustomStringConvertible {
 /// A stored record and the version it was read at.
 public struct StateRecord: Sendable, Hashable {
   /// The record's bytes.
-  public var data: Data
+  public var data: [UInt8]
   /// The version it was read at.
   public var version: StateVersion
   /// A record and its version.
-  public init(data: Data, version: StateVersion) {
+  public init(data: [UInt8], version: StateVersion) {
     self.data = data
     self.version = version
   }

@@ -1,3 +1,5 @@
+import VigilCron
+
 /// Vigil's own small YAML reader: block mappings and sequences, plain and quoted scalars, comments,
 /// `|` and `>` block scalars, and one-line flow collections (`[a, b]`, `{k: v}`).
 ///
@@ -411,7 +413,7 @@ package struct YAMLParser {
     let body = text[text.index(after: text.startIndex)..<close]
     if quote == "'" {
       return YAMLNode(
-        .scalar(String(body).replacing("''", with: "'"), quoted: true), at: mark(line, column))
+        .scalar(String(body).replacingEvery("''", with: "'"), quoted: true), at: mark(line, column))
     }
     return YAMLNode(
       .scalar(try unescape(body, line: line, column: column + 1), quoted: true), at: mark(line, column))

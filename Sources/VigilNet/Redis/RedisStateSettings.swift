@@ -1,10 +1,5 @@
 import VigilCore
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// Where a Redis state store is and how to reach it, read from a URL:
 /// `redis[s]://[user[:password]@]host[:port][/database][?prefix=vigil:&connect_timeout=5&timeout=5&ca_file=…]`
@@ -93,7 +88,7 @@ package struct RedisStateSettings: Sendable, Hashable {
         prefix = value
       case "ca_file":
         guard tls != nil else { throw StateError("state URL: ca_file is for rediss:// (TLS) only") }
-        guard FileManager.default.isReadableFile(atPath: value) else {
+        guard FileSystem.isReadable(value) else {
           throw StateError("state URL: ca_file '\(value.excerpt(80))' cannot be read")
         }
         tls = RedisConnection.TLS(caFile: value)

@@ -1,12 +1,6 @@
 import Synchronization
 import VigilCore
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// The state store on a Redis server, shared by every instance that reaches it. A record is a hash
 /// (`<prefix>r:<key>` holding `v`, its version, and `d`, its bytes); create-only and compare-and-set writes are
 /// Lua scripts, so each is one atomic step on the server. Leases are `SET NX PX` strings (`<prefix>l:<name>`)
@@ -59,14 +53,15 @@ package final class RedisStateStore: StateStore {
     switch (fields[0], fields[1]) {
     case (.bulk(nil), .bulk(nil)): return nil
     case (.bulk(let version?), .bulk(let data?)):
-      return StateRecord(data: Data(data), version: StateVersion(String(decoding: version, as: UTF8.self)))
+      return StateRecord(data: [UInt8](data), version: StateVersion(String(decoding: version, as: UTF8.self)))
     default:
       throw StateError(
         corrupt: "\(location(key)) is not a record Vigil wrote (its 'v' or 'd' field is missing)")
     }
   }
 
-  package func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+  package func put(_ key: String, _ data: [UInt8], if condition: StateCondition) async throws -> StateVersion?
+  {
     try validateStateKey(key)
     let version = Self.newVersion()
     let recordKey = settings.recordKey(key)

@@ -1,11 +1,5 @@
 import VigilCore
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Where an object-storage state store is and how to reach it, from a URL:
 /// `s3://bucket[/prefix][?region=us-east-1&endpoint=https://…&addressing=path|virtual&writes=conditional|create-only&timeout=10&connect_timeout=5]`,
 /// with credentials from the platform's environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,

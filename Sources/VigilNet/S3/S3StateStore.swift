@@ -1,12 +1,6 @@
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// The state store in an S3 bucket (AWS S3, or an S3-compatible store that honours conditional writes), over
 /// libcurl with SigV4 signing: a record is an object under the prefix and its ETag is its version;
 /// create-only is `If-None-Match: *`, compare-and-set `If-Match: <etag>` (412 when another writer got there
@@ -23,7 +17,7 @@ package final class S3StateStore: StateStore, StateEntryListing {
 
   package init(
     settings: S3StateSettings, transport: any HTTPTransport = CurlHTTPClient(),
-    clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    clock: @escaping @Sendable () -> Int64 = { Int64(Instant().timeIntervalSince1970) }
   ) {
     self.settings = settings
     self.transport = transport
@@ -57,7 +51,8 @@ package final class S3StateStore: StateStore, StateEntryListing {
     }
   }
 
-  package func put(_ key: String, _ data: Data, if condition: StateCondition) async throws -> StateVersion? {
+  package func put(_ key: String, _ data: [UInt8], if condition: StateCondition) async throws -> StateVersion?
+  {
     try validateStateKey(key)
     var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")]
     switch condition {
@@ -156,7 +151,7 @@ package final class S3StateStore: StateStore, StateEntryListing {
   /// `.unavailable`.
   func request(
     _ method: String, objectKey: String, query: [(String, String)] = [],
-    headers: [(name: String, value: String)] = [], body: Data? = nil, for key: String
+    headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, for key: String
   ) async throws -> HTTPResponse {
     let conditional = headers.contains { $0.name == "If-Match" || $0.name == "If-None-Match" }
     var attempt = 0
@@ -172,11 +167,11 @@ package final class S3StateStore: StateStore, StateEntryListing {
 
   private func send(
     _ method: String, objectKey: String, query: [(String, String)], headers: [(name: String, value: String)],
-    body: Data?
+    body: [UInt8]?
   ) async throws -> HTTPResponse {
     let (base, path) = settings.location(of: objectKey)
     let authority = base.drop { $0 != "/" }.dropFirst(2)
-    let payload = body ?? Data()
+    let payload = body ?? [UInt8]()
     let signature = settings.signer.sign(
       method: method, path: path, query: query, headers: [("host", String(authority))] + headers,
       payloadHash: SigV4Signer.payloadHash(payload), timestamp: clock())
@@ -243,9 +238,9 @@ enum XMLText {
     let open = "<\(element)>"
     let close = "</\(element)>"
     var rest = Substring(text)
-    while let start = rest.firstRange(of: open) {
+    while let start = rest.range(ofText: open) {
       rest = rest[start.upperBound...]
-      guard let end = rest.firstRange(of: close) else { break }
+      guard let end = rest.range(ofText: close) else { break }
       results.append(unescaped(rest[..<end.lowerBound]))
       rest = rest[end.upperBound...]
     }

@@ -1,11 +1,5 @@
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// AWS Signature Version 4 for S3 requests (and S3-compatible stores: Tencent COS's S3 endpoint, MinIO, moto).
 /// Pure: every intermediate value is exposed, so it is tested against AWS's published example. The payload is
 /// always hashed (`x-amz-content-sha256`), and a session token, when there is one, is sent and signed.
@@ -69,13 +63,13 @@ package struct SigV4Signer: Sendable {
     let day = String(date.prefix(8))
     let scope = "\(day)/\(region)/\(service)/aws4_request"
     let stringToSign = [
-      "AWS4-HMAC-SHA256", date, scope, Digest.hex(Digest.hash(.sha256, Data(canonicalRequest.utf8))),
+      "AWS4-HMAC-SHA256", date, scope, Digest.hex(Digest.hash(.sha256, [UInt8](canonicalRequest.utf8))),
     ].joined(separator: "\n")
-    let dateKey = Digest.hmac(.sha256, key: Data("AWS4\(secretKey)".utf8), message: Data(day.utf8))
-    let regionKey = Digest.hmac(.sha256, key: dateKey, message: Data(region.utf8))
-    let serviceKey = Digest.hmac(.sha256, key: regionKey, message: Data(service.utf8))
-    let signingKey = Digest.hmac(.sha256, key: serviceKey, message: Data("aws4_request".utf8))
-    let signature = Digest.hex(Digest.hmac(.sha256, key: signingKey, message: Data(stringToSign.utf8)))
+    let dateKey = Digest.hmac(.sha256, key: [UInt8]("AWS4\(secretKey)".utf8), message: [UInt8](day.utf8))
+    let regionKey = Digest.hmac(.sha256, key: dateKey, message: [UInt8](region.utf8))
+    let serviceKey = Digest.hmac(.sha256, key: regionKey, message: [UInt8](service.utf8))
+    let signingKey = Digest.hmac(.sha256, key: serviceKey, message: [UInt8]("aws4_request".utf8))
+    let signature = Digest.hex(Digest.hmac(.sha256, key: signingKey, message: [UInt8](stringToSign.utf8)))
     let authorization =
       "AWS4-HMAC-SHA256 Credential=\(accessKey)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
     return Signature(
@@ -84,7 +78,7 @@ package struct SigV4Signer: Sendable {
   }
 
   /// The hex SHA-256 of a payload, as `x-amz-content-sha256` carries it.
-  package static func payloadHash(_ data: Data) -> String { Digest.hex(Digest.hash(.sha256, data)) }
+  package static func payloadHash(_ data: [UInt8]) -> String { Digest.hex(Digest.hash(.sha256, data)) }
 
   /// RFC 3986 percent-encoding as SigV4 wants it: unreserved characters stay, `/` stays in paths.
   package static func encode(_ text: String, slash: Bool) -> String {

@@ -1,10 +1,5 @@
 import VigilCore
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
+import VigilCron
 
 /// The `apigw` endpoints of serverless.yml, matched against request paths: `/heartbeat/{host}` binds `host`,
 /// `/files/{path+}` binds the rest of the path.
@@ -103,7 +98,7 @@ package struct GatewayFrontend: Sendable {
       response.headers.append(("Allow", allowed.joined(separator: ", ")))
       return response
     case .found(let route, let parameters):
-      let requestID = UUID().uuidString.lowercased()
+      let requestID = RandomUUID.make()
       let event = Self.event(request, route: route, parameters: parameters, requestID: requestID)
       let outcome = await invoker.invoke(route.function, event: .gateway(event), requestID: requestID)
       var response = Self.response(outcome)
@@ -128,7 +123,7 @@ package struct GatewayFrontend: Sendable {
       httpMethod: request.head.method, path: request.head.path, headers: headers,
       queryString: request.head.query,
       pathParameters: parameters,
-      body: request.body.isEmpty ? nil : (text ?? Data(request.body).base64EncodedString()),
+      body: request.body.isEmpty ? nil : (text ?? Base64.encode(request.body)),
       isBase64Encoded: !request.body.isEmpty && text == nil,
       requestContext: .object([
         "requestId": .string(requestID), "sourceIp": .string(request.remoteAddress),
@@ -157,11 +152,11 @@ package struct GatewayFrontend: Sendable {
       else {
         return HTTPServerResponse(
           status: 200, headers: [("Content-Type", "application/json")],
-          body: Array((try? output.encoded()) ?? Data()))
+          body: Array((try? output.encoded()) ?? [UInt8]()))
       }
       let body =
         gateway.isBase64Encoded
-        ? Array(Data(base64Encoded: gateway.body) ?? Data()) : Array(gateway.body.utf8)
+        ? Array(Base64.decode(gateway.body) ?? [UInt8]()) : Array(gateway.body.utf8)
       return HTTPServerResponse(
         status: gateway.statusCode,
         headers: gateway.headers.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 },

@@ -1,4 +1,5 @@
 import VigilCore
+import VigilCron
 
 /// A parsed HTTP/1.x request head (request line and headers), strict where leniency lets requests smuggle.
 package struct HTTPRequestHead: Sendable, Hashable {
@@ -35,8 +36,9 @@ package struct HTTPRequestHead: Sendable, Hashable {
     var result: [String: String] = [:]
     for pair in target[target.index(after: mark)...].split(separator: "&") where !pair.isEmpty {
       let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      let name = Self.percentDecoded(String(parts[0]).replacing("+", with: " "))
-      result[name] = parts.count > 1 ? Self.percentDecoded(String(parts[1]).replacing("+", with: " ")) : ""
+      let name = Self.percentDecoded(String(parts[0]).replacingEvery("+", with: " "))
+      result[name] =
+        parts.count > 1 ? Self.percentDecoded(String(parts[1]).replacingEvery("+", with: " ")) : ""
     }
     return result
   }
@@ -44,8 +46,8 @@ package struct HTTPRequestHead: Sendable, Hashable {
   /// Whether the connection stays open after the answer (HTTP/1.1 unless `close`; 1.0 only with keep-alive).
   package var keepAlive: Bool {
     let connection = header("Connection")?.lowercased() ?? ""
-    if version == "HTTP/1.0" { return connection.contains("keep-alive") }
-    return !connection.contains("close")
+    if version == "HTTP/1.0" { return connection.includes("keep-alive") }
+    return !connection.includes("close")
   }
 
   /// Why a head was refused: the status to answer and a one-line reason.

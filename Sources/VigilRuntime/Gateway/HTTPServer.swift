@@ -1,16 +1,11 @@
 import Dispatch
 import Synchronization
 import VigilCore
+import VigilCron
 
 #if canImport(Glibc)
   import Glibc
 #endif
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// A request as the server hands it to its handler.
 package struct HTTPServerRequest: Sendable {
   package var head: HTTPRequestHead
@@ -123,8 +118,8 @@ package final class HTTPServer: Sendable {
       return !state.stopping
     }
     if first { shutdown(listener.raw, Int32(SHUT_RDWR)) }
-    let deadline = Date().addingTimeInterval(grace)
-    while Date() < deadline {
+    let deadline = Instant().addingTimeInterval(grace)
+    while Instant() < deadline {
       if state.withLock({ $0.connections == 0 }) { return true }
       try? await Task.sleep(for: .milliseconds(20))
     }
@@ -181,7 +176,7 @@ package final class HTTPServer: Sendable {
           case .timeout, .stopped, .failed: return
           }
         }
-        let deadline = Date().addingTimeInterval(limits.headTimeout)
+        let deadline = Instant().addingTimeInterval(limits.headTimeout)
         while headEnd == nil {
           if buffer.count > limits.maxHeadBytes {
             connection.write(
@@ -223,7 +218,7 @@ package final class HTTPServer: Sendable {
       if length > buffer.count, head.header("Expect")?.lowercased() == "100-continue" {
         connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
       }
-      let deadline = Date().addingTimeInterval(limits.bodyTimeout)
+      let deadline = Instant().addingTimeInterval(limits.bodyTimeout)
       while buffer.count < length {
         switch connection.read(into: &buffer, until: deadline) {
         case .ready: continue
@@ -322,7 +317,7 @@ final class Connection {
 
   /// Waits for bytes, in short slices so that a stop is noticed.
   func waitReadable(timeout: Double, stop: () -> Bool) -> Wait {
-    let deadline = Date().addingTimeInterval(timeout)
+    let deadline = Instant().addingTimeInterval(timeout)
     while true {
       if stop() { return .stopped }
       let left = deadline.timeIntervalSinceNow
@@ -335,7 +330,7 @@ final class Connection {
   }
 
   /// Reads what is there (waiting until `deadline`) and appends it.
-  func read(into buffer: inout [UInt8], until deadline: Date) -> Wait {
+  func read(into buffer: inout [UInt8], until deadline: Instant) -> Wait {
     let left = deadline.timeIntervalSinceNow
     if left <= 0 { return .timeout }
     var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)

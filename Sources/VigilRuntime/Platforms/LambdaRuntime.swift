@@ -1,11 +1,6 @@
 import VigilCore
+import VigilCron
 import VigilNet
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// Why a runtime loop stopped.
 package struct RuntimeLoopError: Error, Sendable, CustomStringConvertible {
@@ -60,7 +55,7 @@ package struct LambdaRuntime: Sendable {
       }
       served += 1
       let deadline = LocalInvoker.Platform.milliseconds(next.header("Lambda-Runtime-Deadline-Ms")).map {
-        Date(timeIntervalSince1970: $0 / 1000)
+        Instant(timeIntervalSince1970: $0 / 1000)
       }
       let traceID = next.header("Lambda-Runtime-Trace-Id")
       var platform = LocalInvoker.Platform(
@@ -81,7 +76,7 @@ package struct LambdaRuntime: Sendable {
     }
   }
 
-  private func post(_ url: String, _ body: Data, errorType: String? = nil) async {
+  private func post(_ url: String, _ body: [UInt8], errorType: String? = nil) async {
     var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
     if let errorType { headers.append(("Lambda-Runtime-Function-Error-Type", errorType)) }
     do {
@@ -101,8 +96,8 @@ package struct LambdaRuntime: Sendable {
   }
 
   /// `{errorMessage, errorType, stackTrace}`, the shape Lambda documents.
-  static func errorBody(type: String, message: String) -> Data {
-    Data(
+  static func errorBody(type: String, message: String) -> [UInt8] {
+    [UInt8](
       JSONValue.object([
         "errorMessage": .string(message), "errorType": .string(type), "stackTrace": .array([]),
       ]).encodedString().utf8)
@@ -123,12 +118,13 @@ enum RuntimeInvocation {
   }
 
   enum Answer {
-    case response(Data)
-    case error(type: String, body: Data)
+    case response([UInt8])
+    case error(type: String, body: [UInt8])
   }
 
   static func answer(
-    _ body: Data, function: String, requestID: String, platform: LocalInvoker.Platform, invoker: LocalInvoker
+    _ body: [UInt8], function: String, requestID: String, platform: LocalInvoker.Platform,
+    invoker: LocalInvoker
   ) async -> Answer {
     let event: InvocationEvent
     do {
@@ -148,7 +144,7 @@ enum RuntimeInvocation {
   ) async -> Answer {
     let outcome = await invoker.invoke(function, event: event, requestID: requestID, platform: platform)
     switch outcome.result {
-    case .success(let output): return .response((try? output.encoded()) ?? Data("null".utf8))
+    case .success(let output): return .response((try? output.encoded()) ?? [UInt8]("null".utf8))
     case .failure(let failure):
       return .error(
         type: failure.errorType,

@@ -1,11 +1,6 @@
 import VigilCore
+import VigilCron
 import VigilNet
-
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 
 /// Tencent SCF's Custom Runtime loop: `POST /runtime/init/ready` once, then `next` → invoke → `response` or
 /// `error` (no request id in the path; `request_id`, `memory_limit_in_mb`, `time_limit_in_ms` headers on
@@ -30,7 +25,8 @@ package struct SCFRuntime: Sendable {
     for attempt in 1...3 {
       do {
         let response = try await transport.send(
-          HTTPRequest(url: "\(base)/runtime/init/ready", method: "POST", body: Data(" ".utf8), timeout: 10))
+          HTTPRequest(url: "\(base)/runtime/init/ready", method: "POST", body: [UInt8](" ".utf8), timeout: 10)
+        )
         if (200..<300).contains(response.status) { return }
         last = "answered \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))"
       } catch {
@@ -51,7 +47,7 @@ package struct SCFRuntime: Sendable {
       extra[key] = environment[key]
     }
     return LocalInvoker.Platform(
-      deadline: timeLimitMs.map { Date().addingTimeInterval($0 / 1000) }, memoryLimitMB: memory,
+      deadline: timeLimitMs.map { Instant().addingTimeInterval($0 / 1000) }, memoryLimitMB: memory,
       functionVersion: environment["SCF_FUNCTIONVERSION"], region: environment["TENCENTCLOUD_REGION"],
       namespace: environment["SCF_NAMESPACE"], environment: extra)
   }
@@ -69,7 +65,7 @@ package struct SCFRuntime: Sendable {
       }
       served += 1
       let requestID =
-        next.header("request_id").flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        next.header("request_id").flatMap { $0.isEmpty ? nil : $0 } ?? RandomUUID.make()
       let platform = Self.platform(
         invoker.project.environment, memory: next.header("memory_limit_in_mb").flatMap { Int($0) },
         timeLimitMs: LocalInvoker.Platform.milliseconds(next.header("time_limit_in_ms")))
@@ -84,7 +80,7 @@ package struct SCFRuntime: Sendable {
     }
   }
 
-  private func post(_ kind: String, _ body: Data) async {
+  private func post(_ kind: String, _ body: [UInt8]) async {
     let url = "\(base)/runtime/invocation/\(kind)"
     do {
       let response = try await transport.send(
@@ -148,11 +144,11 @@ package struct SCFImageFrontend: Sendable {
         "no function of serverless.yml matches X-Scf-Name '\((head.header("X-Scf-Name") ?? "").excerpt())'")
     }
     let requestID =
-      head.header("X-Scf-Request-Id").flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+      head.header("X-Scf-Request-Id").flatMap { $0.isEmpty ? nil : $0 } ?? RandomUUID.make()
     let event: InvocationEvent
     do {
       event = InvocationEvent(
-        json: request.body.isEmpty ? .object([:]) : try JSONValue.parse(Data(request.body)))
+        json: request.body.isEmpty ? .object([:]) : try JSONValue.parse([UInt8](request.body)))
     } catch {
       Logger(sink: invoker.sink, metadata: ["component": "runtime"]).error(
         "malformed event", ["requestId": requestID, "error": "\(error)"])
@@ -161,7 +157,7 @@ package struct SCFImageFrontend: Sendable {
     }
     var platform = LocalInvoker.Platform(
       deadline: LocalInvoker.Platform.milliseconds(head.header("X-Scf-Timeout")).map {
-        Date().addingTimeInterval($0 / 1000)
+        Instant().addingTimeInterval($0 / 1000)
       },
       memoryLimitMB: head.header("X-Scf-Memory").flatMap { Int($0) },
       functionVersion: head.header("X-Scf-Version"),

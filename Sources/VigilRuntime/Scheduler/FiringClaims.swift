@@ -1,11 +1,6 @@
 import Synchronization
 import VigilCore
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -47,7 +42,7 @@ package final class FiringClaims: Sendable {
   package func claim(function: String, trigger: String, at instant: Int64, now: Int64) async -> Bool {
     let key = Self.key(function: function, trigger: trigger, at: instant)
     let fields = ["function": function, "trigger": trigger, "scheduledAt": String(instant)]
-    let record = Data(#"{"replica":"\#(replica)","claimedAt":\#(now)}"#.utf8)
+    let record = [UInt8](#"{"replica":"\#(replica)","claimedAt":\#(now)}"#.utf8)
     let mine: Bool
     do {
       mine = try await state.create(key, record)

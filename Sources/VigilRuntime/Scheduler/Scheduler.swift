@@ -3,11 +3,6 @@ import Synchronization
 import VigilCore
 import VigilCron
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -101,7 +96,9 @@ package final class Scheduler: Sendable {
         [
           "function": entry.function, "trigger": entry.trigger.name, "cron": entry.cron.source,
           "timezone": entry.zone.identifier,
-          "next": entry.next.map { ISO8601.format(Date(timeIntervalSince1970: Double($0)), in: entry.zone) }
+          "next": entry.next.map {
+            ISO8601.format(Instant(timeIntervalSince1970: Double($0)), in: entry.zone)
+          }
             ?? "never",
         ])
     }
@@ -137,7 +134,7 @@ package final class Scheduler: Sendable {
   }
 
   private func fire(_ firing: SchedulePlanner.Firing, entry: SchedulePlanner.Entry, now: Double) {
-    let scheduled = Date(timeIntervalSince1970: Double(firing.scheduledAt))
+    let scheduled = Instant(timeIntervalSince1970: Double(firing.scheduledAt))
     var fields = [
       "function": entry.function, "trigger": entry.trigger.name,
       "scheduled": ISO8601.format(scheduled, in: entry.zone),
@@ -155,7 +152,7 @@ package final class Scheduler: Sendable {
     let event = InvocationEvent.timer(
       TimerEvent(
         triggerName: entry.trigger.name,
-        time: ISO8601.format(scheduled, offset: 0).replacing("+00:00", with: "Z"),
+        time: ISO8601.format(scheduled, offset: 0).replacingEvery("+00:00", with: "Z"),
         message: entry.trigger.argument))
     let invoker = self.invoker
     let claims = self.claims

@@ -1,10 +1,6 @@
 import Dispatch
+import Vigil
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -43,11 +39,12 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
       DispatchQueue(label: "queue-depth.get").async { continuation.resume(returning: get(timeout: timeout)) }
     }
     let bytes = try answer.get()
-    let text = String(decoding: bytes, as: UTF8.self)
-    guard let headEnd = text.firstRange(of: "\r\n\r\n") else {
+    let blankLine: [UInt8] = [13, 10, 13, 10]
+    guard let headEnd = bytes.indices.first(where: { bytes[$0...].starts(with: blankLine) }) else {
       throw QueueReadError("answer has no end of headers")
     }
-    let statusLine = text[..<headEnd.lowerBound].prefix { $0 != "\r" }
+    let head = String(decoding: bytes[..<headEnd], as: UTF8.self)
+    let statusLine = head.prefix { $0 != "\r" }
     let parts = statusLine.split(separator: " ")
     guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
       throw QueueReadError("not an HTTP answer: '\(statusLine.prefix(60))'")
@@ -55,7 +52,7 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
     guard status == 200 else { throw QueueReadError("HTTP \(status)") }
     struct Body: Decodable { var depth: Int }
     do {
-      return try JSONDecoder().decode(Body.self, from: Data(text[headEnd.upperBound...].utf8)).depth
+      return try JSONCoding.decode(Body.self, from: Array(bytes[(headEnd + 4)...])).depth
     } catch {
       throw QueueReadError("the body is not {\"depth\": N}")
     }

@@ -1,11 +1,5 @@
 import Vigil
 
-#if canImport(FoundationEssentials)
-  import FoundationEssentials
-#else
-  import Foundation
-#endif
-
 /// Reads each queue's depth and remembers it (in the state store, so it works on a FaaS platform too): a queue
 /// over its `maxDepth` that is no shorter than at the last run is not draining, and that is an alert.
 public struct QueueDepthCheck: Handler {
@@ -31,7 +25,7 @@ public struct QueueDepthCheck: Handler {
   /// What is remembered between runs, per queue.
   struct Sample: Codable, Equatable {
     var depth: Int
-    var at: Date
+    var at: Instant
   }
 
   public func handle(_ event: InvocationEvent, context: Context) async throws -> Output {

@@ -10,7 +10,7 @@ import Vigil
   {
     Context(
       requestID: UUID().uuidString, functionName: "queue-depth", region: "local", memoryLimitMB: 64,
-      timeLimit: 10, deadline: Date().addingTimeInterval(10), environment: environment, logger: .silent,
+      timeLimit: 10, deadline: Instant().addingTimeInterval(10), environment: environment, logger: .silent,
       state: state, clock: SystemClock(),
       configuration: try ConfigValue.parse(config, file: "functions/queue-depth/config.yml"))
   }
