@@ -11,7 +11,7 @@ COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
 COPY bench/cron-next-swift ./bench/cron-next-swift
-COPY scripts/build-image-tree ./scripts/build-image-tree
+COPY scripts/build-image-tree scripts/release-build scripts/hot-functions.txt ./scripts/
 COPY serverless.yml ./
 COPY functions ./functions
 RUN scripts/build-image-tree /out

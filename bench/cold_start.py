@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cold start of a trivial function, Vigil against the equivalent Python handler, in the same run.
 
-usage: cold_start.py VIGIL_TREE RUNS
+usage: cold_start.py VIGIL_TREE RUNS [CUSTOM_BINARY]
 1. Through AWS's Runtime Interface Emulator: a fresh emulator per run; the time from the first invocation request
    to its answer (RIE starts the bootstrap on the first invoke, so this is exec → init → first response), and the
    emulator's own "Init Duration" (which it measures near zero locally: it counts only until the runtime's first
@@ -9,7 +9,8 @@ usage: cold_start.py VIGIL_TREE RUNS
    Python: bench/cold-start-python/bootstrap.py (a stdlib runtime loop) calling main_handler.
 2. A local invoke as a process: `vigil invoke hello --event …` against `python3 invoke.py …`: wall time and
    peak RSS (from /usr/bin/time).
-Prints medians and ratios.
+With CUSTOM_BINARY (an operator's binary built on the Vigil library, Examples/custom-check), the same function
+runs through it too, both ways. Prints medians and ratios as JSON.
 """
 import json
 import os
@@ -23,6 +24,7 @@ import time
 import urllib.request
 
 tree, runs = os.path.abspath(sys.argv[1]), int(sys.argv[2])
+custom = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
 rie_binary = os.path.join(root, ".peers/rie/aws-lambda-rie")
@@ -77,18 +79,23 @@ def as_process(command):
 vigil_env = {"AWS_LAMBDA_FUNCTION_NAME": "hello", "VIGIL_CONFIG": os.path.join(work, "serverless.yml"),
              "VIGIL_STATE_DIR": os.path.join(work, "state")}
 results = {}
-for name, bootstrap, env in [
+rie_runs = [
     ("vigil", [os.path.join(tree, "vigil"), "runtime"], vigil_env),
     ("python", [sys.executable, os.path.join(here, "cold-start-python", "bootstrap.py")], {}),
-]:
+]
+local_runs = [
+    ("vigil", [os.path.join(tree, "vigil"), "invoke", "hello", "--event", event_path]),
+    ("python", [sys.executable, os.path.join(here, "cold-start-python", "invoke.py"), event_path]),
+]
+if custom:
+    rie_runs.append(("custom", [custom, "runtime"], vigil_env))
+    local_runs.append(("custom", [custom, "invoke", "hello", "--event", event_path]))
+for name, bootstrap, env in rie_runs:
     samples = [through_rie(bootstrap, env) for _ in range(runs)]
     results[name + "_rie_first_ms"] = statistics.median(s[0] for s in samples)
     inits = [s[1] for s in samples if s[1] is not None]
     results[name + "_rie_init_ms"] = statistics.median(inits) if inits else None
-for name, command in [
-    ("vigil", [os.path.join(tree, "vigil"), "invoke", "hello", "--event", event_path]),
-    ("python", [sys.executable, os.path.join(here, "cold-start-python", "invoke.py"), event_path]),
-]:
+for name, command in local_runs:
     samples = [as_process(command) for _ in range(runs)]
     results[name + "_invoke_ms"] = statistics.median(s[0] for s in samples)
     results[name + "_invoke_peak_mb"] = max(s[1] for s in samples)
