@@ -13,6 +13,9 @@ package struct LocalInvoker: Sendable {
   package let sink: any LogSink
   /// Builds the alerting engine for an invocation (its logger goes to channels that log).
   package let alerting: @Sendable (Logger) throws -> AlertingEngine
+  /// The region this process runs in when the operator says so (`--region`); otherwise `VIGIL_REGION`, then
+  /// the platform's (`AWS_REGION`, SCF's), then `provider.region`.
+  package var region: String?
 
   package init(
     project: Project, state: any StateStore, clock: any WallClock = SystemClock(), sink: any LogSink,
@@ -112,10 +115,19 @@ package struct LocalInvoker: Sendable {
       )
     }
     let configuration: ConfigValue?
+    let quorum: QuorumRule?
     do {
-      configuration = try project.functionConfiguration(function)
+      (configuration, quorum) = try QuorumRule.split(project.functionConfiguration(function))
     } catch {
       return failure("ConfigurationError", "\(error)")
+    }
+    let region = self.region ?? project.environment["VIGIL_REGION"] ?? platform?.region ?? function.region
+    if let quorum, !quorum.regions.contains(region) {
+      return failure(
+        "ConfigurationError",
+        "\(project.functionConfigPath(function.name)): this run's region '\(region.excerpt())' is not one of"
+          + " quorum.regions (\(quorum.regions.joined(separator: ", "))): give it with --region, VIGIL_REGION or"
+          + " the platform's region")
     }
     var environment = project.environment.merging(function.environment) { _, function in function }
     // The project's zone (`custom.vigil.timezone`), for handlers that read local hours.
@@ -137,7 +149,7 @@ package struct LocalInvoker: Sendable {
       (platformBudget ?? .infinity) < function.timeout ? "the platform's deadline" : "function timeout"
     let context = Context(
       requestID: requestID, functionName: function.name, namespace: platform?.namespace ?? function.namespace,
-      functionVersion: platform?.functionVersion ?? "$LATEST", region: platform?.region ?? function.region,
+      functionVersion: platform?.functionVersion ?? "$LATEST", region: region,
       memoryLimitMB: platform?.memoryLimitMB ?? function.memorySize, timeLimit: timeout,
       deadline: started.addingTimeInterval(timeout),
       environment: environment, logger: logger, state: state, clock: clock, configuration: configuration,
@@ -153,12 +165,24 @@ package struct LocalInvoker: Sendable {
       handler, event: event, context: context, timeout: timeout, limitedBy: limitedBy)
     let duration = clock.now.timeIntervalSince(started) * 1000
     switch outcome {
-    case .success(let output):
+    case .success(var output):
       // A result that is not a check's (an API answer such as a heartbeat's) has nothing to alert on: it skips
       // the alerting engine and its lock, which keeps a busy `vigil serve` endpoint cheap.
       guard output.value is any AlertProducing else {
         logger.info("invocation finished", ["durationMs": String(Int(duration))])
         return Outcome(requestID: requestID, result: .success(output), durationMs: duration)
+      }
+      if let quorum {
+        do {
+          output = try await Self.judgeByQuorum(
+            output, rule: quorum, function: function.name, region: region, requestID: requestID, state: state,
+            now: clock.now, logger: logger)
+        } catch {
+          // Without the regions' reports nothing can be judged: loud, and the check's own result still shown.
+          let report = AlertingEngine.Outcome(problems: ["REGION REPORT NOT RECORDED OR READ: \(error)"])
+          return alertingFailed(
+            report, output: output, started: started, logger: logger, requestID: requestID)
+        }
       }
       let report: AlertingEngine.Outcome
       do {

@@ -45,6 +45,25 @@ let configOptionHelp = """
     --config FILE      serverless.yml to read (default: ./serverless.yml, or $VIGIL_CONFIG)
   """
 
+/// The region option of the commands that run checks, for usage texts.
+let regionOptionHelp = """
+    --region NAME      the region this process runs in (default: $VIGIL_REGION, the platform's AWS_REGION or
+                       SCF region, else provider.region): a check with quorum: in its config.yml writes its
+                       view under this name and alerts only when enough regions agree
+  """
+
+/// `--region NAME`, checked; nil when not given.
+func regionOption(_ arguments: Arguments, command: String) throws -> String? {
+  guard let region = arguments.options["region"] else { return nil }
+  guard QuorumRule.isRegionName(region) else {
+    throw Arguments.UsageError(
+      command: command,
+      message: "--region '\(region.excerpt())' is not a region name (1-64 lower-case letters, digits and '-')"
+    )
+  }
+  return region
+}
+
 /// The state options of the commands that keep alert state, for usage texts (`fallback`: their default folder).
 func stateOptionHelp(fallback: String) -> String {
   """

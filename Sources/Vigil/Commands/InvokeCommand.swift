@@ -11,7 +11,8 @@ enum InvokeCommand: Command {
   static let name = "invoke"
   static let summary = "run one function locally with an event JSON; result on stdout, logs on stderr"
   static let usage = """
-    usage: vigil invoke NAME [--event FILE|-] [--now ISO8601] [--config FILE] [--state STORE] [--report-to URL]
+    usage: vigil invoke NAME [--event FILE|-] [--now ISO8601] [--region NAME] [--config FILE] [--state STORE]
+                        [--report-to URL]
 
     Runs function NAME of serverless.yml in this process. The JSON result goes to standard output; logs go
     to standard error as one JSON object per line, each with the request id. The function's timeout is
@@ -21,6 +22,7 @@ enum InvokeCommand: Command {
       --event FILE|-     the event JSON (default: functions/NAME/event.json if present, else {})
       --now ISO8601      run as if the clock read this instant
     \(configOptionHelp)
+    \(regionOptionHelp)
     \(reportToOptionHelp)
     \(stateOptionHelp(fallback: ".vigil"))
 
@@ -31,7 +33,8 @@ enum InvokeCommand: Command {
 
   static func run(_ raw: [String]) async throws -> Int32 {
     guard
-      let arguments = try parse(raw, valued: ["event", "now", "config", "state", "state-dir", "report-to"])
+      let arguments = try parse(
+        raw, valued: ["event", "now", "config", "state", "state-dir", "report-to", "region"])
     else {
       return ExitCode.success
     }
@@ -54,7 +57,8 @@ enum InvokeCommand: Command {
         startingAt: parsed.date(in: try Zone.named(project.config.vigil.timezone, environment: environment)))
     }
     let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
-    let invoker = LocalInvoker(project: project, state: state, clock: clock, sink: JSONLinesSink())
+    var invoker = LocalInvoker(project: project, state: state, clock: clock, sink: JSONLinesSink())
+    invoker.region = try regionOption(arguments, command: name)
     let outcome = await invoker.invoke(functionName, event: event)
     switch outcome.result {
     case .success(let output):

@@ -7,7 +7,7 @@ enum ScheduleCommand: Command {
   static let summary = "run every enabled timer trigger in one long-running process"
   static let usage = """
     usage: vigil schedule [--config FILE] [--state STORE] [--only NAME,…] [--overlap skip|allow]
-                          [--grace SECONDS] [--for SECONDS] [--report-to URL]
+                          [--grace SECONDS] [--for SECONDS] [--region NAME] [--report-to URL]
 
     Runs every enabled timer trigger of every function in serverless.yml. Each firing invokes the handler
     with an SCF timer event (Type Timer, TriggerName, Time = the scheduled instant, Message = the trigger's
@@ -22,6 +22,7 @@ enum ScheduleCommand: Command {
 
     options:
     \(configOptionHelp)
+    \(regionOptionHelp)
     \(reportToOptionHelp)
     \(stateOptionHelp(fallback: ".vigil"))
       --only NAMES       schedule only these functions (comma-separated)
@@ -33,7 +34,8 @@ enum ScheduleCommand: Command {
   static func run(_ raw: [String]) async throws -> Int32 {
     guard
       let arguments = try parse(
-        raw, valued: ["config", "state", "state-dir", "only", "overlap", "grace", "for", "report-to"])
+        raw,
+        valued: ["config", "state", "state-dir", "only", "overlap", "grace", "for", "report-to", "region"])
     else { return ExitCode.success }
     guard arguments.positionals.isEmpty else {
       throw Arguments.UsageError(command: name, message: "unexpected argument '\(arguments.positionals[0])'")
@@ -59,7 +61,8 @@ enum ScheduleCommand: Command {
       }
     }
     let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
-    let invoker = LocalInvoker(project: project, state: state, sink: JSONLinesSink())
+    var invoker = LocalInvoker(project: project, state: state, sink: JSONLinesSink())
+    invoker.region = try regionOption(arguments, command: name)
     return await Scheduler(invoker: invoker, options: options).run()
   }
 }

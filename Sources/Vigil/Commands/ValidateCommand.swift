@@ -53,9 +53,9 @@ enum ValidateCommand: Command {
         do { _ = try project.zone(for: trigger) } catch { problems.append("\(error)") }
       }
       do {
-        if let configuration = try project.functionConfiguration(function),
-          let validate = handler?.validateConfiguration
-        {
+        // `quorum:` is the runtime's (any check's results can be judged across regions); the rest, the check's.
+        let (configuration, _) = try QuorumRule.split(project.functionConfiguration(function))
+        if let configuration, let validate = handler?.validateConfiguration {
           try validate(configuration)
         }
       } catch {

@@ -1,0 +1,80 @@
+import VigilCore
+import VigilCron
+
+/// `quorum:` in a function's `config.yml`: the same function runs in several regions, each writes what it saw to
+/// the shared state store, and a target is down only when enough regions agree.
+///
+/// ```yaml
+/// quorum:
+///   regions: [ap-guangzhou, ap-shanghai, ap-beijing]
+///   down: 2          # or majority (the default)
+///   window: 5m       # a region whose last report is older is unknown (default 5m)
+/// ```
+///
+/// The runtime reads it (and takes it out of what the check's own reader sees), so it works for any check
+/// whose result carries alert candidates.
+package struct QuorumRule: Sendable, Hashable {
+  /// The regions the function is deployed to, in the order given.
+  package var regions: [String]
+  /// How many regions must see a target down for it to be down.
+  package var down: Int
+  /// How fresh a region's last report must be to count.
+  package var window: Double
+
+  package init(regions: [String], down: Int, window: Double) {
+    self.regions = regions
+    self.down = down
+    self.window = window
+  }
+
+  /// Splits a function's configuration into the check's part and the quorum rule, if it has one.
+  package static func split(_ configuration: ConfigValue?) throws(ConfigError) -> (
+    check: ConfigValue?, quorum: QuorumRule?
+  ) {
+    guard let configuration, case .mapping(let entries) = configuration.node.kind,
+      let entry = entries.first(where: { $0.key == "quorum" })
+    else { return (configuration, nil) }
+    let rest = YAMLNode(.mapping(entries.filter { $0.key != "quorum" }), at: configuration.node.mark)
+    let check = ConfigValue(rest, path: configuration.path, substitution: configuration.substitution)
+    let value = ConfigValue(
+      entry.value, path: "\(configuration.path).quorum", substitution: configuration.substitution)
+    return (check, try read(value))
+  }
+
+  /// Reads the `quorum:` mapping.
+  package static func read(_ value: ConfigValue) throws(ConfigError) -> QuorumRule {
+    let fields = try value.mapping(allowed: ["regions", "down", "window"])
+    let regionsValue = try fields.required("regions")
+    let list = try regionsValue.list()
+    guard list.count >= 2, list.count <= 16 else {
+      throw regionsValue.error("'\(regionsValue.path)' needs 2 to 16 regions, found \(list.count)")
+    }
+    var regions: [String] = []
+    for item in list {
+      let name = try item.string()
+      guard Self.isRegionName(name) else {
+        throw item.error(
+          "a region is 1-64 lower-case letters, digits and '-' (ap-guangzhou, us-east-1), found \(item.shown(name))"
+        )
+      }
+      guard !regions.contains(name) else { throw item.error("the region '\(name)' is listed twice") }
+      regions.append(name)
+    }
+    var down = regions.count / 2 + 1
+    if let downValue = fields.optional("down") {
+      if (try? downValue.string()) == "majority" {
+        down = regions.count / 2 + 1
+      } else {
+        down = try downValue.int(within: 1...regions.count)
+      }
+    }
+    let window = try fields.optional("window")?.duration(within: 1...86_400) ?? 300
+    return QuorumRule(regions: regions, down: down, window: window)
+  }
+
+  /// A region name as platforms spell them: `ap-guangzhou`, `us-east-1`.
+  package static func isRegionName(_ name: String) -> Bool {
+    !name.isEmpty && name.utf8.count <= 64
+      && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+  }
+}
