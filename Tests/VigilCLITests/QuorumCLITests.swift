@@ -155,3 +155,148 @@ import Testing
     }
   }
 }
+
+/// The same under AWS's Runtime Interface Emulator: three `vigil runtime` processes, each with its own
+/// AWS_REGION and its own empty state folder, sharing one Redis store; each invocation's event names the URL
+/// that region sees. The 4 s window passes in real time here (the emulator's runtime has no --now).
+@Suite struct QuorumLambdaTests {
+  @Test func threeRegionsUnderTheEmulatorAlertOnceByQuorum() async throws {
+    let server = try await RedisTestPeer.server()
+    let store =
+      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=qlambda-\(UUID().uuidString):"
+    let tag = UUID().uuidString
+    let regions = ["us-east-1", "eu-west-1", "ap-southeast-1"]
+    let folder = try await webhookProject(
+      hooks: [("hook", "/hook/ok/\(tag)")], alerting: "channels: [hook]\ntrigger: {consecutive: 1}",
+      timeout: 20,
+      files: [
+        "functions/web/config.yml":
+          "quorum: {regions: [\(regions.joined(separator: ", "))], down: 2, window: 4s}\n"
+          + "targets:\n  - {name: api, url: 'http://127.0.0.1:9/'}\n"
+      ])
+    let base = try await HTTPTestPeer.httpBase()
+    func to(_ instance: Int, _ path: String) -> [String: Any] {
+      ["to": instance, "event": ["targets": [["name": "api", "url": base + path, "timeout": "5s"]]]]
+    }
+    var steps: [[String: Any]] = [
+      to(0, "/status/503"), to(1, "/ok"), to(2, "/ok"),  // one region down: degraded
+      to(0, "/status/503"), to(1, "/status/503"), to(2, "/ok"),  // two agree: one alert
+      to(0, "/ok"), to(1, "/ok"), to(2, "/ok"),  // recovered: one resolved notice
+      ["stop": 2],
+    ]
+    for _ in 1...6 { steps += [["pause": 1.0], to(0, "/ok"), to(1, "/ok")] }  // region 2 goes stale
+    steps.append(["stop": 1])
+    for _ in 1...6 { steps += [["pause": 1.0], to(0, "/ok")] }  // region 1 too: two of three silent
+    let spec: [String: Any] = [
+      "bootstrap": [RepositoryPaths.products + "/vigil", "runtime"],
+      "env": [
+        "AWS_LAMBDA_FUNCTION_NAME": "web", "AWS_LAMBDA_FUNCTION_TIMEOUT": "20",
+        "VIGIL_CONFIG": folder + "/serverless.yml", "VIGIL_STATE": store,
+        "HOOK_SECRET": WebhookTestPeer.secret,
+      ],
+      "instances": regions.enumerated().map { index, region in
+        ["AWS_REGION": region, "VIGIL_STATE_DIR": folder + "/instance-\(index)"]
+      },
+      "payloads": steps, "after_each": try await WebhookTestPeer.base() + "/requests", "cwd": folder,
+    ]
+    let specText = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+    let output = try await runToEnd([
+      "python3", RepositoryPaths.root + "/Tests/Support/tools/rie_invoke.py", specText,
+    ])
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(output)) as? [String: Any])
+    let answers = json["answers"] as? [[String: Any]] ?? []
+    try #require(answers.count == 9 + 12 + 6, "\(json["log"] ?? "")")
+    #expect(answers.allSatisfy { $0["status"] as? Int == 200 }, "\(answers.map { $0["body"] ?? "" })")
+    func result(_ index: Int) -> [String: Any] {
+      (try? JSONSerialization.jsonObject(with: Data((answers[index]["body"] as? String ?? "").utf8)))
+        as? [String: Any] ?? [:]
+    }
+    func verdict(_ index: Int) -> String? {
+      (((result(index)["quorum"] as? [String: Any])?["targets"] as? [[String: Any]])?.first)?["verdict"]
+        as? String
+    }
+    func notices(_ index: Int) -> [String] {
+      let all =
+        (try? JSONSerialization.jsonObject(with: Data((answers[index]["after"] as? String ?? "").utf8)))
+        as? [[String: Any]] ?? []
+      return all.filter { ($0["path"] as? String ?? "").hasPrefix("/hook/ok/\(tag)") }.map { request in
+        let body = Data((request["body"] as? String ?? "").utf8)
+        let payload = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        let target = ((payload["alerts"] as? [[String: Any]])?.first?["labels"] as? [String: String])?[
+          "target"]
+        return "\(payload["status"] as? String ?? "?") \(target ?? "?")"
+      }
+    }
+    #expect(verdict(2) == "degraded" && notices(2).isEmpty, "\(result(2))")
+    #expect(verdict(4) == "down" && notices(4) == ["firing api"], "\(result(4))")
+    #expect(notices(5) == ["firing api"], "the third region's run sends nothing more")
+    #expect(notices(8) == ["firing api", "resolved api"])
+    // Region 2 stopped: after the window it is unknown, and nothing is sent.
+    let regionStates = (result(20)["quorum"] as? [String: Any])?["regions"] as? [[String: Any]] ?? []
+    #expect(regionStates.last?["status"] as? String == "unknown", "\(result(20))")
+    #expect(notices(20) == ["firing api", "resolved api"])
+    // Region 1 stopped too: two of three silent, one alert.
+    #expect(notices(26) == ["firing api", "resolved api", "firing regions"], "\(notices(26))")
+    #expect(verdict(26) == "unknown")
+  }
+}
+
+/// `vigil schedule` replicas, one per region (`--region`), on one Redis store and an every-second timer: each
+/// region runs every firing itself (claims are per region), and the target two regions see down is one alert.
+@Suite struct QuorumScheduleTests {
+  @Test func oneReplicaPerRegionEachRunsAndTheyAlertOnce() async throws {
+    let server = try await RedisTestPeer.server()
+    let store =
+      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=qsched-\(UUID().uuidString):"
+    let tag = UUID().uuidString
+    let base = try await HTTPTestPeer.httpBase()
+    let regions = ["ap-guangzhou", "ap-shanghai", "ap-beijing"]
+    let hook = try await WebhookTestPeer.base() + "/hook/ok/\(tag)"
+    let folder = try makeProject(
+      """
+      custom:
+        vigil:
+          channels:
+            hook: {type: webhook, url: '\(hook)', secret: '${env:HOOK_SECRET}'}
+          alerting:
+            channels: [hook]
+            trigger: {consecutive: 1}
+      functions:
+        web:
+          handler: website-status
+          timeout: 5
+          events:
+            - timer:
+                name: every-second
+                parameters:
+                  cronExpression: '*/1 * * * * * *'
+      """,
+      files: [
+        "functions/web/config.yml":
+          "quorum: {regions: [\(regions.joined(separator: ", "))], down: 2, window: 30s}\n"
+          + "targets:\n  - {name: api, url: '${env:TARGET_URL}', timeout: 5s}\n"
+      ])
+    let urls = [base + "/status/503", base + "/status/503", base + "/ok"]
+    let replicas = try regions.enumerated().map { index, region in
+      try ScheduleProcess(
+        arguments: ["schedule", "--region", region, "--for", "5", "--grace", "5"], in: folder,
+        environment: [
+          "VIGIL_STATE": store, "VIGIL_LOG_LEVEL": "info", "TARGET_URL": urls[index],
+          "HOOK_SECRET": WebhookTestPeer.secret,
+        ])
+    }
+    var statuses: [Int32] = []
+    for replica in replicas { statuses.append(await replica.finish(timeout: 60)) }
+    #expect(statuses == [0, 0, 0])
+    // Each region ran the firings itself: claims do not cross regions.
+    let runs = replicas.map { $0.messages.filter { $0 == "invocation started" }.count }
+    #expect(runs.allSatisfy { $0 >= 3 }, "runs per region: \(runs)")
+    let notices = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").map { request in
+      request["body"] as? String ?? ""
+    }
+    #expect(notices.count == 1, "\(notices)")
+    #expect(
+      notices.first?.contains("down from 2 of 3 regions (ap-guangzhou, ap-shanghai)") == true,
+      "\(notices.first ?? "")")
+  }
+}

@@ -9,6 +9,9 @@ import VigilCore
 /// with one create-only write to the shared store, so of several replicas on one store exactly one runs it, and
 /// when one dies the others' next claims win. No leader and no heartbeat: the store decides each firing.
 ///
+/// Replicas given a region (`--region`, `VIGIL_REGION`) claim within it: each region runs every firing once,
+/// since a check judged by quorum needs every region's own run.
+///
 /// Claims are small records under `schedule/claims/`; a replica removes its own once they are ten minutes old,
 /// and once an hour one replica (holding the `schedule-claims-sweep` lease) removes any older than an hour
 /// (those of replicas that were killed).
@@ -17,6 +20,8 @@ package final class FiringClaims: Sendable {
   let logger: Logger
   /// Who this replica is, in every claim it writes: host, process and a random part.
   package let replica: String
+  /// The region whose replicas share claims, when the replica was given one.
+  package let region: String?
   private let won = Mutex<[(key: String, at: Int64)]>([])
   private let lastSweep = Mutex<Int64>(0)
 
@@ -25,22 +30,24 @@ package final class FiringClaims: Sendable {
   /// Claims older than this are removed by the hourly sweep, whoever made them.
   static let keepAny: Int64 = 3_600
 
-  package init(state: any StateStore, logger: Logger) {
+  package init(state: any StateStore, logger: Logger, region: String? = nil) {
     self.state = state
     self.logger = logger
+    self.region = region
     var name = [CChar](repeating: 0, count: 256)
     let host = gethostname(&name, name.count) == 0 ? String(cString: name) : "host"
     replica = "\(host)/\(getpid())/\(UInt32.random(in: 0...UInt32.max))"
   }
 
-  static func key(function: String, trigger: String, at instant: Int64) -> String {
-    "schedule/claims/\(StateKey.segment(function))/\(StateKey.segment(trigger))/\(instant)"
+  static func key(function: String, trigger: String, at instant: Int64, region: String? = nil) -> String {
+    let scope = region.map { "region-\($0)/" } ?? ""
+    return "schedule/claims/\(scope)\(StateKey.segment(function))/\(StateKey.segment(trigger))/\(instant)"
   }
 
   /// Whether this replica runs the firing. A store that cannot be asked is logged as an error and the firing
   /// runs (its alerting then fails loudly too): a missed check is worse than a repeated one.
   package func claim(function: String, trigger: String, at instant: Int64, now: Int64) async -> Bool {
-    let key = Self.key(function: function, trigger: trigger, at: instant)
+    let key = Self.key(function: function, trigger: trigger, at: instant, region: region)
     let fields = ["function": function, "trigger": trigger, "scheduledAt": String(instant)]
     let record = [UInt8](#"{"replica":"\#(replica)","claimedAt":\#(now)}"#.utf8)
     let mine: Bool

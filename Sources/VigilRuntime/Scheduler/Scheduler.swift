@@ -42,7 +42,9 @@ package final class Scheduler: Sendable {
     self.invoker = invoker
     self.options = options
     self.logger = Logger(sink: invoker.sink, metadata: ["component": "scheduler"])
-    self.claims = FiringClaims(state: invoker.state, logger: logger)
+    self.claims = FiringClaims(
+      state: invoker.state, logger: logger,
+      region: invoker.region ?? invoker.project.environment["VIGIL_REGION"])
   }
 
   /// The triggers to run, and the problems that keep others out (logged, not fatal).

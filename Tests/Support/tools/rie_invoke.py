@@ -9,6 +9,9 @@ The emulator listens on free 127.0.0.1 ports; the runtime API address is passed 
 With "instances", one emulator and runtime process runs per entry (its env added to "env"), and the payloads go
 to them in turn (the first to instance 0, the second to instance 1, …): separate FaaS instances. With
 "after_each": URL, that URL is read after each invocation and its body kept in the answer as "after".
+A payload may also be a step: {"to": i, "event": json} sends the event to instance i (not in turn);
+{"stop": i} stops instance i's emulator and runtime (later steps must not send to it); {"pause": s} lets s
+seconds of wall time pass (a freshness window running out: the time itself is what is tested).
 """
 import json
 import os
@@ -47,8 +50,27 @@ for extra in spec.get("instances", [{}]):
     emulators.append((port, rie))
 ready = time.perf_counter()
 answers = []
-for index, payload in enumerate(spec["payloads"]):
-    port = emulators[index % len(emulators)][0]
+stopped = {}
+sent = 0
+for payload in spec["payloads"]:
+    if isinstance(payload, dict) and "stop" in payload:
+        rie = emulators[payload["stop"]][1]
+        rie.terminate()
+        try:
+            stopped[payload["stop"]] = rie.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            rie.kill()
+            stopped[payload["stop"]] = rie.communicate()
+        continue
+    if isinstance(payload, dict) and "pause" in payload:
+        time.sleep(payload["pause"])
+        continue
+    if isinstance(payload, dict) and "to" in payload:
+        target, payload = payload["to"], payload["event"]
+    else:
+        target = sent % len(emulators)
+    sent += 1
+    port = emulators[target][0]
     request = urllib.request.Request("http://127.0.0.1:%d/2015-03-31/functions/function/invocations" % port,
                                      data=json.dumps(payload).encode(), method="POST")
     begun = time.perf_counter()
@@ -58,21 +80,24 @@ for index, payload in enumerate(spec["payloads"]):
     except urllib.error.HTTPError as error:
         status, body = error.code, error.read().decode()
     answer = {"status": status, "body": body, "ms": round((time.perf_counter() - begun) * 1000, 2),
-              "instance": index % len(emulators)}
+              "instance": target}
     if spec.get("after_each"):
         # What a capture server holds after this invocation (e.g. the alerts received so far).
         with urllib.request.urlopen(spec["after_each"], timeout=10) as response:
             answer["after"] = response.read().decode()
     answers.append(answer)
 out, err = b"", b""
-for _, rie in emulators:
-    rie.terminate()
-    try:
-        more_out, more_err = rie.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        rie.kill()
-        more_out, more_err = rie.communicate()
-    out, err = out + more_out, err + more_err
+for index, (_, rie) in enumerate(emulators):
+    if index in stopped:
+        more_out, more_err = stopped[index]
+    else:
+        rie.terminate()
+        try:
+            more_out, more_err = rie.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            rie.kill()
+            more_out, more_err = rie.communicate()
+    out, err = out + (more_out or b""), err + (more_err or b"")
 print(json.dumps({"answers": answers, "rie": out.decode(errors="replace").splitlines(),
                   "log": err.decode(errors="replace").splitlines(),
                   "startup_ms": round((ready - started) * 1000, 2)}))
