@@ -92,8 +92,9 @@ import VigilCron
     let output = try #require(outcome.output)
     let result = try JSONCoding.decode(Result.self, from: try output.encoded())
     #expect(result.targets.map(\.errorKind) == ["timeout"])
-    // The deadline (4 s) bounds the whole invocation, not the channel's 60 s; some slack for a loaded machine.
-    #expect(elapsed < 6, "\(elapsed) s")
+    // The deadline (4 s) bounds the whole invocation, not the channel's 60 s. Slack for a loaded machine: a
+    // fresh-Debian container run beside a full build on the same 2 cores took 8.9 s.
+    #expect(elapsed < 12, "\(elapsed) s")
     await #expect(try state.keys(prefix: "outbox/pending/").count == 1, "the alert is kept for the next run")
   }
 }
