@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 static void *ccurl_library;
 static char ccurl_error[512];
@@ -89,9 +90,23 @@ CURLcode curl_global_init(long flags) {
   CCURL_FORWARD(__typeof__(&curl_global_init), curl_global_init)
   return curl_global_init_target ? curl_global_init_target(flags) : CURLE_FAILED_INIT;
 }
+// Every socket libcurl opens for Vigil is close-on-exec, created so atomically: a command started while a
+// transfer runs (an exec check, a Python adapter) must not inherit the connection, or the peer would not see
+// it closed until that command ends.
+static curl_socket_t ccurl_open_socket(void *unused, curlsocktype purpose, struct curl_sockaddr *address) {
+  (void)unused;
+  (void)purpose;
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
 CURL *curl_easy_init(void) {
   CCURL_FORWARD(__typeof__(&curl_easy_init), curl_easy_init)
-  return curl_easy_init_target ? curl_easy_init_target() : NULL;
+  CURL *handle = curl_easy_init_target ? curl_easy_init_target() : NULL;
+  if (handle) {
+    CCURL_FORWARD(easy_setopt_fn, curl_easy_setopt)
+    if (curl_easy_setopt_target) curl_easy_setopt_target(handle, CURLOPT_OPENSOCKETFUNCTION, ccurl_open_socket);
+  }
+  return handle;
 }
 void curl_easy_cleanup(CURL *handle) {
   CCURL_FORWARD(__typeof__(&curl_easy_cleanup), curl_easy_cleanup)

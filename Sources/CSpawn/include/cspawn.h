@@ -9,4 +9,9 @@ int vigil_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends are not inherited by commands run later.
 int vigil_pipe_cloexec(int fds[2]);
 
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34+): the child closes every descriptor from `lowest` up
+/// before it runs the command, so it holds its standard streams and nothing of this process's (sockets, state
+/// files, other children's pipes) whoever opened them and however.
+int vigil_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
+
 #endif

@@ -68,6 +68,9 @@ package enum ChildProcess {
     posix_spawn_file_actions_adddup2(&actions, stdinRead.raw, 0)
     posix_spawn_file_actions_adddup2(&actions, stdoutWrite.raw, 1)
     posix_spawn_file_actions_adddup2(&actions, stderrWrite.raw, 2)
+    // Nothing else of this process reaches the command: not the pipe ends above, not a connection or file
+    // another part of Vigil opened without close-on-exec.
+    vigil_spawn_file_actions_addclosefrom(&actions, 3)
     if let directory { vigil_spawn_file_actions_addchdir(&actions, directory) }
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
