@@ -130,6 +130,11 @@ import Testing
 
   @Test func aRegionOutsideTheQuorumAndBadRulesAreErrorsWithTheirPlace() async throws {
     let s = try await setup()
+    let listed = try await vigil(["list"], in: s.folder)
+    #expect(
+      listed.stdout.contains(
+        "  regions ap-guangzhou, ap-shanghai, ap-beijing  quorum: down in 2 of 3 within 150s"),
+      "\(listed.stdout)")
     let stray = try await vigil(
       ["invoke", "web", "--region", "eu-west-1"], in: s.folder,
       environment: s.environment.merging(["TARGET_URL": s.ok]) { _, new in new })

@@ -10,7 +10,8 @@ enum ListCommand: Command {
     usage: vigil list [--config FILE] [--now ISO8601]
 
     Lists every function of serverless.yml: its handler (and whether this build has it), timeout and
-    memory, and each timer trigger with its cron expression, zone and next fire time.
+    memory, and each timer trigger with its cron expression, zone and next fire time; for a function judged by
+    quorum (quorum: in its config.yml), its regions and how many must agree.
 
     options:
     \(configOptionHelp)
@@ -64,6 +65,12 @@ enum ListCommand: Command {
         lines.append(line)
       }
       for route in function.routes { lines.append("  apigw \(route.method) \(route.path)") }
+      // Judged across regions: which, and how many must agree (a config that does not read is `validate`'s).
+      if let (_, quorum) = try? QuorumRule.split(project.functionConfiguration(function)), let quorum {
+        lines.append(
+          "  regions \(quorum.regions.joined(separator: ", "))  quorum: down in \(quorum.down) of"
+            + " \(quorum.regions.count) within \(ConfigValue.describe(seconds: quorum.window))")
+      }
     }
     Output.out(lines.joined(separator: "\n"))
     return ExitCode.success
