@@ -305,3 +305,75 @@ import Testing
       "\(notices.first ?? "")")
   }
 }
+
+/// region-latency with `type: deployed`: each region's run probes from where it is, shares its probe through
+/// the store and judges the rules on every region's figures; a region silent past the window is unknown.
+@Suite struct DeployedRegionLatencyCLITests {
+  @Test func eachRegionsProbeReachesTheRulesOfEveryRun() async throws {
+    let tag = UUID().uuidString
+    let base = try await HTTPTestPeer.httpBase()
+    let server = try await RedisTestPeer.server()
+    let store =
+      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=deployed-\(UUID().uuidString):"
+    let hook = try await WebhookTestPeer.base() + "/hook/ok/\(tag)"
+    let folder = try makeProject(
+      """
+      custom:
+        vigil:
+          channels:
+            hook: {type: webhook, url: '\(hook)', secret: '${env:HOOK_SECRET}'}
+          alerting:
+            channels: [hook]
+            trigger: {consecutive: 1}
+      functions:
+        web:
+          handler: region-latency
+          timeout: 30
+      """,
+      files: [
+        "functions/web/config.yml": """
+        url: \(base)/ok
+        providers:
+          - {type: deployed, regions: [ap-guangzhou, ap-shanghai, ap-beijing], window: 150s}
+        rules: {failingRegions: 2}
+
+        """
+      ])
+    func run(_ region: String, minute: Int, path: String) async throws -> [String: Any] {
+      let event = folder + "/event-\(region)-\(minute).json"
+      try #"{"url": "\#(base)\#(path)"}"#.write(toFile: event, atomically: true, encoding: .utf8)
+      let result = try await vigil(
+        [
+          "invoke", "web", "--region", region, "--now", "2026-12-04T10:0\(minute):00+08:00", "--event", event,
+        ],
+        in: folder, environment: ["VIGIL_STATE": store, "HOOK_SECRET": WebhookTestPeer.secret])
+      #expect(result.status == 0, "\(result.stderr)")
+      return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+    func lines(_ result: [String: Any]) -> [String] {
+      (result["regions"] as? [[String: Any]] ?? []).map {
+        "\($0["region"] ?? "")=\($0["unknown"] != nil ? "unknown" : ($0["error"] != nil || ($0["status"] as? Int ?? 0) >= 400) ? "failing" : "ok")"
+      }
+    }
+    func notices() async throws -> [String] {
+      try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)").map { $0["body"] as? String ?? "" }
+    }
+    // Guangzhou first: the others have not probed yet, so they are unknown, and one failing region is not two.
+    let first = try await run("ap-guangzhou", minute: 0, path: "/status/503")
+    #expect(lines(first) == ["ap-guangzhou=failing", "ap-shanghai=unknown", "ap-beijing=unknown"])
+    #expect(first["healthy"] as? Bool == true)
+    let second = try await run("ap-shanghai", minute: 0, path: "/ok")
+    #expect(lines(second) == ["ap-guangzhou=failing", "ap-shanghai=ok", "ap-beijing=unknown"])
+    #expect(try await notices().isEmpty)
+    // Beijing fails too: two failing regions, seen from Beijing's run, with Guangzhou's figures in it.
+    let third = try await run("ap-beijing", minute: 1, path: "/status/500")
+    #expect(lines(third) == ["ap-guangzhou=failing", "ap-shanghai=ok", "ap-beijing=failing"])
+    #expect(third["healthy"] as? Bool == false)
+    let sent = try await notices()
+    #expect(sent.count == 1 && sent.first?.contains("2 of 3 regions failing") == true, "\(sent)")
+    // Minute 4: Guangzhou's probe (minute 0) is past the 150 s window: unknown again, and the rule no longer holds.
+    let later = try await run("ap-shanghai", minute: 4, path: "/ok")
+    #expect(lines(later) == ["ap-guangzhou=unknown", "ap-shanghai=ok", "ap-beijing=unknown"])
+    #expect(later["healthy"] as? Bool == true)
+  }
+}

@@ -83,6 +83,19 @@ package struct RegionLatencyConfig: Sendable {
     case "local":
       _ = try item.mapping(allowed: ["type"])
       return LocalRegionProvider(transport: transport, caFile: caFile, insecure: insecure)
+    case "deployed":
+      let fields = try item.mapping(allowed: ["type", "regions", "window"])
+      let regionsValue = try fields.required("regions")
+      let regions = try regionsValue.stringList()
+      guard (2...16).contains(regions.count), Set(regions).count == regions.count else {
+        throw regionsValue.error(
+          "'\(regionsValue.path)' needs 2 to 16 different regions, found \(regions.count)")
+      }
+      let window = try fields.optional("window")?.duration(within: 1...86_400) ?? 300
+      return DeployedRegionsProvider(
+        local: LocalRegionProvider(transport: transport, caFile: caFile, insecure: insecure),
+        regions: regions,
+        window: window)
     case "globalping":
       let fields = try item.mapping(allowed: [
         "type", "endpoint", "token", "locations", "limit", "pollInterval", "maxWait",
@@ -174,7 +187,7 @@ package struct RegionLatencyConfig: Sendable {
         timeout: try fields.optional("timeout")?.duration(within: 0.001...3_600) ?? target.timeout,
         concurrency: try fields.optional("concurrency")?.int(within: 1...64) ?? 8)
     default:
-      throw item.error("unknown provider type '\(type)'; expected local, globalping or form-scrape")
+      throw item.error("unknown provider type '\(type)'; expected local, deployed, globalping or form-scrape")
     }
   }
 }

@@ -42,7 +42,7 @@ package struct RegionLatencyHandler: Handler {
       healthy: violations.isEmpty,
       severity: config.severity,
       summary: violations.isEmpty
-        ? "\(config.name) is fine from \(probes.count) regions"
+        ? "\(config.name) is fine from \(probes.filter { $0.unknown == nil }.count) regions"
         : "\(config.name): \(violations.joined(separator: "; "))",
       facts: facts, observedAt: now)
     return RegionLatencyResult(

@@ -17,11 +17,14 @@ package struct RegionProbe: Sendable, Codable, Hashable {
   package var totalMs: Double?
   /// Why the probe failed (DNS, timeout, provider error…), when it did.
   package var error: String?
+  /// Why nothing is known of this region (a deployed region silent past the window): neither failing nor
+  /// fast for the rules.
+  package var unknown: String?
 
   package init(
     region: String, provider: String, status: Int? = nil, dnsMs: Double? = nil, connectMs: Double? = nil,
     tlsMs: Double? = nil, firstByteMs: Double? = nil, downloadMs: Double? = nil, totalMs: Double? = nil,
-    error: String? = nil
+    error: String? = nil, unknown: String? = nil
   ) {
     self.region = region
     self.provider = provider
@@ -33,6 +36,7 @@ package struct RegionProbe: Sendable, Codable, Hashable {
     self.downloadMs = downloadMs
     self.totalMs = totalMs
     self.error = error
+    self.unknown = unknown
   }
 
   /// Failed outright: an error, or an HTTP status of 400 or more.
@@ -41,6 +45,7 @@ package struct RegionProbe: Sendable, Codable, Hashable {
   /// One line for the alert's table: `Beijing (form-scrape): status 200, total 215ms, dns 12ms, …`.
   package var line: String {
     if let error { return "\(region) (\(provider)): ERROR \(error)" }
+    if let unknown { return "\(region) (\(provider)): UNKNOWN \(unknown)" }
     var parts: [String] = []
     if let status { parts.append("status \(status)") }
     for (name, value) in [
