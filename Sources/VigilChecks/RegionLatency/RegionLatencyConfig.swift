@@ -33,7 +33,7 @@ package struct RegionLatencyConfig: Sendable {
           insecure: try map.optional("insecure")?.bool() ?? false))
     }
     if providers.isEmpty {
-      throw map.owner.error("'providers' is empty: list at least one of local, globalping, form-scrape")
+      throw map.owner.error("'providers' is empty: list at least one of local, deployed, globalping, form-scrape")
     }
     var rules = RegionRules()
     if let value = map.optional("rules") {
