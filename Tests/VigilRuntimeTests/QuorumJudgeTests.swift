@@ -88,10 +88,37 @@ import VigilCron
     #expect(two.view.regions.map(\.status) == ["reporting", "reporting", "unknown"])
   }
 
+  @Test func theLatencyRuleJudgesTheRegionsFiguresTogether() throws {
+    var rule = Self.rule
+    rule.latency = (percentile: 90, overMs: 500)
+    func judge(_ totals: [Double]) -> (candidates: [AlertCandidate], view: QuorumView) {
+      var reports: [String: RegionReport] = [:]
+      for (region, total) in zip(Self.regions, totals) {
+        var report = Self.report(region, age: 1, down: false)
+        report.candidates[0].value = total
+        reports[region] = report
+      }
+      return QuorumJudge.judge(rule: rule, function: "web", region: "a", reports: reports, now: Self.now)
+    }
+    // Nearest-rank p90 of three values is the largest: 900 ms is over 500 ms, though every region is up.
+    let slow = judge([120, 300, 900])
+    #expect(slow.view.targets.first?.verdict == "slow")
+    let candidate = try #require(slow.candidates.first { $0.target == "api" })
+    #expect(!candidate.healthy)
+    #expect(candidate.summary == "api slow: p90 across 3 regions is 900ms, over 500ms")
+    #expect(judge([120, 300, 450]).view.targets.first?.verdict == "up")
+  }
+
   @Test func rulesAreReadWithTheirPlace() throws {
     let rule = try QuorumRule.read(
       ConfigValue.parse("regions: [ap-guangzhou, ap-shanghai, ap-beijing, us-east-1]\ndown: majority\n"))
-    #expect(rule.down == 3 && rule.window == 300)
+    #expect(rule.down == 3 && rule.window == 300 && rule.latency == nil)
+    let timed = try QuorumRule.read(
+      ConfigValue.parse("regions: [a, b, c]\nlatency: {percentile: 90, over: 1s}\n"))
+    #expect(timed.latency?.percentile == 90 && timed.latency?.overMs == 1000)
+    #expect(throws: ConfigError.self) {
+      try QuorumRule.read(ConfigValue.parse("regions: [a, b]\nlatency: {percentile: 0, over: 1s}\n"))
+    }
     #expect(throws: ConfigError.self) { try QuorumRule.read(ConfigValue.parse("regions: [a, B]\n")) }
     #expect(throws: ConfigError.self) {
       try QuorumRule.read(ConfigValue.parse("regions: [a, b]\nwindow: 0s\n"))

@@ -118,7 +118,7 @@ package struct WebsiteStatusHandler: Handler {
     return AlertCandidate(
       function: context.functionName, check: "http", target: target.name, healthy: result.up,
       severity: target.severity,
-      summary: summary, facts: facts, observedAt: now)
+      summary: summary, facts: facts, observedAt: now, value: result.timings?.totalMs)
   }
 }
 

@@ -14,8 +14,8 @@ package struct QuorumView: Sendable, Encodable, Hashable {
   package struct Target: Sendable, Encodable, Hashable {
     package var key: String
     package var target: String
-    /// `up`, `down` (the quorum agrees), `degraded` (down somewhere, short of the quorum) or `unknown`
-    /// (too few regions know to decide either way).
+    /// `up`, `down` (the quorum agrees), `degraded` (down somewhere, short of the quorum), `slow` (up, but
+    /// the latency rule over the regions' figures is broken) or `unknown` (too few regions know to decide).
     package var verdict: String
     package var down: [String]
     package var up: [String]
@@ -69,7 +69,7 @@ package enum QuorumJudge {
       let up = rule.regions.filter { seen[$0]?.healthy ?? false }
       let unknown = rule.regions.filter { seen[$0] == nil }
       guard let template = seen[region] ?? rule.regions.lazy.compactMap({ seen[$0] }).first else { continue }
-      let verdict: String
+      var verdict: String
       if down.count >= rule.down {
         verdict = "down"
       } else if down.count + unknown.count >= rule.down {
@@ -77,13 +77,18 @@ package enum QuorumJudge {
       } else {
         verdict = down.isEmpty ? "up" : "degraded"
       }
+      let slowness = (verdict == "up" || verdict == "degraded") ? Self.slowness(rule, seen) : nil
+      if slowness != nil { verdict = "slow" }
       targets.append(
         QuorumView.Target(
           key: key, target: template.target, verdict: verdict, down: down, up: up, unknown: unknown,
           seen: seen.mapValues(\.summary)))
       guard verdict != "unknown" else { continue }
       candidates.append(
-        combined(template, verdict: verdict, seen: seen, down: down, rule: rule, reports: reports, now: now))
+        combined(
+          template, verdict: verdict, seen: seen, down: down, slowness: slowness, rule: rule,
+          reports: reports,
+          now: now))
     }
     candidates.append(
       silence(rule: rule, function: function, fresh: fresh, silent: silent, reports: reports, now: now))
@@ -97,10 +102,25 @@ package enum QuorumJudge {
     )
   }
 
+  /// The latency rule's finding when the regions' figures break it: `p90 across 3 regions is 1.4s, over 1s`.
+  static func slowness(_ rule: QuorumRule, _ seen: [String: AlertCandidate]) -> String? {
+    guard let latency = rule.latency else { return nil }
+    let values = seen.values.filter(\.healthy).compactMap(\.value).sorted()
+    guard !values.isEmpty else { return nil }
+    let rank = Int((latency.percentile / 100 * Double(values.count)).rounded(.up))
+    let value = values[min(values.count - 1, max(0, rank - 1))]
+    guard value > latency.overMs else { return nil }
+    return "p\(Int(latency.percentile)) across \(values.count) regions is \(milliseconds(value)),"
+      + " over \(milliseconds(latency.overMs))"
+  }
+
+  private static func milliseconds(_ value: Double) -> String {
+    value >= 1000 ? ConfigValue.describe(seconds: (value / 10).rounded() / 100) : "\(Int(value.rounded()))ms"
+  }
+
   private static func combined(
     _ template: AlertCandidate, verdict: String, seen: [String: AlertCandidate], down: [String],
-    rule: QuorumRule,
-    reports: [String: RegionReport], now: Instant
+    slowness: String?, rule: QuorumRule, reports: [String: RegionReport], now: Instant
   ) -> AlertCandidate {
     let total = rule.regions.count
     let failing = down.compactMap { seen[$0] }
@@ -114,6 +134,8 @@ package enum QuorumJudge {
       summary =
         "\(template.target) degraded: down from \(down.joined(separator: ", ")) only (\(down.count) of \(total),"
         + " quorum \(rule.down)): " + (failing.first?.summary ?? template.summary)
+    case "slow":
+      summary = "\(template.target) slow: \(slowness ?? "")"
     default:
       summary = "\(template.target) up in \(seen.count) of \(total) regions"
     }
@@ -132,7 +154,8 @@ package enum QuorumJudge {
     )
     let values = seen.values.compactMap(\.value).sorted()
     return AlertCandidate(
-      function: template.function, check: template.check, target: template.target, healthy: verdict != "down",
+      function: template.function, check: template.check, target: template.target,
+      healthy: verdict != "down" && verdict != "slow",
       severity: failing.map(\.severity).max { rank($0) < rank($1) } ?? template.severity, summary: summary,
       facts: facts, observedAt: now, value: values.isEmpty ? nil : values[values.count / 2],
       since: failing.compactMap(\.since).min(), hints: template.hints)

@@ -9,6 +9,7 @@ import VigilCron
 ///   regions: [ap-guangzhou, ap-shanghai, ap-beijing]
 ///   down: 2          # or majority (the default)
 ///   window: 5m       # a region whose last report is older is unknown (default 5m)
+///   latency: {percentile: 90, over: 1s}   # optional: the regions' figures (total ms) together
 /// ```
 ///
 /// The runtime reads it (and takes it out of what the check's own reader sees), so it works for any check
@@ -20,11 +21,27 @@ package struct QuorumRule: Sendable, Hashable {
   package var down: Int
   /// How fresh a region's last report must be to count.
   package var window: Double
+  /// A latency rule over the reporting regions' figures: the `percentile` of their values over `overMs`.
+  package var latency: (percentile: Double, overMs: Double)?
 
-  package init(regions: [String], down: Int, window: Double) {
+  package init(
+    regions: [String], down: Int, window: Double, latency: (percentile: Double, overMs: Double)? = nil
+  ) {
     self.regions = regions
     self.down = down
     self.window = window
+    self.latency = latency
+  }
+
+  package static func == (a: QuorumRule, b: QuorumRule) -> Bool {
+    a.regions == b.regions && a.down == b.down && a.window == b.window
+      && a.latency?.percentile == b.latency?.percentile && a.latency?.overMs == b.latency?.overMs
+  }
+
+  package func hash(into hasher: inout Hasher) {
+    hasher.combine(regions)
+    hasher.combine(down)
+    hasher.combine(window)
   }
 
   /// Splits a function's configuration into the check's part and the quorum rule, if it has one.
@@ -43,7 +60,7 @@ package struct QuorumRule: Sendable, Hashable {
 
   /// Reads the `quorum:` mapping.
   package static func read(_ value: ConfigValue) throws(ConfigError) -> QuorumRule {
-    let fields = try value.mapping(allowed: ["regions", "down", "window"])
+    let fields = try value.mapping(allowed: ["regions", "down", "window", "latency"])
     let regionsValue = try fields.required("regions")
     let list = try regionsValue.list()
     guard list.count >= 2, list.count <= 16 else {
@@ -69,7 +86,17 @@ package struct QuorumRule: Sendable, Hashable {
       }
     }
     let window = try fields.optional("window")?.duration(within: 1...86_400) ?? 300
-    return QuorumRule(regions: regions, down: down, window: window)
+    var latency: (percentile: Double, overMs: Double)?
+    if let latencyValue = fields.optional("latency") {
+      let rule = try latencyValue.mapping(allowed: ["percentile", "over"])
+      let percentile = try rule.required("percentile").double()
+      guard (1...100).contains(percentile) else {
+        throw try rule.required("percentile").error("'percentile' must be 1-100")
+      }
+      let over = try rule.required("over").duration(defaultUnit: 0.001, within: 0.001...3_600)
+      latency = (percentile, over * 1000)
+    }
+    return QuorumRule(regions: regions, down: down, window: window, latency: latency)
   }
 
   /// A region name as platforms spell them: `ap-guangzhou`, `us-east-1`.
