@@ -57,16 +57,25 @@ import threading  # noqa: E402
 
 one_at_a_time = threading.Lock()
 original_call = DomainDispatcherApplication.__call__
-# Requests served, for bench/state-store: GET /__peer/requests answers the count (and is not counted).
+# Requests served, for the benches: GET /__peer/requests answers the count, /__peer/requests-by-kind a JSON
+# object of counts per kind (GET, PUT, DELETE, LIST - a GET with list-type -, HEAD, POST); neither is counted.
 served = [0]
+served_by_kind = {}
 
 
 def serialized_call(self, environ, start_response):
     if environ.get("PATH_INFO") == "/__peer/requests":
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [str(served[0]).encode()]
+    if environ.get("PATH_INFO") == "/__peer/requests-by-kind":
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(served_by_kind).encode()]
+    kind = environ.get("REQUEST_METHOD", "?")
+    if kind == "GET" and "list-type=" in environ.get("QUERY_STRING", ""):
+        kind = "LIST"
     with one_at_a_time:
         served[0] += 1
+        served_by_kind[kind] = served_by_kind.get(kind, 0) + 1
         return list(original_call(self, environ, start_response))
 
 
