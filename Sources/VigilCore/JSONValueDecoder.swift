@@ -75,15 +75,6 @@ private func decodeLeafValue<T>(_ type: T.Type, from value: JSONValue, at path: 
   return result as? T
 }
 
-private struct IndexKey: CodingKey {
-  var stringValue: String { "Index \(index)" }
-  var intValue: Int? { index }
-  let index: Int
-  init(_ index: Int) { self.index = index }
-  init?(stringValue: String) { nil }
-  init?(intValue: Int) { index = intValue }
-}
-
 private struct ValueDecoder: Decoder {
   let value: JSONValue
   let codingPath: [any CodingKey]

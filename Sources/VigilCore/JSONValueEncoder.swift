@@ -141,7 +141,8 @@ private struct KeyedSlotEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol 
   }
 }
 
-private struct IndexKey: CodingKey {
+/// The coding key of an array element (`Index 3`), in both coders' coding paths.
+struct IndexKey: CodingKey {
   var stringValue: String { "Index \(index)" }
   var intValue: Int? { index }
   let index: Int

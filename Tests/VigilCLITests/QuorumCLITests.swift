@@ -20,7 +20,6 @@ import Testing
   func setup() async throws -> Setup {
     let tag = UUID().uuidString
     let base = try await HTTPTestPeer.httpBase()
-    let server = try await RedisTestPeer.server()
     let config = """
       quorum: {regions: [\(Self.regions.joined(separator: ", "))], down: 2, window: 150s}
       targets:
@@ -31,8 +30,7 @@ import Testing
       hooks: [("hook", "/hook/ok/\(tag)")], alerting: "channels: [hook]\ntrigger: {consecutive: 1}",
       timeout: 30,
       files: ["functions/web/config.yml": config])
-    let store =
-      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=quorum-\(UUID().uuidString):"
+    let store = try await redisStoreURL("quorum")
     return Setup(
       folder: folder, tag: tag, environment: ["VIGIL_STATE": store, "HOOK_SECRET": WebhookTestPeer.secret],
       ok: base + "/ok", failing: base + "/status/503")
@@ -166,9 +164,7 @@ import Testing
 /// that region sees. The 4 s window passes in real time here (the emulator's runtime has no --now).
 @Suite struct QuorumLambdaTests {
   @Test func threeRegionsUnderTheEmulatorAlertOnceByQuorum() async throws {
-    let server = try await RedisTestPeer.server()
-    let store =
-      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=qlambda-\(UUID().uuidString):"
+    let store = try await redisStoreURL("qlambda")
     let tag = UUID().uuidString
     let regions = ["us-east-1", "eu-west-1", "ap-southeast-1"]
     let folder = try await webhookProject(
@@ -250,32 +246,20 @@ import Testing
 /// region runs every firing itself (claims are per region), and the target two regions see down is one alert.
 @Suite struct QuorumScheduleTests {
   @Test func oneReplicaPerRegionEachRunsAndTheyAlertOnce() async throws {
-    let server = try await RedisTestPeer.server()
-    let store =
-      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=qsched-\(UUID().uuidString):"
+    let store = try await redisStoreURL("qsched")
     let tag = UUID().uuidString
     let base = try await HTTPTestPeer.httpBase()
     let regions = ["ap-guangzhou", "ap-shanghai", "ap-beijing"]
-    let hook = try await WebhookTestPeer.base() + "/hook/ok/\(tag)"
-    let folder = try makeProject(
-      """
-      custom:
-        vigil:
-          channels:
-            hook: {type: webhook, url: '\(hook)', secret: '${env:HOOK_SECRET}'}
-          alerting:
-            channels: [hook]
-            trigger: {consecutive: 1}
-      functions:
-        web:
-          handler: website-status
-          timeout: 5
-          events:
-            - timer:
-                name: every-second
-                parameters:
-                  cronExpression: '*/1 * * * * * *'
-      """,
+    let folder = try await webhookProject(
+      hooks: [("hook", "/hook/ok/\(tag)")], alerting: "channels: [hook]\ntrigger: {consecutive: 1}",
+      timeout: 5,
+      functionSettings: """
+        events:
+          - timer:
+              name: every-second
+              parameters:
+                cronExpression: '*/1 * * * * * *'
+        """,
       files: [
         "functions/web/config.yml":
           "quorum: {regions: [\(regions.joined(separator: ", "))], down: 2, window: 30s}\n"
@@ -312,24 +296,11 @@ import Testing
   @Test func eachRegionsProbeReachesTheRulesOfEveryRun() async throws {
     let tag = UUID().uuidString
     let base = try await HTTPTestPeer.httpBase()
-    let server = try await RedisTestPeer.server()
-    let store =
-      "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=deployed-\(UUID().uuidString):"
-    let hook = try await WebhookTestPeer.base() + "/hook/ok/\(tag)"
-    let folder = try makeProject(
-      """
-      custom:
-        vigil:
-          channels:
-            hook: {type: webhook, url: '\(hook)', secret: '${env:HOOK_SECRET}'}
-          alerting:
-            channels: [hook]
-            trigger: {consecutive: 1}
-      functions:
-        web:
-          handler: region-latency
-          timeout: 30
-      """,
+    let store = try await redisStoreURL("deployed")
+    let folder = try await webhookProject(
+      hooks: [("hook", "/hook/ok/\(tag)")], alerting: "channels: [hook]\ntrigger: {consecutive: 1}",
+      timeout: 30,
+      handler: "region-latency",
       files: [
         "functions/web/config.yml": """
         url: \(base)/ok

@@ -93,11 +93,14 @@ func makeProject(_ serverless: String, files: [String: String] = [:]) throws -> 
   return folder
 }
 
-/// A project with one `website-status` function named `web` whose alerts go to webhook channels on the shared
+/// A project with one function named `web` (`website-status` unless `handler` says otherwise; more of its
+/// settings, such as `events:`, in `functionSettings`) whose alerts go to webhook channels on the shared
 /// capture peer: `hooks` maps each channel name to its path there (`/hook/ok/<tag>`); every channel is signed
 /// with `${env:HOOK_SECRET}`. `alerting` is the body of `custom.vigil.alerting`, one setting per line.
 func webhookProject(
-  hooks: [(channel: String, path: String)], alerting: String, timeout: Int = 10, files: [String: String]
+  hooks: [(channel: String, path: String)], alerting: String, timeout: Int = 10,
+  handler: String = "website-status",
+  functionSettings: String = "", files: [String: String]
 ) async throws -> String {
   let base = try await WebhookTestPeer.base()
   let channels = hooks.map {
@@ -106,8 +109,8 @@ func webhookProject(
   let settings = alerting.split(separator: "\n").map { "      " + $0 }
   let lines =
     ["custom:", "  vigil:", "    channels:"] + channels + ["    alerting:"] + settings + [
-      "functions:", "  web:", "    handler: website-status", "    timeout: \(timeout)",
-    ]
+      "functions:", "  web:", "    handler: \(handler)", "    timeout: \(timeout)",
+    ] + functionSettings.split(separator: "\n").map { "    " + $0 }
   return try makeProject(lines.joined(separator: "\n") + "\n", files: files)
 }
 
@@ -119,4 +122,11 @@ func firingTargets(prefix: String) async throws -> [[String]] {
     return (payload["alerts"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "firing" }
       .compactMap { ($0["labels"] as? [String: String])?["target"] }.sorted()
   }
+}
+
+/// A Redis store URL (the shared test server, an ACL user with a password) under a key prefix no other test uses.
+func redisStoreURL(_ name: String) async throws -> String {
+  let server = try await RedisTestPeer.server()
+  return
+    "redis://\(server.user):\(server.password)@127.0.0.1:\(server.port)/0?prefix=\(name)-\(UUID().uuidString):"
 }
