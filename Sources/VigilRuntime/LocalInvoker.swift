@@ -121,6 +121,11 @@ package struct LocalInvoker: Sendable {
     } catch {
       return failure("ConfigurationError", "\(error)")
     }
+    if let problem = quorum?.deploymentProblem(
+      project.config.vigil, configFile: project.functionConfigPath(function.name))
+    {
+      return failure("ConfigurationError", problem)
+    }
     let region = self.region ?? project.environment["VIGIL_REGION"] ?? platform?.region ?? function.region
     if let quorum, !quorum.regions.contains(region) {
       return failure(

@@ -159,6 +159,68 @@ import Testing
   }
 }
 
+/// `custom.vigil.regions` in serverless.yml declares where the service is deployed: `vigil list` shows it, and a
+/// quorum that counts on a region the service is not deployed to (it would stay silent for ever) is an error in
+/// `validate` and in the run, naming both files' places; a bad list is an error at its item.
+@Suite struct DeployedRegionsCLITests {
+  func project(regions: String, quorum: String) throws -> String {
+    try makeProject(
+      """
+      custom:
+        vigil:
+          regions: \(regions)
+      functions:
+        web:
+          handler: website-status
+      """,
+      files: [
+        "functions/web/config.yml":
+          "quorum: {regions: \(quorum)}\ntargets:\n  - {name: api, url: 'http://127.0.0.1:9/'}\n"
+      ])
+  }
+
+  @Test func theDeployedRegionsAreListedAndAQuorumBeyondThemIsAnError() async throws {
+    let fits = try project(
+      regions: "[ap-guangzhou, ap-shanghai, ap-beijing]", quorum: "[ap-guangzhou, ap-shanghai]")
+    let listed = try await vigil(["list"], in: fits)
+    #expect(listed.status == 0, "\(listed.stderr)")
+    #expect(
+      listed.stdout.hasPrefix("deployed to ap-guangzhou, ap-shanghai, ap-beijing (custom.vigil.regions)\n"),
+      "\(listed.stdout)")
+    let valid = try await vigil(["validate"], in: fits)
+    #expect(valid.status == 0, "\(valid.stderr)")
+
+    let beyond = try project(regions: "[ap-guangzhou, ap-shanghai]", quorum: "[ap-guangzhou, ap-beijing]")
+    let checked = try await vigil(["validate"], in: beyond)
+    #expect(checked.status == 2)
+    #expect(
+      checked.stderr.contains(
+        "functions/web/config.yml: quorum.regions names ap-beijing, where the service is not deployed:"
+          + " serverless.yml:3:14: custom.vigil.regions is ap-guangzhou, ap-shanghai"),
+      "\(checked.stderr)")
+    let run = try await vigil(["invoke", "web", "--region", "ap-guangzhou"], in: beyond)
+    #expect(run.status != 0)
+    #expect(
+      run.stdout.contains("quorum.regions names ap-beijing, where the service is not deployed"),
+      "\(run.stdout)")
+  }
+
+  @Test func aBadRegionListIsAnErrorAtItsItem() async throws {
+    for (regions, place, message) in [
+      ("[ap-guangzhou, ap-guangzhou]", "3:29", "the region 'ap-guangzhou' is listed twice"),
+      ("[ap-guangzhou, Shanghai]", "3:29", "a region is 1-64 lower-case letters"),
+      ("[]", "3:14", "'custom.vigil.regions' needs 1 to 16 regions, found 0"),
+    ] {
+      let folder = try project(regions: regions, quorum: "[a, b]")
+      let checked = try await vigil(["validate"], in: folder)
+      #expect(checked.status == 2, "\(regions)")
+      #expect(
+        checked.stderr.contains("serverless.yml:\(place)") && checked.stderr.contains(message),
+        "\(regions): \(checked.stderr)")
+    }
+  }
+}
+
 /// The same under AWS's Runtime Interface Emulator: three `vigil runtime` processes, each with its own
 /// AWS_REGION and its own empty state folder, sharing one Redis store; each invocation's event names the URL
 /// that region sees. The 4 s window passes in real time here (the emulator's runtime has no --now).

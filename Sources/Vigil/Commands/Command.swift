@@ -55,7 +55,7 @@ let regionOptionHelp = """
 /// `--region NAME`, checked; nil when not given.
 func regionOption(_ arguments: Arguments, command: String) throws -> String? {
   guard let region = arguments.options["region"] else { return nil }
-  guard QuorumRule.isRegionName(region) else {
+  guard ServerlessConfig.isRegionName(region) else {
     throw Arguments.UsageError(
       command: command,
       message: "--region '\(region.excerpt())' is not a region name (1-64 lower-case letters, digits and '-')"

@@ -11,7 +11,8 @@ enum ListCommand: Command {
 
     Lists every function of serverless.yml: its handler (and whether this build has it), timeout and
     memory, and each timer trigger with its cron expression, zone and next fire time; for a function judged by
-    quorum (quorum: in its config.yml), its regions and how many must agree.
+    quorum (quorum: in its config.yml), its regions and how many must agree; first, the regions the service is
+    deployed to when serverless.yml declares them (custom.vigil.regions).
 
     options:
     \(configOptionHelp)
@@ -30,6 +31,9 @@ enum ListCommand: Command {
       now = parsed.date(in: try Zone.named(project.config.vigil.timezone, environment: environment))
     }
     var lines: [String] = []
+    if let regions = project.config.vigil.regions {
+      lines.append("deployed to \(regions.joined(separator: ", ")) (custom.vigil.regions)")
+    }
     for name in project.config.allFunctionNames {
       guard let function = project.config.function(named: name) else {
         let error = project.config.invalidFunctions.first { $0.name == name }?.error.description ?? ""

@@ -54,7 +54,12 @@ enum ValidateCommand: Command {
       }
       do {
         // `quorum:` is the runtime's (any check's results can be judged across regions); the rest, the check's.
-        let (configuration, _) = try QuorumRule.split(project.functionConfiguration(function))
+        let (configuration, quorum) = try QuorumRule.split(project.functionConfiguration(function))
+        if let problem = quorum?.deploymentProblem(
+          project.config.vigil, configFile: project.functionConfigPath(function.name))
+        {
+          problems.append(problem)
+        }
         if let configuration, let validate = handler?.validateConfiguration {
           try validate(configuration)
         }

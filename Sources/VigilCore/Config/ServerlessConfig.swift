@@ -47,6 +47,10 @@ package struct ServerlessConfig: Sendable {
     /// `custom.vigil.channels` and `custom.vigil.alerting`, read by the alerting module.
     package var channels: ConfigValue?
     package var alerting: ConfigValue?
+    /// `custom.vigil.regions`: every region the service is deployed to (one `sls deploy` per region), and where
+    /// the list is; a function's `quorum.regions` must be among them.
+    package var regions: [String]? = nil
+    package var regionsMark: SourceMark? = nil
 
     package init(
       stateDirectory: String? = nil, timezone: String = "Asia/Shanghai", timezoneMark: SourceMark? = nil
@@ -60,6 +64,12 @@ package struct ServerlessConfig: Sendable {
   /// Finds a function by name.
   package func function(named name: String) -> FunctionSpec? {
     functions.first { $0.name == name }
+  }
+
+  /// A region name as platforms spell them: `ap-guangzhou`, `us-east-1`.
+  package static func isRegionName(_ name: String) -> Bool {
+    !name.isEmpty && name.utf8.count <= 64
+      && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
   }
 
   /// Every function name, valid or not, in file order.
@@ -206,7 +216,7 @@ extension ServerlessConfig {
     else { return settings }
     let value = ConfigValue(entry.value, path: "custom.vigil", substitution: custom.substitution)
     let map = try value.mapping(allowed: [
-      "state", "stateDir", "timezone", "overlap", "grace", "channels", "alerting",
+      "state", "stateDir", "timezone", "overlap", "grace", "channels", "alerting", "regions",
     ])
     settings.stateDirectory = try map.optional("stateDir")?.string()
     if let state = map.optional("state") {
@@ -231,7 +241,31 @@ extension ServerlessConfig {
     if let grace = map.optional("grace") { settings.graceSeconds = try grace.duration(within: 0...3_600) }
     settings.channels = map.optional("channels")
     settings.alerting = map.optional("alerting")
+    if let regions = map.optional("regions") {
+      settings.regions = try readRegions(regions)
+      settings.regionsMark = regions.mark
+    }
     return settings
+  }
+
+  /// `custom.vigil.regions`: 1 to 16 distinct region names.
+  static func readRegions(_ value: ConfigValue) throws(ConfigError) -> [String] {
+    let items = try value.list()
+    guard (1...16).contains(items.count) else {
+      throw value.error("'\(value.path)' needs 1 to 16 regions, found \(items.count)")
+    }
+    var regions: [String] = []
+    for item in items {
+      let name = try item.string()
+      guard isRegionName(name) else {
+        throw item.error(
+          "a region is 1-64 lower-case letters, digits and '-' (ap-guangzhou, us-east-1), found \(item.shown(name))"
+        )
+      }
+      guard !regions.contains(name) else { throw item.error("the region '\(name)' is listed twice") }
+      regions.append(name)
+    }
+    return regions
   }
 
   /// The keys of a function's settings (the Framework form; a component's `inputs` has more).

@@ -69,7 +69,7 @@ package struct QuorumRule: Sendable, Hashable {
     var regions: [String] = []
     for item in list {
       let name = try item.string()
-      guard Self.isRegionName(name) else {
+      guard ServerlessConfig.isRegionName(name) else {
         throw item.error(
           "a region is 1-64 lower-case letters, digits and '-' (ap-guangzhou, us-east-1), found \(item.shown(name))"
         )
@@ -99,9 +99,13 @@ package struct QuorumRule: Sendable, Hashable {
     return QuorumRule(regions: regions, down: down, window: window, latency: latency)
   }
 
-  /// A region name as platforms spell them: `ap-guangzhou`, `us-east-1`.
-  package static func isRegionName(_ name: String) -> Bool {
-    !name.isEmpty && name.utf8.count <= 64
-      && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+  /// Why this rule does not fit the deployment: a region in `quorum.regions` that `custom.vigil.regions` (when
+  /// given) does not deploy to, which would stay silent for ever. Nil when it fits.
+  package func deploymentProblem(_ settings: ServerlessConfig.VigilSettings, configFile: String) -> String? {
+    guard let deployed = settings.regions, let mark = settings.regionsMark else { return nil }
+    let missing = regions.filter { !deployed.contains($0) }
+    guard !missing.isEmpty else { return nil }
+    return "\(configFile): quorum.regions names \(missing.joined(separator: ", ")), where the service is not"
+      + " deployed: \(mark): custom.vigil.regions is \(deployed.joined(separator: ", "))"
   }
 }
