@@ -242,17 +242,21 @@ extension ServerlessConfig {
     settings.channels = map.optional("channels")
     settings.alerting = map.optional("alerting")
     if let regions = map.optional("regions") {
-      settings.regions = try readRegions(regions)
+      settings.regions = try readRegions(regions, count: 1...16)
       settings.regionsMark = regions.mark
     }
     return settings
   }
 
-  /// `custom.vigil.regions`: 1 to 16 distinct region names.
-  static func readRegions(_ value: ConfigValue) throws(ConfigError) -> [String] {
+  /// A list of distinct region names, `count` of them (`custom.vigil.regions`, `quorum.regions`), each error
+  /// at its item.
+  package static func readRegions(_ value: ConfigValue, count: ClosedRange<Int>) throws(ConfigError)
+    -> [String]
+  {
     let items = try value.list()
-    guard (1...16).contains(items.count) else {
-      throw value.error("'\(value.path)' needs 1 to 16 regions, found \(items.count)")
+    guard count.contains(items.count) else {
+      throw value.error(
+        "'\(value.path)' needs \(count.lowerBound) to \(count.upperBound) regions, found \(items.count)")
     }
     var regions: [String] = []
     for item in items {

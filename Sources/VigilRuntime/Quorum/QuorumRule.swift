@@ -62,21 +62,7 @@ package struct QuorumRule: Sendable, Hashable {
   package static func read(_ value: ConfigValue) throws(ConfigError) -> QuorumRule {
     let fields = try value.mapping(allowed: ["regions", "down", "window", "latency"])
     let regionsValue = try fields.required("regions")
-    let list = try regionsValue.list()
-    guard list.count >= 2, list.count <= 16 else {
-      throw regionsValue.error("'\(regionsValue.path)' needs 2 to 16 regions, found \(list.count)")
-    }
-    var regions: [String] = []
-    for item in list {
-      let name = try item.string()
-      guard ServerlessConfig.isRegionName(name) else {
-        throw item.error(
-          "a region is 1-64 lower-case letters, digits and '-' (ap-guangzhou, us-east-1), found \(item.shown(name))"
-        )
-      }
-      guard !regions.contains(name) else { throw item.error("the region '\(name)' is listed twice") }
-      regions.append(name)
-    }
+    let regions = try ServerlessConfig.readRegions(regionsValue, count: 2...16)
     var down = regions.count / 2 + 1
     if let downValue = fields.optional("down") {
       if (try? downValue.string()) == "majority" {
