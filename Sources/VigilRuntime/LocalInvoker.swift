@@ -177,6 +177,8 @@ package struct LocalInvoker: Sendable {
         logger.info("invocation finished", ["durationMs": String(Int(duration))])
         return Outcome(requestID: requestID, result: .success(output), durationMs: duration)
       }
+      // History keeps what this region saw, before a quorum combines the regions.
+      let observed = output.alertCandidates
       if let quorum {
         do {
           output = try await Self.judgeByQuorum(
@@ -189,7 +191,7 @@ package struct LocalInvoker: Sendable {
             report, output: output, started: started, logger: logger, requestID: requestID)
         }
       }
-      let report: AlertingEngine.Outcome
+      var report: AlertingEngine.Outcome
       do {
         report = try await alerting(logger)
           .process(
@@ -197,6 +199,13 @@ package struct LocalInvoker: Sendable {
             until: context.deadline)
       } catch {
         report = AlertingEngine.Outcome(problems: ["ALERTING NOT CONFIGURED: \(error)"])
+      }
+      // After alerting, so a store that fails here has already had its say on the alerts.
+      do {
+        try await HistoryRecorder(state: state).record(
+          observed, function: function.name, region: region, now: clock.now, logger: logger)
+      } catch {
+        report.problems.append("HISTORY NOT RECORDED: \(error)")
       }
       guard report.problems.isEmpty else {
         return alertingFailed(report, output: output, started: started, logger: logger, requestID: requestID)
@@ -229,16 +238,22 @@ package struct LocalInvoker: Sendable {
         "ALERT printed here because it may not reach its channels: \(notification.title)",
         ["channel": "console", "alert": notification.text, "notices": String(notification.notices.count)])
     }
-    for problem in report.problems { logger.error(problem, ["errorType": "AlertingError"]) }
+    for problem in report.problems {
+      logger.error(
+        problem, ["errorType": problem.hasPrefix("HISTORY NOT RECORDED") ? "HistoryError" : "AlertingError"])
+    }
     let message =
       report.problems.count == 1
       ? report.problems[0] : "\(report.problems[0]) (and \(report.problems.count - 1) more problems)"
     let duration = clock.now.timeIntervalSince(started) * 1000
-    logger.error("invocation failed", ["errorType": "AlertingError", "durationMs": String(Int(duration))])
+    // Alerts that went out but a history that was not kept: its own kind, so nobody hunts a lost alert.
+    let errorType =
+      report.problems.allSatisfy { $0.hasPrefix("HISTORY NOT RECORDED") } ? "HistoryError" : "AlertingError"
+    logger.error("invocation failed", ["errorType": errorType, "durationMs": String(Int(duration))])
     return Outcome(
       requestID: requestID,
       result: .failure(
-        InvocationFailure(errorType: "AlertingError", errorMessage: message, requestId: requestID)),
+        InvocationFailure(errorType: errorType, errorMessage: message, requestId: requestID)),
       durationMs: duration, notifications: report.notifications, output: output)
   }
 

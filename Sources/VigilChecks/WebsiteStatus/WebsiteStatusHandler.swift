@@ -118,7 +118,23 @@ package struct WebsiteStatusHandler: Handler {
     return AlertCandidate(
       function: context.functionName, check: "http", target: target.name, healthy: result.up,
       severity: target.severity,
-      summary: summary, facts: facts, observedAt: now, value: result.timings?.totalMs)
+      summary: summary, facts: facts, observedAt: now, value: result.timings?.totalMs,
+      figures: Self.figures(result))
+  }
+
+  /// The figures a web check keeps in history: status code and each phase's milliseconds.
+  static func figures(_ result: TargetResult) -> [String: Double] {
+    var figures: [String: Double] = [:]
+    if let status = result.status { figures["status"] = Double(status) }
+    if let timings = result.timings {
+      figures["dns"] = timings.dnsMs
+      figures["connect"] = timings.connectMs
+      figures["tls"] = timings.tlsMs
+      figures["ttfb"] = timings.firstByteMs
+      figures["transfer"] = timings.transferMs
+      figures["total"] = timings.totalMs
+    }
+    return figures
   }
 }
 

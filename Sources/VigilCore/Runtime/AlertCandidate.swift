@@ -35,12 +35,15 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
   public var since: Instant?
   /// How the check asks the policy to judge this key (the check's own thresholds), over the project's policy.
   public var hints: PolicyHints?
+  /// Named figures kept in the target's history and shown on the status page and in metrics (`status`,
+  /// `dns`, `connect`, `tls`, `ttfb`, `transfer`, `total` in ms, `certExpiry` in Unix seconds, `lag`…).
+  public var figures: [String: Double]?
 
   /// A candidate for one target; `key` is made from `function`, `check` and `target`.
   public init(
     function: String, check: String, target: String, healthy: Bool, severity: Severity = .critical,
     summary: String, facts: [Fact], observedAt: Instant, value: Double? = nil, since: Instant? = nil,
-    hints: PolicyHints? = nil
+    hints: PolicyHints? = nil, figures: [String: Double]? = nil
   ) {
     self.key = "\(function)/\(check)/\(target)"
     self.function = function
@@ -54,6 +57,7 @@ public struct AlertCandidate: Sendable, Codable, Hashable {
     self.value = value
     self.since = since
     self.hints = hints
+    self.figures = figures
   }
 
   /// A named value.

@@ -52,9 +52,9 @@ extension StateStore {
 
   /// `update` of a JSON record: `body` changes the decoded value in place (nil when absent; set it to nil to
   /// store nothing new) and the record is written only when it changed. A record that does not decode is a
-  /// corrupt-record `StateError`.
+  /// corrupt-record `StateError`. `pretty: false` stores it on one line (history, where size counts).
   public func updateJSON<Value: Codable & Equatable, Result>(
-    _ type: Value.Type, _ key: String, attempts: Int = 40,
+    _ type: Value.Type, _ key: String, attempts: Int = 40, pretty: Bool = true,
     _ body: (inout Value?) throws -> Result
   ) async throws -> Result {
     try await update(key, attempts: attempts) { record in
@@ -62,7 +62,7 @@ extension StateStore {
       var value = old
       let result = try body(&value)
       guard let value, value != old else { return (nil, result) }
-      return (try JSONCoding.encode(value, pretty: true), result)
+      return (try JSONCoding.encode(value, pretty: pretty), result)
     }
   }
 }
