@@ -205,7 +205,13 @@ package struct LocalInvoker: Sendable {
         try await HistoryRecorder(state: state).record(
           observed, function: function.name, region: region, now: clock.now, logger: logger)
       } catch {
-        report.problems.append("HISTORY NOT RECORDED: \(error)")
+        // When the alerts already failed (the same store, usually), the invocation fails on them and the
+        // history's own line is logged beside; otherwise the history's failure is the invocation's.
+        if report.problems.isEmpty {
+          report.problems.append("HISTORY NOT RECORDED: \(error)")
+        } else {
+          logger.error("HISTORY NOT RECORDED: \(error)", ["errorType": "HistoryError"])
+        }
       }
       guard report.problems.isEmpty else {
         return alertingFailed(report, output: output, started: started, logger: logger, requestID: requestID)
