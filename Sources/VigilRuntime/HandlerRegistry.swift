@@ -57,6 +57,10 @@ package struct HandlerRegistry: Sendable {
       AnyHandler(
         name: "heartbeat-ingest", summary: "records a host's report (POST /heartbeat/<host>, API gateway)",
         HeartbeatIngestHandler(), configuration: { _ = try HeartbeatIngestConfig.read($0) }),
+      AnyHandler(
+        name: "status-page",
+        summary: "status page, JSON API and badges from the store's history (GET /{path+}, API gateway)",
+        StatusPageHandler(), configuration: { _ = try StatusPageConfig.read($0) }),
     ])
 
   /// A registry of `handlers`, each under its name (names are unique: the built-in list is fixed).

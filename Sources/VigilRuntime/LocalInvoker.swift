@@ -192,18 +192,23 @@ package struct LocalInvoker: Sendable {
         }
       }
       var report: AlertingEngine.Outcome
+      var maintenanceUntil: Instant?
       do {
-        report = try await alerting(logger)
-          .process(
-            output.alertCandidates, function: function.name, requestID: requestID, logger: logger,
-            until: context.deadline)
+        let engine = try alerting(logger)
+        maintenanceUntil = engine.policy.maintenanceEnd(at: clock.now)
+        report = await engine.process(
+          output.alertCandidates, function: function.name, requestID: requestID, logger: logger,
+          until: context.deadline)
       } catch {
         report = AlertingEngine.Outcome(problems: ["ALERTING NOT CONFIGURED: \(error)"])
       }
       // After alerting, so a store that fails here has already had its say on the alerts.
       do {
         try await HistoryRecorder(state: state).record(
-          observed, function: function.name, region: region, now: clock.now, logger: logger)
+          observed, function: function.name, region: region, now: clock.now,
+          maintenanceUntil: maintenanceUntil,
+          logger: logger)
+        try await IncidentRecorder(state: state).record(report, function: function.name, now: clock.now)
       } catch {
         // When the alerts already failed (the same store, usually), the invocation fails on them and the
         // history's own line is logged beside; otherwise the history's failure is the invocation's.

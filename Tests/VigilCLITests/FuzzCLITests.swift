@@ -8,6 +8,7 @@ import Testing
 @Suite struct FuzzCLITests {
   static let configs = [
     "website-status", "kafka-backlog", "host-resources", "heartbeat-watchdog", "heartbeat-ingest",
+    "status-page",
     "region-latency",
   ]
 

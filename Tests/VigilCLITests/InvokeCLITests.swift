@@ -131,7 +131,7 @@ import Testing
   @Test func theRepositoryProjectValidatesAndListsItsTriggers() async throws {
     let validate = try await vigil(["validate"])
     #expect(validate.status == 0, "\(validate.stderr)")
-    #expect(validate.stdout.contains("serverless.yml: OK (7 functions)"))
+    #expect(validate.stdout.contains("serverless.yml: OK (8 functions)"))
     let list = try await vigil(["list", "--now", "2026-11-22T10:00:30+08:00"])
     #expect(list.status == 0)
     #expect(list.stdout.contains("website-status  handler=website-status [available]"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilAlerting
 import VigilCore
 import VigilCron
 
@@ -55,6 +56,26 @@ import VigilCron
     #expect(healthy.latest?.time == Int64(Self.dayStart) + Int64(runs - 1) * 600)
     #expect(healthy.latest?.figures["total"] == 100 + Double((runs - 1) % 7))
     #expect(healthy.region == "ap-guangzhou")
+  }
+
+  /// A run inside a maintenance window (every day 02:00-03:00 UTC) keeps the window's end with its points, so
+  /// the status page says "maintenance until 03:00"; a later run outside it, or the window's end, clears it.
+  @Test func aMaintenanceWindowInForceIsKeptUntilItCloses() async throws {
+    var policy = AlertPolicy()
+    policy.maintenance = [.init(cron: try CronExpression("0 0 2 * * * *"), duration: 3600)]
+    let inside = Instant(timeIntervalSince1970: Self.dayStart + 2 * 3600 + 600)
+    let closes = try #require(policy.maintenanceEnd(at: inside))
+    #expect(closes.timeIntervalSince1970 == Self.dayStart + 3 * 3600)
+    #expect(policy.maintenanceEnd(at: Instant(timeIntervalSince1970: Self.dayStart + 3 * 3600 + 1)) == nil)
+    let state = InMemoryStateStore()
+    try await HistoryRecorder(state: state).record(
+      [Self.candidate("app", up: true, at: inside, ms: 10)], function: "web", region: "local", now: inside,
+      maintenanceUntil: closes, logger: Self.logger)
+    let reader = HistoryReader(state: state)
+    #expect(
+      try await reader.read(function: "web", now: inside).maintenanceUntil == Int64(Self.dayStart) + 3 * 3600)
+    let after = Instant(timeIntervalSince1970: Self.dayStart + 3 * 3600 + 5)
+    #expect(try await reader.read(function: "web", now: after).maintenanceUntil == nil)
   }
 
   /// 100,000 results (1,000 targets, 100 runs 30 minutes apart: 50 hours) in a folder: hours older than 48 h

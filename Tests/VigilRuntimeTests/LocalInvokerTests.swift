@@ -200,5 +200,20 @@ struct StubbornHandler: Handler {
     let pending =
       (try? FileManager.default.contentsOfDirectory(atPath: folder + "/.vigil/outbox/pending")) ?? []
     #expect(pending.filter { !$0.hasPrefix(".") }.isEmpty)
+    // History keeps the incident: opened by the first notice, resolved by the second, each delivery on the
+    // console channel beside it; the quiet run between them added nothing.
+    let incidents = try await IncidentRecorder(state: try FileStateStore(root: folder + "/.vigil"))
+      .incidents(function: "web")
+    #expect(incidents.count == 1)
+    let incident = try #require(incidents.first)
+    #expect(incident.target == "app")
+    #expect(incident.id == down.notification?.notices.first?.incidentID)
+    #expect(incident.timeline.map(\.status) == ["firing", "resolved"])
+    #expect(incident.timeline.first?.summary.contains("status == 200 failed (actual 500)") == true)
+    #expect(incident.resolved != nil && incident.resolved == incident.timeline.last?.time)
+    #expect(
+      incident.deliveries.map { "\($0.channel) \($0.notice) \($0.result)" } == [
+        "console firing delivered", "console resolved delivered",
+      ])
   }
 }

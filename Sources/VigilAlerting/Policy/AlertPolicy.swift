@@ -97,6 +97,19 @@ package struct AlertPolicy: Sendable, Hashable {
   /// Whether `date` is inside quiet hours.
   package func isQuiet(_ date: Instant) -> Bool { quietHours?.contains(hour: localHour(date)) ?? false }
 
+  /// When the maintenance window open at `date` closes (the latest, when several overlap), or nil outside them.
+  package func maintenanceEnd(at date: Instant) -> Instant? {
+    let instant = Int64(date.timeIntervalSince1970.rounded(.down))
+    let ends = maintenance.compactMap { window -> Int64? in
+      let length = Int64(window.duration.rounded(.up))
+      guard let opened = window.cron.next(after: instant - length, in: zone), opened <= instant else {
+        return nil
+      }
+      return opened + length
+    }
+    return ends.max().map { Instant(timeIntervalSince1970: Double($0)) }
+  }
+
   /// Whether a maintenance window is open at `date`.
   package func inMaintenance(_ date: Instant) -> Bool {
     let instant = Int64(date.timeIntervalSince1970.rounded(.down))

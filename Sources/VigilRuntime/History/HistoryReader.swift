@@ -32,6 +32,13 @@ package struct HistoryReader: Sendable {
 
   /// Every target of `function` in every region that recorded it, sorted by target then region.
   package func targets(function: String, now: Instant) async throws -> [TargetHistory] {
+    try await read(function: function, now: now).targets
+  }
+
+  /// A function's targets, and when the maintenance window its latest run was in closes (nil: none in force).
+  package func read(function: String, now: Instant) async throws -> (
+    targets: [TargetHistory], maintenanceUntil: Int64?
+  ) {
     var byRegion: [String: (hours: [HistoryHour], days: [HistoryDay])] = [:]
     let prefix = HistoryLayout.prefix(function: function)
     for key in try await state.keys(prefix: prefix) {
@@ -48,11 +55,19 @@ package struct HistoryReader: Sendable {
       }
     }
     var result: [TargetHistory] = []
+    var maintenanceUntil: Int64?
+    let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
     for (region, documents) in byRegion {
       result += Self.summarise(
         function: function, region: region, hours: documents.hours, days: documents.days, now: now)
+      // The window the region's latest run was in, while it lasts.
+      if let latest = documents.hours.max(by: { $0.hour < $1.hour }), let window = latest.maintenance,
+        window.count == 2, window[1] > seconds
+      {
+        maintenanceUntil = max(maintenanceUntil ?? window[1], window[1])
+      }
     }
-    return result.sorted { ($0.target, $0.region) < ($1.target, $1.region) }
+    return (result.sorted { ($0.target, $0.region) < ($1.target, $1.region) }, maintenanceUntil)
   }
 
   /// The targets of one region from its documents (pure: the tests and the status page share it).

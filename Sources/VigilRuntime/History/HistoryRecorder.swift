@@ -18,24 +18,29 @@ package struct HistoryRecorder: Sendable {
 
   /// Appends this run's points; on the first run of an hour, summarises the hours before it.
   package func record(
-    _ candidates: [AlertCandidate], function: String, region: String, now: Instant, logger: Logger
+    _ candidates: [AlertCandidate], function: String, region: String, now: Instant,
+    maintenanceUntil: Instant? = nil, logger: Logger
   ) async throws {
     guard !candidates.isEmpty else { return }
     let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
     let hour = HistoryLayout.hourStart(seconds)
     let key = HistoryLayout.hourKey(function: function, region: region, hour: hour)
     let firstOfHour = try await setAsideIfCorrupt(key, now: now, logger: logger) {
-      try await append(candidates, at: seconds, hour: hour, key: key)
+      try await append(
+        candidates, at: seconds, hour: hour, key: key,
+        maintenanceUntil: maintenanceUntil.map { Int64($0.timeIntervalSince1970.rounded(.up)) })
     }
     if firstOfHour { try await summarise(function: function, region: region, now: now, logger: logger) }
   }
 
   /// Appends one point per candidate to the hour's document: true when this run created it.
-  private func append(_ candidates: [AlertCandidate], at seconds: Int64, hour: Int64, key: String)
-    async throws -> Bool
-  {
+  private func append(
+    _ candidates: [AlertCandidate], at seconds: Int64, hour: Int64, key: String, maintenanceUntil: Int64?
+  ) async throws -> Bool {
     try await state.updateJSON(HistoryHour.self, key, pretty: false) { document -> Bool in
       var current = document ?? HistoryHour(hour: hour)
+      // The window the latest run was in, so a status page can say "maintenance until…".
+      current.maintenance = maintenanceUntil.map { [seconds, $0] } ?? current.maintenance
       for candidate in candidates {
         var figures = candidate.figures ?? [:]
         if let value = candidate.value, figures["total"] == nil { figures["value"] = value }

@@ -40,6 +40,8 @@ package struct HistoryHour: Sendable, Codable, Equatable {
   /// Unix seconds of the hour's start.
   package var hour: Int64
   package var targets: [String: [HistoryPoint]] = [:]
+  /// `[seen, until]`: the latest run of the hour that fell in a maintenance window, and when the window closes.
+  package var maintenance: [Int64]?
 
   package init(hour: Int64) { self.hour = hour }
 }
