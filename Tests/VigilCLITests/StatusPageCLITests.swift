@@ -328,6 +328,52 @@ import Testing
     #expect(unknownWindow == 400)
   }
 
+  /// `vigil status` on the same seeded history: plain aligned text through a pipe, colours through a
+  /// pseudo-terminal (`script`, util-linux), none there with NO_COLOR; the exit status says whether a target
+  /// is down.
+  @Test func vigilStatusWithAndWithoutATerminal() async throws {
+    let project = try makeProject("functions:\n  web:\n    handler: echo\n")
+    let state = project + "/state"
+    let seed = try Self.seed(state)
+    let piped = try await vigil(["status", "--state", state], in: project)
+    let anyDown = seed.latestUp.values.contains(false)
+    #expect(piped.status == (anyDown ? 1 : 0), "\(piped.stderr)")
+    #expect(!piped.stdout.contains("\u{1B}["), "no escape codes through a pipe")
+    let lines = piped.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.first?.hasPrefix("FUNCTION  TARGET  REGION") == true, "\(lines.first ?? "")")
+    let api = try #require(lines.first { $0.contains(" api ") })
+    let apiRuns = (seed.runs["api@ap-guangzhou"] ?? 0) + seed.summarisedRuns
+    #expect(api.contains("7d \(Self.percent(apiRuns - 12, of: apiRuns))"), "\(api)")
+    #expect(api.contains(" UP "))
+    let homeLines = lines.filter { $0.contains(" home ") }
+    #expect(homeLines.count == 2, "one line per region")
+    #expect(homeLines.last?.contains("ap-shanghai") == true)
+    #expect(homeLines.last?.contains("120.0 ms") == true, "\(homeLines)")
+    // The sparkline: the last 24 runs, all the same latency, so all the lowest bar.
+    #expect(homeLines.first?.hasSuffix(String(repeating: "▁", count: 24)) == true, "\(homeLines)")
+    let json = try await vigil(["status", "--state", state, "--json"], in: project)
+    let decoded = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+    #expect(decoded.count == 4)
+
+    let command = "\(RepositoryPaths.products)/vigil status --state \(state)"
+    func terminal(_ environment: [String: String]) async throws -> String {
+      let output = try await runToEnd(
+        ["script", "-qec", "cd \(project) && \(command)", "/dev/null"],
+        environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new })
+      return String(decoding: output, as: UTF8.self)
+    }
+    var plainEnvironment = ProcessInfo.processInfo.environment
+    plainEnvironment["NO_COLOR"] = nil
+    let coloured = try await runToEnd(
+      ["script", "-qec", "cd \(project) && \(command)", "/dev/null"],
+      environment: plainEnvironment.merging(["TERM": "xterm"]) { _, new in new })
+    let colouredText = String(decoding: coloured, as: UTF8.self)
+    #expect(colouredText.contains("\u{1B}[32mUP"), "green UP on a terminal: \(colouredText.prefix(400))")
+    let noColour = try await terminal(["NO_COLOR": "1", "TERM": "xterm"])
+    #expect(noColour.contains(" UP ") && !noColour.contains("\u{1B}[32m"), "\(noColour.prefix(400))")
+  }
+
   /// Twenty web targets with 48 hours of one-minute runs each: the page stays under 100 KB.
   @Test func twentyTargetsWeighUnderOneHundredKilobytes() async throws {
     let project = try makeProject(Self.serverless)
