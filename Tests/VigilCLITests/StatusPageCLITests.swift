@@ -250,9 +250,9 @@ import Testing
     }
     let runsDrawn = try #require(
       chartTag.range(of: "data-runs=\"").map { Int(chartTag[$0.upperBound...].prefix { $0 != "\"" }) ?? -1 })
-    let expectedRuns = stride(from: seed.yesterday, through: seed.now, by: 600).count {
-      $0 > seed.now - 86_400
-    }
+    // The chart's 24 hours end at the half hour after now.
+    let chartStart = (seed.now / 1800 + 1) * 1800 - 86_400
+    let expectedRuns = stride(from: seed.yesterday, through: seed.now, by: 600).count { $0 > chartStart }
     #expect(runsDrawn == expectedRuns)
 
     // The incident with its timeline and deliveries, escaped.
@@ -326,6 +326,67 @@ import Testing
         "<title>flaky 7d: \(Self.percent(flakyUp, of: flakyRuns))</title>"))
     let (unknownWindow, _, _) = try await Self.get(base + "/badge/web/flaky.svg?uptime=1y")
     #expect(unknownWindow == 400)
+  }
+
+  /// The page as a Lambda function: `vigil runtime` under AWS's Runtime Interface Emulator answers an API
+  /// Gateway proxy event with the same HTML `vigil serve` sends (the footer's "updated" minute aside), and its
+  /// `{proxy+}` path reaches the JSON API.
+  @Test func underTheRuntimeEmulatorThePageIsTheSameAsUnderServe() async throws {
+    let project = try makeProject(Self.serverless)
+    let state = project + "/state"
+    _ = try Self.seed(state)
+    let serve = try ScheduleProcess(arguments: ["serve", "--port", "0", "--state", state], in: project)
+    defer { serve.process.terminate() }
+    #expect(await serve.waitFor("listening"), "\(serve.messages)")
+    let address = try #require(
+      serve.records.first { $0["msg"] as? String == "listening" }?["address"] as? String)
+    func withoutFooter(_ html: String) -> String {
+      guard let footer = html.range(of: "<footer>") else { return html }
+      return String(html[..<footer.lowerBound])
+    }
+    let before = withoutFooter(String(decoding: try await Self.get("\(address)/status").2, as: UTF8.self))
+    let event: [String: Any] = [
+      "resource": "/status", "path": "/status", "httpMethod": "GET",
+      "headers": ["Accept-Language": "en-GB,en;q=0.9"], "queryStringParameters": NSNull(),
+      "pathParameters": NSNull(), "requestContext": ["stage": "prod", "requestId": "r-1"], "body": NSNull(),
+      "isBase64Encoded": false,
+    ]
+    var apiEvent = event
+    apiEvent["path"] = "/status/api/status"
+    apiEvent["resource"] = "/status/{proxy+}"
+    apiEvent["pathParameters"] = ["proxy": "api/status"]
+    let spec: [String: Any] = [
+      "bootstrap": [RepositoryPaths.products + "/vigil", "runtime"],
+      "env": [
+        "AWS_LAMBDA_FUNCTION_NAME": "status-page", "AWS_LAMBDA_FUNCTION_TIMEOUT": "10",
+        "VIGIL_CONFIG": project + "/serverless.yml", "VIGIL_STATE": state,
+      ],
+      "payloads": [event, apiEvent], "cwd": project,
+    ]
+    let specText = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+    let output = try await runToEnd([
+      "python3", RepositoryPaths.root + "/Tests/Support/tools/rie_invoke.py", specText,
+    ])
+    let json = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+    let answers = json["answers"] as? [[String: Any]] ?? []
+    #expect(answers.count == 2, "\(json)")
+    func gateway(_ index: Int) throws -> [String: Any] {
+      let body = try #require(answers.count > index ? answers[index]["body"] as? String : nil)
+      return try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+    let page = try gateway(0)
+    #expect(page["statusCode"] as? Int == 200)
+    #expect((page["headers"] as? [String: String])?["Content-Type"] == "text/html; charset=utf-8")
+    let lambdaHTML = withoutFooter(page["body"] as? String ?? "")
+    let after = withoutFooter(String(decoding: try await Self.get("\(address)/status").2, as: UTF8.self))
+    // The same bytes as serve's page fetched just before or just after (an hour turning between them aside).
+    #expect(lambdaHTML == before || lambdaHTML == after, "the Lambda page differs from vigil serve's")
+    #expect(lambdaHTML.contains("data-target=\"api\""))
+    let api = try gateway(1)
+    #expect(api["statusCode"] as? Int == 200)
+    let status = try #require(
+      try JSONSerialization.jsonObject(with: Data((api["body"] as? String ?? "").utf8)) as? [String: Any])
+    #expect((status["functions"] as? [[String: Any]])?.first?["name"] as? String == "web")
   }
 
   /// `vigil status` on the same seeded history: plain aligned text through a pipe, colours through a

@@ -98,8 +98,9 @@ package enum StatusPageHTML {
   /// (painted back to front), otherwise the check's figure (lag, CPU…); red ticks where a run saw it down.
   static func chart(_ target: StatusPageModel.Target, now: Int64, text: StatusPageText) -> String {
     guard let primary = target.primary else { return "" }
-    let start = now - 86_400
+    // Buckets on whole half hours (the last one holds now), so a reload a few seconds later draws the same.
     let width = 86_400 / Int64(chartBuckets)
+    let start = (now / width + 1) * width - 86_400
     var buckets = [[HistoryPoint]](repeating: [], count: chartBuckets)
     for point in primary.points where point.time > start && point.time <= now {
       buckets[min(chartBuckets - 1, Int((point.time - start - 1) / width))].append(point)
