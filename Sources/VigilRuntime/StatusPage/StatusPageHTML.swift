@@ -216,7 +216,7 @@ package enum StatusPageHTML {
 
   static func number(_ value: Double, decimals: Int = 1) -> String {
     let text = String(value, decimals: decimals)
-    guard text.contains(".") else { return text }
+    guard text.contains(Character(".")) else { return text }
     var trimmed = Substring(text)
     while trimmed.hasSuffix("0") { trimmed = trimmed.dropLast() }
     if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
@@ -225,7 +225,7 @@ package enum StatusPageHTML {
 
   static func time(_ seconds: Int64) -> String {
     let text = ISO8601.format(Instant(timeIntervalSince1970: Double(seconds)))
-    return String(text.prefix(16)).replacing("T", with: " ") + " UTC"
+    return String(text.prefix(16).map { $0 == "T" ? " " : $0 }) + " UTC"
   }
 
   static func duration(_ seconds: Int64) -> String {
