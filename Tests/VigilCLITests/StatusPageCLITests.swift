@@ -58,6 +58,7 @@ import Testing
           for (name, value) in phases { figures[name] = value * scale }
           figures["total"] = 80 * scale
           figures["status"] = 200
+          if target == "home" { figures["certExpiry"] = 1_900_000_000 }
         } else {
           figures["status"] = 503
         }
@@ -104,6 +105,7 @@ import Testing
     let opened = seed.yesterday + 10 * 3600
     let resolved = seed.yesterday + 12 * 3600
     let incidents: [String: Any] = [
+      "notifications": ["ops-mail": ["delivered": 2, "retrying": 1]],
       "incidents": [
         [
           "id": "web/website-status/api#\(opened)", "key": "web/website-status/api",
@@ -120,7 +122,7 @@ import Testing
             [resolved + 600, "ops-mail", "delivered", "resolved"],
           ],
         ] as [String: Any]
-      ]
+      ],
     ]
     try JSONSerialization.data(withJSONObject: incidents).write(
       to: URL(fileURLWithPath: base + "/incidents.json"))
@@ -326,6 +328,87 @@ import Testing
         "<title>flaky 7d: \(Self.percent(flakyUp, of: flakyRuns))</title>"))
     let (unknownWindow, _, _) = try await Self.get(base + "/badge/web/flaky.svg?uptime=1y")
     #expect(unknownWindow == 400)
+  }
+
+  /// `/metrics` from the same history plus a Kafka function: blackbox_exporter's and kafka_exporter's names with
+  /// the seeded figures, Vigil's own counters; `promtool check metrics` accepts it, and Debian's Prometheus
+  /// scrapes it from `vigil serve` and answers a PromQL query for probe_success.
+  @Test func metricsPassPromtoolAndARealPrometheusScrapesThem() async throws {
+    let project = try makeProject(Self.serverless)
+    let state = project + "/state"
+    let seed = try Self.seed(state)
+    let hour = seed.now - seed.now % 3600
+    try FileManager.default.createDirectory(
+      atPath: state + "/history/orders-lag/local", withIntermediateDirectories: true)
+    let kafka: [String: Any] = [
+      "hour": hour,
+      "targets": [
+        "billing-consumers": [
+          [seed.now - 30, 1, ["value": 15, "lag:orders:0": 10, "lag:orders:1": 5]] as [Any]
+        ]
+      ],
+    ]
+    try JSONSerialization.data(withJSONObject: kafka).write(
+      to: URL(fileURLWithPath: state + "/history/orders-lag/local/hour-\(Self.stamp(hour, hours: true)).json")
+    )
+    let serve = try ScheduleProcess(arguments: ["serve", "--port", "0", "--state", state], in: project)
+    defer { serve.process.terminate() }
+    #expect(await serve.waitFor("listening"), "\(serve.messages)")
+    let address = try #require(
+      serve.records.first { $0["msg"] as? String == "listening" }?["address"] as? String)
+    let (status, headers, body) = try await Self.get("\(address)/status/metrics")
+    #expect(status == 200)
+    #expect(headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+    let text = String(decoding: body, as: UTF8.self)
+    let lines = Set(text.split(separator: "\n").map(String.init))
+    let api = "function=\"web\",target=\"api\",region=\"ap-guangzhou\""
+    let home = "function=\"web\",target=\"home\",region=\"ap-shanghai\""
+    for line in [
+      "probe_success{\(api)} 1",
+      "probe_success{function=\"web\",target=\"flaky\",region=\"ap-guangzhou\"} "
+        + (seed.latestUp["flaky@ap-guangzhou"] == true ? "1" : "0"),
+      "probe_duration_seconds{\(api)} 0.08", "probe_http_status_code{\(api)} 200",
+      "probe_http_duration_seconds{\(api),phase=\"resolve\"} 0.005",
+      "probe_http_duration_seconds{\(api),phase=\"processing\"} 0.04",
+      "probe_http_duration_seconds{\(home),phase=\"processing\"} 0.06",
+      "probe_dns_lookup_time_seconds{\(api)} 0.005", "probe_ssl_earliest_cert_expiry{\(home)} 1900000000",
+      "kafka_consumergroup_lag{consumergroup=\"billing-consumers\",topic=\"orders\",partition=\"1\","
+        + "function=\"orders-lag\",region=\"local\"} 5",
+      "vigil_notifications_total{channel=\"ops-mail\",result=\"delivered\"} 2",
+      "vigil_notifications_total{channel=\"ops-mail\",result=\"retrying\"} 1",
+      "vigil_incidents_open{function=\"web\"} 0", "vigil_outbox_pending 0",
+      "# TYPE probe_success gauge", "# TYPE vigil_notifications_total counter",
+    ] {
+      #expect(lines.contains(line), "missing: \(line)")
+    }
+    let file = project + "/metrics.txt"
+    try body.write(to: URL(fileURLWithPath: file))
+    let lint = try await runToEnd(["sh", "-c", "promtool check metrics < '\(file)' 2>&1"], checked: true)
+    #expect(String(decoding: lint, as: UTF8.self).isEmpty, "\(String(decoding: lint, as: UTF8.self))")
+
+    // A real Prometheus scrapes vigil serve every second; the query answers once a scrape has landed.
+    let prometheus = try await offPool {
+      try PeerProcess([
+        "python3", RepositoryPaths.peer("prometheus_peer.py"), "server",
+        String(address.dropFirst("http://".count)), "/status/metrics",
+        project + "/prometheus",
+      ])
+    }
+    defer { prometheus.stop() }
+    let port = try #require(prometheus.values["port"])
+    let query = "http://127.0.0.1:\(port)/api/v1/query?query=probe_success%7Btarget%3D%22home%22%7D"
+    var results: [[String: Any]] = []
+    let deadline = Date().addingTimeInterval(60)
+    while results.isEmpty, Date() < deadline {
+      let answer = try JSONSerialization.jsonObject(with: try await Self.get(query).2) as? [String: Any]
+      results = (answer?["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
+      if results.isEmpty { try await Task.sleep(nanoseconds: 200_000_000) }
+    }
+    #expect(results.count == 2, "one series per region: \(results)")
+    let regions = results.compactMap { ($0["metric"] as? [String: String])?["region"] }.sorted()
+    #expect(regions == ["ap-guangzhou", "ap-shanghai"])
+    #expect(results.allSatisfy { ($0["value"] as? [Any])?.last as? String == "1" })
+    #expect(results.allSatisfy { ($0["metric"] as? [String: String])?["job"] == "vigil" })
   }
 
   /// The page as a Lambda function: `vigil runtime` under AWS's Runtime Interface Emulator answers an API

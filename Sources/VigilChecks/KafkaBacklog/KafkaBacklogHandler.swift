@@ -169,10 +169,15 @@ package struct KafkaBacklogHandler: Handler {
       ? "\(report.group): ok, total lag \(report.totalLag)"
       : "\(report.group): \(report.reasons.joined(separator: "; "))"
         + (notable.first.map { " — worst \($0.line)" } ?? "")
+    // Each partition's lag, for history and metrics (`lag:<topic>:<partition>`; the first 200 partitions).
+    var figures: [String: Double] = ["value": Double(report.totalLag)]
+    for partition in report.partitions.prefix(200) {
+      if let lag = partition.lag { figures["lag:\(partition.topic):\(partition.partition)"] = Double(lag) }
+    }
     return AlertCandidate(
       function: context.functionName, check: "kafka-backlog", target: report.group, healthy: report.healthy,
       severity: config.severity, summary: summary, facts: facts, observedAt: now,
-      value: Double(report.totalLag))
+      value: Double(report.totalLag), figures: figures)
   }
 }
 

@@ -74,7 +74,8 @@ package struct WebsiteStatusHandler: Handler {
         name: target.name, url: safeURL, up: failed.isEmpty, status: response.status, error: nil,
         errorKind: nil,
         failedConditions: failed, timings: response.timings, remoteIP: response.remoteIP,
-        httpVersion: response.httpVersion, bytes: response.bytesReceived, bodyTruncated: response.truncated)
+        httpVersion: response.httpVersion, bytes: response.bytesReceived, bodyTruncated: response.truncated,
+        certificateExpiry: response.certificateExpiry.map { Int64($0.timeIntervalSince1970.rounded(.down)) })
     } catch {
       return TargetResult(
         name: target.name, url: safeURL, up: false, status: nil,
@@ -134,6 +135,7 @@ package struct WebsiteStatusHandler: Handler {
       figures["transfer"] = timings.transferMs
       figures["total"] = timings.totalMs
     }
+    if let expiry = result.certificateExpiry { figures["certExpiry"] = Double(expiry) }
     return figures
   }
 }
@@ -165,6 +167,8 @@ package struct TargetResult: Sendable, Codable {
   package var httpVersion: String?
   package var bytes: Int64?
   package var bodyTruncated: Bool?
+  /// Unix seconds when the server's certificate expires (HTTPS with a fresh handshake only).
+  package var certificateExpiry: Int64? = nil
 }
 
 /// A condition that was not met, with what was found.

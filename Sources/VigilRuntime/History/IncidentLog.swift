@@ -82,6 +82,8 @@ package struct IncidentRecord: Sendable, Codable, Equatable {
 /// A function's incidents of the last 90 days (`history/<function>/incidents.json`), newest first.
 package struct IncidentLog: Sendable, Codable, Equatable {
   package var incidents: [IncidentRecord] = []
+  /// Deliveries per channel and result since the log began (never pruned: `vigil_notifications_total`).
+  package var notifications: [String: [String: Int]]?
 
   package init() {}
 
@@ -98,11 +100,13 @@ package struct IncidentLog: Sendable, Codable, Equatable {
   /// Takes in what one run's alerting did: the notices it committed and the deliveries it attempted. Pure, so
   /// a retried compare-and-set applies the same run once (an event already there is not added twice).
   package mutating func apply(
-    notifications: [AlertNotification], delivered: [OutboxEntry], retrying: [OutboxEntry],
+    notifications committed: [AlertNotification], delivered: [OutboxEntry], retrying: [OutboxEntry],
     failed: [OutboxEntry], now: Instant
   ) {
     let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
-    for notification in notifications {
+    var notifications = self.notifications ?? [:]
+    defer { self.notifications = notifications.isEmpty ? nil : notifications }
+    for notification in committed {
       for notice in notification.notices {
         let summary = String(notice.candidate.summary.prefix(300))
         let index = self.index(for: notice, at: seconds)
@@ -117,6 +121,7 @@ package struct IncidentLog: Sendable, Codable, Equatable {
     }
     for (entries, result) in [(delivered, "delivered"), (retrying, "retrying"), (failed, "failed")] {
       for entry in entries {
+        notifications[entry.channel, default: [:]][result, default: 0] += 1
         for notice in entry.notification.notices {
           guard let index = incidents.firstIndex(where: { $0.id == notice.incidentID }) else { continue }
           let delivery = IncidentRecord.Delivery(

@@ -5,7 +5,8 @@ import VigilCron
 /// - `/` — the status page (HTML, inline CSS and SVG, `?lang=zh` or `Accept-Language`),
 /// - `/api/status` — the same data as JSON,
 /// - `/api/history/<function>/<target>` — one target with its points, per region,
-/// - `/badge/<function>/<target>.svg` — a state badge (`?uptime=24h|7d|30d|90d` for uptime).
+/// - `/badge/<function>/<target>.svg` — a state badge (`?uptime=24h|7d|30d|90d` for uptime),
+/// - `/metrics` — Prometheus text: blackbox_exporter's and kafka_exporter's names, and Vigil's own.
 ///
 /// Paths are relative to the endpoint's greedy parameter (`/status/{path+}` serves `/status/api/status`), so the
 /// same function answers under `vigil serve` and behind SCF's or AWS's API gateway.
@@ -36,6 +37,14 @@ package struct StatusPageHandler: Handler {
           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
           "Content-Language": language.rawValue, "Vary": "Accept-Language",
         ], body: html)
+    }
+    if relative == "metrics" {
+      let model = try await StatusPageModel.load(config, state: context.state, now: now)
+      let pending = try await context.state.keys(prefix: "outbox/pending/").count { !$0.hasSuffix("/") }
+      return GatewayResponse(
+        statusCode: 200,
+        headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-cache"],
+        body: MetricsExport.render(model, outboxPending: pending))
     }
     if relative == "api/status" {
       let model = try await StatusPageModel.load(config, state: context.state, now: now)

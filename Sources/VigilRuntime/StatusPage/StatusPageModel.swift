@@ -55,6 +55,8 @@ package struct StatusPageModel: Sendable {
     package var maintenanceUntil: Int64?
     /// Newest first.
     package var incidents: [IncidentRecord]
+    /// Deliveries per channel and result since the incident log began.
+    package var notifications: [String: [String: Int]] = [:]
   }
 
   package var now: Int64
@@ -104,9 +106,11 @@ package struct StatusPageModel: Sendable {
       Target(
         function: name, name: target, regions: (grouped[target] ?? []).sorted { $0.region < $1.region })
     }
+    let log = try await state.readJSON(IncidentLog.self, IncidentLog.key(function: name))
     return Function(
       name: name, targets: targets, maintenanceUntil: history.maintenanceUntil,
-      incidents: try await IncidentRecorder(state: state).incidents(function: name))
+      incidents: log?.incidents ?? [],
+      notifications: log?.notifications ?? [:])
   }
 }
 
