@@ -3,6 +3,7 @@ import Synchronization
 import VigilAlerting
 import VigilCore
 import VigilCron
+import VigilNet
 
 /// Runs one handler in this process, the way `serverless invoke local` does: builds the context, enforces the
 /// function's timeout, routes the alert candidates, and returns the result or the failure.
@@ -16,6 +17,8 @@ package struct LocalInvoker: Sendable {
   /// The region this process runs in when the operator says so (`--region`); otherwise `VIGIL_REGION`, then
   /// the platform's (`AWS_REGION`, SCF's), then `provider.region`.
   package var region: String?
+  /// Sends the push to `custom.vigil.metrics.push`, when set.
+  package var metricsTransport: any HTTPTransport = CurlHTTPClient()
 
   package init(
     project: Project, state: any StateStore, clock: any WallClock = SystemClock(), sink: any LogSink,
@@ -216,6 +219,16 @@ package struct LocalInvoker: Sendable {
           report.problems.append("HISTORY NOT RECORDED: \(error)")
         } else {
           logger.error("HISTORY NOT RECORDED: \(error)", ["errorType": "HistoryError"])
+        }
+      }
+      // Figures for a Pushgateway: a failed push is logged as an error, never allowed to hold back the alerts
+      // or fail a run whose alerts and history are kept.
+      if let push = project.config.vigil.metricsPush {
+        do {
+          try await MetricsPusher(base: push, job: project.config.vigil.metricsJob, client: metricsTransport)
+            .push(observed, function: function.name, region: region, now: clock.now)
+        } catch {
+          logger.error("METRICS NOT PUSHED: \(error)", ["errorType": "MetricsPushError"])
         }
       }
       guard report.problems.isEmpty else {

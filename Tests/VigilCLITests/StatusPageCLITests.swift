@@ -411,6 +411,61 @@ import Testing
     #expect(results.allSatisfy { ($0["metric"] as? [String: String])?["job"] == "vigil" })
   }
 
+  /// `custom.vigil.metrics.push`: each run PUTs its figures to Debian's Pushgateway, which exposes them under
+  /// the run's function and region; an unreachable gateway is an error line, and the run's alerts still count.
+  @Test func eachRunPushesItsFiguresToThePushgateway() async throws {
+    let gateway = try await offPool {
+      try PeerProcess([
+        "python3", RepositoryPaths.peer("prometheus_peer.py"), "pushgateway",
+        NSTemporaryDirectory() + "vigil-pushgateway-\(UUID().uuidString)",
+      ])
+    }
+    defer { gateway.stop() }
+    let port = try #require(gateway.values["port"])
+    let base = try await HTTPTestPeer.httpBase()
+    func project(push: String) throws -> String {
+      try makeProject(
+        """
+        custom:
+          vigil:
+            metrics: {push: '\(push)', job: vigil-test}
+        functions:
+          web:
+            handler: website-status
+        """,
+        files: ["functions/web/config.yml": "targets:\n  - name: app\n    url: \(base)/ok\n"])
+    }
+    let run = try await vigil(
+      ["invoke", "web", "--region", "ap-test"], in: try project(push: "http://127.0.0.1:\(port)"))
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(!run.stderr.contains("METRICS NOT PUSHED"), "\(run.stderr)")
+    let (status, _, body) = try await Self.get("http://127.0.0.1:\(port)/metrics")
+    #expect(status == 200)
+    let exposed = String(decoding: body, as: UTF8.self).split(separator: "\n")
+    let success = exposed.first { $0.hasPrefix("probe_success{") }
+    #expect(
+      success
+        == "probe_success{function=\"web\",instance=\"\",job=\"vigil-test\",region=\"ap-test\",target=\"app\"} 1",
+      "\(exposed.filter { $0.contains("web") })")
+    #expect(exposed.contains { $0.hasPrefix("probe_http_status_code{") && $0.hasSuffix(" 200") })
+    #expect(
+      exposed.contains { $0.hasPrefix("probe_http_duration_seconds{") && $0.contains("phase=\"processing\"") }
+    )
+
+    // Nothing listens on port 9 of loopback: the push fails loudly in the log; the check's run stands.
+    let refused = try await vigil(
+      ["invoke", "web", "--region", "ap-test"], in: try project(push: "http://127.0.0.1:9"))
+    #expect(refused.status == 0, "\(refused.stderr)")
+    #expect(
+      refused.stderr.contains("METRICS NOT PUSHED: metrics not pushed to http://127.0.0.1:9"),
+      "\(refused.stderr)")
+    let bad = try await vigil(["validate"], in: try project(push: "ftp://gateway"))
+    #expect(bad.status == 2)
+    #expect(
+      bad.stderr.contains("serverless.yml:3:21: 'metrics.push' must be the Pushgateway's http(s):// URL"),
+      "\(bad.stderr)")
+  }
+
   /// The page as a Lambda function: `vigil runtime` under AWS's Runtime Interface Emulator answers an API
   /// Gateway proxy event with the same HTML `vigil serve` sends (the footer's "updated" minute aside), and its
   /// `{proxy+}` path reaches the JSON API.

@@ -51,6 +51,10 @@ package struct ServerlessConfig: Sendable {
     /// the list is; a function's `quorum.regions` must be among them.
     package var regions: [String]? = nil
     package var regionsMark: SourceMark? = nil
+    /// `custom.vigil.metrics.push`: a Prometheus Pushgateway every check run pushes its figures to, and the
+    /// `job` label it uses (default `vigil`).
+    package var metricsPush: String? = nil
+    package var metricsJob: String = "vigil"
 
     package init(
       stateDirectory: String? = nil, timezone: String = "Asia/Shanghai", timezoneMark: SourceMark? = nil
@@ -216,7 +220,7 @@ extension ServerlessConfig {
     else { return settings }
     let value = ConfigValue(entry.value, path: "custom.vigil", substitution: custom.substitution)
     let map = try value.mapping(allowed: [
-      "state", "stateDir", "timezone", "overlap", "grace", "channels", "alerting", "regions",
+      "state", "stateDir", "timezone", "overlap", "grace", "channels", "alerting", "regions", "metrics",
     ])
     settings.stateDirectory = try map.optional("stateDir")?.string()
     if let state = map.optional("state") {
@@ -244,6 +248,24 @@ extension ServerlessConfig {
     if let regions = map.optional("regions") {
       settings.regions = try readRegions(regions, count: 1...16)
       settings.regionsMark = regions.mark
+    }
+    if let metrics = map.optional("metrics") {
+      let fields = try metrics.mapping(allowed: ["push", "job"])
+      if let push = fields.optional("push") {
+        let url = try push.string()
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.utf8.count <= 2048 else {
+          throw push.error(
+            "'metrics.push' must be the Pushgateway's http(s):// URL, e.g. http://pushgateway:9091")
+        }
+        settings.metricsPush = url.hasSuffix("/") ? String(url.dropLast()) : url
+      }
+      if let job = fields.optional("job") {
+        let name = try job.string()
+        guard (1...64).contains(name.count),
+          name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        else { throw job.error("'metrics.job' is 1-64 letters, digits, '-', '_' or '.'") }
+        settings.metricsJob = name
+      }
     }
     return settings
   }

@@ -11,7 +11,8 @@ package enum MetricsExport {
     ("transfer", "transfer"),
   ]
 
-  package static func render(_ model: StatusPageModel, outboxPending: Int) -> String {
+  /// Every target's families; with `outboxPending`, Vigil's own as well (a push of one run's figures has none).
+  package static func render(_ model: StatusPageModel, outboxPending: Int?) -> String {
     var metrics = PrometheusText()
     for target in model.targets {
       for region in target.regions {
@@ -75,6 +76,7 @@ package enum MetricsExport {
         }
       }
     }
+    guard let outboxPending else { return metrics.text }
     metrics.add(
       "vigil_outbox_pending", [], Double(outboxPending), help: "Notifications waiting in the outbox")
     var totals: [String: [String: Int]] = [:]
