@@ -17,6 +17,7 @@ import Testing
     functions:
       status-page:
         handler: status-page
+        timeout: 60   # a debug build on a loaded machine reads 20 targets' day of points slowly
         events:
           - apigw:
               parameters:

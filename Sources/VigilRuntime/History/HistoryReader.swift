@@ -36,22 +36,31 @@ package struct HistoryReader: Sendable {
   }
 
   /// A function's targets, and when the maintenance window its latest run was in closes (nil: none in force).
-  package func read(function: String, now: Instant) async throws -> (
-    targets: [TargetHistory], maintenanceUntil: Int64?
-  ) {
+  /// Points are read for the last `pointsWithin` seconds; an older hour whose summary is in its day's document
+  /// is not read at all (the status page needs one day of points, not two).
+  package func read(function: String, now: Instant, pointsWithin: Double = HistoryLayout.pointRetention)
+    async throws -> (targets: [TargetHistory], maintenanceUntil: Int64?)
+  {
     var byRegion: [String: (hours: [HistoryHour], days: [HistoryDay])] = [:]
+    var hourKeys: [(region: String, start: Int64, key: String)] = []
     let prefix = HistoryLayout.prefix(function: function)
     for key in try await state.keys(prefix: prefix) {
       let parts = key.dropFirst(prefix.count).split(separator: "/")
       guard parts.count == 2, let region = StateKey.name(ofSegment: String(parts[0])),
-        let (isHour, _) = HistoryLayout.start(ofKey: key)
+        let (isHour, start) = HistoryLayout.start(ofKey: key)
       else { continue }
       if isHour {
-        if let hour = try await state.readJSON(HistoryHour.self, key) {
-          byRegion[region, default: ([], [])].hours.append(hour)
-        }
+        hourKeys.append((region, start, key))
       } else if let day = try await state.readJSON(HistoryDay.self, key) {
         byRegion[region, default: ([], [])].days.append(day)
+      }
+    }
+    let horizon = now.timeIntervalSince1970 - pointsWithin
+    for (region, start, key) in hourKeys {
+      let summarised = byRegion[region]?.days.contains { $0.hours.contains(start) } ?? false
+      guard !summarised || Double(start + 3600) > horizon else { continue }
+      if let hour = try await state.readJSON(HistoryHour.self, key) {
+        byRegion[region, default: ([], [])].hours.append(hour)
       }
     }
     var result: [TargetHistory] = []
