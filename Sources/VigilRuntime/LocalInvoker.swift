@@ -206,19 +206,22 @@ package struct LocalInvoker: Sendable {
         report = AlertingEngine.Outcome(problems: ["ALERTING NOT CONFIGURED: \(error)"])
       }
       // After alerting, so a store that fails here has already had its say on the alerts.
-      do {
-        try await HistoryRecorder(state: state).record(
-          observed, function: function.name, region: region, now: clock.now,
-          maintenanceUntil: maintenanceUntil,
-          logger: logger)
-        try await IncidentRecorder(state: state).record(report, function: function.name, now: clock.now)
-      } catch {
-        // When the alerts already failed (the same store, usually), the invocation fails on them and the
-        // history's own line is logged beside; otherwise the history's failure is the invocation's.
-        if report.problems.isEmpty {
-          report.problems.append("HISTORY NOT RECORDED: \(error)")
-        } else {
-          logger.error("HISTORY NOT RECORDED: \(error)", ["errorType": "HistoryError"])
+      // `custom.vigil.history: false` keeps nothing.
+      if project.config.vigil.history {
+        do {
+          try await HistoryRecorder(state: state).record(
+            observed, function: function.name, region: region, now: clock.now,
+            maintenanceUntil: maintenanceUntil,
+            logger: logger)
+          try await IncidentRecorder(state: state).record(report, function: function.name, now: clock.now)
+        } catch {
+          // When the alerts already failed (the same store, usually), the invocation fails on them and the
+          // history's own line is logged beside; otherwise the history's failure is the invocation's.
+          if report.problems.isEmpty {
+            report.problems.append("HISTORY NOT RECORDED: \(error)")
+          } else {
+            logger.error("HISTORY NOT RECORDED: \(error)", ["errorType": "HistoryError"])
+          }
         }
       }
       // Figures for a Pushgateway: a failed push is logged as an error, never allowed to hold back the alerts

@@ -58,6 +58,46 @@ import VigilCron
     #expect(healthy.region == "ap-guangzhou")
   }
 
+  /// A large function's hour is kept in several documents of at most 2,500 points, so a run rewrites its own
+  /// points and at most that many others, never the whole hour: 1,000 targets, six runs in one hour make three
+  /// documents of two runs each; the reader and the hourly summary put them back together.
+  @Test func aLargeHourIsSplitIntoBoundedDocumentsAndReadAsOne() async throws {
+    let state = InMemoryStateStore()
+    let recorder = HistoryRecorder(state: state)
+    let targets = (0..<1000).map { "t\($0)" }
+    for run in 0..<6 {
+      let at = Instant(timeIntervalSince1970: Self.dayStart + Double(run) * 600)
+      try await recorder.record(
+        targets.map { Self.candidate($0, up: run != 3, at: at, ms: 10) }, function: "web", region: "r1",
+        now: at,
+        logger: Self.logger)
+    }
+    let keys = try await state.keys(prefix: "history/web/r1/").sorted()
+    #expect(
+      keys == [
+        "history/web/r1/hour-2026120100-1.json", "history/web/r1/hour-2026120100-2.json",
+        "history/web/r1/hour-2026120100.json",
+      ])
+    for key in keys {
+      let document = try #require(try await state.readJSON(HistoryHour.self, key))
+      #expect(document.targets.values.reduce(0) { $0 + $1.count } == 2000, "\(key)")
+    }
+    let during = Instant(timeIntervalSince1970: Self.dayStart + 3000)
+    let read = try await HistoryReader(state: state).targets(function: "web", now: during)
+    #expect(read.count == 1000)
+    #expect(
+      read.allSatisfy { $0.points.count == 6 && $0.points.map(\.time) == $0.points.map(\.time).sorted() })
+    #expect(read.first?.uptime.day == 5.0 / 6.0)
+    // The next hour's first run summarises all three documents as one hour of six runs.
+    let next = Instant(timeIntervalSince1970: Self.dayStart + 3600)
+    try await recorder.record(
+      [Self.candidate("t0", up: true, at: next, ms: 10)], function: "web", region: "r1", now: next,
+      logger: Self.logger)
+    let day = try #require(try await state.readJSON(HistoryDay.self, "history/web/r1/day-20261201.json"))
+    #expect(day.hours == [Int64(Self.dayStart)])
+    #expect(day.targets["t999"]?.first.map { [$0.runs, $0.up] } == [6, 5])
+  }
+
   /// A run inside a maintenance window (every day 02:00-03:00 UTC) keeps the window's end with its points, so
   /// the status page says "maintenance until 03:00"; a later run outside it, or the window's end, clears it.
   @Test func aMaintenanceWindowInForceIsKeptUntilItCloses() async throws {

@@ -55,6 +55,9 @@ package struct ServerlessConfig: Sendable {
     /// `job` label it uses (default `vigil`).
     package var metricsPush: String? = nil
     package var metricsJob: String = "vigil"
+    /// `custom.vigil.history`: keep each run's results and incidents in the store (default true); false keeps
+    /// only alert state, and the status page, `vigil status` and `/metrics` have nothing to show.
+    package var history: Bool = true
 
     package init(
       stateDirectory: String? = nil, timezone: String = "Asia/Shanghai", timezoneMark: SourceMark? = nil
@@ -221,6 +224,7 @@ extension ServerlessConfig {
     let value = ConfigValue(entry.value, path: "custom.vigil", substitution: custom.substitution)
     let map = try value.mapping(allowed: [
       "state", "stateDir", "timezone", "overlap", "grace", "channels", "alerting", "regions", "metrics",
+      "history",
     ])
     settings.stateDirectory = try map.optional("stateDir")?.string()
     if let state = map.optional("state") {
@@ -249,6 +253,7 @@ extension ServerlessConfig {
       settings.regions = try readRegions(regions, count: 1...16)
       settings.regionsMark = regions.mark
     }
+    if let history = map.optional("history") { settings.history = try history.bool() }
     if let metrics = map.optional("metrics") {
       let fields = try metrics.mapping(allowed: ["push", "job"])
       if let push = fields.optional("push") {

@@ -59,9 +59,23 @@ package struct HistoryReader: Sendable {
     for (region, start, key) in hourKeys {
       let summarised = byRegion[region]?.days.contains { $0.hours.contains(start) } ?? false
       guard !summarised || Double(start + 3600) > horizon else { continue }
-      if let hour = try await state.readJSON(HistoryHour.self, key) {
-        byRegion[region, default: ([], [])].hours.append(hour)
+      guard let document = try await state.readJSON(HistoryHour.self, key) else { continue }
+      // An hour kept in several documents reads as one.
+      var hours = byRegion[region, default: ([], [])].hours
+      if let index = hours.firstIndex(where: { $0.hour == document.hour }) {
+        for (target, list) in document.targets {
+          hours[index].targets[target, default: []] += list
+          hours[index].targets[target]?.sort { $0.time < $1.time }
+        }
+        if let window = document.maintenance, window.count == 2,
+          (hours[index].maintenance?.first ?? .min) < window[0]
+        {
+          hours[index].maintenance = window
+        }
+      } else {
+        hours.append(document)
       }
+      byRegion[region, default: ([], [])].hours = hours
     }
     var result: [TargetHistory] = []
     var maintenanceUntil: Int64?

@@ -24,21 +24,41 @@ package struct HistoryRecorder: Sendable {
     guard !candidates.isEmpty else { return }
     let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
     let hour = HistoryLayout.hourStart(seconds)
-    let key = HistoryLayout.hourKey(function: function, region: region, hour: hour)
-    let firstOfHour = try await setAsideIfCorrupt(key, now: now, logger: logger) {
-      try await append(
-        candidates, at: seconds, hour: hour, key: key,
-        maintenanceUntil: maintenanceUntil.map { Int64($0.timeIntervalSince1970.rounded(.up)) })
+    // The hour's latest document: one listing of the hour's keys (documents are never renamed).
+    let existing = try await state.keys(
+      prefix: HistoryLayout.hourPrefix(function: function, region: region, hour: hour))
+    var segment = existing.compactMap(HistoryLayout.segment(ofKey:)).max() ?? 0
+    let until = maintenanceUntil.map { Int64($0.timeIntervalSince1970.rounded(.up)) }
+    var firstOfHour = false
+    // Full documents hand on to the next; bounded, as every run adds at least one document's worth at most.
+    for _ in 0..<64 {
+      let key = HistoryLayout.hourKey(function: function, region: region, hour: hour, segment: segment)
+      let outcome = try await setAsideIfCorrupt(key, now: now, logger: logger) {
+        try await append(candidates, at: seconds, hour: hour, key: key, maintenanceUntil: until)
+      }
+      switch outcome {
+      case .full:
+        segment += 1
+        continue
+      case .written(let created):
+        firstOfHour = created && segment == 0 && existing.isEmpty
+      }
+      break
     }
     if firstOfHour { try await summarise(function: function, region: region, now: now, logger: logger) }
   }
 
-  /// Appends one point per candidate to the hour's document: true when this run created it.
+  enum AppendOutcome { case written(created: Bool), full }
+
+  /// Appends one point per candidate to the hour's document, unless the document already holds its share of
+  /// points (then nothing is written and the caller moves to the next one).
   private func append(
     _ candidates: [AlertCandidate], at seconds: Int64, hour: Int64, key: String, maintenanceUntil: Int64?
-  ) async throws -> Bool {
-    try await state.updateJSON(HistoryHour.self, key, pretty: false) { document -> Bool in
+  ) async throws -> AppendOutcome {
+    try await state.updateJSON(HistoryHour.self, key, pretty: false) { document -> AppendOutcome in
       var current = document ?? HistoryHour(hour: hour)
+      let held = current.targets.values.reduce(0) { $0 + $1.count }
+      if held > 0, held + candidates.count > HistoryLayout.pointsPerDocument { return .full }
       // The window the latest run was in, so a status page can say "maintenance until…".
       current.maintenance = maintenanceUntil.map { [seconds, $0] } ?? current.maintenance
       for candidate in candidates {
@@ -50,7 +70,7 @@ package struct HistoryRecorder: Sendable {
         current.targets[candidate.target] = points
       }
       defer { document = current }
-      return document == nil
+      return .written(created: document == nil)
     }
   }
 
@@ -73,11 +93,11 @@ package struct HistoryRecorder: Sendable {
   package func summarise(function: String, region: String, now: Instant, logger: Logger) async throws {
     let current = HistoryLayout.hourStart(Int64(now.timeIntervalSince1970.rounded(.down)))
     let keys = try await state.keys(prefix: HistoryLayout.prefix(function: function, region: region))
-    var hours: [Int64: String] = [:]
+    var hours: [Int64: [String]] = [:]
     var days: [Int64: String] = [:]
     for key in keys {
       guard let (isHour, start) = HistoryLayout.start(ofKey: key) else { continue }
-      if isHour { hours[start] = key } else { days[start] = key }
+      if isHour { hours[start, default: []].append(key) } else { days[start] = key }
     }
     let finished = hours.filter { $0.key < current }
     for day in Set(finished.keys.map(HistoryLayout.dayStart)).sorted() {
@@ -86,12 +106,17 @@ package struct HistoryRecorder: Sendable {
         try await state.readJSON(HistoryDay.self, dayKey)?.hours ?? []
       }
       var summaries: [Int64: [String: HourAggregate]] = [:]
-      for (start, key) in finished where HistoryLayout.dayStart(start) == day && !held.contains(start) {
-        let document = try await setAsideIfCorrupt(key, now: now, logger: logger) {
-          try await state.readJSON(HistoryHour.self, key)
+      for (start, hourKeys) in finished where HistoryLayout.dayStart(start) == day && !held.contains(start) {
+        // Every document of the hour, its points put together per target.
+        var points: [String: [HistoryPoint]] = [:]
+        for key in hourKeys {
+          let document = try await setAsideIfCorrupt(key, now: now, logger: logger) {
+            try await state.readJSON(HistoryHour.self, key)
+          }
+          for (target, list) in document?.targets ?? [:] { points[target, default: []] += list }
         }
-        guard let document else { continue }
-        summaries[start] = document.targets.mapValues { HourAggregate(hour: start, points: $0) }
+        guard !points.isEmpty else { continue }
+        summaries[start] = points.mapValues { HourAggregate(hour: start, points: $0) }
       }
       if !summaries.isEmpty {
         try await state.updateJSON(HistoryDay.self, dayKey, pretty: false) { document in
@@ -109,8 +134,8 @@ package struct HistoryRecorder: Sendable {
     }
     let seconds = now.timeIntervalSince1970
     // An hour's points go only once its summary is stored (the loop above wrote it or found it).
-    for (start, key) in finished where Double(start + 3600) < seconds - HistoryLayout.pointRetention {
-      try await state.delete(key)
+    for (start, hourKeys) in finished where Double(start + 3600) < seconds - HistoryLayout.pointRetention {
+      for key in hourKeys { try await state.delete(key) }
     }
     for (start, key) in days where Double(start + 86_400) < seconds - HistoryLayout.summaryRetention {
       try await state.delete(key)

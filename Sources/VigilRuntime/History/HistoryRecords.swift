@@ -117,8 +117,28 @@ package enum HistoryLayout {
     prefix(function: function) + StateKey.segment(region) + "/"
   }
 
-  package static func hourKey(function: String, region: String, hour: Int64) -> String {
-    prefix(function: function, region: region) + "hour-" + stamp(hour, hours: true) + ".json"
+  /// Points kept in one hour document: a run that would pass it starts the hour's next document, so a
+  /// run's write costs its own points and at most this many others, however many targets and runs an hour has.
+  package static let pointsPerDocument = 2_500
+
+  /// The hour's first document (`hour-2026120417.json`), or its `segment`-th after it (`hour-2026120417-2.json`).
+  package static func hourKey(function: String, region: String, hour: Int64, segment: Int = 0) -> String {
+    hourPrefix(function: function, region: region, hour: hour) + (segment == 0 ? "" : "-\(segment)") + ".json"
+  }
+
+  /// What every document of the hour's key starts with.
+  package static func hourPrefix(function: String, region: String, hour: Int64) -> String {
+    prefix(function: function, region: region) + "hour-" + stamp(hour, hours: true)
+  }
+
+  /// The segment number in an hour document's key (0 for the first), nil for other keys.
+  package static func segment(ofKey key: String) -> Int? {
+    guard let name = key.split(separator: "/").last, name.hasPrefix("hour-"), name.hasSuffix(".json") else {
+      return nil
+    }
+    let parts = name.dropFirst("hour-".count).dropLast(".json".count).split(separator: "-")
+    guard parts.count == 1 || parts.count == 2 else { return nil }
+    return parts.count == 1 ? 0 : Int(parts[1]).flatMap { $0 > 0 && $0 < 100_000 ? $0 : nil }
   }
 
   package static func dayKey(function: String, region: String, day: Int64) -> String {
@@ -128,9 +148,14 @@ package enum HistoryLayout {
   /// The hour or day start a key's name gives (`hour-2026120417.json`), or nil for other names.
   package static func start(ofKey key: String) -> (isHour: Bool, start: Int64)? {
     guard let name = key.split(separator: "/").last, name.hasSuffix(".json") else { return nil }
-    let base = name.dropLast(".json".count)
+    var base = name.dropLast(".json".count)
     let isHour = base.hasPrefix("hour-")
     guard isHour || base.hasPrefix("day-") else { return nil }
+    // An hour's later documents carry their segment number (`hour-2026120417-2`).
+    if isHour, base.count > "hour-".count + 10 {
+      guard segment(ofKey: String(name)) != nil else { return nil }
+      base = base.prefix("hour-".count + 10)
+    }
     let digits = base.drop(while: { $0 != "-" }).dropFirst()
     guard digits.count == (isHour ? 10 : 8), digits.allSatisfy(\.isASCII), let year = Int(digits.prefix(4)),
       let month = Int(digits.dropFirst(4).prefix(2)), let day = Int(digits.dropFirst(6).prefix(2))
@@ -146,7 +171,7 @@ package enum HistoryLayout {
   static func hourStart(_ seconds: Int64) -> Int64 { seconds - ((seconds % 3600) + 3600) % 3600 }
   static func dayStart(_ seconds: Int64) -> Int64 { seconds - ((seconds % 86_400) + 86_400) % 86_400 }
 
-  private static func stamp(_ seconds: Int64, hours: Bool) -> String {
+  static func stamp(_ seconds: Int64, hours: Bool) -> String {
     let civil = CivilTime.date(days: dayStart(seconds) / 86_400)
     func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
     let date = "\(civil.year)" + two(civil.month) + two(civil.day)
