@@ -24,7 +24,7 @@ enum ChannelCommand: Command {
     guard let arguments = try parse(raw, valued: ["config"]) else { return ExitCode.success }
     let project = try loadProject(arguments)
     let engine = try project.alertingEngine(
-      logger: Logger(sink: JSONLinesSink()), state: InMemoryStateStore(), clock: SystemClock())
+      logger: Logger(sink: try logSink(command: name)), state: InMemoryStateStore(), clock: SystemClock())
     switch arguments.positionals.first {
     case "list":
       for (channelName, channel) in engine.channels.sorted(by: { $0.key < $1.key }) {

@@ -40,6 +40,16 @@ extension Command {
   }
 }
 
+/// Standard error's log sink for `command`: `VIGIL_LOG_FORMAT=json|text`, else text on a terminal, JSON lines
+/// elsewhere.
+func logSink(command: String) throws -> any LogSink {
+  do {
+    return try LogFormat.sink(environment: ProcessEnvironment.current)
+  } catch {
+    throw Arguments.UsageError(command: command, message: error.description)
+  }
+}
+
 /// The options every project command takes, for usage texts.
 let configOptionHelp = """
     --config FILE      serverless.yml to read (default: ./serverless.yml, or $VIGIL_CONFIG)

@@ -29,6 +29,9 @@ enum InvokeCommand: Command {
     exit status: 0 success, 1 the handler failed (error JSON on stdout) or its alerts could not be recorded
     or sent (the result on stdout, the alert text and the reason on stderr), 2 usage or configuration error,
     124 the function exceeded its timeout.
+
+    Logs and console alerts go to standard error: readable text on a terminal (colour unless NO_COLOR), JSON
+    lines otherwise; VIGIL_LOG_FORMAT=json|text chooses.
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
@@ -57,7 +60,7 @@ enum InvokeCommand: Command {
         startingAt: parsed.date(in: try Zone.named(project.config.vigil.timezone, environment: environment)))
     }
     let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
-    var invoker = LocalInvoker(project: project, state: state, clock: clock, sink: JSONLinesSink())
+    var invoker = LocalInvoker(project: project, state: state, clock: clock, sink: try logSink(command: name))
     invoker.region = try regionOption(arguments, command: name)
     let outcome = await invoker.invoke(functionName, event: event)
     switch outcome.result {

@@ -39,7 +39,7 @@ enum RuntimeCommand: Command {
         raw, valued: ["config", "state", "state-dir", "port", "host"], flagNames: ["image"])
     else { return ExitCode.success }
     let env = environment
-    let sink = JSONLinesSink()
+    let sink = try logSink(command: name)
     let logger = Logger(sink: sink, metadata: ["component": "runtime"])
     if let api = env["AWS_LAMBDA_RUNTIME_API"], !api.isEmpty {
       let runtime = LambdaRuntime(api: api, logger: logger)

@@ -11,8 +11,9 @@ enum ScheduleCommand: Command {
 
     Runs every enabled timer trigger of every function in serverless.yml. Each firing invokes the handler
     with an SCF timer event (Type Timer, TriggerName, Time = the scheduled instant, Message = the trigger's
-    argument). Logs are JSON lines on standard error; each run's 'invocation started' line carries lagMs,
-    how late it started against its scheduled instant.
+    argument). Logs go to standard error: JSON lines, or readable text on a terminal (VIGIL_LOG_FORMAT=json|text
+    chooses); each run's 'invocation started' line carries lagMs, how late it started against its scheduled
+    instant.
 
     A trigger that fires while its previous run is still going is skipped and logged (--overlap allow runs
     it alongside). If the machine slept or the clock jumped forward, each missed trigger runs once on wake
@@ -61,7 +62,7 @@ enum ScheduleCommand: Command {
       }
     }
     let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
-    var invoker = LocalInvoker(project: project, state: state, sink: JSONLinesSink())
+    var invoker = LocalInvoker(project: project, state: state, sink: try logSink(command: name))
     invoker.region = try regionOption(arguments, command: name)
     return await Scheduler(invoker: invoker, options: options).run()
   }

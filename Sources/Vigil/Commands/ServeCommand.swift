@@ -16,7 +16,8 @@ enum ServeCommand: Command {
     A small HTTP/1.1 server: keep-alive, at most 16 KB of request head and 1 MB of body, the head within 10 s
     (slow clients are cut off with 408), the body within 30 s, idle connections closed after 15 s, 1024
     connections at most (503 beyond), chunked bodies refused (411). SIGTERM or SIGINT stops accepting and lets
-    requests in flight finish within the grace period. Logs are JSON lines on standard error.
+    requests in flight finish within the grace period. Logs go to standard error: JSON lines, or readable text
+    on a terminal (VIGIL_LOG_FORMAT=json|text chooses).
 
     options:
     \(configOptionHelp)
@@ -42,7 +43,7 @@ enum ServeCommand: Command {
     let grace = try arguments.seconds("grace", command: name, within: 0...3_600) ?? 10
     let project = try loadProject(arguments)
     let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
-    let sink = JSONLinesSink()
+    let sink = try logSink(command: name)
     let logger = Logger(sink: sink, metadata: ["component": "serve"])
     let frontend = GatewayFrontend(invoker: LocalInvoker(project: project, state: state, sink: sink))
     guard !frontend.router.routes.isEmpty else {
