@@ -66,7 +66,7 @@ package enum AlertingConfig {
         if let secret { Redactor.shared.register(secret) }
         let headers = try map.optional("headers")?.stringMap() ?? [:]
         for (name, headerValue) in headers where name.containsLineBreak || headerValue.containsLineBreak {
-          throw (map.optional("headers") ?? item).error("header '\(name)' contains a line break")
+          throw (map.optional("headers") ?? item).error("header '\(name.excerpt())' contains a line break")
         }
         channels[entry.key] = WebhookChannel(
           name: entry.key, url: url, secret: secret,
@@ -140,7 +140,7 @@ package enum AlertingConfig {
           let text = try number.string()
           guard text.hasPrefix("+"), text.dropFirst().allSatisfy(\.isNumber), (8...16).contains(text.count)
           else {
-            throw number.error("'\(text)' is not an E.164 number like +8618511122266")
+            throw number.error("'\(text.excerpt())' is not an E.164 number like +8618511122266")
           }
           numbers.append(text)
         }

@@ -47,7 +47,10 @@ import Testing
             problems.append("case \(index): bad place in \(line.prefix(300))")
             continue
           }
-          if line.count > 1_500 { problems.append("case \(index): a \(line.count)-character error") }
+          if line.count > 1_500 {
+            problems.append(
+              "case \(index): a \(line.count)-character error: \(line.prefix(400)) … \(line.suffix(200))")
+          }
         }
         if run.stderr.contains("k-s3cret-pass") { problems.append("case \(index): the password was shown") }
       default:

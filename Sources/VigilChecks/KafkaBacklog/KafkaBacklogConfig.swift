@@ -33,7 +33,7 @@ package struct KafkaBacklogConfig: Sendable {
       var servers: [KafkaServer] = []
       for text in texts.flatMap({ $0.split(separator: ",").map { String($0).trimming(" ") } }) {
         guard let server = KafkaServer(text) else {
-          throw bootstrapValue.error("'\(text)' is not host:port (e.g. 10.0.0.5:9092)")
+          throw bootstrapValue.error("'\(text.excerpt())' is not host:port (e.g. 10.0.0.5:9092)")
         }
         servers.append(server)
       }

@@ -187,7 +187,7 @@ package struct RegionLatencyConfig: Sendable {
         timeout: try fields.optional("timeout")?.duration(within: 0.001...3_600) ?? target.timeout,
         concurrency: try fields.optional("concurrency")?.int(within: 1...64) ?? 8)
     default:
-      throw item.error("unknown provider type '\(type)'; expected local, deployed, globalping or form-scrape")
+      throw item.error("unknown provider type '\(type.excerpt())'; expected local, deployed, globalping or form-scrape")
     }
   }
 }

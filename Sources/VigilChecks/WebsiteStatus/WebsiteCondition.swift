@@ -39,7 +39,7 @@ package struct WebsiteCondition: Sendable, Hashable, CustomStringConvertible {
   /// Parses one condition; errors name the place via `value`.
   package static func parse(_ value: ConfigValue) throws(ConfigError) -> WebsiteCondition {
     let text = try value.string().trimming(" ")
-    func fail(_ reason: String) -> ConfigError { value.error("condition '\(text)': \(reason)") }
+    func fail(_ reason: String) -> ConfigError { value.error("condition '\(text.excerpt(80))': \(reason)") }
     var tokens = ConditionTokens(text)
     guard let first = tokens.next() else { throw fail("empty; \(help)") }
     let lowered = first.lowercased()
