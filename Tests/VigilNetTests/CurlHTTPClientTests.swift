@@ -39,15 +39,16 @@ import VigilCron
     _ = try await client.send(HTTPRequest(url: base + "/ok"))  // the peer is up and answering
     let started = Instant()
     let error = await #expect(throws: HTTPError.self) {
-      try await client.send(HTTPRequest(url: base + "/slow?ms=5000", connectTimeout: 3, timeout: 1.5))
+      try await client.send(HTTPRequest(url: base + "/slow?ms=30000", connectTimeout: 3, timeout: 1.5))
     }
     guard case .timeout(let phase, _, _)? = error else {
       Issue.record("expected a timeout, got \(String(describing: error))")
       return
     }
     #expect(phase == "response")
-    // Cut at the 1.5 s timeout, not when the 5 s answer came.
-    #expect(Instant().timeIntervalSince(started) < 4.9)
+    // Cut at the 1.5 s timeout, not when the 30 s answer came (a wide bound: a loaded machine is slow to wake
+    // the waiting task, and that is not what this test measures).
+    #expect(Instant().timeIntervalSince(started) < 20)
   }
 
   @Test func redirectsAreFollowedAndLoopsStopped() async throws {
