@@ -154,16 +154,21 @@ package struct JSONLinesSink: LogSink {
     for (key, value) in record.fields where object[key] == nil {
       object[key] = .string(redactor.redact(value))
     }
-    let line = JSONValue.object(object).encodedString() + "\n"
-    line.utf8CString.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }
-      var offset = 0
-      let length = buffer.count - 1
-      while offset < length {
-        let written = Glibc.write(descriptor, base + offset, length - offset)
-        if written <= 0 { break }
-        offset += written
-      }
+    writeWhole(JSONValue.object(object).encodedString() + "\n", to: descriptor)
+  }
+}
+
+/// Writes all of `text` to `descriptor`, across short writes; a failing write (a closed stderr) drops the rest,
+/// as a log line cannot be reported anywhere else.
+func writeWhole(_ text: String, to descriptor: Int32) {
+  text.utf8CString.withUnsafeBufferPointer { buffer in
+    guard let base = buffer.baseAddress else { return }
+    var offset = 0
+    let length = buffer.count - 1
+    while offset < length {
+      let written = Glibc.write(descriptor, base + offset, length - offset)
+      if written <= 0 { break }
+      offset += written
     }
   }
 }

@@ -19,7 +19,7 @@ package struct TextLinesSink: LogSink {
   }
 
   package func write(_ record: LogRecord) {
-    write(Self.format(record, redactor: redactor, colour: colour))
+    writeWhole(Self.format(record, redactor: redactor, colour: colour), to: descriptor)
   }
 
   package static func format(_ record: LogRecord, redactor: Redactor, colour: Bool) -> String {
@@ -51,19 +51,6 @@ package struct TextLinesSink: LogSink {
         .joined(separator: "\n")
     }
     return line + "\n"
-  }
-
-  private func write(_ text: String) {
-    text.utf8CString.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }
-      var offset = 0
-      let length = buffer.count - 1
-      while offset < length {
-        let written = Glibc.write(descriptor, base + offset, length - offset)
-        if written <= 0 { break }
-        offset += written
-      }
-    }
   }
 }
 
