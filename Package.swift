@@ -16,7 +16,7 @@ let package = Package(
     // without their ~30 shared libraries. Their -dev headers are still needed to build.
     .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
     .target(name: "CCrypto", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
-    .target(name: "VigilCore", dependencies: ["VigilCron"]),
+    .target(name: "VigilCore", dependencies: ["CSpawn", "VigilCron"]),
     // Time (instants, cron, zones, ISO 8601) and the byte and text helpers every module uses: the runtime
     // imports no Foundation, which would add 5 MB to every function's binary.
     .target(name: "VigilCron"),

@@ -13,3 +13,5 @@ int vigil_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 int vigil_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
   return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
 }
+
+int vigil_syncfs(int fd) { return syncfs(fd); }

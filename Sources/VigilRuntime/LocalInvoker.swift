@@ -168,7 +168,9 @@ package struct LocalInvoker: Sendable {
       startFields["lagMs"] = String(
         Double(Int((clock.now.timeIntervalSince(scheduledAt) * 1_000_000).rounded())) / 1000)
     }
-    logger.info("invocation started", startFields)
+    // An API request is one line, when it ends (as a web server's access log): a busy `vigil serve` answers
+    // thousands a second. Scheduled and invoked runs also say when they start.
+    if case .gateway = event {} else { logger.info("invocation started", startFields) }
     let outcome = await Self.run(
       handler, event: event, context: context, timeout: timeout, limitedBy: limitedBy)
     let duration = clock.now.timeIntervalSince(started) * 1000

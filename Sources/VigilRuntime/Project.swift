@@ -8,6 +8,9 @@ package struct Project: Sendable {
   package var config: ServerlessConfig
   package var environment: [String: String]
   package var registry: HandlerRegistry
+  /// Function configurations read once (`vigil serve`), by function name: the parsed file, or why it could
+  /// not be read. Without them each invocation reads its function's file afresh.
+  package var preloaded: [String: Result<ConfigValue?, any Error>]?
 
   /// Loads `serverless.yml` at `path`.
   package static func load(path: String, environment: [String: String], registry: HandlerRegistry = .current)
@@ -33,8 +36,34 @@ package struct Project: Sendable {
     "\(config.functionsDirectory)/\(name)/config.yml"
   }
 
-  /// Reads the function's configuration file, if it has one.
+  /// The function's configuration: read once by ``preloadingConfigurations()``, else read from its file now.
   package func functionConfiguration(_ function: FunctionSpec) throws -> ConfigValue? {
+    if let found = preloaded?[function.name] { return try found.get() }
+    return try readFunctionConfiguration(function)
+  }
+
+  /// This project with every function's configuration read and parsed now, and what could not be (each
+  /// problem names its file, line and column).
+  package func preloadingConfigurations() -> (project: Project, problems: [String]) {
+    var loaded: [String: Result<ConfigValue?, any Error>] = [:]
+    var problems = config.invalidFunctions.map { "\($0.error)" }
+    for function in config.functions {
+      let result = Result { try readFunctionConfiguration(function) }
+      if case .failure(let error) = result { problems.append("\(error)") }
+      loaded[function.name] = result
+    }
+    var project = self
+    project.preloaded = loaded
+    return (project, problems)
+  }
+
+  /// The files the project is read from: serverless.yml and each function's config.yml (present or not).
+  package var sourceFiles: [String] {
+    [config.file] + config.functions.map { functionConfigPath($0.name) }
+  }
+
+  /// Reads the function's configuration file, if it has one.
+  package func readFunctionConfiguration(_ function: FunctionSpec) throws -> ConfigValue? {
     let path = functionConfigPath(function.name)
     var file = path
     var found = try ConfigFileReader.read(path, missingIsNil: true)

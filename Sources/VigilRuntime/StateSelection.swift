@@ -108,10 +108,11 @@ package struct StateSelection: Sendable {
     }
   }
 
-  /// Opens the store: a folder is created, a Redis store is reached on first use.
-  package func open() throws -> any StateStore {
+  /// Opens the store: a folder is created, a Redis store is reached on first use. `groupCommit` makes a
+  /// folder's writes share their fsyncs (`vigil serve`); the other stores have none of their own.
+  package func open(groupCommit: Bool = false) throws -> any StateStore {
     switch try kind() {
-    case .folder(let path): return try FileStateStore(root: path)
+    case .folder(let path): return try FileStateStore(root: path, groupCommit: groupCommit)
     case .memory: return InMemoryStateStore()
     case .redis(let settings):
       if let password = settings.password { Redactor.shared.register(password) }

@@ -21,6 +21,8 @@ package enum StopSignals {
     /// Stops calling this subscription's handler.
     package func cancel() { Relay.shared.remove(identifier) }
 
+    // Hangup subscriptions share the numbering: removing one removes whichever it is.
+
     deinit { Relay.shared.remove(identifier) }
   }
 
@@ -28,6 +30,12 @@ package enum StopSignals {
   /// subscription for as long as the handler should run.
   package static func install(_ handler: @escaping @Sendable (String) -> Void) -> Subscription {
     Subscription(identifier: Relay.shared.add(handler))
+  }
+
+  /// Makes SIGHUP call `handler` (`vigil serve` reloads its project) instead of ending the process. Until the
+  /// first subscription SIGHUP keeps its default action, so commands that do not reload still end on it.
+  package static func onHangup(_ handler: @escaping @Sendable () -> Void) -> Subscription {
+    Subscription(identifier: Relay.shared.addHangup(handler))
   }
 
   /// Waits for the first SIGTERM or SIGINT; returns its name.
@@ -57,7 +65,14 @@ nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
 private final class Relay: Sendable {
   static let shared = Relay()
 
-  private let subscribers = Mutex<(next: Int, handlers: [Int: @Sendable (String) -> Void])>((0, [:]))
+  private struct Subscribers {
+    var next = 0
+    var handlers: [Int: @Sendable (String) -> Void] = [:]
+    var hangup: [Int: @Sendable () -> Void] = [:]
+    var hangupInstalled = false
+  }
+
+  private let subscribers = Mutex(Subscribers())
 
   private init() {
     var ends: [Int32] = [-1, -1]
@@ -70,18 +85,7 @@ private final class Relay: Sendable {
     _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
     signalPipeWriteEnd = ends[1]
     let readEnd = ends[0]
-    for number in [SIGTERM, SIGINT] {
-      var action = sigaction()
-      action.__sigaction_handler.sa_handler = { number in
-        var byte = UInt8(truncatingIfNeeded: number)
-        let saved = errno
-        _ = write(signalPipeWriteEnd, &byte, 1)
-        errno = saved
-      }
-      sigemptyset(&action.sa_mask)
-      action.sa_flags = SA_RESTART
-      sigaction(number, &action, nil)
-    }
+    for number in [SIGTERM, SIGINT] { Self.relay(number) }
     let thread = DispatchQueue(label: "vigil.signals")
     thread.async { [self] in
       var byte: UInt8 = 0
@@ -98,6 +102,32 @@ private final class Relay: Sendable {
     }
   }
 
+  /// Points `number` at the handler that writes it to the pipe.
+  private static func relay(_ number: Int32) {
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { number in
+      var byte = UInt8(truncatingIfNeeded: number)
+      let saved = errno
+      _ = write(signalPipeWriteEnd, &byte, 1)
+      errno = saved
+    }
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = SA_RESTART
+    sigaction(number, &action, nil)
+  }
+
+  func addHangup(_ handler: @escaping @Sendable () -> Void) -> Int {
+    let (identifier, install) = subscribers.withLock { state -> (Int, Bool) in
+      defer { state.next += 1 }
+      state.hangup[state.next] = handler
+      let install = !state.hangupInstalled
+      state.hangupInstalled = true
+      return (state.next, install)
+    }
+    if install && signalPipeWriteEnd >= 0 { Self.relay(SIGHUP) }
+    return identifier
+  }
+
   func add(_ handler: @escaping @Sendable (String) -> Void) -> Int {
     subscribers.withLock { state in
       defer { state.next += 1 }
@@ -107,12 +137,20 @@ private final class Relay: Sendable {
   }
 
   func remove(_ identifier: Int) {
-    _ = subscribers.withLock { $0.handlers.removeValue(forKey: identifier) }
+    subscribers.withLock {
+      $0.handlers[identifier] = nil
+      $0.hangup[identifier] = nil
+    }
   }
 
   /// Calls every subscriber; with none left (a second Ctrl-C while stopping), the signal ends the process as
   /// it would by default.
   private func deliver(_ number: Int32) {
+    if number == SIGHUP {
+      // Once relayed, a hangup with no subscriber left is dropped: the process asked to reload, not to end.
+      for handler in subscribers.withLock({ Array($0.hangup.values) }) { handler() }
+      return
+    }
     let handlers = subscribers.withLock { Array($0.handlers.values) }
     guard !handlers.isEmpty else {
       signal(number, SIG_DFL)

@@ -2,6 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
 /// `vigil serve` as a real process under load from a second process on loopback, with misbehaving clients
 /// alongside (oversized head, bad JSON, wrong token, chunked body, garbage, slowloris).
 @Suite(.serialized) struct ServeCLITests {
@@ -83,5 +87,82 @@ import Testing
     let bad = try await vigil(["invoke", "host-resources", "--report-to", "ftp://x"], in: project)
     #expect(bad.status == 2)
     #expect(bad.stderr.contains("--report-to must be an http(s) URL"))
+  }
+}
+
+/// `vigil serve` reads the project once and reloads it when its files change or on SIGHUP; a reload that
+/// fails keeps the previous project serving and logs why.
+@Suite struct ServeReloadCLITests {
+  static let oldToken = "reload-test-token-old-0123"
+  static let newToken = "reload-test-token-new-4567"
+
+  /// POSTs a heartbeat for `host` with `token`; the status.
+  static func beat(_ base: String, host: String, token: String) async throws -> Int {
+    var request = URLRequest(url: try #require(URL(string: "\(base)/heartbeat/\(host)")), timeoutInterval: 30)
+    request.httpMethod = "POST"
+    request.httpBody = Data("{\"cpu\": 1}".utf8)
+    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+    let (_, response) = try await URLSession.shared.data(for: request)
+    return try #require(response as? HTTPURLResponse).statusCode
+  }
+
+  /// The log records whose message starts with `prefix`, waiting (at most 30 s) until there are `count`.
+  static func records(
+    _ serve: ScheduleProcess, startingWith prefix: String, count: Int = 1
+  ) async -> [[String: Any]] {
+    let deadline = Date().addingTimeInterval(30)
+    while true {
+      let found = serve.records.filter { ($0["msg"] as? String)?.hasPrefix(prefix) == true }
+      if found.count >= count || Date() > deadline { return found }
+      try? await Task.sleep(nanoseconds: 10_000_000)
+    }
+  }
+
+  @Test func aChangedConfigIsServedABrokenOneIsRefusedAndSIGHUPReloads() async throws {
+    let config = "functions/heartbeat-ingest/config.yml"
+    let project = try makeProject(
+      ServeCLITests.serverless, files: [config: "token: \(Self.oldToken)\n"])
+    let serve = try ScheduleProcess(
+      arguments: ["serve", "--port", "0", "--state", project + "/state"], in: project)
+    defer { serve.process.terminate() }
+    #expect(await serve.waitFor("listening"), "\(serve.messages)")
+    let base = try #require(
+      serve.records.first { $0["msg"] as? String == "listening" }?["address"] as? String)
+    #expect(try await Self.beat(base, host: "web-1", token: Self.oldToken) == 200)
+
+    // A new token in the function's file: served without a restart, the old one refused.
+    try "token: \(Self.newToken)\n".write(toFile: project + "/" + config, atomically: true, encoding: .utf8)
+    let reloaded = await Self.records(serve, startingWith: "reloaded the project")
+    #expect(reloaded.first?["cause"] as? String == "files changed", "\(serve.messages)")
+    #expect(try await Self.beat(base, host: "web-1", token: Self.newToken) == 200)
+    #expect(try await Self.beat(base, host: "web-1", token: Self.oldToken) == 401)
+
+    // A file that does not parse: refused with its place, the previous project still answers.
+    try "token: [unclosed\n".write(toFile: project + "/" + config, atomically: true, encoding: .utf8)
+    let refused = await Self.records(serve, startingWith: "reload failed; still serving the previous project")
+    let message = try #require(refused.first?["msg"] as? String, "\(serve.messages)")
+    #expect(message.contains("\(config):1:"), "\(message)")
+    #expect(refused.first?["level"] as? String == "error")
+    #expect(try await Self.beat(base, host: "web-1", token: Self.newToken) == 200)
+
+    // serverless.yml left with no endpoint: refused too (nothing would answer).
+    try "service: serve-test\nfunctions:\n  heartbeat-ingest:\n    handler: heartbeat-ingest\n".write(
+      toFile: project + "/serverless.yml", atomically: true, encoding: .utf8)
+    let emptied = await Self.records(
+      serve, startingWith: "reload failed; still serving the previous project", count: 2)
+    #expect(
+      (emptied.last?["msg"] as? String)?.hasSuffix("has an apigw endpoint") == true, "\(serve.messages)")
+    #expect(try await Self.beat(base, host: "web-1", token: Self.newToken) == 200)
+
+    // Both files good again, then SIGHUP: one reload for the change, one for the signal; the server lives on.
+    try ServeCLITests.serverless.write(toFile: project + "/serverless.yml", atomically: true, encoding: .utf8)
+    try "token: \(Self.oldToken)\n".write(toFile: project + "/" + config, atomically: true, encoding: .utf8)
+    _ = await Self.records(serve, startingWith: "reloaded the project", count: 2)
+    kill(serve.process.processIdentifier, SIGHUP)
+    let all = await Self.records(serve, startingWith: "reloaded the project", count: 3)
+    #expect(all.map { $0["cause"] as? String } == ["files changed", "files changed", "SIGHUP"], "\(all)")
+    #expect(try await Self.beat(base, host: "web-1", token: Self.oldToken) == 200)
+    serve.process.terminate()
+    #expect(await serve.finish() == 0)
   }
 }

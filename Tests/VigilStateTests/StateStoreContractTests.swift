@@ -8,6 +8,8 @@ import VigilNet
 /// The kinds of store the contract is run against.
 enum Backend: String, CaseIterable, CustomTestStringConvertible {
   case folder, memory, redis, redisTLS, s3
+  /// A folder written with group commit (`vigil serve`) beside a plain folder handle on the same folder.
+  case folderGroupCommit
   /// Compare-and-set made of create-only versions, over memory and over the COS stand-in (which ignores
   /// If-Match and If-None-Match on PUT and honours only x-cos-forbid-overwrite).
   case memoryCreateOnly, cos
@@ -25,6 +27,9 @@ func freshStore(_ backend: Backend) async throws -> (any StateStore, any StateSt
   case .folder:
     let root = NSTemporaryDirectory() + "vigil-contract-\(UUID().uuidString)"
     return (try FileStateStore(root: root), try FileStateStore(root: root))
+  case .folderGroupCommit:
+    let root = NSTemporaryDirectory() + "vigil-contract-\(UUID().uuidString)"
+    return (try FileStateStore(root: root, groupCommit: true), try FileStateStore(root: root))
   case .redis:
     let server = try await RedisTestPeer.server()
     let url =

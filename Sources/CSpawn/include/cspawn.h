@@ -14,4 +14,8 @@ int vigil_pipe_cloexec(int fds[2]);
 /// files, other children's pipes) whoever opened them and however.
 int vigil_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
 
+/// syncfs(fd) (a GNU extension Swift cannot see): writes every dirty page and all metadata of the filesystem
+/// holding `fd` to stable storage, one call for many files (the state folder's group commit).
+int vigil_syncfs(int fd);
+
 #endif

@@ -89,11 +89,14 @@ func stateOptionHelp(fallback: String) -> String {
 }
 
 /// Opens the store the options, environment and configuration select (nothing is connected yet).
-func openState(_ arguments: Arguments, project: Project, fallback: String, command: String) throws
+func openState(
+  _ arguments: Arguments, project: Project, fallback: String, command: String, groupCommit: Bool = false
+) throws
   -> any StateStore
 {
   do {
-    return try project.stateSelection(options: arguments.options, fallback: fallback).open()
+    return try project.stateSelection(options: arguments.options, fallback: fallback).open(
+      groupCommit: groupCommit)
   } catch let error as StateSelectionError {
     throw usable(error, command: command)
   }

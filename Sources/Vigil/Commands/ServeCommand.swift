@@ -42,10 +42,16 @@ enum ServeCommand: Command {
     }
     let grace = try arguments.seconds("grace", command: name, within: 0...3_600) ?? 10
     let project = try loadProject(arguments)
-    let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
+    // A folder store commits in groups here: many reports at once share each fsync.
+    let state = try openState(
+      arguments, project: project, fallback: ".vigil", command: name, groupCommit: true)
     let sink = try logSink(command: name)
     let logger = Logger(sink: sink, metadata: ["component": "serve"])
-    let frontend = GatewayFrontend(invoker: LocalInvoker(project: project, state: state, sink: sink))
+    let served = try ServedProject(
+      load: { try loadProject(arguments) },
+      serve: { project in GatewayFrontend(invoker: LocalInvoker(project: project, state: state, sink: sink)) }
+    )
+    let frontend = served.frontend
     guard !frontend.router.routes.isEmpty else {
       Output.err("error: no function in \(project.config.file) has an apigw endpoint; nothing to serve")
       return ExitCode.usage
@@ -58,7 +64,7 @@ enum ServeCommand: Command {
         limits.headTimeout = seconds
       }
       server = try HTTPServer(host: host, port: port, limits: limits) { request in
-        await frontend.respond(request)
+        await served.frontend.respond(request)
       }
     } catch let error as HTTPServerError {
       Output.err("error: \(error)")
@@ -68,7 +74,9 @@ enum ServeCommand: Command {
       logger.info("route", ["method": route.method, "path": route.template, "function": route.function])
     }
     logger.info("listening", ["address": "http://\(host):\(server.port)"])
+    let reloading = ProjectReloading(served: served, logger: logger)
     let stop = await StopSignals.next()
+    reloading.stop()
     logger.info("signal received: no new connections; finishing requests in flight", ["signal": stop])
     let finished = await server.stop(grace: grace)
     logger.info(finished ? "stopped" : "stopped with requests still in flight", [:])

@@ -7,18 +7,34 @@ import VigilCron
 /// State as a folder of files, for one machine (or a folder every instance mounts): each key is a file written
 /// atomically (write, fsync, rename, fsync the folder); conditional writes compare under a `flock` on one of
 /// 64 lock files in `.locks/`, so processes sharing the folder never both win. Leases are records.
+///
+/// With group commit (`vigil serve`, where many small writes arrive at once) a write's two fsyncs become two
+/// waits on a ``GroupSync`` round shared with every writer in flight: the record's bytes are written, one
+/// `syncfs` makes them durable, the rename puts them in place, a second `syncfs` makes the rename durable, and
+/// only then does `put` return. The stripe lock is held until the rename, so no writer reads a record not yet in place.
 package struct FileStateStore: StateStore {
   /// The folder.
   package let root: String
+  /// The shared sync writes wait on, when the store commits in groups.
+  package let groupSync: GroupSync?
 
   /// The largest record read back (a state file beyond it is reported, not loaded).
   package static let maxRecordBytes = 64 << 20
 
   /// Opens (and creates) the folder, and at most once an hour removes the `.tmp-*` files that writers killed
   /// mid-write left behind (only those older than ten minutes: a live writer's file is never touched).
-  package init(root: String, now: Instant = Instant()) throws {
+  package init(root: String, now: Instant = Instant(), groupCommit: Bool = false) throws {
     self.root = root
     try FileStateStore.makeDirectory(root)
+    groupSync = groupCommit ? try GroupSync(root: root) : nil
+    sweepAbandonedTemporaries(now: now)
+  }
+
+  /// A store whose writes wait on `groupSync` (tests give one with a flush they control).
+  package init(root: String, groupSync: GroupSync, now: Instant = Instant()) throws {
+    self.root = root
+    try FileStateStore.makeDirectory(root)
+    self.groupSync = groupSync
     sweepAbandonedTemporaries(now: now)
   }
 
@@ -71,21 +87,76 @@ package struct FileStateStore: StateStore {
   package func put(_ key: String, _ data: [UInt8], if condition: StateCondition) async throws -> StateVersion?
   {
     try validateStateKey(key)
-    return try await offPool { try putNow(key, data, if: condition) }
+    guard let groupSync else { return try await offPool { try putNow(key, data, if: condition) } }
+    guard let staged = try await offPool({ try stage(key, data, if: condition) }) else { return nil }
+    try await groupSync.commit(
+      GroupSync.Staged(install: staged.install, unlock: staged.unlock, abandon: staged.abandon))
+    return Self.version(of: data)
   }
 
   private func putNow(_ key: String, _ data: [UInt8], if condition: StateCondition) throws -> StateVersion? {
     try withStripe(of: key) { () throws -> StateVersion? in
-      switch condition {
-      case .always: break
-      case .absent:
-        if access(path(key), F_OK) == 0 { return nil }
-        if errno != ENOENT { throw failure("read", key) }
-      case .version(let version):
-        guard let current = try readFile(key), Self.version(of: current) == version else { return nil }
-      }
+      guard try holds(condition, key) else { return nil }
       try writeFile(key, data)
       return Self.version(of: data)
+    }
+  }
+
+  /// Whether the record under `key` is as `condition` asks (call it holding the key's stripe lock).
+  private func holds(_ condition: StateCondition, _ key: String) throws -> Bool {
+    switch condition {
+    case .always: return true
+    case .absent:
+      if access(path(key), F_OK) == 0 { return false }
+      if errno != ENOENT { throw failure("read", key) }
+      return true
+    case .version(let version):
+      guard let current = try readFile(key) else { return false }
+      return Self.version(of: current) == version
+    }
+  }
+
+  /// A group-committed write between its steps: the new bytes in a temporary file beside the key (not yet
+  /// synced), the key's stripe lock still held.
+  final class StagedWrite: Sendable {
+    let temporary: String
+    let target: String
+    let lock: FileDescriptor
+
+    init(temporary: String, target: String, lock: FileDescriptor) {
+      self.temporary = temporary
+      self.target = target
+      self.lock = lock
+    }
+
+    /// Renames the synced bytes over the key.
+    func install() throws {
+      guard rename(temporary, target) == 0 else {
+        throw StateError("cannot write state at \(target): \(String(cString: strerror(errno)))")
+      }
+    }
+
+    /// Drops the bytes (a sync or rename failed).
+    func abandon() { unlink(temporary) }
+
+    /// Lets other writers of the stripe go on.
+    func unlock() { lock.close() }
+  }
+
+  /// Checks the condition and writes the bytes to a temporary file, keeping the stripe lock: nil when the
+  /// condition does not hold (lock released).
+  private func stage(_ key: String, _ data: [UInt8], if condition: StateCondition) throws -> StagedWrite? {
+    let lock = try lockStripe(of: key)
+    guard try holds(condition, key) else {
+      lock.close()
+      return nil
+    }
+    do {
+      let temporary = try writeTemporary(key, data, sync: false)
+      return StagedWrite(temporary: temporary, target: path(key), lock: lock)
+    } catch {
+      lock.close()
+      throw error
     }
   }
 
@@ -128,9 +199,18 @@ package struct FileStateStore: StateStore {
   /// Runs `body` holding the key's stripe lock (`flock`, which the kernel drops when its holder dies, so a
   /// killed writer blocks nobody). A lock not won within `lockWait` seconds is a `.contended` error.
   private func withStripe<T>(of key: String, _ body: () throws -> T) throws -> T {
-    let hash = Self.fnv1a(key.utf8)
+    let lock = try lockStripe(of: key)
+    defer { lock.close() }
+    return try body()
+  }
+
+  /// Which of the `stripes` lock files serialises writes of `key`.
+  package static func stripe(of key: String) -> UInt64 { fnv1a(key.utf8) % stripes }
+
+  /// Takes the key's stripe lock; closing the returned descriptor releases it.
+  private func lockStripe(of key: String) throws -> FileDescriptor {
     let folder = "\(root)/.locks"
-    let file = "\(folder)/stripe-\(hash % Self.stripes).lock"
+    let file = "\(folder)/stripe-\(Self.stripe(of: key)).lock"
     // Open an existing lock file without O_CREAT: creating takes the folder's lock, which many concurrent
     // invocations would queue on. Read-only is enough for flock (and works on a read-only folder, where the
     // write that follows then says what is wrong).
@@ -159,8 +239,7 @@ package struct FileStateStore: StateStore {
       // Holders keep it for a few system calls: poll every 1-8 ms (this thread is not the pool's).
       usleep(UInt32(1_000 * min(8, 1 << min(attempt, 3))))
     }
-    defer { flock(lock.raw, LOCK_UN) }
-    return try body()
+    return lock
   }
 
   private func readFile(_ key: String) throws -> [UInt8]? {
@@ -192,6 +271,23 @@ package struct FileStateStore: StateStore {
   private func writeFile(_ key: String, _ data: [UInt8]) throws {
     let target = path(key)
     let folder = NSStringPath(path: target).deletingLastPathComponent
+    let temporary = try writeTemporary(key, data, sync: true)
+    if rename(temporary, target) != 0 {
+      let failure = String(cString: strerror(errno))
+      unlink(temporary)
+      throw StateError("cannot write state '\(key)' at \(target): \(failure)")
+    }
+    let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if folderDescriptor >= 0 {
+      fsync(folderDescriptor)
+      close(folderDescriptor)
+    }
+  }
+
+  /// Writes `data` to a new temporary file in the key's folder (fsynced when `sync`); returns its path.
+  private func writeTemporary(_ key: String, _ data: [UInt8], sync: Bool) throws -> String {
+    let target = path(key)
+    let folder = NSStringPath(path: target).deletingLastPathComponent
     let temporary = "\(folder)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     if descriptor < 0 && errno == ENOENT {
@@ -215,18 +311,13 @@ package struct FileStateStore: StateStore {
         offset += written
       }
     }
-    if failure == nil && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+    if failure == nil && sync && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
     close(descriptor)
-    if failure == nil && rename(temporary, target) != 0 { failure = String(cString: strerror(errno)) }
     if let failure {
       unlink(temporary)
       throw StateError("cannot write state '\(key)' at \(target): \(failure)")
     }
-    let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if folderDescriptor >= 0 {
-      fsync(folderDescriptor)
-      close(folderDescriptor)
-    }
+    return temporary
   }
 
   package func keys(prefix: String) async throws -> [String] {

@@ -2,13 +2,13 @@
 """Loads `vigil serve` with heartbeats from many hosts, and misbehaves alongside to show it harms no one.
 
 usage: heartbeat_load.py BASE_URL TOKEN HOSTS PER_HOST [--abuse]
-Each of HOSTS threads is one host (host-000…) posting PER_HOST heartbeats over one keep-alive connection
-(http.client). With --abuse, while the load runs: a 20 KB header (expects 431), bad JSON (400), a wrong token
+Each of HOSTS hosts (host-000…, asyncio tasks in one process, so the client is not what limits the rate) posts
+PER_HOST heartbeats over one keep-alive connection, the next when the last was answered. With --abuse, while the load runs: a 20 KB header (expects 431), bad JSON (400), a wrong token
 (401), a chunked body (411), a request line of garbage (400), and a slowloris client that sends its head a
 byte at a time (expects the server to cut it off with 408 or a close). Prints one JSON line: counts, statuses,
 latency percentiles (ms) and wall time.
 """
-import http.client
+import asyncio
 import json
 import socket
 import sys
@@ -20,33 +20,50 @@ base, token, hosts, per_host = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(s
 abuse = "--abuse" in sys.argv
 url = urlparse(base)
 latencies, statuses, errors = [], {}, []
-lock = threading.Lock()
 
 
-def host_worker(index):
+async def host_worker(index):
+    """One host: PER_HOST heartbeats over one keep-alive connection, each sent when the last was answered."""
     host = "host-%03d" % index
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     mine, codes = [], {}
+    reader = writer = None
     for n in range(per_host):
-        body = json.dumps({"cpu": n % 100, "memory": 40.5, "seq": n})
+        body = json.dumps({"cpu": n % 100, "memory": 40.5, "seq": n}).encode()
+        request = ("POST /heartbeat/%s HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n"
+                   "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                   % (host, url.hostname, url.port, token, len(body))).encode() + body
         started = time.perf_counter()
         try:
-            connection.request("POST", "/heartbeat/" + host, body=body,
-                               headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-            response = connection.getresponse()
-            response.read()
-            code = response.status
+            if writer is None:
+                reader, writer = await asyncio.wait_for(asyncio.open_connection(url.hostname, url.port), 30)
+            writer.write(request)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+            code = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await asyncio.wait_for(reader.readexactly(length), 30)
+            if b"connection: close" in head.lower():
+                writer.close()
+                writer = None
         except Exception as error:  # a dropped connection: count it, reconnect, go on
             code = "error:" + type(error).__name__
-            connection.close()
-            connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+            if writer is not None:
+                writer.close()
+            writer = None
         mine.append((time.perf_counter() - started) * 1000)
         codes[code] = codes.get(code, 0) + 1
-    connection.close()
-    with lock:
-        latencies.extend(mine)
-        for code, count in codes.items():
-            statuses[str(code)] = statuses.get(str(code), 0) + count
+    if writer is not None:
+        writer.close()
+    latencies.extend(mine)
+    for code, count in codes.items():
+        statuses[str(code)] = statuses.get(str(code), 0) + count
+
+
+async def all_hosts():
+    await asyncio.gather(*(host_worker(index) for index in range(hosts)))
 
 
 def raw(payload, read_timeout=15):
@@ -97,13 +114,11 @@ def slowloris():
     abuse_results["slowloris-cut-after-s"] = round(time.perf_counter() - started, 1)
 
 
-threads = [threading.Thread(target=host_worker, args=(i,)) for i in range(hosts)]
 side = [threading.Thread(target=abuser), threading.Thread(target=slowloris)] if abuse else []
 started = time.perf_counter()
-for thread in side + threads:
+for thread in side:
     thread.start()
-for thread in threads:
-    thread.join()
+asyncio.run(all_hosts())
 wall = time.perf_counter() - started
 for thread in side:
     thread.join()
