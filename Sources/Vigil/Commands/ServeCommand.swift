@@ -16,7 +16,11 @@ enum ServeCommand: Command {
     A small HTTP/1.1 server: keep-alive, at most 16 KB of request head and 1 MB of body, the head within 10 s
     (slow clients are cut off with 408), the body within 30 s, idle connections closed after 15 s, 1024
     connections at most (503 beyond), chunked bodies refused (411). SIGTERM or SIGINT stops accepting and lets
-    requests in flight finish within the grace period. Logs go to standard error: JSON lines, or readable text
+    requests in flight finish within the grace period. The project is read once; it is read again when
+    serverless.yml or a function's config.yml changes (checked every second) or on SIGHUP, and a reload that
+    fails (a YAML error, no endpoint left) keeps the previous project serving and logs why. The state store is
+    chosen at start. A folder store commits writes in groups: the reports in flight share each syncfs, and
+    none is answered before it is durable. Logs go to standard error: JSON lines, or readable text
     on a terminal (VIGIL_LOG_FORMAT=json|text chooses).
 
     options:
