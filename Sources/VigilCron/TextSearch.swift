@@ -30,7 +30,29 @@ extension StringProtocol {
 
   /// Whether `needle`'s UTF-8 bytes occur in this text's (an empty needle always does).
   package func includes(_ needle: some StringProtocol) -> Bool {
-    range(ofText: needle) != nil
+    // Native strings keep their bytes in one buffer: scanned directly, this is several times faster than
+    // through the view's indices (the redactor checks every log line against every secret).
+    let direct = utf8.withContiguousStorageIfAvailable { hay in
+      needle.utf8.withContiguousStorageIfAvailable { wanted in Self.occurs(wanted, in: hay) }
+    }
+    if let found = direct ?? nil { return found }
+    return range(ofText: needle) != nil
+  }
+
+  private static func occurs(_ wanted: UnsafeBufferPointer<UInt8>, in hay: UnsafeBufferPointer<UInt8>) -> Bool
+  {
+    guard let first = wanted.first else { return true }
+    guard wanted.count <= hay.count else { return false }
+    var start = 0
+    while start <= hay.count - wanted.count {
+      if hay[start] == first {
+        var offset = 1
+        while offset < wanted.count && hay[start + offset] == wanted[offset] { offset += 1 }
+        if offset == wanted.count { return true }
+      }
+      start += 1
+    }
+    return false
   }
 
   /// This text with every occurrence of `target` (found left to right, not overlapping) replaced by

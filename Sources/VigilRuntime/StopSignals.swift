@@ -18,10 +18,8 @@ package enum StopSignals {
 
     init(identifier: Int) { self.identifier = identifier }
 
-    /// Stops calling this subscription's handler.
+    /// Stops calling this subscription's handler (a stop or a hangup one: they share the numbering).
     package func cancel() { Relay.shared.remove(identifier) }
-
-    // Hangup subscriptions share the numbering: removing one removes whichever it is.
 
     deinit { Relay.shared.remove(identifier) }
   }

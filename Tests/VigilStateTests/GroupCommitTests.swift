@@ -85,7 +85,10 @@ final class SharedCount: Sendable {
       }
       // The first round is held at its flush: every write has staged its bytes and is in it or waits for the
       // next one.
-      #expect(await Self.until { sync.pending == writers }, "pending: \(sync.pending)")
+      // (The round starts on its own thread: the flush is entered a moment after the first write waits.)
+      #expect(
+        await Self.until { sync.pending == writers && held.calls == 1 },
+        "pending: \(sync.pending), flushes entered: \(held.calls)")
       #expect(held.calls == 1)
       #expect(returned.value == 0, "a write returned before any sync finished")
       // Not yet in place: the bytes are in temporary files, not under the keys.

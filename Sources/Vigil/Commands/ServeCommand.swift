@@ -51,8 +51,8 @@ enum ServeCommand: Command {
       arguments, project: project, fallback: ".vigil", command: name, groupCommit: true)
     let sink = try logSink(command: name)
     let logger = Logger(sink: sink, metadata: ["component": "serve"])
-    let served = try ServedProject(
-      load: { try loadProject(arguments) },
+    let served = ServedProject(
+      initial: project, load: { try loadProject(arguments) },
       serve: { project in GatewayFrontend(invoker: LocalInvoker(project: project, state: state, sink: sink)) }
     )
     let frontend = served.frontend

@@ -102,34 +102,10 @@ package final class Redactor: Sendable {
     let known = secrets.withLock { $0 }
     guard !known.isEmpty else { return text }
     var result = text
-    for secret in known where Self.occurs(secret, in: result) {
+    for secret in known where result.includes(secret) {
       result = result.replacingEvery(secret, with: "***")
     }
     return result
-  }
-
-  /// Whether `needle`'s bytes occur in `text`'s: a scan for the first byte and a compare at each hit, since
-  /// every log line of a busy `vigil serve` is checked against every secret.
-  static func occurs(_ needle: String, in text: String) -> Bool {
-    var text = text
-    var needle = needle
-    text.makeContiguousUTF8()
-    needle.makeContiguousUTF8()
-    let found = text.utf8.withContiguousStorageIfAvailable { hay in
-      needle.utf8.withContiguousStorageIfAvailable { wanted -> Bool in
-        guard let first = wanted.first, wanted.count <= hay.count, let hayBase = hay.baseAddress,
-          let wantedBase = wanted.baseAddress
-        else { return wanted.isEmpty }
-        var index = 0
-        let last = hay.count - wanted.count
-        while index <= last {
-          if hay[index] == first && memcmp(hayBase + index, wantedBase, wanted.count) == 0 { return true }
-          index += 1
-        }
-        return false
-      }
-    }
-    return (found ?? nil) ?? text.includes(needle)
   }
 
   /// A URL with query values of secret-looking parameters (`key`, `access_token`, `sign`…) and any

@@ -11,7 +11,8 @@ import VigilCron
 /// With group commit (`vigil serve`, where many small writes arrive at once) a write's two fsyncs become two
 /// waits on a ``GroupSync`` round shared with every writer in flight: the record's bytes are written, one
 /// `syncfs` makes them durable, the rename puts them in place, a second `syncfs` makes the rename durable, and
-/// only then does `put` return. The stripe lock is held until the rename, so no writer reads a record not yet in place.
+/// only then does `put` return. The stripe lock is held until the rename, so no writer reads a record not yet
+/// in place.
 package struct FileStateStore: StateStore {
   /// The folder.
   package let root: String
@@ -24,14 +25,12 @@ package struct FileStateStore: StateStore {
   /// Opens (and creates) the folder, and at most once an hour removes the `.tmp-*` files that writers killed
   /// mid-write left behind (only those older than ten minutes: a live writer's file is never touched).
   package init(root: String, now: Instant = Instant(), groupCommit: Bool = false) throws {
-    self.root = root
     try FileStateStore.makeDirectory(root)
-    groupSync = groupCommit ? try GroupSync(root: root) : nil
-    sweepAbandonedTemporaries(now: now)
+    try self.init(root: root, groupSync: groupCommit ? GroupSync(root: root) : nil, now: now)
   }
 
-  /// A store whose writes wait on `groupSync` (tests give one with a flush they control).
-  package init(root: String, groupSync: GroupSync, now: Instant = Instant()) throws {
+  /// A store whose writes wait on `groupSync` when given (tests give one with a flush they control).
+  package init(root: String, groupSync: GroupSync?, now: Instant = Instant()) throws {
     self.root = root
     try FileStateStore.makeDirectory(root)
     self.groupSync = groupSync

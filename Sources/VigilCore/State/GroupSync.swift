@@ -6,13 +6,14 @@ import Synchronization
   import Glibc
 #endif
 
-/// Group commit for a state folder: many writers wait on one `syncfs` of the folder's filesystem instead of
+/// Group commit for a state folder: many writers share each `syncfs` of the folder's filesystem instead of
 /// each paying its own fsyncs.
 ///
-/// ``durable()`` returns once a sync that *started after the call* has finished, so everything the caller
-/// wrote before calling is on stable storage; callers that arrive while a sync runs share the next one. One
-/// sync runs at a time, on a thread of its own, started as soon as someone waits. A failed sync fails every
-/// caller it was to cover (their writes may not be durable), and the next caller starts a fresh one.
+/// Writers hand over staged writes (bytes in a temporary file, the key's lock held) and wait. Rounds run one
+/// at a time on a thread of their own, started as soon as someone waits: a round takes every write waiting,
+/// flushes (their bytes are durable), renames each into place and unlocks it, flushes again (the renames are
+/// durable), and only then answers them all. Writes that arrive during a round wait for the next. A failed
+/// flush fails every write it was to cover, with their bytes removed and the old records in place.
 package final class GroupSync: Sendable {
   /// Flushes the filesystem: 0, or -1 with `errno` set.
   package typealias Flush = @Sendable () -> Int32
@@ -37,7 +38,7 @@ package final class GroupSync: Sendable {
   }
 
   private struct Waiter {
-    var staged: Staged?
+    var staged: Staged
     var continuation: CheckedContinuation<Void, any Error>
   }
 
@@ -85,15 +86,10 @@ package final class GroupSync: Sendable {
     progress.withLock { ($0.flushes, $0.covered) }
   }
 
-  /// Returns when everything written before this call is on stable storage; throws if the sync failed.
-  package func durable() async throws { try await wait(staged: nil) }
-
   /// Makes a staged write durable and in place: one flush for its bytes (shared with every caller of the
   /// round), its rename, its unlock, one flush for the renames. Returns when both flushes are done; throws,
   /// with the bytes removed and the old record in place, if either failed.
-  package func commit(_ staged: Staged) async throws { try await wait(staged: staged) }
-
-  private func wait(staged: Staged?) async throws {
+  package func commit(_ staged: Staged) async throws {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
       let start = progress.withLock { state -> Bool in
         // A round already running took its callers when it began: this one waits for the next.
@@ -120,7 +116,7 @@ package final class GroupSync: Sendable {
       if failure == nil {
         var installed = false
         for (index, waiter) in batch.enumerated() {
-          guard let staged = waiter.staged else { continue }
+          let staged = waiter.staged
           do {
             try staged.install()
             installed = true
@@ -133,15 +129,15 @@ package final class GroupSync: Sendable {
         if installed {
           failure = flushed()
           if let failure {
-            for index in batch.indices where batch[index].staged != nil && problems[index] == nil {
+            for index in batch.indices where problems[index] == nil {
               problems[index] = failure
             }
           }
         }
       } else {
         for waiter in batch {
-          waiter.staged?.abandon()
-          waiter.staged?.unlock()
+          waiter.staged.abandon()
+          waiter.staged.unlock()
         }
       }
       let more = progress.withLock { state -> Bool in

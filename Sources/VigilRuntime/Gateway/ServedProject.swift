@@ -35,12 +35,13 @@ package final class ServedProject: Sendable {
   private let load: Load
   private let serve: Serve
 
-  /// Loads the project once. A function whose config.yml does not parse still fails its own invocations
-  /// (with the file's line and column), as before; only a reload refuses such a project.
-  package init(load: @escaping Load, serve: @escaping Serve) throws {
+  /// Serves `initial` (as loaded at start) with its function configurations read now; `load` reads it
+  /// again on reload. A function whose config.yml does not parse still fails its own invocations (with the
+  /// file's line and column), as before; only a reload refuses such a project.
+  package init(initial: Project, load: @escaping Load, serve: @escaping Serve) {
     self.load = load
     self.serve = serve
-    let project = try load().preloadingConfigurations().project
+    let project = initial.preloadingConfigurations().project
     current = Mutex(Loaded(frontend: serve(project), stamps: project.sourceFiles.map(FileStamp.init(path:))))
   }
 
