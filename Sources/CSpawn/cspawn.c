@@ -2,6 +2,7 @@
 #include <spawn.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <stdio.h>
 #include "cspawn.h"
 
 int vigil_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
@@ -15,3 +16,7 @@ int vigil_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, i
 }
 
 int vigil_syncfs(int fd) { return syncfs(fd); }
+
+int vigil_rename_exchange(const char *from, const char *to) {
+  return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE);
+}

@@ -183,6 +183,29 @@ import VigilCron
     #expect(FileManager.default.fileExists(atPath: root + "/alerts/web.json"))
   }
 
+  /// A key written again and again swaps between two inodes (the key and its spare) instead of creating and
+  /// deleting one per write; each write is whole, and listings show the key only. Both with and without group
+  /// commit.
+  @Test(arguments: [false, true]) func aBusyKeyReusesTwoInodes(groupCommit: Bool) async throws {
+    let root = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let store = try FileStateStore(root: root, groupCommit: groupCommit)
+    var inodes = Set<UInt64>()
+    for round in 0..<20 {
+      // Sizes that grow and shrink: the spare is cut to each record's length.
+      let record = [UInt8]("report \(round) ".utf8) + [UInt8](repeating: 120, count: (round * 37) % 300)
+      try await store.write("heartbeats/hosts/web-1/last.json", record)
+      #expect(try await store.read("heartbeats/hosts/web-1/last.json") == record)
+      var info = stat()
+      #expect(stat(root + "/heartbeats/hosts/web-1/last.json", &info) == 0)
+      inodes.insert(UInt64(info.st_ino))
+    }
+    #expect(inodes.count == 2, "inodes used by 20 writes: \(inodes.count)")
+    #expect(try await store.keys(prefix: "heartbeats/") == ["heartbeats/hosts/web-1/last.json"])
+    try await store.delete("heartbeats/hosts/web-1/last.json")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/heartbeats/hosts/web-1").isEmpty)
+  }
+
   @Test func aCorruptRecordIsNamedAndNotQuoted() async throws {
     let root = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }

@@ -18,4 +18,10 @@ int vigil_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, i
 /// holding `fd` to stable storage, one call for many files (the state folder's group commit).
 int vigil_syncfs(int fd);
 
+/// renameat2(from, to, RENAME_EXCHANGE) (glibc 2.28+, Linux 3.15+): swaps the two names atomically, both must
+/// exist. The state folder installs a record's new bytes this way and keeps the old inode as the next write's
+/// spare, so a busy store creates and deletes no inode per write. -1 with errno EINVAL where the filesystem
+/// cannot (the caller then renames).
+int vigil_rename_exchange(const char *from, const char *to);
+
 #endif

@@ -1,3 +1,4 @@
+import CSpawn
 import VigilCron
 
 #if canImport(Glibc)
@@ -5,19 +6,27 @@ import VigilCron
 #endif
 
 /// State as a folder of files, for one machine (or a folder every instance mounts): each key is a file written
-/// atomically (write, fsync, rename, fsync the folder); conditional writes compare under a `flock` on one of
-/// 64 lock files in `.locks/`, so processes sharing the folder never both win. Leases are records.
+/// atomically (write its spare, fsync, swap the spare with the key, fsync the folder); conditional writes
+/// compare under a `flock` on one of 64 lock files in `.locks/`, so processes sharing the folder never both
+/// win. Leases are records.
+///
+/// A key's spare (`.spare-<name>` beside it) holds the bytes being written; `renameat2(RENAME_EXCHANGE)` swaps
+/// it with the key, so the key's previous inode becomes the next write's spare. A busy key then creates and
+/// deletes no inode per write (on ext4, creating files as fast as they are deleted costs more than the write:
+/// the allocator skips every recently deleted inode). A filesystem that cannot swap gets a rename.
 ///
 /// With group commit (`vigil serve`, where many small writes arrive at once) a write's two fsyncs become two
 /// waits on a ``GroupSync`` round shared with every writer in flight: the record's bytes are written, one
-/// `syncfs` makes them durable, the rename puts them in place, a second `syncfs` makes the rename durable, and
-/// only then does `put` return. The stripe lock is held until the rename, so no writer reads a record not yet
-/// in place.
+/// `syncfs` makes them durable, the swap puts them in place, a second `syncfs` makes the swap durable, and
+/// only then does `put` return. The stripe lock is held until then: the key's spare (its old inode) is not
+/// written again before the swap that freed it is durable.
 package struct FileStateStore: StateStore {
   /// The folder.
   package let root: String
   /// The shared sync writes wait on, when the store commits in groups.
   package let groupSync: GroupSync?
+  /// This store's writers in line for each stripe, before its `flock`.
+  private let stripeQueue = StripeQueue()
 
   /// The largest record read back (a state file beyond it is reported, not loaded).
   package static let maxRecordBytes = 64 << 20
@@ -75,9 +84,25 @@ package struct FileStateStore: StateStore {
     return try result.get()
   }
 
+  /// Short file work (a read, a write without fsync): on this thread when it may block, else off the pool.
+  private func short<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let result: Result<T, any Error> = await BlockingWork.runShort("vigil.state.folder") {
+      Result { try body() }
+    }
+    return try result.get()
+  }
+
+  /// Runs `body` with the key's stripe held in this process (its `flock` is `body`'s to take).
+  private func inLine<T>(for key: String, _ body: () async throws -> T) async throws -> T {
+    let stripe = Self.stripe(of: key)
+    await stripeQueue.enter(stripe)
+    defer { stripeQueue.leave(stripe) }
+    return try await body()
+  }
+
   package func get(_ key: String) async throws -> StateRecord? {
     try validateStateKey(key)
-    return try await offPool {
+    return try await short {
       guard let data = try readFile(key) else { return nil }
       return StateRecord(data: data, version: Self.version(of: data))
     }
@@ -86,10 +111,31 @@ package struct FileStateStore: StateStore {
   package func put(_ key: String, _ data: [UInt8], if condition: StateCondition) async throws -> StateVersion?
   {
     try validateStateKey(key)
-    guard let groupSync else { return try await offPool { try putNow(key, data, if: condition) } }
-    guard let staged = try await offPool({ try stage(key, data, if: condition) }) else { return nil }
+    guard let groupSync else {
+      return try await inLine(for: key) { try await offPool { try putNow(key, data, if: condition) } }
+    }
+    // The stripe stays held past the staging, until the round that installs the write is durable.
+    let stripe = Self.stripe(of: key)
+    await stripeQueue.enter(stripe)
+    let staged: StagedWrite?
+    do {
+      staged = try await short { try stage(key, data, if: condition) }
+    } catch {
+      stripeQueue.leave(stripe)
+      throw error
+    }
+    guard let staged else {
+      stripeQueue.leave(stripe)
+      return nil
+    }
+    let queue = stripeQueue
     try await groupSync.commit(
-      GroupSync.Staged(install: staged.install, unlock: staged.unlock, abandon: staged.abandon))
+      GroupSync.Staged(
+        install: staged.install,
+        unlock: {
+          staged.unlock()
+          queue.leave(stripe)
+        }, abandon: staged.abandon))
     return Self.version(of: data)
   }
 
@@ -115,28 +161,26 @@ package struct FileStateStore: StateStore {
     }
   }
 
-  /// A group-committed write between its steps: the new bytes in a temporary file beside the key (not yet
-  /// synced), the key's stripe lock still held.
+  /// A group-committed write between its steps: the new bytes in the key's spare (not yet synced), the key's
+  /// stripe lock still held.
   final class StagedWrite: Sendable {
-    let temporary: String
+    let spare: String
     let target: String
     let lock: FileDescriptor
 
-    init(temporary: String, target: String, lock: FileDescriptor) {
-      self.temporary = temporary
+    init(spare: String, target: String, lock: FileDescriptor) {
+      self.spare = spare
       self.target = target
       self.lock = lock
     }
 
-    /// Renames the synced bytes over the key.
+    /// Swaps the synced bytes in for the key.
     func install() throws {
-      guard rename(temporary, target) == 0 else {
-        throw StateError("cannot write state at \(target): \(String(cString: strerror(errno)))")
-      }
+      try FileStateStore.install(spare, as: target)
     }
 
-    /// Drops the bytes (a sync or rename failed).
-    func abandon() { unlink(temporary) }
+    /// Nothing to undo: the key was not touched, and the spare is rewritten by the next write.
+    func abandon() {}
 
     /// Lets other writers of the stripe go on.
     func unlock() { lock.close() }
@@ -151,8 +195,8 @@ package struct FileStateStore: StateStore {
       return nil
     }
     do {
-      let temporary = try writeTemporary(key, data, sync: false)
-      return StagedWrite(temporary: temporary, target: path(key), lock: lock)
+      let spare = try writeSpare(key, data, sync: false)
+      return StagedWrite(spare: spare, target: path(key), lock: lock)
     } catch {
       lock.close()
       throw error
@@ -161,9 +205,12 @@ package struct FileStateStore: StateStore {
 
   package func delete(_ key: String) async throws {
     try validateStateKey(key)
-    try await offPool {
-      try withStripe(of: key) {
-        if unlink(path(key)) != 0 && errno != ENOENT { throw failure("delete", key) }
+    try await inLine(for: key) {
+      try await offPool {
+        try withStripe(of: key) {
+          if unlink(path(key)) != 0 && errno != ENOENT { throw failure("delete", key) }
+          unlink(sparePath(key))
+        }
       }
     }
   }
@@ -266,42 +313,59 @@ package struct FileStateStore: StateStore {
     return data
   }
 
-  /// Writes atomically: a temporary file in the key's folder, fsync, rename over the key, fsync the folder.
+  /// Writes atomically: the key's spare, fsync, swap it with the key, fsync the folder.
   private func writeFile(_ key: String, _ data: [UInt8]) throws {
     let target = path(key)
-    let folder = NSStringPath(path: target).deletingLastPathComponent
-    let temporary = try writeTemporary(key, data, sync: true)
-    if rename(temporary, target) != 0 {
-      let failure = String(cString: strerror(errno))
-      unlink(temporary)
-      throw StateError("cannot write state '\(key)' at \(target): \(failure)")
-    }
-    let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    let spare = try writeSpare(key, data, sync: true)
+    try Self.install(spare, as: target)
+    let folderDescriptor = open(
+      NSStringPath(path: target).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if folderDescriptor >= 0 {
       fsync(folderDescriptor)
       close(folderDescriptor)
     }
   }
 
-  /// Writes `data` to a new temporary file in the key's folder (fsynced when `sync`); returns its path.
-  private func writeTemporary(_ key: String, _ data: [UInt8], sync: Bool) throws -> String {
+  /// The file a write of `key` fills before it takes the key's place: `.spare-<name>` beside it (hidden from
+  /// listings, as every name starting with a dot).
+  private func sparePath(_ key: String) -> String {
+    let target = NSStringPath(path: path(key))
+    return "\(target.deletingLastPathComponent)/.spare-\(target.lastPathComponent)"
+  }
+
+  /// Puts the spare's bytes in place of the key: swapped with it, so its old inode is the next spare; renamed
+  /// over it when there is no key yet or the filesystem cannot swap.
+  static func install(_ spare: String, as target: String) throws {
+    if vigil_rename_exchange(spare, target) == 0 { return }
+    let swapFailure = errno
+    guard swapFailure == ENOENT || swapFailure == EINVAL || swapFailure == ENOSYS, rename(spare, target) == 0
+    else {
+      throw StateError("cannot write state at \(target): \(String(cString: strerror(errno)))")
+    }
+  }
+
+  /// Writes `data` over the key's spare (made on first use; fsynced when `sync`); returns its path. The key
+  /// itself is not touched: a write cut off here leaves it as it was.
+  private func writeSpare(_ key: String, _ data: [UInt8], sync: Bool) throws -> String {
     let target = path(key)
     let folder = NSStringPath(path: target).deletingLastPathComponent
-    let temporary = "\(folder)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    let spare = sparePath(key)
+    var descriptor = open(spare, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
     if descriptor < 0 && errno == ENOENT {
       // The key's folder does not exist yet (made here, not on every write: a busy store stays cheap).
       try FileStateStore.makeDirectory(folder)
-      descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+      descriptor = open(spare, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
     }
     guard descriptor >= 0 else {
       throw StateError("cannot write state '\(key)' in \(folder): \(String(cString: strerror(errno)))")
     }
+    defer { close(descriptor) }
     var failure: String?
+    // Written over the old bytes, then cut to length: the spare keeps its blocks (no free, no discard).
     data.withUnsafeBytes { bytes in
       var offset = 0
       while offset < bytes.count, let base = bytes.baseAddress {
-        let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+        let written = pwrite(descriptor, base + offset, bytes.count - offset, off_t(offset))
         if written < 0 {
           if errno == EINTR { continue }
           failure = String(cString: strerror(errno))
@@ -310,13 +374,14 @@ package struct FileStateStore: StateStore {
         offset += written
       }
     }
+    if failure == nil && ftruncate(descriptor, off_t(data.count)) != 0 {
+      failure = String(cString: strerror(errno))
+    }
     if failure == nil && sync && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-    close(descriptor)
     if let failure {
-      unlink(temporary)
       throw StateError("cannot write state '\(key)' at \(target): \(failure)")
     }
-    return temporary
+    return spare
   }
 
   package func keys(prefix: String) async throws -> [String] {

@@ -9,22 +9,24 @@ import Synchronization
 /// Group commit for a state folder: many writers share each `syncfs` of the folder's filesystem instead of
 /// each paying its own fsyncs.
 ///
-/// Writers hand over staged writes (bytes in a temporary file, the key's lock held) and wait. Rounds run one
-/// at a time on a thread of their own, started as soon as someone waits: a round takes every write waiting,
-/// flushes (their bytes are durable), renames each into place and unlocks it, flushes again (the renames are
-/// durable), and only then answers them all. Writes that arrive during a round wait for the next. A failed
-/// flush fails every write it was to cover, with their bytes removed and the old records in place.
+/// Writers hand over staged writes (bytes written, not yet durable, the key's lock held) and wait. Rounds run
+/// one at a time on a thread of their own, started as soon as someone waits: a round takes every write
+/// waiting, flushes (their bytes are durable), and puts each in place; the next round's flush makes those
+/// installs durable, and only then are they unlocked and answered. Under load a round's one flush serves two
+/// groups of writers (one group's bytes, the other's installs); when no one new comes, a round flushes the
+/// installs alone. Writes that arrive during a round wait for the next. A failed flush fails every write it
+/// was to cover: those not yet installed keep the old record in place.
 package final class GroupSync: Sendable {
   /// Flushes the filesystem: 0, or -1 with `errno` set.
   package typealias Flush = @Sendable () -> Int32
 
-  /// A write waiting for a round: its bytes are in a temporary file; `install` renames them into place.
+  /// A write waiting for a round: its bytes are staged (not yet durable); `install` puts them in place.
   package struct Staged: Sendable {
     /// Renames the synced bytes over the key (throws why not).
     package var install: @Sendable () throws -> Void
-    /// Lets other writers of the key go on (after the rename, or after a failure).
+    /// Lets other writers of the key go on (once the install is durable, or after a failure).
     package var unlock: @Sendable () -> Void
-    /// Removes the bytes (their sync or rename failed).
+    /// Undoes the staging (its sync or install failed).
     package var abandon: @Sendable () -> Void
 
     package init(
@@ -47,6 +49,8 @@ package final class GroupSync: Sendable {
     var waiters: [Waiter] = []
     /// Callers in the running round.
     var inRound = 0
+    /// Whether a round is waiting for more writers before it flushes.
+    var gathering = false
     /// Flushes finished, and callers released (for tests and the bench).
     var flushes: UInt64 = 0
     var covered: UInt64 = 0
@@ -56,6 +60,14 @@ package final class GroupSync: Sendable {
   private let flush: Flush
   private let describe: String
   private let queue = DispatchQueue(label: "vigil.state.group-sync")
+  /// Signalled when a gathering round has enough writers.
+  private let enough = DispatchSemaphore(value: 0)
+  /// Flushes start at least this far apart while writers keep coming: a `syncfs` costs about half a
+  /// millisecond of CPU however little it writes, so under load the writers that come meanwhile share it
+  /// (at most this much more latency each). A writer after a quiet spell is flushed at once.
+  static let spacing: Double = 0.002
+  /// A round with this many writers flushes without waiting out the spacing.
+  static let enoughWriters = 64
   /// The folder kept open for `syncfs`; owned here, closed when this goes.
   private let folder: FileDescriptor?
 
@@ -87,13 +99,17 @@ package final class GroupSync: Sendable {
   }
 
   /// Makes a staged write durable and in place: one flush for its bytes (shared with every caller of the
-  /// round), its rename, its unlock, one flush for the renames. Returns when both flushes are done; throws,
-  /// with the bytes removed and the old record in place, if either failed.
+  /// round), its install, one flush for the installs (shared with the next round's bytes), its unlock. Returns
+  /// when both flushes are done; throws if either failed (when the first did, the old record is in place).
   package func commit(_ staged: Staged) async throws {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
       let start = progress.withLock { state -> Bool in
         // A round already running took its callers when it began: this one waits for the next.
         state.waiters.append(Waiter(staged: staged, continuation: continuation))
+        if state.gathering && state.waiters.count >= Self.enoughWriters {
+          state.gathering = false
+          enough.signal()
+        }
         guard !state.running else { return false }
         state.running = true
         return true
@@ -102,58 +118,80 @@ package final class GroupSync: Sendable {
     }
   }
 
-  /// One round on the sync thread: takes every caller waiting, flushes, installs the staged writes, flushes
-  /// again, releases them; then the next round if more came meanwhile.
+  /// The sync thread's rounds, while there is work. Each round takes every caller waiting and flushes once:
+  /// that flush makes their bytes durable *and* the previous round's installs, so under load each write costs
+  /// a share of one flush, not two. Then it releases the previous round's callers, installs its own, and goes
+  /// on; a last round with nobody new flushes the installs left.
   private func round() {
+    /// Installed, waiting for a flush to make the install durable.
+    var installed: [Waiter] = []
+    var lastFlush: UInt64 = 0
     while true {
+      gather(since: lastFlush)
+      lastFlush = DispatchTime.now().uptimeNanoseconds
       let batch = progress.withLock { state -> [Waiter] in
         defer { state.waiters = [] }
-        state.inRound = state.waiters.count
+        state.inRound = state.waiters.count + installed.count
         return state.waiters
       }
-      var failure = flushed()
-      var problems: [String?] = Array(repeating: failure, count: batch.count)
-      if failure == nil {
-        var installed = false
-        for (index, waiter) in batch.enumerated() {
-          let staged = waiter.staged
-          do {
-            try staged.install()
-            installed = true
-          } catch {
-            problems[index] = "\(error)"
-            staged.abandon()
-          }
-          staged.unlock()
-        }
-        if installed {
-          failure = flushed()
-          if let failure {
-            for index in batch.indices where problems[index] == nil {
-              problems[index] = failure
-            }
-          }
-        }
-      } else {
-        for waiter in batch {
+      let failure = flushed()
+      // The previous round's installs are durable now (or failed with this flush).
+      release(installed, failure.map { Array(repeating: $0, count: installed.count) })
+      installed = []
+      var refused: [(Waiter, String)] = []
+      for waiter in batch {
+        if let failure {
           waiter.staged.abandon()
-          waiter.staged.unlock()
+          refused.append((waiter, failure))
+          continue
+        }
+        do {
+          try waiter.staged.install()
+          installed.append(waiter)
+        } catch {
+          waiter.staged.abandon()
+          refused.append((waiter, "\(error)"))
         }
       }
+      release(refused.map(\.0), refused.map(\.1))
       let more = progress.withLock { state -> Bool in
-        state.covered += UInt64(batch.count)
-        state.inRound = 0
-        if state.waiters.isEmpty { state.running = false }
+        state.inRound = installed.count
+        if state.waiters.isEmpty && installed.isEmpty { state.running = false }
         return state.running
       }
-      for (waiter, problem) in zip(batch, problems) {
-        if let problem {
-          waiter.continuation.resume(throwing: StateError(problem))
-        } else {
-          waiter.continuation.resume()
-        }
-      }
       if !more { return }
+    }
+  }
+
+  /// Waits until ``spacing`` has passed since the last flush started, or ``enoughWriters`` are waiting.
+  private func gather(since lastFlush: UInt64) {
+    let until = DispatchTime(uptimeNanoseconds: lastFlush &+ UInt64(Self.spacing * 1_000_000_000))
+    guard DispatchTime.now() < until else { return }
+    let wait = progress.withLock { state -> Bool in
+      state.gathering = state.waiters.count < Self.enoughWriters
+      return state.gathering
+    }
+    if wait { _ = enough.wait(timeout: until) }
+    let stale = progress.withLock { state -> Bool in
+      // Signalled after the wait ended: take the count back so the next wait is not cut short.
+      defer { state.gathering = false }
+      return !state.gathering && wait
+    }
+    if stale { _ = enough.wait(timeout: .now()) }
+  }
+
+  /// Unlocks and answers `waiters`: each with its problem when `problems` is given, else as done.
+  private func release(_ waiters: [Waiter], _ problems: [String]?) {
+    guard !waiters.isEmpty else { return }
+    // Unlocked once the install is durable (or abandoned): the next write of a key may reuse what it freed.
+    for waiter in waiters { waiter.staged.unlock() }
+    progress.withLock { $0.covered += UInt64(waiters.count) }
+    for (index, waiter) in waiters.enumerated() {
+      if let problem = problems?[index] {
+        waiter.continuation.resume(throwing: StateError(problem))
+      } else {
+        waiter.continuation.resume()
+      }
     }
   }
 

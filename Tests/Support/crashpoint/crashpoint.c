@@ -3,8 +3,8 @@
 //
 //   VIGIL_CRASH_LOG=path   every boundary call appends "N call path" to this file (N counts over all threads)
 //   VIGIL_CRASH_AT=N       the Nth boundary call kills the process before it runs
-//   VIGIL_CRASH_CALLS=all  boundaries are also write, fsync, connect and send calls ("random moments");
-//                          by default only rename, unlink and taking a lock (flock LOCK_EX), and sends when
+//   VIGIL_CRASH_CALLS=all  boundaries are also write (pwrite, ftruncate), fsync, connect and send calls
+//                          ("random moments"); by default only rename (renameat2 too), unlink and taking a lock (flock LOCK_EX), and sends when
 //                          VIGIL_CRASH_HOLD is set (a send's "path" is its first 200 bytes, non-printables '.')
 //   VIGIL_CRASH_HOLD=text  at the first boundary whose "call path" contains text, write one byte to the FIFO
 //                          VIGIL_CRASH_REACHED (the test learns the process is there) and, when VIGIL_CRASH_RELEASE
@@ -96,6 +96,13 @@ int renameat(int fromdir, const char *from, int todir, const char *to) {
   return real_renameat(fromdir, from, todir, to);
 }
 
+// The state folder swaps a record's spare with the key (RENAME_EXCHANGE): the same boundary as a rename.
+int renameat2(int fromdir, const char *from, int todir, const char *to, unsigned int flags) {
+  REAL(renameat2);
+  boundary("rename", to);
+  return real_renameat2(fromdir, from, todir, to, flags);
+}
+
 int unlink(const char *path) {
   REAL(unlink);
   boundary("unlink", path);
@@ -124,6 +131,24 @@ ssize_t write(int fd, const void *buffer, size_t count) {
   REAL(write);
   if (every_call && fd != log_fd) boundary("write", "-");
   return real_write(fd, buffer, count);
+}
+
+ssize_t pwrite(int fd, const void *buffer, size_t count, off_t offset) {
+  REAL(pwrite);
+  if (every_call && fd != log_fd) boundary("write", "-");
+  return real_pwrite(fd, buffer, count, offset);
+}
+
+ssize_t pwrite64(int fd, const void *buffer, size_t count, off_t offset) {
+  REAL(pwrite64);
+  if (every_call && fd != log_fd) boundary("write", "-");
+  return real_pwrite64(fd, buffer, count, offset);
+}
+
+int ftruncate(int fd, off_t length) {
+  REAL(ftruncate);
+  if (every_call) boundary("write", "-");
+  return real_ftruncate(fd, length);
 }
 
 int fsync(int fd) {
