@@ -34,24 +34,21 @@ package final class FirstResult<Value: Sendable>: Sendable {
 
 extension FirstResult {
   /// `operation`'s value, or `timedOut()` once `seconds` have passed, whichever comes first; the loser is
-  /// cancelled and not awaited. The timer is a Dispatch timer source (it fires even when every thread of the
-  /// cooperative pool is busy), cancelled as soon as the race ends, so nothing is kept alive until it would
-  /// have fired.
+  /// cancelled and not awaited. The time limit is kept by ``Deadlines`` (its own thread: it fires even when
+  /// every thread of the cooperative pool is busy), dropped as soon as the race ends, so nothing is kept alive
+  /// until it would have fired.
   package static func within(
-    _ seconds: Double, label: String, operation: @escaping @Sendable () async -> Value,
+    _ seconds: Double, operation: @escaping @Sendable () async -> Value,
     timedOut: @escaping @Sendable () -> Value
   ) async -> Value {
     let race = FirstResult<Value>()
-    let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: label))
+    var deadline: Deadlines.Token?
     let value = await withCheckedContinuation { continuation in
       race.begin(continuation)
       race.add(Task { race.finish(await operation()) })
-      timer.setEventHandler { race.finish(timedOut()) }
-      timer.schedule(
-        deadline: .now() + .nanoseconds(Int(clamping: min(seconds, 366 * 86_400).clampedNanoseconds)))
-      timer.resume()
+      deadline = Deadlines.shared.schedule(after: seconds) { race.finish(timedOut()) }
     }
-    timer.cancel()
+    if let deadline { Deadlines.shared.cancel(deadline) }
     race.cancelAll()
     return value
   }

@@ -1,4 +1,5 @@
 import Dispatch
+import VigilCore
 
 /// Runs a handler's jobs on a Dispatch queue of its own instead of Swift's shared cooperative pool.
 ///
@@ -17,6 +18,7 @@ final class HandlerExecutor: TaskExecutor {
   func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     let executor = asUnownedTaskExecutor()
-    queue.async { job.runSynchronously(on: executor) }
+    // This queue serves one handler: its jobs may block it (short file work runs here, not on another thread).
+    queue.async { BlockingWork.markingMayBlock { job.runSynchronously(on: executor) } }
   }
 }

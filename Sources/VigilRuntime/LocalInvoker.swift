@@ -295,7 +295,7 @@ package struct LocalInvoker: Sendable {
     -> Result<HandlerOutput, InvocationFailure>
   {
     let race = FirstResult<Result<HandlerOutput, InvocationFailure>>()
-    let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "vigil.invocation-timeout"))
+    var deadline: Deadlines.Token?
     let outcome = await withCheckedContinuation { continuation in
       race.begin(continuation)
       race.add(
@@ -306,12 +306,10 @@ package struct LocalInvoker: Sendable {
             race.finish(.failure(InvocationFailure(error, requestId: context.requestID)))
           }
         })
-      // The deadline runs on a Dispatch timer, not the cooperative pool: a handler that blocks its thread
-      // (or every pool thread, on a one-vCPU function) cannot delay the timeout. Its own serial queue: never
-      // waits behind blocking work queued on the shared global queue. A timer source, cancelled as soon as
-      // the invocation ends, so a busy server does not keep every finished invocation alive until its
-      // deadline.
-      timer.setEventHandler {
+      // The deadline fires on the deadline thread, not the cooperative pool: a handler that blocks its thread
+      // (or every pool thread, on a one-vCPU function) cannot delay the timeout. It is dropped as soon as the
+      // invocation ends, so a busy server does not keep every finished invocation alive until its deadline.
+      deadline = Deadlines.shared.schedule(after: timeout) {
         race.finish(
           .failure(
             InvocationFailure(
@@ -319,11 +317,8 @@ package struct LocalInvoker: Sendable {
               errorMessage: "Task timed out after \(String(timeout, decimals: 2)) seconds (\(limitedBy))",
               requestId: context.requestID)))
       }
-      timer.schedule(
-        deadline: .now() + .nanoseconds(Int(clamping: min(timeout, 366 * 86_400).clampedNanoseconds)))
-      timer.resume()
     }
-    timer.cancel()
+    if let deadline { Deadlines.shared.cancel(deadline) }
     race.cancelAll()
     return outcome
   }

@@ -69,8 +69,7 @@ package struct Outbox: Sendable {
       try await channel.deliver(entry.notification, idempotencyKey: entry.idempotencyKey)
       return
     }
-    let result = await FirstResult<Result<Void, ChannelError>>.within(seconds, label: "vigil.outbox.deadline")
-    {
+    let result = await FirstResult<Result<Void, ChannelError>>.within(seconds) {
       do throws(ChannelError) {
         try await channel.deliver(entry.notification, idempotencyKey: entry.idempotencyKey)
         return .success(())

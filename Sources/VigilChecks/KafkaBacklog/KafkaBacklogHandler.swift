@@ -58,9 +58,7 @@ package struct KafkaBacklogHandler: Handler {
     let provider = config.provider
     let groups = config.groups
     let topics = config.topics
-    let result = await FirstResult<Result<[KafkaGroupLag], any Error>>.within(
-      seconds, label: "vigil.kafka.deadline"
-    ) {
+    let result = await FirstResult<Result<[KafkaGroupLag], any Error>>.within(seconds) {
       do {
         return .success(try await provider.groupLags(groups, topics: topics))
       } catch {

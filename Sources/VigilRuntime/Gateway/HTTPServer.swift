@@ -61,12 +61,10 @@ package final class HTTPServer: Sendable {
   /// never reused while the loop can still poll it).
   private let listener: FileDescriptor
   private let handler: @Sendable (HTTPServerRequest) async -> HTTPServerResponse
-  private struct State {
-    var stopping = false
-    var connections = 0
-    var inFlight = 0
-  }
-  private let state = Mutex(State())
+  // Atomics, not a lock: every connection's thread reads them per request and per poll slice, and a lock
+  // shared by hundreds of threads costs more in spinning than the requests themselves.
+  private let stoppingFlag = Atomic(false)
+  private let connections = Atomic(0)
 
   /// Binds `host:port` (port 0: any free port, see `port`) and starts accepting.
   package init(
@@ -107,26 +105,23 @@ package final class HTTPServer: Sendable {
   }
 
   /// Connections open now.
-  package var openConnections: Int { state.withLock { $0.connections } }
+  package var openConnections: Int { connections.load(ordering: .acquiring) }
 
   /// Stops accepting, closes idle connections, and waits up to `grace` seconds for in-flight requests
   /// (which answer with `Connection: close`). Returns whether everything finished in time.
   @discardableResult
   package func stop(grace: Double = 10) async -> Bool {
-    let first = state.withLock { state -> Bool in
-      defer { state.stopping = true }
-      return !state.stopping
-    }
+    let first = !stoppingFlag.exchange(true, ordering: .acquiringAndReleasing)
     if first { shutdown(listener.raw, Int32(SHUT_RDWR)) }
     let deadline = Instant().addingTimeInterval(grace)
     while Instant() < deadline {
-      if state.withLock({ $0.connections == 0 }) { return true }
+      if openConnections == 0 { return true }
       try? await Task.sleep(for: .milliseconds(20))
     }
-    return state.withLock { $0.connections == 0 }
+    return openConnections == 0
   }
 
-  private var stopping: Bool { state.withLock { $0.stopping } }
+  private var stopping: Bool { stoppingFlag.load(ordering: .acquiring) }
 
   private func acceptLoop() {
     while !stopping {
@@ -142,11 +137,9 @@ package final class HTTPServer: Sendable {
       var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
       inet_ntop(AF_INET, &peer.sin_addr, &text, socklen_t(INET_ADDRSTRLEN))
       let remote = String(cBuffer: text)
-      let admitted = state.withLock { state -> Bool in
-        guard state.connections < limits.maxConnections, !state.stopping else { return false }
-        state.connections += 1
-        return true
-      }
+      // Only this loop adds connections: the check and the add cannot be overtaken.
+      let admitted = openConnections < limits.maxConnections && !stopping
+      if admitted { connections.add(1, ordering: .acquiringAndReleasing) }
       guard admitted else {
         let connection = Connection(descriptor: client)
         connection.write(
@@ -156,7 +149,7 @@ package final class HTTPServer: Sendable {
       }
       NativeThread.start { [self] in
         serve(Connection(descriptor: client), remote: remote)
-        state.withLock { $0.connections -= 1 }
+        connections.subtract(1, ordering: .acquiringAndReleasing)
       }
     }
     listener.close()
@@ -232,9 +225,7 @@ package final class HTTPServer: Sendable {
       }
       let body = Array(buffer.prefix(length))
       buffer.removeFirst(length)
-      state.withLock { $0.inFlight += 1 }
       let response = Self.wait(handler, HTTPServerRequest(head: head, body: body, remoteAddress: remote))
-      state.withLock { $0.inFlight -= 1 }
       let keepAlive = head.keepAlive && !stopping
       guard connection.write(Self.encode(response, keepAlive: keepAlive, head: head.method == "HEAD")),
         keepAlive
@@ -242,19 +233,19 @@ package final class HTTPServer: Sendable {
     }
   }
 
-  /// Runs the async handler from this plain thread and waits for its answer.
+  /// Runs the async handler on this plain thread (its jobs, between the waits) and returns its answer.
   static func wait(
     _ handler: @escaping @Sendable (HTTPServerRequest) async -> HTTPServerResponse,
     _ request: HTTPServerRequest
   ) -> HTTPServerResponse {
-    let semaphore = DispatchSemaphore(value: 0)
+    let executor = ThreadRunExecutor()
     let result = Mutex<HTTPServerResponse?>(nil)
-    Task {
+    Task(executorPreference: executor) {
       let response = await handler(request)
       result.withLock { $0 = response }
-      semaphore.signal()
+      executor.finish()
     }
-    semaphore.wait()
+    executor.runUntilFinished()
     return result.withLock { $0 } ?? .error(500, "no answer")
   }
 
@@ -365,35 +356,4 @@ final class Connection {
     if !owned.isClosed { shutdown(descriptor, Int32(SHUT_RDWR)) }
     owned.close()
   }
-}
-
-/// A detached POSIX thread with a small stack, for work that blocks (one per connection).
-enum NativeThread {
-  static func start(_ body: @escaping @Sendable () -> Void) {
-    var attributes = pthread_attr_t()
-    pthread_attr_init(&attributes)
-    pthread_attr_setstacksize(&attributes, 256 * 1024)
-    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-    var thread = pthread_t()
-    let box = Unmanaged.passRetained(NativeThreadBody(body)).toOpaque()
-    let created = pthread_create(
-      &thread, &attributes,
-      { pointer in
-        guard let pointer else { return nil }
-        Unmanaged<NativeThreadBody>.fromOpaque(pointer).takeRetainedValue().body()
-        return nil
-      }, box)
-    pthread_attr_destroy(&attributes)
-    if created != 0 {
-      // No thread to be had: run on a serial queue of its own rather than drop the work.
-      Unmanaged<NativeThreadBody>.fromOpaque(box).release()
-      DispatchQueue(label: "vigil.thread.fallback").async { body() }
-    }
-  }
-}
-
-/// The closure a native thread runs, passed through `pthread_create`'s context pointer.
-final class NativeThreadBody: Sendable {
-  let body: @Sendable () -> Void
-  init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }
