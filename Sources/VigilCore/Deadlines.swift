@@ -77,6 +77,9 @@ package final class Deadlines: Sendable {
     return token
   }
 
+  /// Entries in the heap, live or cancelled and not yet dropped (for tests).
+  package var waiting: Int { state.withLock { $0.heap.count } }
+
   /// Drops the deadline; its action will not run (unless it is running already).
   package func cancel(_ token: Token) {
     if token.take() != nil { cancelled.add(1, ordering: .relaxed) }
