@@ -212,19 +212,32 @@ package enum AlertingConfig {
     return channels
   }
 
-  /// The alerting policy; every channel it names must exist in `channels`.
+  /// The keys of an `alerting:` mapping, the project's or a function's.
+  package static let policyKeys = [
+    "trigger", "recoverAfter", "escalation", "repeatEvery", "sendResolved", "channels", "fallback",
+    "timezone",
+    "ignoreHours", "quietHours", "maintenance", "flap",
+  ]
+
+  /// The alerting policy; every channel it names must exist in `channels`. `base` is what the keys `value`
+  /// does not name are (a function's `alerting:` over the project's policy); without one, the defaults with
+  /// `zone`. A key named replaces the base's whole setting (a list is not merged); naming `channels` without
+  /// `fallback` drops the base's fallback chain.
   package static func policy(
-    _ value: ConfigValue?, channels: [String: any Channel], zone: Zone = .utc
+    _ value: ConfigValue?, channels: [String: any Channel], zone: Zone = .utc, over base: AlertPolicy? = nil
   ) throws(ConfigError) -> AlertPolicy {
-    var policy = AlertPolicy()
-    policy.zone = zone
+    var policy = base ?? AlertPolicy()
+    if base == nil { policy.zone = zone }
     guard let value, !value.isNull else { return policy }
-    let map = try value.mapping(allowed: [
-      "trigger", "recoverAfter", "escalation", "repeatEvery", "sendResolved", "channels", "timezone",
-      "ignoreHours",
-      "quietHours", "maintenance", "fallback", "flap",
-    ])
-    if let flap = map.optional("flap") {
+    let map = try value.mapping(allowed: policyKeys)
+    if map.optional("channels") != nil && map.optional("fallback") == nil { policy.fallback = [] }
+    if map.optional("ignoreHours") != nil { policy.ignoreHours = [] }
+    if map.optional("maintenance") != nil { policy.maintenance = [] }
+    // `false` turns off what the base has (a function that must not wait out the project's quiet hours).
+    if let flap = map.optional("flap"), isOff(flap) { policy.flap = nil }
+    if let quiet = map.optional("quietHours"), isOff(quiet) { policy.quietHours = nil }
+    if let repeatEvery = map.optional("repeatEvery"), isOff(repeatEvery) { policy.repeatEvery = nil }
+    if let flap = map.optional("flap"), !isOff(flap) {
       let fields = try flap.mapping(allowed: ["window", "changes"])
       let detection = AlertPolicy.FlapDetection(
         window: try fields.optional("window").map { v throws(ConfigError) in try positive(v) } ?? 10,
@@ -245,7 +258,7 @@ package enum AlertingConfig {
         policy.ignoreHours.insert(number)
       }
     }
-    if let quiet = map.optional("quietHours") {
+    if let quiet = map.optional("quietHours"), !isOff(quiet) {
       let fields = try quiet.mapping(allowed: ["from", "to"])
       let from = try fields.required("from").int()
       let to = try fields.required("to").int()
@@ -286,7 +299,7 @@ package enum AlertingConfig {
       }
     }
     if let recover = map.optional("recoverAfter") { policy.recoverAfter = try positive(recover) }
-    if let repeatEvery = map.optional("repeatEvery") {
+    if let repeatEvery = map.optional("repeatEvery"), !isOff(repeatEvery) {
       policy.repeatEvery = try repeatEvery.duration(within: 1...31 * 86_400)
     }
     if let sendResolved = map.optional("sendResolved") { policy.sendResolved = try sendResolved.bool() }
@@ -322,6 +335,12 @@ package enum AlertingConfig {
       policy.escalation = escalation
     }
     return policy
+  }
+
+  /// Whether a setting is written as `false` (off).
+  static func isOff(_ value: ConfigValue) -> Bool {
+    guard case .scalar = value.node.kind else { return false }
+    return (try? value.bool()) == false
   }
 
   private static func smtp(name: String, _ item: ConfigValue, clock: any WallClock) throws(ConfigError)

@@ -12,8 +12,9 @@ package struct LocalInvoker: Sendable {
   package let state: any StateStore
   package let clock: any WallClock
   package let sink: any LogSink
-  /// Builds the alerting engine for an invocation (its logger goes to channels that log).
-  package let alerting: @Sendable (Logger) throws -> AlertingEngine
+  /// Builds the alerting engine for an invocation (its logger goes to channels that log) with the function's
+  /// own alerting keys over the project's policy.
+  package let alerting: @Sendable (Logger, _ functionAlerting: ConfigValue?) throws -> AlertingEngine
   /// The region this process runs in when the operator says so (`--region`); otherwise `VIGIL_REGION`, then
   /// the platform's (`AWS_REGION`, SCF's), then `provider.region`.
   package var region: String?
@@ -22,14 +23,16 @@ package struct LocalInvoker: Sendable {
 
   package init(
     project: Project, state: any StateStore, clock: any WallClock = SystemClock(), sink: any LogSink,
-    alerting: (@Sendable (Logger) throws -> AlertingEngine)? = nil
+    alerting: (@Sendable (Logger, ConfigValue?) throws -> AlertingEngine)? = nil
   ) {
     self.project = project
     self.state = state
     self.clock = clock
     self.sink = sink
     self.alerting =
-      alerting ?? { logger in try project.alertingEngine(logger: logger, state: state, clock: clock) }
+      alerting ?? { logger, functionAlerting in
+        try project.alertingEngine(logger: logger, state: state, clock: clock, override: functionAlerting)
+      }
   }
 
   /// The outcome of one invocation.
@@ -119,8 +122,9 @@ package struct LocalInvoker: Sendable {
     }
     let configuration: ConfigValue?
     let quorum: QuorumRule?
+    let functionAlerting: ConfigValue?
     do {
-      (configuration, quorum) = try QuorumRule.split(project.functionConfiguration(function))
+      (configuration, quorum, functionAlerting) = try project.runtimeSettings(of: function)
     } catch {
       return failure("ConfigurationError", "\(error)")
     }
@@ -199,7 +203,7 @@ package struct LocalInvoker: Sendable {
       var report: AlertingEngine.Outcome
       var maintenanceUntil: Instant?
       do {
-        let engine = try alerting(logger)
+        let engine = try alerting(logger, functionAlerting)
         maintenanceUntil = engine.policy.maintenanceEnd(at: clock.now)
         report = await engine.process(
           output.alertCandidates, function: function.name, requestID: requestID, logger: logger,

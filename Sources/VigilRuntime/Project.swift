@@ -76,12 +76,22 @@ package struct Project: Sendable {
     return ConfigValue(node, path: "config", substitution: EnvironmentSubstitution(environment: environment))
   }
 
-  /// The alerting engine described by `custom.vigil.channels` and `custom.vigil.alerting`.
-  package func alertingEngine(logger: Logger, state: any StateStore, clock: any WallClock) throws
-    -> AlertingEngine
-  {
+  /// The alerting engine described by `custom.vigil.channels` and `custom.vigil.alerting`, with a function's
+  /// own keys (`override`, from ``functionAlerting(_:fromConfigFile:)``) over the project's policy.
+  package func alertingEngine(
+    logger: Logger, state: any StateStore, clock: any WallClock, override: ConfigValue? = nil
+  ) throws -> AlertingEngine {
     let channels = try AlertingConfig.channels(
       config.vigil.channels, logger: logger, transport: CurlHTTPClient(), clock: clock, state: state)
+    let policy = try alertingPolicy(channels: channels, override: override)
+    return AlertingEngine(
+      policy: policy, channels: channels, state: state, clock: clock, environment: environment)
+  }
+
+  /// The policy: the project's `custom.vigil.alerting` in its zone, then `override`'s keys over it.
+  package func alertingPolicy(channels: [String: any Channel], override: ConfigValue? = nil) throws
+    -> AlertPolicy
+  {
     let zone: Zone
     do {
       zone = try Zone.named(config.vigil.timezone, environment: environment)
@@ -89,9 +99,32 @@ package struct Project: Sendable {
       throw ConfigError(
         config.vigil.timezoneMark ?? SourceMark(file: config.file, line: 1, column: 1), error.description)
     }
-    let policy = try AlertingConfig.policy(config.vigil.alerting, channels: channels, zone: zone)
-    return AlertingEngine(
-      policy: policy, channels: channels, state: state, clock: clock, environment: environment)
+    let project = try AlertingConfig.policy(config.vigil.alerting, channels: channels, zone: zone)
+    return try AlertingConfig.policy(override, channels: channels, over: project)
+  }
+
+  /// A function's own alerting keys: `functions.<name>.alerting` in serverless.yml, or `alerting:` in its
+  /// config.yml (`fromConfigFile`, split from the rest by the caller). Both at once is an error naming both.
+  package func functionAlerting(_ function: FunctionSpec, fromConfigFile: ConfigValue?) throws(ConfigError)
+    -> ConfigValue?
+  {
+    switch (function.alerting, fromConfigFile) {
+    case (let own?, let file?):
+      throw file.error(
+        "the alerting of function '\(function.name)' is set twice, here and at \(own.mark); keep one of them")
+    case (let own?, nil): return own
+    case (nil, let file): return file
+    }
+  }
+
+  /// The function's configuration split into what the runtime reads (`quorum:`, `alerting:`) and what its
+  /// check reads (the rest).
+  package func runtimeSettings(of function: FunctionSpec) throws -> (
+    check: ConfigValue?, quorum: QuorumRule?, alerting: ConfigValue?
+  ) {
+    let (configuration, quorum) = try QuorumRule.split(functionConfiguration(function))
+    let split = configuration?.splitting("alerting")
+    return (split?.rest, quorum, try functionAlerting(function, fromConfigFile: split?.value))
   }
 
   /// The zone a trigger runs in, its own or the project default.

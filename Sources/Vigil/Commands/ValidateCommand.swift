@@ -1,3 +1,4 @@
+import VigilAlerting
 import VigilChecks
 import VigilCore
 import VigilCron
@@ -9,21 +10,37 @@ enum ValidateCommand: Command {
   static let name = "validate"
   static let summary = "check serverless.yml and every function config without running anything"
   static let usage = """
-    usage: vigil validate [--config FILE]
+    usage: vigil validate [--config FILE] [--explain FUNCTION]
 
     Reads serverless.yml and each functions/<name>/config.yml, and reports every problem found with its
     file:line:column: YAML syntax, unknown keys, wrong types, missing environment variables, cron
     expressions, time zones, handlers this build does not have, the shape of the state store URL
-    (custom.vigil.state or $VIGIL_STATE; 'vigil state check' connects to it). Exit 0 when all is well, 2
-    otherwise.
+    (custom.vigil.state or $VIGIL_STATE; 'vigil state check' connects to it), each function's own alerting
+    keys. Exit 0 when all is well, 2 otherwise.
+
+    A function's alerting keys (`alerting:` in its config.yml, or under the function in serverless.yml; not
+    both) override the project's custom.vigil.alerting key by key: trigger, recoverAfter, escalation,
+    repeatEvery, sendResolved, channels, fallback, timezone, ignoreHours, quietHours, maintenance, flap. A
+    key named replaces the project's whole setting; `false` turns off quietHours, flap or repeatEvery.
+    Per-target overrides, routes, acknowledgement, silences and templates are not built yet (issue 17).
 
     options:
     \(configOptionHelp)
+      --explain FUNCTION  print the policy FUNCTION's alerts follow, each setting with where it comes from
     """
 
   static func run(_ raw: [String]) async throws -> Int32 {
-    guard let arguments = try parse(raw, valued: ["config"]) else { return ExitCode.success }
+    guard let arguments = try parse(raw, valued: ["config", "explain"]) else { return ExitCode.success }
     let project = try loadProject(arguments)
+    let explain = arguments.options["explain"]
+    if let explain, project.config.function(named: explain) == nil {
+      throw Arguments.UsageError(
+        command: name,
+        message:
+          "--explain: no function '\(explain.excerpt())' in \(project.config.file) (functions: \(project.config.allFunctionNames.joined(separator: ", ")))"
+      )
+    }
+    var explanation: [String] = []
     var problems: [String] = project.config.invalidFunctions.map { $0.error.description }
     // The state setting's shape (a URL's scheme, host, port, database, parameters); nothing is connected.
     do {
@@ -53,12 +70,25 @@ enum ValidateCommand: Command {
         do { _ = try project.zone(for: trigger) } catch { problems.append("\(error)") }
       }
       do {
-        // `quorum:` is the runtime's (any check's results can be judged across regions); the rest, the check's.
-        let (configuration, quorum) = try QuorumRule.split(project.functionConfiguration(function))
+        // `quorum:` and `alerting:` are the runtime's (any check's results can be judged across regions and
+        // alerted on by its own policy); the rest, the check's.
+        let (configuration, quorum, alerting) = try project.runtimeSettings(of: function)
         if let problem = quorum?.deploymentProblem(
           project.config.vigil, configFile: project.functionConfigPath(function.name))
         {
           problems.append(problem)
+        }
+        if let alerting {
+          _ = try project.alertingEngine(
+            logger: .silent, state: InMemoryStateStore(), clock: SystemClock(), override: alerting)
+        }
+        if function.name == explain {
+          let engine = try project.alertingEngine(
+            logger: .silent, state: InMemoryStateStore(), clock: SystemClock(), override: alerting)
+          explanation =
+            ["\(function.name): the alerting policy its alerts follow"]
+            + PolicyExplanation.lines(
+              engine.policy, project: project.config.vigil.alerting, function: alerting)
         }
         if let configuration, let validate = handler?.validateConfiguration {
           try validate(configuration)
@@ -68,6 +98,7 @@ enum ValidateCommand: Command {
       }
     }
     for warning in warnings { Output.err("warning: \(warning)") }
+    for line in explanation { Output.out(line) }
     if problems.isEmpty {
       Output.out("\(project.config.file): OK (\(project.config.functions.count) functions)")
       return ExitCode.success

@@ -130,6 +130,19 @@ public struct ConfigValue: Sendable {
     return seconds == seconds.rounded() ? "\(whole)s" : "\(seconds)s"
   }
 
+  /// This mapping without `key`, and `key`'s value (nil when absent): for a key the runtime reads out of a
+  /// function's configuration (`quorum:`, `alerting:`) before the check sees the rest.
+  package func splitting(_ key: String) -> (rest: ConfigValue, value: ConfigValue?) {
+    guard case .mapping(let entries) = node.kind, let entry = entries.first(where: { $0.key == key }) else {
+      return (self, nil)
+    }
+    let rest = YAMLNode(.mapping(entries.filter { $0.key != key }), at: node.mark)
+    return (
+      ConfigValue(rest, path: path, substitution: substitution),
+      ConfigValue(entry.value, path: "\(path).\(key)", substitution: substitution)
+    )
+  }
+
   /// The elements of a list (a single scalar is not promoted: lists must be lists).
   public func list() throws(ConfigError) -> [ConfigValue] {
     switch node.kind {

@@ -108,6 +108,8 @@ package struct FunctionSpec: Sendable {
   /// the SCF adapter), used when `functions/<name>/config.yml` does not exist; its file is named in the code
   /// folder, where relative commands start.
   package var generatedConfiguration: (file: String, text: String)? = nil
+  /// The function's own alerting policy keys (`functions.<name>.alerting`), over the project's.
+  package var alerting: ConfigValue? = nil
 }
 
 /// A `timer` event: a seven-field cron expression that fires the function with an SCF timer event.
@@ -302,7 +304,7 @@ extension ServerlessConfig {
   /// The keys of a function's settings (the Framework form; a component's `inputs` has more).
   static let functionKeys = [
     "handler", "description", "runtime", "memorySize", "timeout", "initTimeout", "environment", "events",
-    "namespace", "region",
+    "namespace", "region", "alerting",
   ]
 
   static func readFunction(
@@ -334,7 +336,7 @@ extension ServerlessConfig {
           "unsupported event type '\(pair.key)' in function '\(name)'; Vigil runs 'timer' and 'apigw' events")
       }
     }
-    return FunctionSpec(
+    var function = FunctionSpec(
       name: name, handler: try handlerValue.string(),
       description: try map.optional("description")?.string(),
       timeout: try map.optional("timeout").map { v throws(ConfigError) in try readTimeout(v) }
@@ -345,6 +347,8 @@ extension ServerlessConfig {
       namespace: try map.optional("namespace")?.string() ?? provider.namespace,
       region: try map.optional("region")?.string() ?? provider.region,
       mark: mark, handlerMark: handlerValue.mark)
+    function.alerting = map.optional("alerting")
+    return function
   }
 
   private static func readTimer(_ value: ConfigValue, index: Int, function: String) throws(ConfigError)

@@ -48,14 +48,9 @@ package struct QuorumRule: Sendable, Hashable {
   package static func split(_ configuration: ConfigValue?) throws(ConfigError) -> (
     check: ConfigValue?, quorum: QuorumRule?
   ) {
-    guard let configuration, case .mapping(let entries) = configuration.node.kind,
-      let entry = entries.first(where: { $0.key == "quorum" })
-    else { return (configuration, nil) }
-    let rest = YAMLNode(.mapping(entries.filter { $0.key != "quorum" }), at: configuration.node.mark)
-    let check = ConfigValue(rest, path: configuration.path, substitution: configuration.substitution)
-    let value = ConfigValue(
-      entry.value, path: "\(configuration.path).quorum", substitution: configuration.substitution)
-    return (check, try read(value))
+    guard let configuration else { return (nil, nil) }
+    let (check, value) = configuration.splitting("quorum")
+    return (check, try value.map { value throws(ConfigError) in try read(value) })
   }
 
   /// Reads the `quorum:` mapping.

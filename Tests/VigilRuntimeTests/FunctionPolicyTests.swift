@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+import VigilAlerting
+import VigilCore
+import VigilCron
+import VigilNet
+
+@testable import VigilRuntime
+
+/// A function's own `alerting:` keys over the project's policy: what each function's alerts follow, key by key.
+@Suite struct FunctionPolicyTests {
+  static let serverless = """
+    custom:
+      vigil:
+        channels:
+          ops: {type: webhook, url: 'http://127.0.0.1:9/ops'}
+          data: {type: webhook, url: 'http://127.0.0.1:9/data'}
+          sms: {type: webhook, url: 'http://127.0.0.1:9/sms'}
+          mail: {type: webhook, url: 'http://127.0.0.1:9/mail'}
+        alerting:
+          trigger: {consecutive: 3}
+          recoverAfter: 2
+          escalation: [1m, 10m, 60m]
+          repeatEvery: 30m
+          channels: [console, ops]
+          quietHours: {from: 23, to: 7}
+          flap: {window: 10, changes: 4}
+    functions:
+      web:
+        handler: website-status
+      kafka:
+        handler: kafka-backlog
+      host:
+        handler: host-resources
+        alerting:
+          escalation: [0s, {after: 5m, channels: [sms]}]
+          quietHours: false
+          repeatEvery: false
+          flap: false
+      shop:
+        handler: website-status
+    """
+
+  static func project(_ serverless: String = serverless, files: [String: String] = [:]) throws -> Project {
+    let folder = NSTemporaryDirectory() + "vigil-policy-\(UUID().uuidString)"
+    for (path, text) in files.merging(["serverless.yml": serverless]) { a, _ in a } {
+      let full = folder + "/" + path
+      try FileManager.default.createDirectory(
+        atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try text.write(toFile: full, atomically: true, encoding: .utf8)
+    }
+    return try Project.load(path: folder + "/serverless.yml", environment: [:])
+  }
+
+  static let files = [
+    "functions/web/config.yml": "targets:\n  - {name: app, url: 'http://127.0.0.1:9/'}\n",
+    "functions/kafka/config.yml":
+      "bootstrap: 127.0.0.1:9\ngroups: [orders]\nalerting:\n  trigger: {nOfM: [2, 3]}\n  channels: [data]\n",
+    "functions/host/config.yml": "host: web-1\n",
+    "functions/shop/config.yml": """
+    targets:
+      - {name: shop, url: 'http://127.0.0.1:9/'}
+    alerting:
+      fallback: [sms, mail]
+      ignoreHours: [3]
+      maintenance: [{cron: '0 0 4 * * * *', duration: 30m}]
+    """,
+  ]
+
+  /// The effective policy of `function`.
+  static func policy(_ project: Project, _ function: String) throws -> AlertPolicy {
+    let spec = try #require(project.config.function(named: function))
+    let settings = try project.runtimeSettings(of: spec)
+    let channels = try AlertingConfig.channels(
+      project.config.vigil.channels, logger: .silent, transport: CurlHTTPClient())
+    return try project.alertingPolicy(channels: channels, override: settings.alerting)
+  }
+
+  @Test func eachFunctionFollowsItsOwnKeysAndInheritsTheRest() throws {
+    let project = try Self.project(files: Self.files)
+    let web = try Self.policy(project, "web")
+    let kafka = try Self.policy(project, "kafka")
+    let host = try Self.policy(project, "host")
+    let shop = try Self.policy(project, "shop")
+    // Column by column: (trigger, recoverAfter, escalation offsets, step channels, repeatEvery, channels, fallback,
+    // quiet hours, flap, ignore hours, maintenance windows).
+    #expect(web.trigger == .consecutive(3))
+    #expect(kafka.trigger == .nOfM(n: 2, m: 3))
+    #expect(host.trigger == .consecutive(3))
+    #expect([web, kafka, host, shop].map(\.recoverAfter) == [2, 2, 2, 2])
+    #expect(web.escalation.map(\.offset) == [60, 600, 3600])
+    #expect(kafka.escalation.map(\.offset) == [60, 600, 3600])
+    #expect(host.escalation.map(\.offset) == [0, 300])
+    #expect(host.escalation.map(\.channels) == [nil, ["sms"]])
+    #expect([web, kafka, host, shop].map(\.repeatEvery) == [1800, 1800, nil, 1800])
+    #expect(web.channels == ["console", "ops"])
+    #expect(kafka.channels == ["data"])
+    #expect(host.channels == ["console", "ops"])
+    // A fallback chain starts at its head.
+    #expect(shop.channels == ["sms"])
+    #expect(shop.fallback == ["sms", "mail"])
+    #expect(web.quietHours == AlertPolicy.QuietHours(from: 23, to: 7))
+    #expect(host.quietHours == nil)
+    #expect(web.flap == AlertPolicy.FlapDetection(window: 10, changes: 4))
+    #expect(host.flap == nil)
+    #expect(shop.ignoreHours == [3] && web.ignoreHours.isEmpty)
+    #expect(shop.maintenance.map(\.duration) == [1800] && web.maintenance.isEmpty)
+  }
+
+  @Test func channelsNamedOverAProjectFallbackReplaceIt() throws {
+    let project = try Self.project(
+      """
+      custom:
+        vigil:
+          channels:
+            a: {type: webhook, url: 'http://127.0.0.1:9/a'}
+            b: {type: webhook, url: 'http://127.0.0.1:9/b'}
+            c: {type: webhook, url: 'http://127.0.0.1:9/c'}
+          alerting:
+            fallback: [a, b]
+      functions:
+        chained:
+          handler: host-resources
+        direct:
+          handler: host-resources
+          alerting: {channels: [c]}
+      """, files: ["functions/chained/config.yml": "host: h\n", "functions/direct/config.yml": "host: h\n"])
+    let chained = try Self.policy(project, "chained")
+    let direct = try Self.policy(project, "direct")
+    #expect(chained.channels == ["a"] && chained.fallback == ["a", "b"])
+    #expect(direct.channels == ["c"] && direct.fallback == [])
+  }
+
+  @Test func mistakesAreNamedAtTheirPlace() throws {
+    let unknownKey = try Self.project(
+      files: Self.files.merging([
+        "functions/kafka/config.yml":
+          "bootstrap: 127.0.0.1:9\ngroups: [orders]\nalerting:\n  trigerr: {consecutive: 2}\n"
+      ]) { _, new in new })
+    let keyError = try #require(throws: ConfigError.self) { try Self.policy(unknownKey, "kafka") }
+    #expect("\(keyError)".hasPrefix(unknownKey.functionConfigPath("kafka") + ":4:3"), "\(keyError)")
+    #expect("\(keyError)".contains("trigerr"), "\(keyError)")
+
+    let unknownChannel = try Self.project(
+      files: Self.files.merging([
+        "functions/web/config.yml":
+          "targets:\n  - {name: app, url: 'http://127.0.0.1:9/'}\nalerting:\n  channels: [pager]\n"
+      ]) { _, new in new })
+    let channelError = try #require(throws: ConfigError.self) { try Self.policy(unknownChannel, "web") }
+    #expect("\(channelError)".hasPrefix(unknownChannel.functionConfigPath("web") + ":4:"), "\(channelError)")
+    #expect("\(channelError)".contains("pager"), "\(channelError)")
+
+    // The host function sets its alerting in serverless.yml; its config.yml may not set it again.
+    let twice = try Self.project(
+      files: Self.files.merging(["functions/host/config.yml": "host: web-1\nalerting:\n  recoverAfter: 3\n"])
+      {
+        _, new in new
+      })
+    let twiceError = try #require(throws: ConfigError.self) { try Self.policy(twice, "host") }
+    let text = "\(twiceError)"
+    #expect(text.hasPrefix(twice.functionConfigPath("host") + ":3:"), "\(text)")
+    #expect(text.contains("set twice") && text.contains(twice.config.file + ":"), "\(text)")
+  }
+}
