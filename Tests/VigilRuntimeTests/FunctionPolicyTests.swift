@@ -131,34 +131,31 @@ import VigilNet
     #expect(direct.channels == ["c"] && direct.fallback == [])
   }
 
-  @Test func mistakesAreNamedAtTheirPlace() throws {
-    let unknownKey = try Self.project(
-      files: Self.files.merging([
-        "functions/kafka/config.yml":
-          "bootstrap: 127.0.0.1:9\ngroups: [orders]\nalerting:\n  trigerr: {consecutive: 2}\n"
-      ]) { _, new in new })
-    let keyError = try #require(throws: ConfigError.self) { try Self.policy(unknownKey, "kafka") }
-    #expect("\(keyError)".hasPrefix(unknownKey.functionConfigPath("kafka") + ":4:3"), "\(keyError)")
-    #expect("\(keyError)".contains("trigerr"), "\(keyError)")
+  /// The error `function`'s policy fails with when its config.yml says `text`, as text; and the file's path.
+  static func failure(_ function: String, configYAML text: String) throws -> (message: String, file: String) {
+    let project = try Self.project(
+      files: Self.files.merging(["functions/\(function)/config.yml": text]) { _, new in new })
+    let error = try #require(throws: ConfigError.self) { try Self.policy(project, function) }
+    return ("\(error)", project.functionConfigPath(function))
+  }
 
-    let unknownChannel = try Self.project(
-      files: Self.files.merging([
-        "functions/web/config.yml":
-          "targets:\n  - {name: app, url: 'http://127.0.0.1:9/'}\nalerting:\n  channels: [pager]\n"
-      ]) { _, new in new })
-    let channelError = try #require(throws: ConfigError.self) { try Self.policy(unknownChannel, "web") }
-    #expect("\(channelError)".hasPrefix(unknownChannel.functionConfigPath("web") + ":4:"), "\(channelError)")
-    #expect("\(channelError)".contains("pager"), "\(channelError)")
+  @Test func mistakesAreNamedAtTheirPlace() throws {
+    let unknownKey = try Self.failure(
+      "kafka",
+      configYAML: "bootstrap: 127.0.0.1:9\ngroups: [orders]\nalerting:\n  trigerr: {consecutive: 2}\n")
+    #expect(unknownKey.message.hasPrefix(unknownKey.file + ":4:3"), "\(unknownKey.message)")
+    #expect(unknownKey.message.contains("trigerr"), "\(unknownKey.message)")
+
+    let unknownChannel = try Self.failure(
+      "web",
+      configYAML: "targets:\n  - {name: app, url: 'http://127.0.0.1:9/'}\nalerting:\n  channels: [pager]\n")
+    #expect(unknownChannel.message.hasPrefix(unknownChannel.file + ":4:"), "\(unknownChannel.message)")
+    #expect(unknownChannel.message.contains("pager"), "\(unknownChannel.message)")
 
     // The host function sets its alerting in serverless.yml; its config.yml may not set it again.
-    let twice = try Self.project(
-      files: Self.files.merging(["functions/host/config.yml": "host: web-1\nalerting:\n  recoverAfter: 3\n"])
-      {
-        _, new in new
-      })
-    let twiceError = try #require(throws: ConfigError.self) { try Self.policy(twice, "host") }
-    let text = "\(twiceError)"
-    #expect(text.hasPrefix(twice.functionConfigPath("host") + ":3:"), "\(text)")
-    #expect(text.contains("set twice") && text.contains(twice.config.file + ":"), "\(text)")
+    let twice = try Self.failure("host", configYAML: "host: web-1\nalerting:\n  recoverAfter: 3\n")
+    #expect(twice.message.hasPrefix(twice.file + ":3:"), "\(twice.message)")
+    #expect(
+      twice.message.contains("set twice") && twice.message.contains("serverless.yml:"), "\(twice.message)")
   }
 }
