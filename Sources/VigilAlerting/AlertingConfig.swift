@@ -407,7 +407,7 @@ package enum AlertingConfig {
     return number
   }
 
-  private static func channelNames(_ value: ConfigValue, channels: [String: any Channel]) throws(ConfigError)
+  static func channelNames(_ value: ConfigValue, channels: [String: any Channel]) throws(ConfigError)
     -> [String]
   {
     var names: [String] = []

@@ -11,16 +11,22 @@ import VigilCron
 package struct AlertingEngine: Sendable {
   package let policy: AlertPolicy
   package let channels: [String: any Channel]
+  /// `custom.vigil.routes`, when they apply to this function (it does not name its own channels).
+  package let routes: AlertRoutes
+  /// The function's labels, which routes match on.
+  package let labels: [String: String]
   let state: any StateStore
   let clock: any WallClock
   let outbox: Outbox
 
   package init(
     policy: AlertPolicy, channels: [String: any Channel], state: any StateStore, clock: any WallClock,
-    environment: [String: String] = [:]
+    environment: [String: String] = [:], routes: AlertRoutes = AlertRoutes(), labels: [String: String] = [:]
   ) {
     self.policy = policy
     self.channels = channels
+    self.routes = routes
+    self.labels = labels
     self.state = state
     self.clock = clock
     self.outbox = Outbox(state: state, clock: clock, environment: environment)
@@ -117,7 +123,13 @@ package struct AlertingEngine: Sendable {
       var intents: [NotificationIntent] = []
       for candidate in candidates {
         let previous = ledger.keys[candidate.key]
-        let effective = policy.applying(candidate.hints)
+        var effective = policy.applying(candidate.hints)
+        // The routes decide this alert's default channels (a step that names its own still sends there).
+        if let routed = routes.channels(
+          function: function, target: candidate.target, severity: candidate.severity, labels: labels)
+        {
+          effective.channels = routed
+        }
         let (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: effective, now: now)
         intents += due
         // A healthy key with nothing to remember is not kept (thousands of healthy targets stay small).

@@ -79,13 +79,21 @@ package struct Project: Sendable {
   /// The alerting engine described by `custom.vigil.channels` and `custom.vigil.alerting`, with a function's
   /// own keys (`override`, from ``functionAlerting(_:fromConfigFile:)``) over the project's policy.
   package func alertingEngine(
-    logger: Logger, state: any StateStore, clock: any WallClock, override: ConfigValue? = nil
+    logger: Logger, state: any StateStore, clock: any WallClock, function: FunctionSpec? = nil,
+    override: ConfigValue? = nil
   ) throws -> AlertingEngine {
     let channels = try AlertingConfig.channels(
       config.vigil.channels, logger: logger, transport: CurlHTTPClient(), clock: clock, state: state)
     let policy = try alertingPolicy(channels: channels, override: override)
+    // A function that names its own channels (or fallback chain) is not routed.
+    let ownsChannels = ["channels", "fallback"].contains { key in
+      (try? override?.mapping(allowed: AlertingConfig.policyKeys).has(key)) == true
+    }
+    let routes = ownsChannels ? AlertRoutes() : try AlertRoutes.read(config.vigil.routes, channels: channels)
     return AlertingEngine(
-      policy: policy, channels: channels, state: state, clock: clock, environment: environment)
+      policy: policy, channels: channels, state: state, clock: clock, environment: environment,
+      routes: routes,
+      labels: function?.labels ?? [:])
   }
 
   /// The policy: the project's `custom.vigil.alerting` in its zone, then `override`'s keys over it.

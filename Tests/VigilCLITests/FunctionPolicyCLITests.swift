@@ -2,8 +2,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// A function's own alerting keys through the real binary: its alerts go where it says, the others' where the
-/// project says; `vigil validate --explain` shows each setting with where it comes from.
+/// A function's own alerting keys and the project's routes through the real binary: a function that names its
+/// channels is alerted there, the others where the first matching route says (by their labels); `vigil validate
+/// --explain` shows each setting with where it comes from, and the routes that can apply.
 @Suite struct FunctionPolicyCLITests {
   func project(tag: String) async throws -> String {
     let base = try await WebhookTestPeer.base()
@@ -15,6 +16,11 @@ import Testing
           channels:
             ops-hook: {type: webhook, url: '\(base)/hook/ok/\(tag)/ops', secret: '${env:HOOK_SECRET}'}
             data-hook: {type: webhook, url: '\(base)/hook/ok/\(tag)/data', secret: '${env:HOOK_SECRET}'}
+            shop-hook: {type: webhook, url: '\(base)/hook/ok/\(tag)/shop', secret: '${env:HOOK_SECRET}'}
+          routes:
+            - match: {labels: {team: shop}}
+              channels: [shop-hook]
+            - channels: [ops-hook]
           alerting:
             channels: [ops-hook]
             recoverAfter: 2
@@ -23,12 +29,17 @@ import Testing
         shop:
           handler: website-status
           timeout: 60
+          labels: {team: shop}
+        web:
+          handler: website-status
+          timeout: 60
         orders:
           handler: website-status
           timeout: 60
       """,
       files: [
         "functions/shop/config.yml": "targets:\n  - {name: shop-home, url: '\(down)'}\n",
+        "functions/web/config.yml": "targets:\n  - {name: web-home, url: '\(down)'}\n",
         "functions/orders/config.yml": """
         targets:
           - {name: orders-api, url: '\(down)'}
@@ -43,17 +54,18 @@ import Testing
     let tag = UUID().uuidString
     let folder = try await project(tag: tag)
     let env = ["HOOK_SECRET": WebhookTestPeer.secret]
-    for function in ["shop", "orders"] {
+    for function in ["shop", "web", "orders"] {
       let run = try await vigil(["invoke", function], in: folder, environment: env)
       #expect(run.status == 0, "\(function): \(run.stderr)")
     }
-    let ops = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)/ops")
-    let data = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)/data")
-    #expect(ops.count == 1 && data.count == 1, "ops: \(ops), data: \(data)")
-    let opsBody = ops.first?["body"] as? String ?? ""
-    let dataBody = data.first?["body"] as? String ?? ""
-    #expect(opsBody.contains("shop-home") && !opsBody.contains("orders-api"), "\(opsBody)")
-    #expect(dataBody.contains("orders-api") && !dataBody.contains("shop-home"), "\(dataBody)")
+    // Each hook got exactly one alert, about the one target it is for.
+    for (hook, target) in [("shop", "shop-home"), ("ops", "web-home"), ("data", "orders-api")] {
+      let received = try await WebhookTestPeer.requests(prefix: "/hook/ok/\(tag)/\(hook)")
+      let bodies = received.map { $0["body"] as? String ?? "" }
+      #expect(bodies.count == 1, "\(hook): \(bodies)")
+      let others = ["shop-home", "web-home", "orders-api"].filter { $0 != target }
+      #expect(bodies.allSatisfy { body in body.contains(target) && others.allSatisfy { !body.contains($0) } })
+    }
   }
 
   @Test func explainShowsEachSettingAndWhereItComesFrom() async throws {
@@ -72,18 +84,29 @@ import Testing
       line("escalation").hasSuffix("function functions/orders/config.yml:5:3"), "\(run.stdout)")
     // The project's, at theirs in serverless.yml.
     #expect(line("recoverAfter").contains("2 healthy samples in a row"), "\(run.stdout)")
-    #expect(line("recoverAfter").hasSuffix("project serverless.yml:8:7"), "\(run.stdout)")
+    #expect(line("recoverAfter").hasSuffix("project serverless.yml:13:7"), "\(run.stdout)")
     // Neither names it.
     #expect(
       line("trigger").contains("the first failure") && line("trigger").hasSuffix("default"), "\(run.stdout)")
     #expect(
       line("repeatEvery").contains("never") && line("repeatEvery").hasSuffix("default"), "\(run.stdout)")
-    #expect(lines.last == "serverless.yml: OK (2 functions)", "\(run.stdout)")
+    #expect(line("routes:").contains("not used (the function names its own channels)"), "\(run.stdout)")
+    #expect(lines.last == "serverless.yml: OK (3 functions)", "\(run.stdout)")
+
+    let shop = try await vigil(
+      ["validate", "--explain", "shop"], in: folder, environment: ["HOOK_SECRET": "x"])
+    #expect(shop.status == 0, "\(shop.stderr)")
+    let routes = shop.stdout.split(separator: "\n").map(String.init).drop { !$0.hasPrefix("  routes (") }
+    #expect(
+      Array(routes.dropFirst().prefix(2)) == [
+        "    #1 every alert → shop-hook  (serverless.yml:8:9)",
+        "    #2 every alert → ops-hook  (serverless.yml:10:9)",
+      ], "\(shop.stdout)")
 
     let unknown = try await vigil(["validate", "--explain", "billing"], in: folder)
     #expect(unknown.status == 2)
     #expect(
-      unknown.stderr.contains("no function 'billing'") && unknown.stderr.contains("shop, orders"),
+      unknown.stderr.contains("no function 'billing'") && unknown.stderr.contains("shop, web, orders"),
       "\(unknown.stderr)")
   }
 }

@@ -78,17 +78,17 @@ enum ValidateCommand: Command {
         {
           problems.append(problem)
         }
-        if let alerting {
-          _ = try project.alertingEngine(
-            logger: .silent, state: InMemoryStateStore(), clock: SystemClock(), override: alerting)
-        }
+        let engine = try project.alertingEngine(
+          logger: .silent, state: InMemoryStateStore(), clock: SystemClock(), function: function,
+          override: alerting)
         if function.name == explain {
-          let engine = try project.alertingEngine(
-            logger: .silent, state: InMemoryStateStore(), clock: SystemClock(), override: alerting)
           explanation =
             ["\(function.name): the alerting policy its alerts follow"]
             + PolicyExplanation.lines(
               engine.policy, project: project.config.vigil.alerting, function: alerting)
+            + PolicyExplanation.routeLines(
+              engine.routes, function: function.name, labels: function.labels,
+              routed: project.config.vigil.routes != nil)
         }
         if let configuration, let validate = handler?.validateConfiguration {
           try validate(configuration)

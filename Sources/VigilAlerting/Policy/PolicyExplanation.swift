@@ -39,6 +39,36 @@ package enum PolicyExplanation {
     }
   }
 
+  /// The routes that can decide this function's channels (`routed`: the project has routes), in order.
+  package static func routeLines(
+    _ routes: AlertRoutes, function: String, labels: [String: String], routed: Bool
+  ) -> [String] {
+    guard routed else { return [] }
+    let concerned = routes.routes.enumerated().filter {
+      $0.element.concerns(function: function, labels: labels)
+    }
+    guard !concerned.isEmpty else {
+      return [
+        routes.routes.isEmpty
+          ? "  routes: not used (the function names its own channels)"
+          : "  routes: none can match; its alerts go to its channels above"
+      ]
+    }
+    return [
+      "  routes (the first match decides its alerts' channels; an unmatched alert goes to channels above):"
+    ]
+      + concerned.map { index, route in
+        var conditions: [String] = []
+        if let target = route.target { conditions.append("target '\(target)'") }
+        if let severities = route.severities {
+          conditions.append("severity " + severities.map(\.rawValue).sorted().joined(separator: "|"))
+        }
+        let when = conditions.isEmpty ? "every alert" : conditions.joined(separator: ", ")
+        return "    #\(index + 1) \(when) → \(route.channels.joined(separator: ", "))"
+          + (route.continues ? ", and on" : "") + "  (\(route.mark))"
+      }
+  }
+
   /// Where `key` is set: the function's place, the project's place, or "default". The project's timezone
   /// may come from `custom.vigil.timezone` when the alerting keys do not name one.
   static func source(of key: String, project: ConfigValue?, function: ConfigValue?) -> String {

@@ -1,3 +1,4 @@
+import VigilCore
 import VigilCron
 
 /// One partition's consumer lag.
@@ -66,23 +67,10 @@ package struct KafkaTopicFilter: Sendable, Hashable {
   package init(_ patterns: [String]) { self.patterns = patterns }
 
   package func matches(_ topic: String) -> Bool {
-    patterns.contains { Self.glob($0, matches: topic) }
+    patterns.contains { Glob.matches($0, topic) }
   }
 
   /// Exact names: topics to report even when the group never committed on them.
   var exactNames: [String] { patterns.filter { !$0.contains("*") } }
 
-  static func glob(_ pattern: String, matches text: String) -> Bool {
-    let pieces = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-    guard pieces.count > 1 else { return pattern == text }
-    guard let first = pieces.first, let last = pieces.last, text.hasPrefix(first), text.hasSuffix(last),
-      text.count >= first.count + last.count
-    else { return false }
-    var rest = Substring(text.dropFirst(first.count).dropLast(last.count))
-    for piece in pieces.dropFirst().dropLast() where !piece.isEmpty {
-      guard let range = rest.range(ofText: piece) else { return false }
-      rest = rest[range.upperBound...]
-    }
-    return true
-  }
 }

@@ -47,6 +47,8 @@ package struct ServerlessConfig: Sendable {
     /// `custom.vigil.channels` and `custom.vigil.alerting`, read by the alerting module.
     package var channels: ConfigValue?
     package var alerting: ConfigValue?
+    /// `custom.vigil.routes`, read by the alerting module.
+    package var routes: ConfigValue?
     /// `custom.vigil.regions`: every region the service is deployed to (one `sls deploy` per region), and where
     /// the list is; a function's `quorum.regions` must be among them.
     package var regions: [String]? = nil
@@ -110,6 +112,8 @@ package struct FunctionSpec: Sendable {
   package var generatedConfiguration: (file: String, text: String)? = nil
   /// The function's own alerting policy keys (`functions.<name>.alerting`), over the project's.
   package var alerting: ConfigValue? = nil
+  /// `functions.<name>.labels`: names and values the project's alert routes match on (`team: data`).
+  package var labels: [String: String] = [:]
 }
 
 /// A `timer` event: a seven-field cron expression that fires the function with an SCF timer event.
@@ -225,8 +229,8 @@ extension ServerlessConfig {
     else { return settings }
     let value = ConfigValue(entry.value, path: "custom.vigil", substitution: custom.substitution)
     let map = try value.mapping(allowed: [
-      "state", "stateDir", "timezone", "overlap", "grace", "channels", "alerting", "regions", "metrics",
-      "history",
+      "state", "stateDir", "timezone", "overlap", "grace", "channels", "alerting", "routes", "regions",
+      "metrics", "history",
     ])
     settings.stateDirectory = try map.optional("stateDir")?.string()
     if let state = map.optional("state") {
@@ -251,6 +255,7 @@ extension ServerlessConfig {
     if let grace = map.optional("grace") { settings.graceSeconds = try grace.duration(within: 0...3_600) }
     settings.channels = map.optional("channels")
     settings.alerting = map.optional("alerting")
+    settings.routes = map.optional("routes")
     if let regions = map.optional("regions") {
       settings.regions = try readRegions(regions, count: 1...16)
       settings.regionsMark = regions.mark
@@ -304,7 +309,7 @@ extension ServerlessConfig {
   /// The keys of a function's settings (the Framework form; a component's `inputs` has more).
   static let functionKeys = [
     "handler", "description", "runtime", "memorySize", "timeout", "initTimeout", "environment", "events",
-    "namespace", "region", "alerting",
+    "namespace", "region", "alerting", "labels",
   ]
 
   static func readFunction(
@@ -348,6 +353,17 @@ extension ServerlessConfig {
       region: try map.optional("region")?.string() ?? provider.region,
       mark: mark, handlerMark: handlerValue.mark)
     function.alerting = map.optional("alerting")
+    if let labels = map.optional("labels") {
+      function.labels = try labels.stringMap()
+      for (label, text) in function.labels
+      where label.isEmpty || label.utf8.count > 64 || text.utf8.count > 256 || label.containsLineBreak
+        || text.containsLineBreak
+      {
+        throw labels.error(
+          "label '\(label.excerpt())': a name of 1-64 characters and a value of at most 256, on one line each"
+        )
+      }
+    }
     return function
   }
 

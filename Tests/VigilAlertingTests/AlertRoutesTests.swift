@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilCron
+
+@testable import VigilAlerting
+
+/// `custom.vigil.routes`: which channels each alert goes to.
+@Suite struct AlertRoutesTests {
+  static let channelNames = ["console", "data-feishu", "data-mail", "ops-wecom", "ops-sms"]
+  static var channels: [String: any Channel] {
+    Dictionary(uniqueKeysWithValues: channelNames.map { ($0, RecordingChannel() as any Channel) })
+  }
+
+  static func routes(_ yaml: String) throws -> AlertRoutes {
+    try AlertRoutes.read(try ConfigValue.parse(yaml, file: "serverless.yml"), channels: channels)
+  }
+
+  static let threeTeams = """
+    - match: {function: 'kafka-*', target: 'orders*'}
+      channels: [data-feishu]
+      continue: true
+    - match: {labels: {team: data}}
+      channels: [data-mail]
+    - match: {function: shop, severity: [critical]}
+      channels: [ops-wecom, ops-sms]
+    - match: {labels: {team: shop}}
+      channels: [ops-wecom]
+    - channels: [console]
+    """
+
+  @Test(arguments: [
+    // function, target, severity, labels → channels
+    (
+      "kafka-backlog", "orders-lag", AlertCandidate.Severity.critical, ["team": "data"],
+      ["data-feishu", "data-mail"]
+    ),
+    ("kafka-backlog", "payments-lag", .critical, ["team": "data"], ["data-mail"]),
+    ("kafka-backlog", "orders-lag", .warning, [:], ["data-feishu", "console"]),
+    ("shop", "home", .critical, ["team": "shop"], ["ops-wecom", "ops-sms"]),
+    ("shop", "home", .warning, ["team": "shop"], ["ops-wecom"]),
+    ("host-resources", "web-1", .warning, ["team": "infra"], ["console"]),
+  ])
+  func eachAlertGoesWhereTheFirstMatchingRouteSays(
+    function: String, target: String, severity: AlertCandidate.Severity, labels: [String: String],
+    expected: [String]
+  ) throws {
+    let routes = try Self.routes(Self.threeTeams)
+    #expect(
+      routes.channels(function: function, target: target, severity: severity, labels: labels) == expected)
+  }
+
+  @Test func withoutADefaultRouteAnUnmatchedAlertKeepsThePolicysChannels() throws {
+    let routes = try Self.routes("- match: {labels: {team: data}}\n  channels: [data-mail]\n")
+    #expect(routes.channels(function: "host", target: "h", severity: .warning, labels: [:]) == nil)
+    #expect(
+      routes.channels(function: "host", target: "h", severity: .warning, labels: ["team": "data"]) == [
+        "data-mail"
+      ])
+  }
+
+  @Test(arguments: [
+    ("- channels: [pager]\n", "serverless.yml:1:14", "no channel named 'pager'"),
+    (
+      "- match: {severity: [urgent]}\n  channels: [console]\n", "serverless.yml:1:22",
+      "info, warning or critical"
+    ),
+    ("- match: {team: data}\n  channels: [console]\n", "serverless.yml:1:11", "unknown key 'team'"),
+    (
+      "- channels: [console]\n- match: {function: shop}\n  channels: [ops-wecom]\n", "serverless.yml:2:3",
+      "never reached"
+    ),
+    ("- match: {function: shop}\n  channels: []\n", "serverless.yml:2:13", "at least one channel"),
+  ])
+  func mistakesAreNamedAtTheirPlace(yaml: String, place: String, message: String) throws {
+    let error = try #require(throws: ConfigError.self) { try Self.routes(yaml) }
+    #expect("\(error)".hasPrefix(place), "\(error)")
+    #expect("\(error)".contains(message), "\(error)")
+  }
+
+  /// Routes decide an alert's default channels; an escalation step that names its own still sends there.
+  @Test func aStepsOwnChannelsStillApplyOverTheRoutes() async throws {
+    var policy = AlertPolicy()
+    policy.escalation = [.init(offset: 0), .init(offset: 600, channels: ["ops-sms"])]
+    let recorders = Dictionary(uniqueKeysWithValues: Self.channelNames.map { ($0, RecordingChannel()) })
+    let clock = ManualClock(Instant(timeIntervalSince1970: 1_767_225_600))
+    let engine = AlertingEngine(
+      policy: policy, channels: recorders.mapValues { $0 as any Channel }, state: InMemoryStateStore(),
+      clock: clock, routes: try Self.routes(Self.threeTeams), labels: ["team": "shop"])
+    func run() async {
+      _ = await engine.process(
+        [
+          AlertCandidate(
+            function: "shop", check: "website-status", target: "home", healthy: false, summary: "down",
+            facts: [],
+            observedAt: clock.now)
+        ], function: "shop", requestID: UUID().uuidString, logger: .silent)
+    }
+    await run()
+    clock.set(clock.now.addingTimeInterval(600))
+    await run()
+    func sent(_ channel: String) -> [String] {
+      recorders[channel]?.sent.withLock {
+        $0.flatMap { $0.notices.map { "\($0.status.rawValue)[\($0.step ?? 0)]" } }
+      }
+        ?? []
+    }
+    // Critical (the default severity) from shop: the route's two channels at step 1; the step's own at step 2.
+    #expect(sent("ops-wecom") == ["firing[1]"])
+    #expect(sent("ops-sms") == ["firing[1]", "firing[2]"])
+    #expect(sent("console").isEmpty && sent("data-mail").isEmpty)
+  }
+}
