@@ -224,12 +224,13 @@ package enum AlertingConfig {
   /// `zone`. A key named replaces the base's whole setting (a list is not merged); naming `channels` without
   /// `fallback` drops the base's fallback chain.
   package static func policy(
-    _ value: ConfigValue?, channels: [String: any Channel], zone: Zone = .utc, over base: AlertPolicy? = nil
+    _ value: ConfigValue?, channels: [String: any Channel], zone: Zone = .utc, over base: AlertPolicy? = nil,
+    allowed: [String] = policyKeys
   ) throws(ConfigError) -> AlertPolicy {
     var policy = base ?? AlertPolicy()
     if base == nil { policy.zone = zone }
     guard let value, !value.isNull else { return policy }
-    let map = try value.mapping(allowed: policyKeys)
+    let map = try value.mapping(allowed: allowed)
     if map.optional("channels") != nil && map.optional("fallback") == nil { policy.fallback = [] }
     if map.optional("ignoreHours") != nil { policy.ignoreHours = [] }
     if map.optional("maintenance") != nil { policy.maintenance = [] }

@@ -15,14 +15,37 @@ package struct AlertingEngine: Sendable {
   package let routes: AlertRoutes
   /// The function's labels, which routes match on.
   package let labels: [String: String]
+  /// Targets with their own alerting keys or labels.
+  package let targets: Targets
+
+  /// What some targets of the function set for themselves.
+  package struct Targets: Sendable {
+    /// A target's policy: the function's with the target's own keys over it.
+    package var policies: [String: AlertPolicy] = [:]
+    /// A target's labels, over the function's.
+    package var labels: [String: [String: String]] = [:]
+    /// Targets that name their own channels: not routed.
+    package var unrouted: Set<String> = []
+
+    package init(
+      policies: [String: AlertPolicy] = [:], labels: [String: [String: String]] = [:],
+      unrouted: Set<String> = []
+    ) {
+      self.policies = policies
+      self.labels = labels
+      self.unrouted = unrouted
+    }
+  }
   let state: any StateStore
   let clock: any WallClock
   let outbox: Outbox
 
   package init(
     policy: AlertPolicy, channels: [String: any Channel], state: any StateStore, clock: any WallClock,
-    environment: [String: String] = [:], routes: AlertRoutes = AlertRoutes(), labels: [String: String] = [:]
+    environment: [String: String] = [:], routes: AlertRoutes = AlertRoutes(), labels: [String: String] = [:],
+    targets: Targets = Targets()
   ) {
+    self.targets = targets
     self.policy = policy
     self.channels = channels
     self.routes = routes
@@ -123,10 +146,12 @@ package struct AlertingEngine: Sendable {
       var intents: [NotificationIntent] = []
       for candidate in candidates {
         let previous = ledger.keys[candidate.key]
-        var effective = policy.applying(candidate.hints)
+        var effective = (targets.policies[candidate.target] ?? policy).applying(candidate.hints)
         // The routes decide this alert's default channels (a step that names its own still sends there).
-        if let routed = routes.channels(
-          function: function, target: candidate.target, severity: candidate.severity, labels: labels)
+        if !targets.unrouted.contains(candidate.target),
+          let routed = routes.channels(
+            function: function, target: candidate.target, severity: candidate.severity,
+            labels: labels.merging(targets.labels[candidate.target] ?? [:]) { _, target in target })
         {
           effective.channels = routed
         }

@@ -14,8 +14,7 @@ package struct LocalInvoker: Sendable {
   package let sink: any LogSink
   /// Builds the alerting engine for an invocation (its logger goes to channels that log) with the function's
   /// own alerting keys over the project's policy.
-  package let alerting:
-    @Sendable (Logger, FunctionSpec, _ functionAlerting: ConfigValue?) throws -> AlertingEngine
+  package let alerting: @Sendable (Logger, FunctionSpec, AlertingOverrides) throws -> AlertingEngine
   /// The region this process runs in when the operator says so (`--region`); otherwise `VIGIL_REGION`, then
   /// the platform's (`AWS_REGION`, SCF's), then `provider.region`.
   package var region: String?
@@ -24,16 +23,16 @@ package struct LocalInvoker: Sendable {
 
   package init(
     project: Project, state: any StateStore, clock: any WallClock = SystemClock(), sink: any LogSink,
-    alerting: (@Sendable (Logger, FunctionSpec, ConfigValue?) throws -> AlertingEngine)? = nil
+    alerting: (@Sendable (Logger, FunctionSpec, AlertingOverrides) throws -> AlertingEngine)? = nil
   ) {
     self.project = project
     self.state = state
     self.clock = clock
     self.sink = sink
     self.alerting =
-      alerting ?? { logger, function, functionAlerting in
+      alerting ?? { logger, function, overrides in
         try project.alertingEngine(
-          logger: logger, state: state, clock: clock, function: function, override: functionAlerting)
+          logger: logger, state: state, clock: clock, function: function, overrides: overrides)
       }
   }
 
@@ -124,9 +123,9 @@ package struct LocalInvoker: Sendable {
     }
     let configuration: ConfigValue?
     let quorum: QuorumRule?
-    let functionAlerting: ConfigValue?
+    let alertingOverrides: AlertingOverrides
     do {
-      (configuration, quorum, functionAlerting) = try project.runtimeSettings(of: function)
+      (configuration, quorum, alertingOverrides) = try project.runtimeSettings(of: function)
     } catch {
       return failure("ConfigurationError", "\(error)")
     }
@@ -205,7 +204,7 @@ package struct LocalInvoker: Sendable {
       var report: AlertingEngine.Outcome
       var maintenanceUntil: Instant?
       do {
-        let engine = try alerting(logger, function, functionAlerting)
+        let engine = try alerting(logger, function, alertingOverrides)
         maintenanceUntil = engine.policy.maintenanceEnd(at: clock.now)
         report = await engine.process(
           output.alertCandidates, function: function.name, requestID: requestID, logger: logger,

@@ -76,24 +76,38 @@ package struct Project: Sendable {
     return ConfigValue(node, path: "config", substitution: EnvironmentSubstitution(environment: environment))
   }
 
-  /// The alerting engine described by `custom.vigil.channels` and `custom.vigil.alerting`, with a function's
-  /// own keys (`override`, from ``functionAlerting(_:fromConfigFile:)``) over the project's policy.
+  /// The alerting engine described by `custom.vigil.channels`, `custom.vigil.alerting` and `custom.vigil.routes`,
+  /// with a function's own keys and its targets' (`overrides`, from ``runtimeSettings(of:)``) over the project's
+  /// policy.
   package func alertingEngine(
     logger: Logger, state: any StateStore, clock: any WallClock, function: FunctionSpec? = nil,
-    override: ConfigValue? = nil
+    overrides: AlertingOverrides = AlertingOverrides()
   ) throws -> AlertingEngine {
     let channels = try AlertingConfig.channels(
       config.vigil.channels, logger: logger, transport: CurlHTTPClient(), clock: clock, state: state)
-    let policy = try alertingPolicy(channels: channels, override: override)
-    // A function that names its own channels (or fallback chain) is not routed.
-    let ownsChannels = ["channels", "fallback"].contains { key in
-      (try? override?.mapping(allowed: AlertingConfig.policyKeys).has(key)) == true
+    let policy = try alertingPolicy(channels: channels, override: overrides.function)
+    var targetPolicies: [String: AlertPolicy] = [:]
+    var unrouted: Set<String> = []
+    for (target, own) in overrides.targets.alerting {
+      targetPolicies[target] = try AlertingConfig.policy(
+        own, channels: channels, over: policy, allowed: TargetAlerting.keys)
+      if Self.namesChannels(own) { unrouted.insert(target) }
     }
-    let routes = ownsChannels ? AlertRoutes() : try AlertRoutes.read(config.vigil.routes, channels: channels)
+    // A function that names its own channels (or fallback chain) is not routed; nor is a target that does.
+    let routes =
+      Self.namesChannels(overrides.function)
+      ? AlertRoutes() : try AlertRoutes.read(config.vigil.routes, channels: channels)
     return AlertingEngine(
       policy: policy, channels: channels, state: state, clock: clock, environment: environment,
       routes: routes,
-      labels: function?.labels ?? [:])
+      labels: function?.labels ?? [:],
+      targets: .init(policies: targetPolicies, labels: overrides.targets.labels, unrouted: unrouted))
+  }
+
+  /// Whether an `alerting:` mapping names `channels` or `fallback`.
+  static func namesChannels(_ value: ConfigValue?) -> Bool {
+    guard let value, case .mapping(let entries) = value.node.kind else { return false }
+    return entries.contains { $0.key == "channels" || $0.key == "fallback" }
   }
 
   /// The policy: the project's `custom.vigil.alerting` in its zone, then `override`'s keys over it.
@@ -125,14 +139,19 @@ package struct Project: Sendable {
     }
   }
 
-  /// The function's configuration split into what the runtime reads (`quorum:`, `alerting:`) and what its
-  /// check reads (the rest).
+  /// The function's configuration split into what the runtime reads (`quorum:`, `alerting:`, and each target's
+  /// `alerting:` and `labels:`) and what its check reads (the rest).
   package func runtimeSettings(of function: FunctionSpec) throws -> (
-    check: ConfigValue?, quorum: QuorumRule?, alerting: ConfigValue?
+    check: ConfigValue?, quorum: QuorumRule?, alerting: AlertingOverrides
   ) {
     let (configuration, quorum) = try QuorumRule.split(functionConfiguration(function))
     let split = configuration?.splitting("alerting")
-    return (split?.rest, quorum, try functionAlerting(function, fromConfigFile: split?.value))
+    let (check, targets) = try TargetAlerting.split(split?.rest)
+    return (
+      check, quorum,
+      AlertingOverrides(
+        function: try functionAlerting(function, fromConfigFile: split?.value), targets: targets)
+    )
   }
 
   /// The zone a trigger runs in, its own or the project default.

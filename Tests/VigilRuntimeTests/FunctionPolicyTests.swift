@@ -43,7 +43,7 @@ import VigilNet
 
   static func project(_ serverless: String = serverless, files: [String: String] = [:]) throws -> Project {
     let folder = NSTemporaryDirectory() + "vigil-policy-\(UUID().uuidString)"
-    for (path, text) in files.merging(["serverless.yml": serverless]) { a, _ in a } {
+    for (path, text) in files.merging(["serverless.yml": serverless], uniquingKeysWith: { a, _ in a }) {
       let full = folder + "/" + path
       try FileManager.default.createDirectory(
         atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -67,13 +67,18 @@ import VigilNet
     """,
   ]
 
-  /// The effective policy of `function`.
-  static func policy(_ project: Project, _ function: String) throws -> AlertPolicy {
+  /// The alerting engine a run of `function` gets.
+  static func engine(_ project: Project, _ function: String) throws -> AlertingEngine {
     let spec = try #require(project.config.function(named: function))
     let settings = try project.runtimeSettings(of: spec)
-    let channels = try AlertingConfig.channels(
-      project.config.vigil.channels, logger: .silent, transport: CurlHTTPClient())
-    return try project.alertingPolicy(channels: channels, override: settings.alerting)
+    return try project.alertingEngine(
+      logger: .silent, state: InMemoryStateStore(), clock: SystemClock(), function: spec,
+      overrides: settings.alerting)
+  }
+
+  /// The effective policy of `function`.
+  static func policy(_ project: Project, _ function: String) throws -> AlertPolicy {
+    try engine(project, function).policy
   }
 
   @Test func eachFunctionFollowsItsOwnKeysAndInheritsTheRest() throws {
@@ -131,6 +136,34 @@ import VigilNet
     #expect(direct.channels == ["c"] && direct.fallback == [])
   }
 
+  @Test func aTargetsOwnKeysAndLabelsApplyToItsAlertsOnly() throws {
+    let project = try Self.project(
+      files: Self.files.merging([
+        "functions/shop/config.yml": """
+        targets:
+          - {name: home, url: 'http://127.0.0.1:9/'}
+          - name: checkout
+            url: 'http://127.0.0.1:9/checkout'
+            labels: {team: payments}
+            alerting: {trigger: {consecutive: 1}, channels: [sms], escalation: [0s]}
+        """
+      ]) { _, new in new })
+    let spec = try #require(project.config.function(named: "shop"))
+    let settings = try project.runtimeSettings(of: spec)
+    // The check reads its targets without the runtime's keys.
+    let items = try #require(try settings.check?.mapping(allowed: ["targets"]).required("targets").list())
+    #expect(try items.map { try $0.entries().map(\.key) } == [["name", "url"], ["name", "url"]])
+    let engine = try Self.engine(project, "shop")
+    let checkout = try #require(engine.targets.policies["checkout"])
+    #expect(engine.targets.policies["home"] == nil)
+    #expect(checkout.trigger == .consecutive(1) && engine.policy.trigger == .consecutive(3))
+    #expect(checkout.channels == ["sms"] && checkout.escalation.map(\.offset) == [0])
+    // The rest is the function's (here the project's).
+    #expect(checkout.recoverAfter == 2 && checkout.repeatEvery == 1800)
+    #expect(engine.targets.labels == ["checkout": ["team": "payments"]])
+    #expect(engine.targets.unrouted == ["checkout"])
+  }
+
   /// The error `function`'s policy fails with when its config.yml says `text`, as text; and the file's path.
   static func failure(_ function: String, configYAML text: String) throws -> (message: String, file: String) {
     let project = try Self.project(
@@ -151,6 +184,19 @@ import VigilNet
       configYAML: "targets:\n  - {name: app, url: 'http://127.0.0.1:9/'}\nalerting:\n  channels: [pager]\n")
     #expect(unknownChannel.message.hasPrefix(unknownChannel.file + ":4:"), "\(unknownChannel.message)")
     #expect(unknownChannel.message.contains("pager"), "\(unknownChannel.message)")
+
+    let quietTarget = try Self.failure(
+      "web",
+      configYAML:
+        "targets:\n  - name: app\n    url: 'http://127.0.0.1:9/'\n    alerting: {quietHours: {from: 1, to: 2}}\n"
+    )
+    #expect(quietTarget.message.hasPrefix(quietTarget.file + ":4:16"), "\(quietTarget.message)")
+    #expect(quietTarget.message.contains("unknown key 'quietHours'"), "\(quietTarget.message)")
+
+    let unnamed = try Self.failure(
+      "web", configYAML: "targets:\n  - url: 'http://127.0.0.1:9/'\n    labels: {team: shop}\n")
+    #expect(unnamed.message.hasPrefix(unnamed.file + ":2:5"), "\(unnamed.message)")
+    #expect(unnamed.message.contains("needs a 'name'"), "\(unnamed.message)")
 
     // The host function sets its alerting in serverless.yml; its config.yml may not set it again.
     let twice = try Self.failure("host", configYAML: "host: web-1\nalerting:\n  recoverAfter: 3\n")

@@ -22,7 +22,10 @@ enum ValidateCommand: Command {
     both) override the project's custom.vigil.alerting key by key: trigger, recoverAfter, escalation,
     repeatEvery, sendResolved, channels, fallback, timezone, ignoreHours, quietHours, maintenance, flap. A
     key named replaces the project's whole setting; `false` turns off quietHours, flap or repeatEvery.
-    Per-target overrides, routes, acknowledgement, silences and templates are not built yet (issue 17).
+    A target of a check with a targets: list may set its own trigger, recoverAfter, escalation,
+    repeatEvery, sendResolved, channels, ignoreHours, maintenance and flap (`alerting:` in its item) and
+    `labels:` for routes. custom.vigil.routes send alerts to channels by function, target, severity and
+    labels. Acknowledgement, silences and templates are not built yet (issue 17).
 
     options:
     \(configOptionHelp)
@@ -80,12 +83,13 @@ enum ValidateCommand: Command {
         }
         let engine = try project.alertingEngine(
           logger: .silent, state: InMemoryStateStore(), clock: SystemClock(), function: function,
-          override: alerting)
+          overrides: alerting)
         if function.name == explain {
           explanation =
             ["\(function.name): the alerting policy its alerts follow"]
             + PolicyExplanation.lines(
-              engine.policy, project: project.config.vigil.alerting, function: alerting)
+              engine.policy, project: project.config.vigil.alerting, function: alerting.function)
+            + PolicyExplanation.targetLines(alerting.targets.alerting, labels: alerting.targets.labels)
             + PolicyExplanation.routeLines(
               engine.routes, function: function.name, labels: function.labels,
               routed: project.config.vigil.routes != nil)

@@ -39,6 +39,27 @@ package enum PolicyExplanation {
     }
   }
 
+  /// The targets that set their own keys or labels, one line each.
+  package static func targetLines(_ alerting: [String: ConfigValue], labels: [String: [String: String]])
+    -> [String]
+  {
+    let names = Set(alerting.keys).union(labels.keys).sorted()
+    guard !names.isEmpty else { return [] }
+    return ["  targets with their own settings:"]
+      + names.map { name in
+        var parts: [String] = []
+        if let own = alerting[name], case .mapping(let entries) = own.node.kind {
+          parts.append(entries.map(\.key).joined(separator: ", ") + " at \(own.mark)")
+        }
+        if let labels = labels[name], !labels.isEmpty {
+          parts.append(
+            "labels "
+              + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+        }
+        return "    \(name): " + parts.joined(separator: "; ")
+      }
+  }
+
   /// The routes that can decide this function's channels (`routed`: the project has routes), in order.
   package static func routeLines(
     _ routes: AlertRoutes, function: String, labels: [String: String], routed: Bool
