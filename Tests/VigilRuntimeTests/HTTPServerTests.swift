@@ -120,17 +120,34 @@ func exchange(port: Int, _ bytes: String, responses: Int = 1, pause: Double = 0)
   @Test func aFullServerSays503AndAStopLetsInFlightRequestsFinish() async throws {
     var limits = HTTPServer.Limits()
     limits.maxConnections = 1
-    let server = try server(limits: limits, delay: 0.5)
+    // The one request allowed is held in its handler until the test lets it go: the overlap is forced, not
+    // timed.
+    let entered = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+    let server = try HTTPServer(port: 0, limits: limits) { request in
+      entered.signal()
+      await offPool { release.wait() }
+      return HTTPServerResponse(status: 200, body: Array("\(request.head.path)".utf8))
+    }
     async let slow = exchange(port: server.port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-    // Wait until the slow request holds the one connection allowed.
-    for _ in 0..<200 where server.openConnections == 0 { try await Task.sleep(for: .milliseconds(10)) }
+    #expect(
+      await offPool { entered.wait(timeout: .now() + 30) == .success }, "the first request never arrived")
+    #expect(server.openConnections == 1)
     let refused = try await exchange(port: server.port, "GET /more HTTP/1.1\r\nHost: x\r\n\r\n")
     #expect(refused.hasPrefix("HTTP/1.1 503 "), "\(refused)")
-    let stopped = await server.stop(grace: 5)
+    // The stop begins while the request is held; then it is let go and finishes within the grace period.
+    let stopping = Task { await server.stop(grace: 30) }
+    let began = await offPool { () -> Bool in
+      let deadline = Date().addingTimeInterval(30)
+      while !server.stopping && Date() < deadline { usleep(1_000) }
+      return server.stopping
+    }
+    #expect(began, "the stop never began")
+    release.signal()
     let finished = try await slow
-    #expect(stopped)
+    #expect(await stopping.value)
     #expect(finished.hasPrefix("HTTP/1.1 200 OK"), "\(finished)")
-    #expect(finished.contains("Connection: close"))
+    #expect(finished.contains("Connection: close"), "\(finished)")
     #expect(server.openConnections == 0)
   }
 }

@@ -121,7 +121,8 @@ package final class HTTPServer: Sendable {
     return openConnections == 0
   }
 
-  private var stopping: Bool { stoppingFlag.load(ordering: .acquiring) }
+  /// Whether a stop has begun (no new connections; answers in flight say `Connection: close`).
+  package var stopping: Bool { stoppingFlag.load(ordering: .acquiring) }
 
   private func acceptLoop() {
     while !stopping {
