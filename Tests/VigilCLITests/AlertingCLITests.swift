@@ -45,9 +45,11 @@ import Testing
           .merging(first.environment(hold: "rename \(state)/alerts/web.json", wait: true)) { _, new in new })
     }
     #expect(await first.waitUntilReached(), "the first run never reached its commit")
-    // The lock it took for that commit: the last one before the rename it is held at.
+    // The stripe lock it took for that commit: the last one before the rename it is held at (the ledger's
+    // spare is locked after it; the other runs would wait at the stripe before reaching that one).
     let boundaries = CrashPoint.boundaries(in: folder + "/log-0")
-    let lock = try #require(boundaries.last { $0.hasPrefix("flock ") }, "\(boundaries)")
+    let lock = try #require(
+      boundaries.last { $0.hasPrefix("flock ") && $0.contains("/.locks/") }, "\(boundaries)")
     // Three more runs probe the same failing target, read the ledger, and stop where they would take that lock
     // to commit: they all read it before the first run's commit.
     var others: [Task<VigilRun, any Error>] = []

@@ -206,6 +206,42 @@ import VigilCron
     #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/heartbeats/hosts/web-1").isEmpty)
   }
 
+  /// A reader that opened a key just before it was replaced holds the key's old inode, which the next write
+  /// reuses as its spare: that write must not touch the inode while the reader holds it. The reader is
+  /// simulated exactly (the old inode open, under the shared lock every read takes); the store waits 0.3 s for
+  /// it, then gives up with a `.contended` error, and the held inode still has every byte it had.
+  @Test(arguments: [false, true]) func aWriteNeverRewritesAnInodeAReaderHolds(groupCommit: Bool) async throws
+  {
+    let root = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    let store = try FileStateStore(
+      root: root, groupSync: groupCommit ? try GroupSync(root: root) : nil, lockWait: 0.3)
+    let key = "heartbeats/hosts/web-1/last.json"
+    let first = [UInt8](repeating: 65, count: 30_000)
+    try await store.write(key, first)
+    // The reader opens the key and takes its lock, as a read does...
+    let reader = open(root + "/" + key, O_RDONLY)
+    #expect(reader >= 0)
+    defer { close(reader) }
+    #expect(flock(reader, LOCK_SH) == 0)
+    // ...then a write swaps the key away: the reader's inode is now the spare.
+    try await store.write(key, [UInt8](repeating: 66, count: 200))
+    // The next write would rewrite that inode: it waits for the reader, and gives up rather than tear it.
+    let error = await #expect(throws: StateError.self) {
+      try await store.write(key, [UInt8](repeating: 67, count: 100))
+    }
+    #expect(error?.message.contains("locked") == true, "\(String(describing: error))")
+    var held = [UInt8](repeating: 0, count: 40_000)
+    let count = held.withUnsafeMutableBytes { pread(reader, $0.baseAddress, $0.count, 0) }
+    #expect(count == first.count && held.prefix(count).allSatisfy { $0 == 65 }, "\(count) bytes")
+    #expect(try await store.read(key) == [UInt8](repeating: 66, count: 200))
+    // Once the reader lets go, writing goes on.
+    #expect(flock(reader, LOCK_UN) == 0)
+    try await store.write(key, [UInt8](repeating: 68, count: 100))
+    #expect(try await store.read(key) == [UInt8](repeating: 68, count: 100))
+  }
+
   @Test func aCorruptRecordIsNamedAndNotQuoted() async throws {
     let root = NSTemporaryDirectory() + "vigil-state-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }

@@ -25,6 +25,8 @@ package struct FileStateStore: StateStore {
   package let root: String
   /// The shared sync writes wait on, when the store commits in groups.
   package let groupSync: GroupSync?
+  /// Seconds a lock held by another process (a stripe, or a file a reader holds) is waited for.
+  private let lockWait: Double
   /// This store's writers in line for each stripe, before its `flock`.
   private let stripeQueue = StripeQueue()
 
@@ -38,9 +40,13 @@ package struct FileStateStore: StateStore {
     try self.init(root: root, groupSync: groupCommit ? GroupSync(root: root) : nil, now: now)
   }
 
-  /// A store whose writes wait on `groupSync` when given (tests give one with a flush they control).
-  package init(root: String, groupSync: GroupSync?, now: Instant = Instant()) throws {
+  /// A store whose writes wait on `groupSync` when given (tests give one with a flush they control);
+  /// `lockWait`: how long a lock held by another process is waited for (tests shorten it).
+  package init(
+    root: String, groupSync: GroupSync?, now: Instant = Instant(), lockWait: Double = FileStateStore.lockWait
+  ) throws {
     self.root = root
+    self.lockWait = lockWait
     try FileStateStore.makeDirectory(root)
     self.groupSync = groupSync
     sweepAbandonedTemporaries(now: now)
@@ -276,9 +282,9 @@ package struct FileStateStore: StateStore {
         throw StateError("cannot lock \(file): \(String(cString: strerror(errno)))")
       }
       attempt += 1
-      if ContinuousClock.now - started > .seconds(Self.lockWait) {
+      if ContinuousClock.now - started > .seconds(lockWait) {
         throw StateError(
-          "cannot write \(path(key)): the lock \(file) stayed taken for \(Int(Self.lockWait)) s "
+          "cannot write \(path(key)): the lock \(file) stayed taken for \(String(lockWait, decimals: 1)) s "
             + "(another process holds it and is not finishing; a stopped process holding it?)",
           kind: .contended)
       }
@@ -288,13 +294,38 @@ package struct FileStateStore: StateStore {
     return lock
   }
 
+  /// Reads the key's record. The file is read under a shared `flock` once it is confirmed to be the key's: a
+  /// writer rewrites a key's old inode (its spare) only under an exclusive one, so a reader that opened the key
+  /// just before a swap never sees that inode half rewritten; it sees the key has moved on and reads again.
   private func readFile(_ key: String) throws -> [UInt8]? {
-    let descriptor = open(path(key), O_RDONLY | O_CLOEXEC)
-    if descriptor < 0 {
-      if errno == ENOENT { return nil }
-      throw failure("read", key)
+    let started = ContinuousClock.now
+    var attempt = 0
+    while true {
+      let descriptor = open(path(key), O_RDONLY | O_CLOEXEC)
+      if descriptor < 0 {
+        if errno == ENOENT { return nil }
+        throw failure("read", key)
+      }
+      let file = FileDescriptor(descriptor)
+      defer { file.close() }
+      try lock(file, LOCK_SH, what: path(key), since: started)
+      var opened = stat()
+      var current = stat()
+      guard fstat(descriptor, &opened) == 0 else { throw failure("read", key) }
+      if stat(path(key), &current) == 0, current.st_ino == opened.st_ino, current.st_dev == opened.st_dev {
+        return try readAll(descriptor, key: key)
+      }
+      // Swapped away (or removed) between the open and the lock: the key is another file now.
+      attempt += 1
+      if attempt >= 1_000 {
+        throw StateError(
+          "cannot read \(path(key)): it was replaced \(attempt) times while being opened", kind: .contended)
+      }
     }
-    defer { close(descriptor) }
+  }
+
+  /// Everything `descriptor` holds, at most ``maxRecordBytes``.
+  private func readAll(_ descriptor: Int32, key: String) throws -> [UInt8] {
     var data = [UInt8]()
     var buffer = [UInt8](repeating: 0, count: 65_536)
     while true {
@@ -311,6 +342,27 @@ package struct FileStateStore: StateStore {
       data.append(contentsOf: buffer[0..<count])
     }
     return data
+  }
+
+  /// Takes a `flock` (`LOCK_SH` or `LOCK_EX`) on `file`, waiting while another holds it (a reader or a writer
+  /// keeps it for a few system calls): a `.contended` error after ``lockWait`` seconds from `started`.
+  private func lock(
+    _ file: FileDescriptor, _ operation: Int32, what: String, since started: ContinuousClock.Instant
+  ) throws {
+    var attempt = 0
+    while flock(file.raw, operation | LOCK_NB) != 0 {
+      guard errno == EWOULDBLOCK || errno == EINTR else {
+        throw StateError("cannot lock \(what): \(String(cString: strerror(errno)))")
+      }
+      attempt += 1
+      if ContinuousClock.now - started > .seconds(lockWait) {
+        throw StateError(
+          "cannot use \(what): another process kept it locked for \(String(lockWait, decimals: 1)) s"
+            + " (a stopped process?)",
+          kind: .contended)
+      }
+      usleep(UInt32(100 * min(80, 1 << min(attempt, 7))))
+    }
   }
 
   /// Writes atomically: the key's spare, fsync, swap it with the key, fsync the folder.
@@ -359,7 +411,10 @@ package struct FileStateStore: StateStore {
     guard descriptor >= 0 else {
       throw StateError("cannot write state '\(key)' in \(folder): \(String(cString: strerror(errno)))")
     }
-    defer { close(descriptor) }
+    let file = FileDescriptor(descriptor)
+    defer { file.close() }
+    // The spare is a past version of the key: a reader that opened it then may still hold it (see readFile).
+    try lock(file, LOCK_EX, what: spare, since: ContinuousClock.now)
     var failure: String?
     // Written over the old bytes, then cut to length: the spare keeps its blocks (no free, no discard).
     data.withUnsafeBytes { bytes in
