@@ -275,22 +275,7 @@ package struct FileStateStore: StateStore {
       throw StateError("cannot open the lock file \(file): \(String(cString: strerror(errno)))")
     }
     let lock = FileDescriptor(descriptor)
-    let started = ContinuousClock.now
-    var attempt = 0
-    while flock(lock.raw, LOCK_EX | LOCK_NB) != 0 {
-      guard errno == EWOULDBLOCK || errno == EINTR else {
-        throw StateError("cannot lock \(file): \(String(cString: strerror(errno)))")
-      }
-      attempt += 1
-      if ContinuousClock.now - started > .seconds(lockWait) {
-        throw StateError(
-          "cannot write \(path(key)): the lock \(file) stayed taken for \(String(lockWait, decimals: 1)) s "
-            + "(another process holds it and is not finishing; a stopped process holding it?)",
-          kind: .contended)
-      }
-      // Holders keep it for a few system calls: poll every 1-8 ms (this thread is not the pool's).
-      usleep(UInt32(1_000 * min(8, 1 << min(attempt, 3))))
-    }
+    try self.lock(lock, LOCK_EX, what: "the lock \(file) for \(path(key))", since: ContinuousClock.now)
     return lock
   }
 
@@ -344,8 +329,10 @@ package struct FileStateStore: StateStore {
     return data
   }
 
-  /// Takes a `flock` (`LOCK_SH` or `LOCK_EX`) on `file`, waiting while another holds it (a reader or a writer
-  /// keeps it for a few system calls): a `.contended` error after ``lockWait`` seconds from `started`.
+  /// Takes a `flock` (`LOCK_SH` or `LOCK_EX`) on `file` (a stripe's lock file, a record), waiting while
+  /// another holds it (holders keep it for a few system calls: it is polled every 0.2-8 ms, from a thread that
+  /// is not the pool's): a `.contended` error after ``lockWait`` seconds from `started` (a stopped process
+  /// holding it).
   private func lock(
     _ file: FileDescriptor, _ operation: Int32, what: String, since started: ContinuousClock.Instant
   ) throws {
