@@ -25,7 +25,8 @@ package struct FileStateStore: StateStore {
   package let root: String
   /// The shared sync writes wait on, when the store commits in groups.
   package let groupSync: GroupSync?
-  /// Seconds a lock held by another process (a stripe, or a file a reader holds) is waited for.
+  /// Seconds a lock held by another process (a stripe, or a file a reader holds) is waited for before giving
+  /// up (a holder keeps it for microseconds; only a stopped process keeps it longer). 30 unless a test says.
   private let lockWait: Double
   /// This store's writers in line for each stripe, before its `flock`.
   private let stripeQueue = StripeQueue()
@@ -43,7 +44,7 @@ package struct FileStateStore: StateStore {
   /// A store whose writes wait on `groupSync` when given (tests give one with a flush they control);
   /// `lockWait`: how long a lock held by another process is waited for (tests shorten it).
   package init(
-    root: String, groupSync: GroupSync?, now: Instant = Instant(), lockWait: Double = FileStateStore.lockWait
+    root: String, groupSync: GroupSync?, now: Instant = Instant(), lockWait: Double = 30
   ) throws {
     self.root = root
     self.lockWait = lockWait
@@ -244,9 +245,6 @@ package struct FileStateStore: StateStore {
   /// Lock files that serialise conditional writes: one of 64, chosen by the key, so unrelated keys rarely wait
   /// on each other and the folder never holds more than 64 of them.
   static let stripes: UInt64 = 64
-  /// Seconds a writer waits for its stripe lock before giving up (a holder keeps it for microseconds; only a
-  /// stopped process keeps it longer).
-  static let lockWait: Double = 30
 
   /// Runs `body` holding the key's stripe lock (`flock`, which the kernel drops when its holder dies, so a
   /// killed writer blocks nobody). A lock not won within `lockWait` seconds is a `.contended` error.
