@@ -142,7 +142,7 @@ package struct FileStateStore: StateStore {
         unlock: {
           staged.unlock()
           queue.leave(stripe)
-        }, abandon: staged.abandon))
+        }))
     return Self.version(of: data)
   }
 
@@ -185,9 +185,6 @@ package struct FileStateStore: StateStore {
     func install() throws {
       try FileStateStore.install(spare, as: target)
     }
-
-    /// Nothing to undo: the key was not touched, and the spare is rewritten by the next write.
-    func abandon() {}
 
     /// Lets other writers of the stripe go on.
     func unlock() { lock.close() }

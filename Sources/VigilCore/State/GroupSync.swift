@@ -25,22 +25,17 @@ package final class GroupSync: Sendable {
   /// Flushes the filesystem: 0, or -1 with `errno` set.
   package typealias Flush = @Sendable () -> Int32
 
-  /// A write waiting for a round: its bytes are staged (not yet durable); `install` puts them in place.
+  /// A write waiting for a round: its bytes are staged (not yet durable) without touching the key, so a write
+  /// whose flush or install fails leaves nothing to undo; `install` puts them in place.
   package struct Staged: Sendable {
-    /// Renames the synced bytes over the key (throws why not).
+    /// Puts the synced bytes in place of the key (throws why not).
     package var install: @Sendable () throws -> Void
     /// Lets other writers of the key go on (once the install is durable, or after a failure).
     package var unlock: @Sendable () -> Void
-    /// Undoes the staging (its sync or install failed).
-    package var abandon: @Sendable () -> Void
 
-    package init(
-      install: @escaping @Sendable () throws -> Void, unlock: @escaping @Sendable () -> Void,
-      abandon: @escaping @Sendable () -> Void
-    ) {
+    package init(install: @escaping @Sendable () throws -> Void, unlock: @escaping @Sendable () -> Void) {
       self.install = install
       self.unlock = unlock
-      self.abandon = abandon
     }
   }
 
@@ -146,7 +141,6 @@ package final class GroupSync: Sendable {
       var refused: [(Waiter, String)] = []
       for waiter in batch {
         if let failure {
-          waiter.staged.abandon()
           refused.append((waiter, failure))
           continue
         }
@@ -154,7 +148,6 @@ package final class GroupSync: Sendable {
           try waiter.staged.install()
           installed.append(waiter)
         } catch {
-          waiter.staged.abandon()
           refused.append((waiter, "\(error)"))
         }
       }
@@ -188,7 +181,7 @@ package final class GroupSync: Sendable {
   /// Unlocks and answers `waiters`: each with its problem when `problems` is given, else as done.
   private func release(_ waiters: [Waiter], _ problems: [String]?) {
     guard !waiters.isEmpty else { return }
-    // Unlocked once the install is durable (or abandoned): the next write of a key may reuse what it freed.
+    // Unlocked once the install is durable (or refused): the next write of a key may reuse what it freed.
     for waiter in waiters { waiter.staged.unlock() }
     progress.withLock { $0.covered += UInt64(waiters.count) }
     for (index, waiter) in waiters.enumerated() {
