@@ -36,16 +36,17 @@ extension FirstResult {
   /// `operation`'s value, or `timedOut()` once `seconds` have passed, whichever comes first; the loser is
   /// cancelled and not awaited. The time limit is kept by ``Deadlines`` (its own thread: it fires even when
   /// every thread of the cooperative pool is busy), dropped as soon as the race ends, so nothing is kept alive
-  /// until it would have fired.
+  /// until it would have fired. `executor`, when given, runs the operation (a handler's own queue).
   package static func within(
-    _ seconds: Double, operation: @escaping @Sendable () async -> Value,
+    _ seconds: Double, on executor: (any TaskExecutor)? = nil,
+    operation: @escaping @Sendable () async -> Value,
     timedOut: @escaping @Sendable () -> Value
   ) async -> Value {
     let race = FirstResult<Value>()
     var deadline: Deadlines.Token?
     let value = await withCheckedContinuation { continuation in
       race.begin(continuation)
-      race.add(Task { race.finish(await operation()) })
+      race.add(Task(executorPreference: executor) { race.finish(await operation()) })
       deadline = Deadlines.shared.schedule(after: seconds) { race.finish(timedOut()) }
     }
     if let deadline { Deadlines.shared.cancel(deadline) }

@@ -299,32 +299,24 @@ package struct LocalInvoker: Sendable {
   ) async
     -> Result<HandlerOutput, InvocationFailure>
   {
-    let race = FirstResult<Result<HandlerOutput, InvocationFailure>>()
-    var deadline: Deadlines.Token?
-    let outcome = await withCheckedContinuation { continuation in
-      race.begin(continuation)
-      race.add(
-        Task(executorPreference: HandlerExecutor(label: "vigil.handler.\(context.functionName)")) {
-          do {
-            race.finish(.success(try await handler.handle(event, context: context)))
-          } catch {
-            race.finish(.failure(InvocationFailure(error, requestId: context.requestID)))
-          }
-        })
-      // The deadline fires on the deadline thread, not the cooperative pool: a handler that blocks its thread
-      // (or every pool thread, on a one-vCPU function) cannot delay the timeout. It is dropped as soon as the
-      // invocation ends, so a busy server does not keep every finished invocation alive until its deadline.
-      deadline = Deadlines.shared.schedule(after: timeout) {
-        race.finish(
-          .failure(
-            InvocationFailure(
-              errorType: "TimeoutError",
-              errorMessage: "Task timed out after \(String(timeout, decimals: 2)) seconds (\(limitedBy))",
-              requestId: context.requestID)))
-      }
-    }
-    if let deadline { Deadlines.shared.cancel(deadline) }
-    race.cancelAll()
-    return outcome
+    // The deadline fires on the deadline thread, not the cooperative pool: a handler that blocks its thread (or
+    // every pool thread, on a one-vCPU function) cannot delay the timeout. It is dropped as soon as the
+    // invocation ends, so a busy server does not keep every finished invocation alive until its deadline.
+    await FirstResult.within(
+      timeout, on: HandlerExecutor(label: "vigil.handler.\(context.functionName)"),
+      operation: {
+        do {
+          return .success(try await handler.handle(event, context: context))
+        } catch {
+          return .failure(InvocationFailure(error, requestId: context.requestID))
+        }
+      },
+      timedOut: {
+        .failure(
+          InvocationFailure(
+            errorType: "TimeoutError",
+            errorMessage: "Task timed out after \(String(timeout, decimals: 2)) seconds (\(limitedBy))",
+            requestId: context.requestID))
+      })
   }
 }
