@@ -234,11 +234,17 @@ package enum AlertingConfig {
     if map.optional("channels") != nil && map.optional("fallback") == nil { policy.fallback = [] }
     if map.optional("ignoreHours") != nil { policy.ignoreHours = [] }
     if map.optional("maintenance") != nil { policy.maintenance = [] }
-    // `false` turns off what the base has (a function that must not wait out the project's quiet hours).
-    if let flap = map.optional("flap"), isOff(flap) { policy.flap = nil }
-    if let quiet = map.optional("quietHours"), isOff(quiet) { policy.quietHours = nil }
-    if let repeatEvery = map.optional("repeatEvery"), isOff(repeatEvery) { policy.repeatEvery = nil }
-    if let flap = map.optional("flap"), !isOff(flap) {
+    /// A setting's value; nil when absent, or when written `false`, which turns off what the base has (a
+    /// function that must not wait out the project's quiet hours).
+    func enabled(_ key: String, orElse turnOff: () -> Void) -> ConfigValue? {
+      guard let value = map.optional(key) else { return nil }
+      guard !isOff(value) else {
+        turnOff()
+        return nil
+      }
+      return value
+    }
+    if let flap = enabled("flap", orElse: { policy.flap = nil }) {
       let fields = try flap.mapping(allowed: ["window", "changes"])
       let detection = AlertPolicy.FlapDetection(
         window: try fields.optional("window").map { v throws(ConfigError) in try positive(v) } ?? 10,
@@ -259,7 +265,7 @@ package enum AlertingConfig {
         policy.ignoreHours.insert(number)
       }
     }
-    if let quiet = map.optional("quietHours"), !isOff(quiet) {
+    if let quiet = enabled("quietHours", orElse: { policy.quietHours = nil }) {
       let fields = try quiet.mapping(allowed: ["from", "to"])
       let from = try fields.required("from").int()
       let to = try fields.required("to").int()
@@ -300,7 +306,7 @@ package enum AlertingConfig {
       }
     }
     if let recover = map.optional("recoverAfter") { policy.recoverAfter = try positive(recover) }
-    if let repeatEvery = map.optional("repeatEvery"), !isOff(repeatEvery) {
+    if let repeatEvery = enabled("repeatEvery", orElse: { policy.repeatEvery = nil }) {
       policy.repeatEvery = try repeatEvery.duration(within: 1...31 * 86_400)
     }
     if let sendResolved = map.optional("sendResolved") { policy.sendResolved = try sendResolved.bool() }
