@@ -119,4 +119,34 @@ import Testing
       unknown.stderr.contains("no function 'billing'") && unknown.stderr.contains("shop, web, orders"),
       "\(unknown.stderr)")
   }
+
+  /// A project whose alerting does not read is one problem, not one per function, and it hides no function's
+  /// own problems.
+  @Test func aBrokenProjectAlertingIsReportedOnceBesideEachFunctionsProblems() async throws {
+    let folder = try makeProject(
+      """
+      custom:
+        vigil:
+          alerting:
+            channels: [pager]
+      functions:
+        shop:
+          handler: website-status
+        web:
+          handler: website-status
+      """,
+      files: [
+        "functions/shop/config.yml": "targets:\n  - {name: a, url: 'http://127.0.0.1:9/', colour: red}\n",
+        "functions/web/config.yml":
+          "targets:\n  - {name: b, url: 'http://127.0.0.1:9/'}\nalerting: {recoverAfter: 2}\n",
+      ])
+    let run = try await vigil(["validate"], in: folder)
+    #expect(run.status == 2)
+    let errors = run.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+    #expect(errors.filter { $0.contains("no channel named 'pager'") }.count == 1, "\(run.stderr)")
+    #expect(
+      errors.contains { $0.contains("functions/shop/config.yml:2:") && $0.contains("colour") },
+      "\(run.stderr)")
+    #expect(errors.count == 2, "\(run.stderr)")
+  }
 }

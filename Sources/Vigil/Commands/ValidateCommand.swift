@@ -51,10 +51,14 @@ enum ValidateCommand: Command {
     } catch {
       problems.append(error.mark == nil ? "\(error)" : error.message)
     }
+    // The project's channels, policy and routes, once; each function's own keys below only over a project
+    // whose alerting reads (its problem is not repeated for every function).
+    var projectAlertingReads = true
     do {
       _ = try project.alertingEngine(logger: .silent, state: InMemoryStateStore(), clock: SystemClock())
     } catch {
       problems.append("\(error)")
+      projectAlertingReads = false
     }
     var warnings: [String] = []
     for function in project.config.functions {
@@ -81,21 +85,24 @@ enum ValidateCommand: Command {
         {
           problems.append(problem)
         }
-        let engine = try project.alertingEngine(
-          logger: .silent, state: InMemoryStateStore(), clock: SystemClock(), function: function,
-          overrides: alerting)
-        if function.name == explain {
-          explanation =
-            ["\(function.name): the alerting policy its alerts follow"]
-            + PolicyExplanation.lines(
-              engine.policy, project: project.config.vigil.alerting, function: alerting.function)
-            + PolicyExplanation.targetLines(alerting.targets.alerting, labels: alerting.targets.labels)
-            + PolicyExplanation.routeLines(
-              engine.routes, function: function.name, labels: function.labels,
-              routed: project.config.vigil.routes != nil)
-        }
         if let configuration, let validate = handler?.validateConfiguration {
           try validate(configuration)
+        }
+        let ownAlerting = alerting.function != nil || !alerting.targets.alerting.isEmpty
+        if projectAlertingReads && (ownAlerting || function.name == explain) {
+          let engine = try project.alertingEngine(
+            logger: .silent, state: InMemoryStateStore(), clock: SystemClock(), function: function,
+            overrides: alerting)
+          if function.name == explain {
+            explanation =
+              ["\(function.name): the alerting policy its alerts follow"]
+              + PolicyExplanation.lines(
+                engine.policy, project: project.config.vigil.alerting, function: alerting.function)
+              + PolicyExplanation.targetLines(alerting.targets.alerting, labels: alerting.targets.labels)
+              + PolicyExplanation.routeLines(
+                engine.routes, function: function.name, labels: function.labels,
+                routed: project.config.vigil.routes != nil)
+          }
         }
       } catch {
         problems.append("\(error)")
