@@ -147,8 +147,9 @@ package struct AlertingEngine: Sendable {
       for candidate in candidates {
         let previous = ledger.keys[candidate.key]
         var effective = (targets.policies[candidate.target] ?? policy).applying(candidate.hints)
-        // The routes decide this alert's default channels (a step that names its own still sends there).
-        if !targets.unrouted.contains(candidate.target),
+        // The routes decide this alert's default channels (a step that names its own still sends there). Without
+        // routes nothing is done per alert: a function of thousands of targets builds no label set per target.
+        if !routes.routes.isEmpty, !targets.unrouted.contains(candidate.target),
           let routed = routes.channels(
             function: function, target: candidate.target, severity: candidate.severity,
             labels: labels.merging(targets.labels[candidate.target] ?? [:]) { _, target in target })
