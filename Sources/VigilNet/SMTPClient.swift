@@ -91,11 +91,15 @@ package struct SMTPClient: Sendable {
     }
     CurlGlobal.initialize()
     guard let handle = curl_easy_init() else { return .failure(.temporary("curl_easy_init failed")) }
-    defer { curl_easy_cleanup(handle) }
     let source = Unmanaged.passRetained(SMTPUploadSource(request.message))
-    defer { source.release() }
     var recipients: UnsafeMutablePointer<curl_slist>?
-    defer { curl_slist_free_all(recipients) }
+    // The handle goes first: until curl_easy_cleanup returns it may still use the upload source and the
+    // recipient list it points to.
+    defer {
+      curl_easy_cleanup(handle)
+      curl_slist_free_all(recipients)
+      source.release()
+    }
     var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     // The URL path is the EHLO name (without one, libcurl would use an arbitrary word).
     var url = request.url
@@ -124,7 +128,10 @@ package struct SMTPClient: Sendable {
         handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(request.connectTimeout.clampedMilliseconds)))
       ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout.clampedMilliseconds)))
       ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
-      return curl_easy_perform(handle)
+      let code = curl_easy_perform(handle)
+      // The buffer is only valid inside this closure; the cleanup must not write into it afterwards.
+      ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
+      return code
     }
     var reply = 0
     ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &reply)

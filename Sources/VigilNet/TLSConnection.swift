@@ -52,7 +52,7 @@ package final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable 
     guard let handle = curl_easy_init() else {
       throw .connect(address: address, detail: "curl_easy_init failed")
     }
-    let errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     let urlHost = host.contains(":") ? "[\(host)]" : host
     ccurl_setopt_string(handle, CURLOPT_URL, "https://\(urlHost):\(port)/")
     ccurl_setopt_long(handle, CURLOPT_CONNECT_ONLY, 1)
@@ -62,8 +62,9 @@ package final class TLSConnection: FrameStream, ByteStream, @unchecked Sendable 
     ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, insecure ? 0 : 2)
     ccurl_setopt_long(handle, CURLOPT_SSL_ENABLE_ALPN, 0)
     if let caFile { ccurl_setopt_string(handle, CURLOPT_CAINFO, caFile) }
-    let code = errorBuffer.withUnsafeBufferPointer { buffer in
-      ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+    // curl writes into the buffer, so it is lent mutably, and taken back before the closure ends.
+    let code = errorBuffer.withUnsafeMutableBufferPointer { buffer in
+      ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
       let code = curl_easy_perform(handle)
       ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
       return code
