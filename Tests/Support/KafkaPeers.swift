@@ -86,7 +86,7 @@ public func runToEnd(_ arguments: [String], environment: [String: String]? = nil
     }
     DispatchQueue(label: "vigil.tests.blocking").asyncAfter(deadline: .now() + 120, execute: watchdog)
     defer { watchdog.cancel() }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
+    let data = output.fileHandleForReading.readUntilEnd()
     let status = process.waitForExit()
     if checked && status != 0 {
       throw PeerProcess.PeerError(

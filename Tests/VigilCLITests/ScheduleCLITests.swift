@@ -31,7 +31,7 @@ final class ScheduleProcess: @unchecked Sendable {
     DispatchQueue(label: "vigil.tests.blocking").async(group: reader) { [self] in
       var pending = Data()
       while true {
-        let chunk = handle.availableData
+        let chunk = handle.nextChunk()
         if chunk.isEmpty { break }
         pending.append(chunk)
         while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {

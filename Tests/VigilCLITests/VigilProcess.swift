@@ -67,10 +67,10 @@ private func runVigil(
   nonisolated(unsafe) var out = Data()
   nonisolated(unsafe) var err = Data()
   DispatchQueue(label: "vigil.tests.blocking").async(group: group) {
-    out = stdout.fileHandleForReading.readDataToEndOfFile()
+    out = stdout.fileHandleForReading.readUntilEnd()
   }
   DispatchQueue(label: "vigil.tests.blocking").async(group: group) {
-    err = stderr.fileHandleForReading.readDataToEndOfFile()
+    err = stderr.fileHandleForReading.readUntilEnd()
   }
   group.wait()
   let status = process.waitForExit()
