@@ -219,6 +219,9 @@ package enum AlertingConfig {
     "ignoreHours", "quietHours", "maintenance", "flap",
   ]
 
+  /// The keys of the project's `alerting:` (a function's cannot set where acknowledgement links point).
+  package static let projectKeys = policyKeys + ["acknowledge"]
+
   /// The alerting policy; every channel it names must exist in `channels`. `base` is what the keys `value`
   /// does not name are (a function's `alerting:` over the project's policy); without one, the defaults with
   /// `zone`. A key named replaces the base's whole setting (a list is not merged); naming `channels` without

@@ -17,6 +17,8 @@ package struct AlertingEngine: Sendable {
   package let labels: [String: String]
   /// Targets with their own alerting keys or labels.
   package let targets: Targets
+  /// Signed acknowledgement links put in firing notices, when the project sets them up.
+  package let ackLinks: AckLinks?
 
   /// What some targets of the function set for themselves.
   package struct Targets: Sendable {
@@ -42,10 +44,11 @@ package struct AlertingEngine: Sendable {
 
   package init(
     policy: AlertPolicy, channels: [String: any Channel], state: any StateStore, clock: any WallClock,
-    environment: [String: String] = [:], routes: AlertRoutes = AlertRoutes(), labels: [String: String] = [:],
-    targets: Targets = Targets()
+    environment: [String: String] = [:], routes: AlertRoutes = AlertRoutes(), ackLinks: AckLinks? = nil,
+    labels: [String: String] = [:], targets: Targets = Targets()
   ) {
     self.targets = targets
+    self.ackLinks = ackLinks
     self.policy = policy
     self.channels = channels
     self.routes = routes
@@ -163,7 +166,8 @@ package struct AlertingEngine: Sendable {
         ledger.keys[candidate.key] = worthKeeping ? next : nil
       }
       let notifications = applyQuietHours(
-        group(intents, function: function, requestID: requestID), ledger: &ledger, function: function,
+        group(intents, function: function, requestID: requestID, now: now), ledger: &ledger,
+        function: function,
         requestID: requestID, now: now, logger: logger)
       var entries: [OutboxEntry] = []
       for (channel, notification) in notifications.sorted(by: { $0.key < $1.key }) {
@@ -279,15 +283,20 @@ package struct AlertingEngine: Sendable {
   }
 
   /// One notification per channel from the policy's intents.
-  func group(_ intents: [NotificationIntent], function: String, requestID: String) -> [String:
+  func group(_ intents: [NotificationIntent], function: String, requestID: String, now: Instant) -> [String:
     AlertNotification]
   {
     var notifications: [String: AlertNotification] = [:]
     for intent in intents {
+      // A link to acknowledge goes with what pages: a firing step or a reminder of an incident nobody has.
+      let wantsLink =
+        (intent.kind == .firing || intent.kind == .reminder) && intent.acknowledgement?.holds(at: now) != true
       let notice = AlertNotification.Notice(
         status: AlertNotification.Notice.Status(rawValue: intent.kind.rawValue) ?? .firing,
         candidate: intent.candidate,
-        incidentID: intent.incidentID, since: ISO8601.format(intent.since), step: intent.step)
+        incidentID: intent.incidentID, since: ISO8601.format(intent.since), step: intent.step,
+        acknowledgement: intent.acknowledgement,
+        ackURL: wantsLink ? ackLinks?.link(incident: intent.incidentID, now: now) : nil)
       for channel in intent.channels {
         notifications[
           channel, default: AlertNotification(function: function, requestID: requestID, notices: [])

@@ -58,7 +58,7 @@ package struct AlertNotification: Sendable, Codable, Hashable {
   /// One alert's news.
   package struct Notice: Sendable, Codable, Hashable {
     package enum Status: String, Sendable, Codable, Hashable {
-      case firing, reminder, resolved, flapping, stable
+      case firing, reminder, resolved, flapping, stable, acknowledged
     }
     package var status: Status
     package var candidate: AlertCandidate
@@ -67,15 +67,32 @@ package struct AlertNotification: Sendable, Codable, Hashable {
     package var since: String
     /// The escalation step, when the notice is one.
     package var step: Int?
+    /// Who has the incident (or had, until it ended), when someone acknowledged it.
+    package var acknowledgement: Acknowledgement?
+    /// A signed link that acknowledges the incident, on firing notices when acknowledgement links are set up.
+    package var ackURL: String?
 
     package init(
-      status: Status, candidate: AlertCandidate, incidentID: String, since: String, step: Int? = nil
+      status: Status, candidate: AlertCandidate, incidentID: String, since: String, step: Int? = nil,
+      acknowledgement: Acknowledgement? = nil, ackURL: String? = nil
     ) {
       self.status = status
       self.candidate = candidate
       self.incidentID = incidentID
       self.since = since
       self.step = step
+      self.acknowledgement = acknowledgement
+      self.ackURL = ackURL
+    }
+
+    /// The check's facts, then the acknowledgement and the link to give one: what every channel shows.
+    package var facts: [AlertCandidate.Fact] {
+      var facts = candidate.facts
+      if let acknowledgement {
+        facts.append(.init("acknowledged", acknowledgement.describe(at: candidate.observedAt)))
+      }
+      if let ackURL { facts.append(.init("acknowledge", ackURL)) }
+      return facts
     }
   }
 
@@ -109,7 +126,7 @@ package struct AlertNotification: Sendable, Codable, Hashable {
   /// A title line: `[vigil] website-status: 2 firing, 1 resolved`.
   package var title: String {
     var parts: [String] = []
-    for status in [Notice.Status.firing, .reminder, .resolved, .flapping, .stable] {
+    for status in [Notice.Status.firing, .reminder, .acknowledged, .resolved, .flapping, .stable] {
       let count = notices.filter { $0.status == status }.count
       if count > 0 { parts.append("\(count) \(status.rawValue)") }
     }
@@ -125,7 +142,7 @@ package struct AlertNotification: Sendable, Codable, Hashable {
     for notice in notices {
       let mark = notice.status.rawValue.uppercased() + (notice.step.map { " (step \($0))" } ?? "")
       lines.append("\(mark) [\(notice.candidate.severity.rawValue)] \(notice.candidate.summary)")
-      for fact in notice.candidate.facts { lines.append("  \(fact.name): \(fact.value)") }
+      for fact in notice.facts { lines.append("  \(fact.name): \(fact.value)") }
       lines.append("  since: \(notice.since)  incident: \(notice.incidentID)")
     }
     return lines.joined(separator: "\n")

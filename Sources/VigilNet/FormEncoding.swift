@@ -22,3 +22,20 @@ package enum FormEncoding {
     return result
   }
 }
+
+extension FormEncoding {
+  /// The fields of an `application/x-www-form-urlencoded` body (`+` is a space, `%XX` a byte); the first of a
+  /// repeated name wins, at most `limit` fields are read.
+  package static func decode(_ body: String, limit: Int = 50) -> [String: String] {
+    var fields: [String: String] = [:]
+    for pair in body.split(separator: "&").prefix(limit) {
+      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      func decoded(_ text: Substring) -> String {
+        StateURL.percentDecoded(Substring(text.replacingEvery("+", with: " ")))
+      }
+      let name = decoded(parts[0])
+      if fields[name] == nil { fields[name] = parts.count > 1 ? decoded(parts[1]) : "" }
+    }
+    return fields
+  }
+}

@@ -99,7 +99,7 @@ package struct Project: Sendable {
       ? AlertRoutes() : try AlertRoutes.read(config.vigil.routes, channels: channels)
     return AlertingEngine(
       policy: policy, channels: channels, state: state, clock: clock, environment: environment,
-      routes: routes,
+      routes: routes, ackLinks: try AckLinks.read(config.vigil.alerting),
       labels: function?.labels ?? [:],
       targets: .init(policies: targetPolicies, labels: overrides.targets.labels, unrouted: unrouted))
   }
@@ -121,7 +121,8 @@ package struct Project: Sendable {
       throw ConfigError(
         config.vigil.timezoneMark ?? SourceMark(file: config.file, line: 1, column: 1), error.description)
     }
-    let project = try AlertingConfig.policy(config.vigil.alerting, channels: channels, zone: zone)
+    let project = try AlertingConfig.policy(
+      config.vigil.alerting, channels: channels, zone: zone, allowed: AlertingConfig.projectKeys)
     return try AlertingConfig.policy(override, channels: channels, over: project)
   }
 

@@ -218,6 +218,16 @@ func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, 
       PagerDutyEvents(name: "p", url: url, routingKey: "bad", transport: transport), notification())
     #expect(bad.hasPrefix("permanent: ") && bad.contains("invalid event"), "\(bad)")
   }
+
+  @Test func pagerDutyIsToldOfAnAcknowledgementByTheSameDedupKey() async throws {
+    let url = try await RobotVendorPeer.base() + "/v2/enqueue"
+    let pager = PagerDutyEvents(name: "p", url: url, routingKey: "good", transport: CurlHTTPClient())
+    let acknowledge = pager.events(notification(.acknowledged))[0]
+    #expect(acknowledge["event_action"] == .string("acknowledge"))
+    #expect(acknowledge["dedup_key"] == pager.events(notification())[0]["dedup_key"])
+    // The stand-in refuses an event_action PagerDuty does not know, and accepts this one.
+    #expect(await deliveryOutcome(pager, notification(.acknowledged)) == "sent")
+  }
 }
 
 @Suite(.serialized) struct TencentSMSTests {

@@ -40,7 +40,7 @@ package struct DiscordWebhook: Channel {
       ]
       if let description = fit(notice.candidate.summary, 4096) { embed["description"] = .string(description) }
       var fields: [JSONValue] = []
-      for fact in notice.candidate.facts.prefix(25) {
+      for fact in notice.facts.prefix(25) {
         guard left > 2, let name = fit(fact.name, 256), let value = fit(fact.value, 1024) else { break }
         fields.append(.object(["name": .string(name), "value": .string(value), "inline": .bool(false)]))
       }

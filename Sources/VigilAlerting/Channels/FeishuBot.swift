@@ -33,7 +33,7 @@ package struct FeishuBot: Channel {
     var lines: [String] = []
     for notice in notification.notices {
       lines.append("**\(notice.status.rawValue.uppercased())** \(notice.candidate.summary)")
-      lines += notice.candidate.facts.map { "\($0.name): \($0.value)" }
+      lines += notice.facts.map { "\($0.name): \($0.value)" }
       lines.append("since \(notice.since) · \(notice.incidentID)")
     }
     var body: [String: JSONValue] = [

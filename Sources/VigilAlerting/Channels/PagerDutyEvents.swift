@@ -26,16 +26,18 @@ package struct PagerDutyEvents: Channel {
     // A "stable" notice (flapping is over) opens nothing; flapping pages like a trigger.
     notification.notices.filter { $0.status != .stable }.map { notice in
       let dedupKey = String("vigil/\(notice.candidate.key)".prefix(255))
-      if notice.status == .resolved {
+      // Resolve and acknowledge carry only the dedup key (Events API v2); PagerDuty's own acknowledgement
+      // then holds its escalation too.
+      if notice.status == .resolved || notice.status == .acknowledged {
         return .object([
           "routing_key": .string(routingKey), "dedup_key": .string(dedupKey),
-          "event_action": .string("resolve"),
+          "event_action": .string(notice.status == .resolved ? "resolve" : "acknowledge"),
         ])
       }
       var details: [String: JSONValue] = [
         "incident": .string(notice.incidentID), "since": .string(notice.since),
       ]
-      for fact in notice.candidate.facts { details[fact.name] = .string(fact.value) }
+      for fact in notice.facts { details[fact.name] = .string(fact.value) }
       let severity =
         ["info": "info", "warning": "warning", "critical": "critical"][notice.candidate.severity.rawValue]
         ?? "error"

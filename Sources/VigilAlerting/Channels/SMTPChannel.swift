@@ -36,7 +36,7 @@ package struct SMTPChannel: Channel {
   package func message(_ notification: AlertNotification, idempotencyKey: String) -> MailMessage {
     let rows = notification.notices.map { notice in
       "<li><b>\(Self.escape(notice.status.rawValue.uppercased()))</b> \(Self.escape(notice.candidate.summary))<br><small>"
-        + notice.candidate.facts.map { "\(Self.escape($0.name)): \(Self.escape($0.value))" }.joined(
+        + notice.facts.map { "\(Self.escape($0.name)): \(Self.escape($0.value))" }.joined(
           separator: "<br>")
         + "<br>since \(Self.escape(notice.since)) · incident \(Self.escape(notice.incidentID))</small></li>"
     }

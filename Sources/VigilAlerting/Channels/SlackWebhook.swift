@@ -17,7 +17,7 @@ package struct SlackWebhook: Channel {
   package static func body(_ notification: AlertNotification) -> JSONValue {
     let text = notification.notices.map { notice in
       "*\(notice.status.rawValue.uppercased())* \(ChatWebhook.escapeMarkup(notice.candidate.summary))\n"
-        + notice.candidate.facts.map {
+        + notice.facts.map {
           "• \(ChatWebhook.escapeMarkup($0.name)): \(ChatWebhook.escapeMarkup($0.value))"
         }.joined(separator: "\n")
     }.joined(separator: "\n\n")

@@ -25,7 +25,7 @@ package struct TeamsWorkflow: Channel {
       ])
     ]
     for notice in notification.notices {
-      let facts = notice.candidate.facts.map { "\($0.name): \($0.value)" }.joined(separator: "\n\n")
+      let facts = notice.facts.map { "\($0.name): \($0.value)" }.joined(separator: "\n\n")
       blocks.append(
         .object([
           "type": .string("TextBlock"),

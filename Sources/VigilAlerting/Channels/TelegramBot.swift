@@ -31,7 +31,7 @@ package struct TelegramBot: Channel {
     var lines: [[(text: String, bold: Bool)]] = [[(notification.title, true)]]
     for notice in notification.notices {
       lines.append([(notice.status.rawValue.uppercased(), true), (" " + notice.candidate.summary, false)])
-      lines += notice.candidate.facts.map { [("\($0.name): \($0.value)", false)] }
+      lines += notice.facts.map { [("\($0.name): \($0.value)", false)] }
     }
     var text = ""
     var left = maximumCharacters

@@ -63,7 +63,7 @@ enum VendorReply {
       lines.append(
         "**<font color=\"\(color)\">\(notice.status.rawValue.uppercased())</font>** \(notice.candidate.summary)"
       )
-      for fact in notice.candidate.facts { lines.append("> \(fact.name): \(fact.value)") }
+      for fact in notice.facts { lines.append("> \(fact.name): \(fact.value)") }
       lines.append("> since \(notice.since) · \(notice.incidentID)")
     }
     return lines.joined(separator: "\n")

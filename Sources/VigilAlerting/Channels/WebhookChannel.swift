@@ -33,7 +33,7 @@ package struct WebhookChannel: Channel {
     let firing = notification.notices.contains { $0.status != .resolved }
     let alerts: [JSONValue] = notification.notices.map { notice in
       var annotations: [String: JSONValue] = ["summary": .string(notice.candidate.summary)]
-      for fact in notice.candidate.facts where annotations[fact.name] == nil {
+      for fact in notice.facts where annotations[fact.name] == nil {
         annotations[fact.name] = .string(fact.value)
       }
       return .object([

@@ -19,6 +19,8 @@ package struct AlertState: Sendable, Codable, Hashable {
     /// Escalation steps already notified (the initial notification counts as one when there is no escalation).
     package var stepsNotified: Int
     package var lastNotifiedAt: Instant?
+    /// Someone has it (`vigil ack`, a signed link); kept after it ends so later notices say it ended.
+    package var acknowledgement: Acknowledgement?
   }
 
   package var samples: [Sample] = []
@@ -34,7 +36,7 @@ package struct AlertState: Sendable, Codable, Hashable {
 /// One notification the policy asks for.
 package struct NotificationIntent: Sendable, Hashable {
   package enum Kind: String, Sendable, Hashable, Codable {
-    case firing, reminder, resolved, flapping, stable
+    case firing, reminder, resolved, flapping, stable, acknowledged
   }
   package var kind: Kind
   package var candidate: AlertCandidate
@@ -43,6 +45,8 @@ package struct NotificationIntent: Sendable, Hashable {
   /// The escalation step (1-based) this notification is, when it is one.
   package var step: Int?
   package var channels: [String]
+  /// The incident's acknowledgement, when it has one (the notice says who has it, or that it ended).
+  package var acknowledgement: Acknowledgement?
 }
 
 /// Applies an `AlertPolicy` to one new observation: pure, so every rule is tested with made-up times.
@@ -59,6 +63,7 @@ package enum PolicyEngine {
       // the window is notified after it); resolves still go out.
       result = suppress(result, keeping: [.resolved], previous: previous)
     }
+    result = applyAcknowledgement(result, candidate: candidate, previous: previous, policy: policy, now: now)
     guard let flap = policy.flap else { return result }
     let recent = result.state.samples.suffix(flap.window)
     let changes = zip(recent, recent.dropFirst()).filter { $0.healthy != $1.healthy }.count
@@ -87,6 +92,34 @@ package enum PolicyEngine {
       paused.state.flapping = true
       return paused
     }
+    return result
+  }
+
+  /// An acknowledged incident: its firing steps and reminders are held back while the acknowledgement holds
+  /// (and not counted as sent); the first run after it was given tells every channel the incident has once,
+  /// with who has it. Every notice of the incident carries the acknowledgement.
+  static func applyAcknowledgement(
+    _ result: (state: AlertState, intents: [NotificationIntent]), candidate: AlertCandidate,
+    previous: AlertState?, policy: AlertPolicy, now: Instant
+  ) -> (state: AlertState, intents: [NotificationIntent]) {
+    // A resolve carries the acknowledgement of the incident it closes.
+    guard let ack = result.state.incident?.acknowledgement ?? previous?.incident?.acknowledgement,
+      result.state.incident != nil || result.intents.contains(where: { $0.kind == .resolved })
+    else { return result }
+    var result = result
+    if ack.holds(at: now), result.state.incident != nil {
+      result = suppress(result, keeping: [.resolved], previous: previous)
+    }
+    if !ack.announced, ack.holds(at: now), var incident = result.state.incident {
+      incident.acknowledgement?.announced = true
+      result.state.incident = incident
+      result.intents.insert(
+        NotificationIntent(
+          kind: .acknowledged, candidate: candidate,
+          incidentID: incident.id, since: incident.startedAt, step: nil, channels: allChannels(policy)),
+        at: 0)
+    }
+    for index in result.intents.indices { result.intents[index].acknowledgement = ack }
     return result
   }
 

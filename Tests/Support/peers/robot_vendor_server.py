@@ -27,7 +27,8 @@ CKafka  POST /ckafka   API 3.0 DescribeGroupOffsets (version 2019-08-19), TC3 ch
         "ckafka-test-key" and service ckafka -> AuthFailure.SignatureFailure on mismatch; instance
         ckafka-throttled -> RequestLimitExceeded; group billing -> topic orders, partitions 0-2 at committed
         40/90/-1 of 100; group wide -> 55 one-partition topics t00..t54, paged by Offset/Limit (max 50).
-PagerDuty POST /v2/enqueue   routing_key good -> 202 success; bad -> 400 invalid event.
+PagerDuty POST /v2/enqueue   routing_key good -> 202 success; bad key, bad event_action, a trigger without
+                             payload summary/source/severity, an ack/resolve without dedup_key -> 400 invalid event.
 GET /requests lists what arrived (path, body, verdict).
 
 A name starting "limited" (Slack, Discord, Telegram) or "fast" (DingTalk) is limited on its own first request,
@@ -349,6 +350,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/v2/enqueue":
             if (body or {}).get("routing_key") != "good":
                 return (400, {"status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid routing key"]}, None)
+            action = body.get("event_action")
+            if action not in ("trigger", "acknowledge", "resolve"):
+                return (400, {"status": "invalid event", "message": "Event object is invalid", "errors": ["'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')"]}, None)
+            if action != "trigger" and not body.get("dedup_key"):
+                return (400, {"status": "invalid event", "message": "Event object is invalid", "errors": ["'dedup_key' is missing or blank"]}, None)
+            if action == "trigger":
+                payload = body.get("payload") or {}
+                missing = [name for name in ("summary", "source", "severity") if not payload.get(name)]
+                if missing:
+                    return (400, {"status": "invalid event", "message": "Event object is invalid", "errors": ["'payload.%s' is missing or blank" % missing[0]]}, None)
             return (202, {"status": "success", "message": "Event processed", "dedup_key": body.get("dedup_key")}, None)
         return {"errcode": 404, "errmsg": "no such endpoint"}
 
