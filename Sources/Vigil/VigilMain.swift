@@ -41,7 +41,8 @@ public enum Vigil {
 /// The commands this build has, in help order.
 let commands: [any Command.Type] = [
   ListCommand.self, InvokeCommand.self, ValidateCommand.self, ScheduleCommand.self, CronCommand.self,
-  ServeCommand.self, RuntimeCommand.self, ChannelCommand.self, AlertsCommand.self, StatusCommand.self,
+  ServeCommand.self, RuntimeCommand.self, ChannelCommand.self, AlertsCommand.self, AckCommand.self,
+  UnackCommand.self, StatusCommand.self,
   StateCommand.self,
 ]
 

@@ -61,6 +61,11 @@ package struct HandlerRegistry: Sendable {
         name: "status-page",
         summary: "status page, JSON API and badges from the store's history (GET /{path+}, API gateway)",
         StatusPageHandler(), configuration: { _ = try StatusPageConfig.read($0) }),
+      AnyHandler(
+        name: "incident-ack",
+        summary:
+          "acknowledges an incident from the signed link in its notices (GET shows, POST acks; API gateway)",
+        IncidentAckHandler(), configuration: { _ = try IncidentAckConfig.read($0) }),
     ])
 
   /// A registry of `handlers`, each under its name (names are unique: the built-in list is fixed).

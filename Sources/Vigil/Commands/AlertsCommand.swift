@@ -63,6 +63,7 @@ enum AlertsCommand: Command {
               "key": .string(item.key), "incident": .string(item.state.incident?.id ?? ""),
               "since": .string(item.state.incident.map { ISO8601.format($0.startedAt) } ?? ""),
               "notified": .int(Int64(item.state.incident?.stepsNotified ?? 0)),
+              "acknowledged": item.state.incident?.acknowledgement.map(Self.json) ?? .null,
             ])
           }),
         "pending": .array(pending.map(Self.json)), "failed": .array(failed.map(Self.json)),
@@ -71,12 +72,14 @@ enum AlertsCommand: Command {
       Output.out(try JSONCoding.encodeString(report, pretty: true))
       return unreadable.isEmpty ? ExitCode.success : ExitCode.failure
     }
+    let now = SystemClock().now
     var lines = ["open incidents: \(incidents.count)"]
     for item in incidents {
       guard let incident = item.state.incident else { continue }
       lines.append(
         "  \(item.key)  since \(ISO8601.format(incident.startedAt))  \(incident.id)  notifications \(incident.stepsNotified)"
       )
+      if let ack = incident.acknowledgement { lines.append("    acknowledged \(ack.describe(at: now))") }
     }
     lines.append("outbox pending: \(pending.count)")
     for entry in pending {
@@ -96,6 +99,15 @@ enum AlertsCommand: Command {
     }
     Output.out(lines.joined(separator: "\n"))
     return unreadable.isEmpty ? ExitCode.success : ExitCode.failure
+  }
+
+  static func json(_ ack: Acknowledgement) -> JSONValue {
+    .object([
+      "by": .string(ack.by), "at": .string(ISO8601.format(ack.at)),
+      "until": ack.until.map { .string(ISO8601.format($0)) } ?? .null,
+      "holds": .bool(ack.holds(at: SystemClock().now)), "comment": ack.comment.map { .string($0) } ?? .null,
+      "via": .string(ack.via),
+    ])
   }
 
   static func json(_ entry: OutboxEntry) -> JSONValue {

@@ -110,7 +110,11 @@ package struct IncidentLog: Sendable, Codable, Equatable {
       for notice in notification.notices {
         let summary = String(notice.candidate.summary.prefix(300))
         let index = self.index(for: notice, at: seconds)
-        let event = IncidentRecord.Event(time: seconds, status: notice.status.rawValue, summary: summary)
+        // An acknowledgement's event says who has it (the status page's incident timeline shows it).
+        let said =
+          notice.status == .acknowledged
+          ? String((notice.acknowledgement?.describe(at: now) ?? summary).prefix(300)) : summary
+        let event = IncidentRecord.Event(time: seconds, status: notice.status.rawValue, summary: said)
         if !incidents[index].timeline.contains(event) {
           incidents[index].timeline.append(event)
           Self.trim(&incidents[index].timeline, to: Self.maxTimeline)

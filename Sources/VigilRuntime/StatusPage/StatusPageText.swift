@@ -72,6 +72,7 @@ package struct StatusPageText: Sendable {
     case "resolved": pick("resolved", "恢复")
     case "flapping": pick("flapping", "抖动")
     case "stable": pick("stable again", "恢复稳定")
+    case "acknowledged": pick("acknowledged", "已确认")
     case "delivered": pick("delivered", "已送达")
     case "retrying": pick("retrying", "重试中")
     case "failed": pick("failed", "失败")
