@@ -68,6 +68,9 @@ package struct AlertingEngine: Sendable {
     package var problems: [String] = []
     /// Notifications that may not reach their channels because of those problems: printed to the console.
     package var unsent: [AlertNotification] = []
+    /// Notices a silence held back for the first time in their incident, with the silence's id: recorded
+    /// in the incident's history, not sent.
+    package var silenced: [(notice: AlertNotification.Notice, silence: String)] = []
 
     package init(problems: [String] = []) { self.problems = problems }
   }
@@ -128,9 +131,12 @@ package struct AlertingEngine: Sendable {
     logger: Logger, outcome: inout Outcome
   ) async throws(AlertingStepError) -> [OutboxEntry] {
     var attempt = 0
+    // Read once, and only when some notice is due: a run with nothing to say costs no request for them.
+    var silences: SilenceBook?
     while true {
       attempt += 1
       var problems: [String] = []
+      var silenced: [(notice: AlertNotification.Notice, silence: String)] = []
       var (ledger, condition) = try await load(
         ledgerKey, candidates: candidates, problems: &problems, logger: logger, now: now)
       let stored = ledger
@@ -159,7 +165,29 @@ package struct AlertingEngine: Sendable {
         {
           effective.channels = routed
         }
-        let (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: effective, now: now)
+        var (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: effective, now: now)
+        if due.contains(where: { !Self.sentThroughSilences.contains($0.kind) }) {
+          if silences == nil { silences = await readSilences(problems: &problems) }
+          let labels = labels.merging(targets.labels[candidate.target] ?? [:]) { _, target in target }
+          if let silence = silences?.silencing(candidate, labels: labels, at: now) {
+            let kept = PolicyEngine.suppress(
+              (next, due), keeping: Self.sentThroughSilences, previous: previous)
+            if var incident = kept.state.incident, incident.silencedBy != silence.id {
+              // The first notice this silence holds back for the incident: recorded, and logged.
+              incident.silencedBy = silence.id
+              next = kept.state
+              next.incident = incident
+              for intent in due where !Self.sentThroughSilences.contains(intent.kind) {
+                silenced.append((notice(intent, function: function, now: now), silence.id))
+              }
+            } else {
+              next = kept.state
+            }
+            due = kept.intents
+          } else if due.contains(where: { $0.kind == .firing || $0.kind == .reminder }) {
+            next.incident?.silencedBy = nil
+          }
+        }
         intents += due
         // A healthy key with nothing to remember is not kept (thousands of healthy targets stay small).
         let worthKeeping = next.incident != nil || next.failingSince != nil || effective.window > 1
@@ -177,6 +205,7 @@ package struct AlertingEngine: Sendable {
       ledger.outbound = entries
       guard ledger != stored || rewrite else {
         outcome.problems += problems
+        outcome.silenced = silenced
         return []
       }
       // The commit: new states, held notices and the notices due, in one atomic conditional write.
@@ -200,6 +229,12 @@ package struct AlertingEngine: Sendable {
       condition = .version(version)
       outcome.problems += problems
       outcome.notifications = notifications
+      outcome.silenced = silenced
+      for (notice, silence) in silenced {
+        logger.info(
+          "notice silenced (recorded, not sent)",
+          ["silence": silence, "incident": notice.incidentID, "key": notice.candidate.key])
+      }
       guard !entries.isEmpty else { return [] }
       try await step(
         "ALERTS NOT QUEUED (committed; the next run queues them)", notifications: Array(notifications.values)
@@ -213,6 +248,20 @@ package struct AlertingEngine: Sendable {
         _ = try await state.put(ledgerKey, JSONCoding.encode(ledger, pretty: true), if: condition)
       }
       return entries
+    }
+  }
+
+  /// What a silence does not hold back: the all-clear and who has it are not pages.
+  static let sentThroughSilences: Set<NotificationIntent.Kind> = [.resolved, .acknowledged]
+
+  /// The silences; when they cannot be read the notices go out unsilenced and the run says so (a missed
+  /// silence wakes someone; a missed alert is worse).
+  func readSilences(problems: inout [String]) async -> SilenceBook {
+    do {
+      return try await state.readJSON(SilenceBook.self, SilenceBook.key) ?? SilenceBook()
+    } catch {
+      problems.append("SILENCES NOT READ (notices sent unsilenced): \(error)")
+      return SilenceBook()
     }
   }
 
@@ -288,15 +337,7 @@ package struct AlertingEngine: Sendable {
   {
     var notifications: [String: AlertNotification] = [:]
     for intent in intents {
-      // A link to acknowledge goes with what pages: a firing step or a reminder of an incident nobody has.
-      let wantsLink =
-        (intent.kind == .firing || intent.kind == .reminder) && intent.acknowledgement?.holds(at: now) != true
-      let notice = AlertNotification.Notice(
-        status: AlertNotification.Notice.Status(rawValue: intent.kind.rawValue) ?? .firing,
-        candidate: intent.candidate,
-        incidentID: intent.incidentID, since: ISO8601.format(intent.since), step: intent.step,
-        acknowledgement: intent.acknowledgement,
-        ackURL: wantsLink ? ackLinks?.link(incident: intent.incidentID, now: now) : nil)
+      let notice = notice(intent, function: function, now: now)
       for channel in intent.channels {
         notifications[
           channel, default: AlertNotification(function: function, requestID: requestID, notices: [])
@@ -304,6 +345,19 @@ package struct AlertingEngine: Sendable {
       }
     }
     return notifications
+  }
+
+  /// The notice for one intent.
+  func notice(_ intent: NotificationIntent, function: String, now: Instant) -> AlertNotification.Notice {
+    // A link to acknowledge goes with what pages: a firing step or a reminder of an incident nobody has.
+    let wantsLink =
+      (intent.kind == .firing || intent.kind == .reminder) && intent.acknowledgement?.holds(at: now) != true
+    return AlertNotification.Notice(
+      status: AlertNotification.Notice.Status(rawValue: intent.kind.rawValue) ?? .firing,
+      candidate: intent.candidate,
+      incidentID: intent.incidentID, since: ISO8601.format(intent.since), step: intent.step,
+      acknowledgement: intent.acknowledgement,
+      ackURL: wantsLink ? ackLinks?.link(incident: intent.incidentID, now: now) : nil)
   }
 
   /// During quiet hours notices are held per channel in the ledger; the first run after them delivers

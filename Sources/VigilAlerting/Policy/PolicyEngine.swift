@@ -21,6 +21,8 @@ package struct AlertState: Sendable, Codable, Hashable {
     package var lastNotifiedAt: Instant?
     /// Someone has it (`vigil ack`, a signed link); kept after it ends so later notices say it ended.
     package var acknowledgement: Acknowledgement?
+    /// The silence holding its notices back, once one has (so it is recorded once, not every run).
+    package var silencedBy: String?
   }
 
   package var samples: [Sample] = []

@@ -101,11 +101,26 @@ package struct IncidentLog: Sendable, Codable, Equatable {
   /// a retried compare-and-set applies the same run once (an event already there is not added twice).
   package mutating func apply(
     notifications committed: [AlertNotification], delivered: [OutboxEntry], retrying: [OutboxEntry],
-    failed: [OutboxEntry], now: Instant
+    failed: [OutboxEntry], silenced: [(notice: AlertNotification.Notice, silence: String)] = [], now: Instant
   ) {
     let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
     var notifications = self.notifications ?? [:]
     defer { self.notifications = notifications.isEmpty ? nil : notifications }
+    for (notice, silence) in silenced {
+      let index = self.index(for: notice, at: seconds)
+      let event = IncidentRecord.Event(
+        time: seconds, status: "silenced",
+        summary: String(
+          "\(notice.status.rawValue) held back by silence \(silence): \(notice.candidate.summary)".prefix(300)
+        ))
+      if !incidents[index].timeline.contains(event) {
+        incidents[index].timeline.append(event)
+        Self.trim(&incidents[index].timeline, to: Self.maxTimeline)
+      }
+      if incidents[index].summary.isEmpty {
+        incidents[index].summary = String(notice.candidate.summary.prefix(300))
+      }
+    }
     for notification in committed {
       for notice in notification.notices {
         let summary = String(notice.candidate.summary.prefix(300))
@@ -181,13 +196,13 @@ package struct IncidentRecorder: Sendable {
     let notifications = Array(outcome.notifications.values)
     guard
       !notifications.isEmpty || !delivery.delivered.isEmpty || !delivery.retrying.isEmpty
-        || !delivery.failed.isEmpty
+        || !delivery.failed.isEmpty || !outcome.silenced.isEmpty
     else { return }
     try await state.updateJSON(IncidentLog.self, IncidentLog.key(function: function), pretty: false) { log in
       var value = log ?? IncidentLog()
       value.apply(
         notifications: notifications, delivered: delivery.delivered, retrying: delivery.retrying,
-        failed: delivery.failed, now: now)
+        failed: delivery.failed, silenced: outcome.silenced, now: now)
       log = value
     }
   }

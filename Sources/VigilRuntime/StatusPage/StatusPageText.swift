@@ -73,6 +73,7 @@ package struct StatusPageText: Sendable {
     case "flapping": pick("flapping", "抖动")
     case "stable": pick("stable again", "恢复稳定")
     case "acknowledged": pick("acknowledged", "已确认")
+    case "silenced": pick("silenced", "已静默")
     case "delivered": pick("delivered", "已送达")
     case "retrying": pick("retrying", "重试中")
     case "failed": pick("failed", "失败")
