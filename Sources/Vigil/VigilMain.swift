@@ -42,7 +42,7 @@ public enum Vigil {
 let commands: [any Command.Type] = [
   ListCommand.self, InvokeCommand.self, ValidateCommand.self, ScheduleCommand.self, CronCommand.self,
   ServeCommand.self, RuntimeCommand.self, ChannelCommand.self, AlertsCommand.self, AckCommand.self,
-  UnackCommand.self, StatusCommand.self,
+  UnackCommand.self, SilenceCommand.self, StatusCommand.self,
   StateCommand.self,
 ]
 

@@ -54,7 +54,9 @@ import Testing
 }
 
 @Suite struct HelpTests {
-  @Test(arguments: ["list", "invoke", "validate", "schedule", "cron", "channel", "alerts", "ack", "unack"])
+  @Test(arguments: [
+    "list", "invoke", "validate", "schedule", "cron", "channel", "alerts", "ack", "unack", "silence",
+  ])
   func everyCommandHasHelp(command: String) async throws {
     let run = try await vigil([command, "--help"])
     #expect(run.status == 0)
