@@ -166,6 +166,9 @@ package struct AlertingEngine: Sendable {
           effective.channels = routed
         }
         var (next, due) = PolicyEngine.evaluate(candidate, state: previous, policy: effective, now: now)
+        if routes.routesByStatus, !due.isEmpty, !targets.unrouted.contains(candidate.target) {
+          routeByStatus(&due, candidate: candidate, function: function, policy: effective)
+        }
         if due.contains(where: { !Self.sentThroughSilences.contains($0.kind) }) {
           if silences == nil { silences = await readSilences(problems: &problems) }
           let labels = labels.merging(targets.labels[candidate.target] ?? [:]) { _, target in target }
@@ -248,6 +251,34 @@ package struct AlertingEngine: Sendable {
         _ = try await state.put(ledgerKey, JSONCoding.encode(ledger, pretty: true), if: condition)
       }
       return entries
+    }
+  }
+
+  /// Each notice to the channels the routes give its status (the routes without a status condition already
+  /// set the policy's channels). A step that names its own channels keeps them; a notice that goes to every
+  /// channel of the policy (resolved, flapping, stable, acknowledged) still reaches the steps' own channels.
+  func routeByStatus(
+    _ due: inout [NotificationIntent], candidate: AlertCandidate, function: String, policy: AlertPolicy
+  ) {
+    let labels = labels.merging(targets.labels[candidate.target] ?? [:]) { _, target in target }
+    for index in due.indices {
+      let intent = due[index]
+      if let step = intent.step, policy.escalation.indices.contains(step - 1),
+        policy.escalation[step - 1].channels != nil
+      {
+        continue
+      }
+      guard
+        var channels = routes.channels(
+          function: function, target: candidate.target, severity: candidate.severity, labels: labels,
+          status: intent.kind.rawValue)
+      else { continue }
+      if intent.kind != .firing && intent.kind != .reminder {
+        for step in policy.escalation {
+          for channel in step.channels ?? [] where !channels.contains(channel) { channels.append(channel) }
+        }
+      }
+      due[index].channels = channels
     }
   }
 

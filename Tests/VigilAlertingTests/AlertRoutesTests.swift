@@ -71,6 +71,10 @@ import VigilCron
       "never reached"
     ),
     ("- match: {function: shop}\n  channels: []\n", "serverless.yml:2:13", "at least one channel"),
+    (
+      "- match: {status: [fired]}\n  channels: [console]\n", "serverless.yml:1:20",
+      "firing, reminder, resolved, flapping, stable or acknowledged"
+    ),
   ])
   func mistakesAreNamedAtTheirPlace(yaml: String, place: String, message: String) throws {
     let error = try #require(throws: ConfigError.self) { try Self.routes(yaml) }
@@ -109,5 +113,52 @@ import VigilCron
     #expect(sent("ops-wecom") == ["firing[1]"])
     #expect(sent("ops-sms") == ["firing[1]", "firing[2]"])
     #expect(sent("console").isEmpty && sent("data-mail").isEmpty)
+  }
+
+  /// Routes by notice status: pages (firing steps, reminders) to the pager, the all-clear only to the team's
+  /// chat, everything else to the default. A step that names its own channels keeps them.
+  @Test func eachNoticeGoesWhereTheRouteForItsStatusSays() async throws {
+    var policy = AlertPolicy()
+    policy.escalation = [.init(offset: 0), .init(offset: 600, channels: ["ops-sms"])]
+    policy.repeatEvery = 600
+    policy.recoverAfter = 1
+    let recorders = Dictionary(uniqueKeysWithValues: Self.channelNames.map { ($0, RecordingChannel()) })
+    let clock = ManualClock(Instant(timeIntervalSince1970: 1_767_225_600))
+    let routes = try Self.routes(
+      """
+      - match: {status: [firing, reminder]}
+        channels: [ops-wecom]
+      - match: {status: resolved}
+        channels: [data-feishu]
+      - channels: [console]
+      """)
+    let engine = AlertingEngine(
+      policy: policy, channels: recorders.mapValues { $0 as any Channel }, state: InMemoryStateStore(),
+      clock: clock, routes: routes)
+    func run(healthy: Bool = false) async {
+      _ = await engine.process(
+        [
+          AlertCandidate(
+            function: "shop", check: "website-status", target: "home", healthy: healthy, summary: "down",
+            facts: [], observedAt: clock.now)
+        ], function: "shop", requestID: UUID().uuidString, logger: .silent)
+    }
+    await run()  // step 1
+    clock.set(clock.now.addingTimeInterval(600))
+    await run()  // step 2: its own channel
+    clock.set(clock.now.addingTimeInterval(600))
+    await run()  // reminder
+    clock.set(clock.now.addingTimeInterval(60))
+    await run(healthy: true)  // resolved
+    func sent(_ channel: String) -> [String] {
+      recorders[channel]?.sent.withLock {
+        $0.flatMap { $0.notices.map { "\($0.status.rawValue)[\($0.step ?? 0)]" } }
+      } ?? []
+    }
+    #expect(sent("ops-wecom") == ["firing[1]", "reminder[0]"])
+    // The resolve reaches the status route's channel and, as every resolve, the steps' own channels.
+    #expect(sent("ops-sms") == ["firing[2]", "resolved[0]"])
+    #expect(sent("data-feishu") == ["resolved[0]"])
+    #expect(sent("console").isEmpty)
   }
 }

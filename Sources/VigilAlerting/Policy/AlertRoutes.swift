@@ -10,11 +10,14 @@ import VigilCore
 ///     continue: true                 # also try the routes below
 ///   - match: {labels: {team: shop}, severity: [critical]}
 ///     channels: [ops-wecom, ops-sms]
+///   - match: {status: [resolved]}       # the all-clear to the team channel only
+///     channels: [ops-wecom]
 ///   - channels: [console]            # no match: the default route
 /// ```
 ///
 /// A route matches when every condition it names holds: `function` and `target` are `*` patterns, `severity` a
-/// list of info/warning/critical, `labels` the function's labels (each named one equal). The first match decides;
+/// list of info/warning/critical, `status` a list of notice kinds (firing, reminder, resolved, flapping, stable,
+/// acknowledged), `labels` the function's labels (each named one equal). The first match decides;
 /// with `continue: true` the next matching route adds its channels too. An alert no route matches goes to the
 /// policy's `channels`. Routes replace only the policy's default channels: an escalation step that names its
 /// own channels still sends there, and a function whose own `alerting:` names `channels` or `fallback` is not
@@ -24,6 +27,8 @@ package struct AlertRoutes: Sendable, Hashable {
     package var function: String?
     package var target: String?
     package var severities: Set<AlertCandidate.Severity>?
+    /// The notice kinds it routes (firing, reminder, resolved, flapping, stable, acknowledged); nil: all.
+    package var statuses: Set<String>? = nil
     package var labels: [String: String]
     package var channels: [String]
     package var continues: Bool
@@ -31,9 +36,13 @@ package struct AlertRoutes: Sendable, Hashable {
     package var mark: SourceMark
 
     /// Whether an alert of `function`'s `target` at `severity`, the function labelled `labels`, matches.
+    /// A `status` of nil (the notice is not known yet) matches only routes without a status condition.
     package func matches(
-      function name: String, target: String, severity: AlertCandidate.Severity, labels given: [String: String]
+      function name: String, target: String, severity: AlertCandidate.Severity,
+      labels given: [String: String],
+      status: String? = nil
     ) -> Bool {
+      if let statuses, !(status.map { statuses.contains($0) } ?? false) { return false }
       if let function, !Glob.matches(function, name) { return false }
       if let pattern = self.target, !Glob.matches(pattern, target) { return false }
       if let severities, !severities.contains(severity) { return false }
@@ -50,13 +59,20 @@ package struct AlertRoutes: Sendable, Hashable {
 
   package init(routes: [Route] = []) { self.routes = routes }
 
-  /// The channels for an alert (in route order, each once), or nil when no route matches.
+  /// Whether some route matches on the notice's status (each notice is then routed by its own).
+  package var routesByStatus: Bool { routes.contains { $0.statuses != nil } }
+
+  /// The channels for an alert's notice of `status` (nil: any notice), in route order, each once; nil when no
+  /// route matches.
   package func channels(
-    function: String, target: String, severity: AlertCandidate.Severity, labels: [String: String]
+    function: String, target: String, severity: AlertCandidate.Severity, labels: [String: String],
+    status: String? = nil
   ) -> [String]? {
     var found: [String]?
     for route in routes
-    where route.matches(function: function, target: target, severity: severity, labels: labels) {
+    where route.matches(
+      function: function, target: target, severity: severity, labels: labels, status: status)
+    {
       var channels = found ?? []
       for channel in route.channels where !channels.contains(channel) { channels.append(channel) }
       found = channels
@@ -81,7 +97,20 @@ package struct AlertRoutes: Sendable, Hashable {
         throw try fields.required("channels").error("a route needs at least one channel")
       }
       if let match = fields.optional("match") {
-        let conditions = try match.mapping(allowed: ["function", "target", "severity", "labels"])
+        let conditions = try match.mapping(allowed: ["function", "target", "severity", "status", "labels"])
+        if let statuses = conditions.optional("status") {
+          var set = Set<String>()
+          for item in try statuses.isList ? statuses.list() : [statuses] {
+            let text = try item.string()
+            guard NotificationIntent.Kind(rawValue: text) != nil else {
+              throw item.error(
+                "a status is firing, reminder, resolved, flapping, stable or acknowledged, found \(item.shown(text))"
+              )
+            }
+            set.insert(text)
+          }
+          route.statuses = set
+        }
         route.function = try conditions.optional("function")?.string()
         route.target = try conditions.optional("target")?.string()
         if let severities = conditions.optional("severity") {
@@ -110,5 +139,7 @@ package struct AlertRoutes: Sendable, Hashable {
 
 extension AlertRoutes.Route {
   /// A route without conditions: it matches every alert.
-  var isDefault: Bool { function == nil && target == nil && severities == nil && labels.isEmpty }
+  var isDefault: Bool {
+    function == nil && target == nil && severities == nil && statuses == nil && labels.isEmpty
+  }
 }

@@ -81,6 +81,9 @@ package enum PolicyExplanation {
       + concerned.map { index, route in
         var conditions: [String] = []
         if let target = route.target { conditions.append("target '\(target)'") }
+        if let statuses = route.statuses {
+          conditions.append("status " + statuses.sorted().joined(separator: "|"))
+        }
         if let severities = route.severities {
           conditions.append("severity " + severities.map(\.rawValue).sorted().joined(separator: "|"))
         }
