@@ -28,9 +28,11 @@ package enum AlertingConfig {
   /// The configured channels by name (`console` always exists).
   package static func channels(
     _ value: ConfigValue?, logger: Logger, transport: any HTTPTransport, clock: any WallClock = SystemClock(),
-    state: (any StateStore)? = nil
+    state: (any StateStore)? = nil, language: NoticeLanguage = .en
   ) throws(ConfigError) -> [String: any Channel] {
-    var channels: [String: any Channel] = ["console": ConsoleChannel(logger: logger)]
+    var channels: [String: any Channel] = [
+      "console": PresentedChannel(ConsoleChannel(logger: logger), language: language, template: nil)
+    ]
     guard let value, case .mapping(let entries) = value.node.kind else {
       if let value, !value.isNull {
         throw value.error("'custom.vigil.channels' maps channel names to their settings")
@@ -38,8 +40,18 @@ package enum AlertingConfig {
       return channels
     }
     for entry in entries {
-      let item = ConfigValue(
+      // `language` and `template` are every channel's; the rest is its type's.
+      let whole = ConfigValue(
         entry.value, path: "\(value.path).\(entry.key)", substitution: value.substitution)
+      let (withoutLanguage, languageValue) = whole.splitting("language")
+      let (item, templateValue) = withoutLanguage.splitting("template")
+      let own = try languageValue.map { v throws(ConfigError) in try NoticeLanguage.read(v) } ?? language
+      let template = try templateValue.map { v throws(ConfigError) in try MessageTemplate.read(v) }
+      defer {
+        if let built = channels[entry.key] {
+          channels[entry.key] = PresentedChannel(built, language: own, template: template)
+        }
+      }
       guard case .mapping(let fields) = entry.value.kind,
         let typeNode = fields.first(where: { $0.key == "type" })?.value
       else {
@@ -219,8 +231,17 @@ package enum AlertingConfig {
     "ignoreHours", "quietHours", "maintenance", "flap",
   ]
 
-  /// The keys of the project's `alerting:` (a function's cannot set where acknowledgement links point).
-  package static let projectKeys = policyKeys + ["acknowledge"]
+  /// The keys of the project's `alerting:` (a function's cannot set where acknowledgement links point, nor the
+  /// language).
+  package static let projectKeys = policyKeys + ["acknowledge", "language"]
+
+  /// `language:` of the project's `alerting:` (default en).
+  package static func language(_ alerting: ConfigValue?) throws(ConfigError) -> NoticeLanguage {
+    guard let alerting, !alerting.isNull,
+      let value = try alerting.mapping(allowed: projectKeys).optional("language")
+    else { return .en }
+    return try NoticeLanguage.read(value)
+  }
 
   /// The alerting policy; every channel it names must exist in `channels`. `base` is what the keys `value`
   /// does not name are (a function's `alerting:` over the project's policy); without one, the defaults with

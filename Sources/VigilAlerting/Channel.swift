@@ -101,6 +101,9 @@ package struct AlertNotification: Sendable, Codable, Hashable {
   package var notices: [Notice]
   /// How many of the notices were held during quiet hours (a digest), when any were.
   package var digest: Int?
+  /// The channel's language and layout, set when it is delivered (nil: English, Vigil's layout).
+  package var language: NoticeLanguage?
+  package var template: MessageTemplate?
 
   package init(function: String, requestID: String, notices: [Notice]) {
     self.function = function
@@ -108,42 +111,112 @@ package struct AlertNotification: Sendable, Codable, Hashable {
     self.notices = notices
   }
 
-  /// `template` with `{target}`, `{status}`, `{summary}`, `{function}`, `{count}`, `{since}` and `{incident}`
-  /// filled from the first notice (for template-only channels: SMS, WeChat).
-  package func fill(_ template: String) -> String {
-    let first = notices.first
-    let values: [(String, String)] = [
-      ("{target}", first?.candidate.target ?? ""), ("{status}", first?.status.rawValue ?? ""),
-      ("{summary}", first?.candidate.summary ?? ""), ("{function}", function),
-      ("{count}", String(notices.count)),
-      ("{since}", first?.since ?? ""), ("{incident}", first?.incidentID ?? ""),
+  package var wording: Wording { Wording(language ?? .en) }
+
+  /// The value of each placeholder for `notice` (see `MessageTemplate`).
+  package func values(for notice: Notice?) -> [String: String] {
+    guard let notice else { return ["function": function, "count": String(notices.count)] }
+    let wording = self.wording
+    var values = [
+      "function": function, "count": String(notices.count), "target": notice.candidate.target,
+      "status": wording.status(notice.status), "summary": notice.candidate.summary,
+      "severity": wording.severity(notice.candidate.severity), "since": notice.since,
+      "incident": notice.incidentID, "ack_url": notice.ackURL ?? "",
+      "facts": notice.candidate.facts.map { "\($0.name): \($0.value)" }.joined(separator: "\n"),
+      "duration": ISO8601.parse(notice.since).map {
+        wording.duration(notice.candidate.observedAt.timeIntervalSince($0.date(in: .utc)))
+      } ?? "",
     ]
-    var text = template
-    for (placeholder, value) in values { text = text.replacingEvery(placeholder, with: value) }
-    return text
+    for fact in notice.candidate.facts where values["figure." + fact.name] == nil {
+      values["figure." + fact.name] = fact.value
+    }
+    return values
   }
 
-  /// A title line: `[vigil] website-status: 2 firing, 1 resolved`.
+  /// `template` with its placeholders filled from `notice` (the first notice when nil); an unknown
+  /// `{figure.NAME}` is left empty, any other text is kept as written.
+  package func fill(_ template: String, notice: Notice? = nil) -> String {
+    let values = self.values(for: notice ?? notices.first)
+    var result = ""
+    var rest = Substring(template)
+    while let open = rest.firstIndex(of: "{") {
+      result += rest[..<open]
+      let after = rest[rest.index(after: open)...]
+      guard let close = after.firstIndex(of: "}") else {
+        rest = rest[open...]
+        break
+      }
+      let name = String(after[..<close])
+      if let value = values[name] {
+        result += value
+      } else if name.hasPrefix("figure.") {
+        result += ""
+      } else {
+        result += rest[open...close]
+      }
+      rest = after[after.index(after: close)...]
+    }
+    return result + rest
+  }
+
+  /// One notice as every channel lays it out: a bold label (status and step; nil with a template), a headline,
+  /// and the lines under it.
+  package struct Block: Sendable, Hashable {
+    package var label: String?
+    /// `critical` / `严重`.
+    package var severity: String
+    package var headline: String
+    package var details: [String]
+  }
+
+  /// Each notice's block: Vigil's layout in the channel's language, or the channel's `template.text` filled.
+  package var blocks: [Block] {
+    let wording = self.wording
+    return notices.map { notice in
+      if let text = template?.text {
+        let lines = fill(text, notice: notice).split(separator: "\n", omittingEmptySubsequences: false)
+        return Block(
+          label: nil, severity: wording.severity(notice.candidate.severity),
+          headline: String(lines.first ?? ""),
+          details: lines.dropFirst().map(String.init))
+      }
+      var details = notice.candidate.facts.map { "\($0.name): \($0.value)" }
+      if let ack = notice.acknowledgement {
+        details.append(
+          "\(wording.factName("acknowledged")): \(wording.acknowledgement(ack, at: notice.candidate.observedAt))"
+        )
+      }
+      if let url = notice.ackURL { details.append("\(wording.factName("acknowledge")): \(url)") }
+      details.append(wording.sinceLine(since: notice.since, incident: notice.incidentID))
+      return Block(
+        label: label(notice), severity: wording.severity(notice.candidate.severity),
+        headline: notice.candidate.summary, details: details)
+    }
+  }
+
+  /// `FIRING (step 2)` / `告警（第 2 级）`.
+  package func label(_ notice: Notice) -> String {
+    wording.status(notice.status) + (notice.step.map { wording.step($0) } ?? "")
+  }
+
+  /// A title line: `[vigil] website-status: 2 firing, 1 resolved`, or the channel's `template.title` filled.
   package var title: String {
+    if let title = template?.title { return fill(title) }
     var parts: [String] = []
     for status in [Notice.Status.firing, .reminder, .acknowledged, .resolved, .flapping, .stable] {
       let count = notices.filter { $0.status == status }.count
-      if count > 0 { parts.append("\(count) \(status.rawValue)") }
+      if count > 0 { parts.append(wording.count(count, status)) }
     }
-    return "[vigil] \(function): " + parts.joined(separator: ", ")
+    return wording.title(function: function, parts: parts)
   }
 
-  /// The message body: one block per notice, with its facts; a summary line first when there are many.
+  /// The message body: the title, a digest line when notices were held, then each notice's block.
   package var text: String {
     var lines = [title]
-    if let digest, digest > 0 {
-      lines.append("digest: \(digest) notice\(digest == 1 ? "" : "s") held during quiet hours")
-    }
-    for notice in notices {
-      let mark = notice.status.rawValue.uppercased() + (notice.step.map { " (step \($0))" } ?? "")
-      lines.append("\(mark) [\(notice.candidate.severity.rawValue)] \(notice.candidate.summary)")
-      for fact in notice.facts { lines.append("  \(fact.name): \(fact.value)") }
-      lines.append("  since: \(notice.since)  incident: \(notice.incidentID)")
+    if let digest, digest > 0 { lines.append(wording.digest(digest)) }
+    for block in blocks {
+      lines.append(block.label.map { "\($0) [\(block.severity)] \(block.headline)" } ?? block.headline)
+      lines += block.details.map { "  " + $0 }
     }
     return lines.joined(separator: "\n")
   }

@@ -84,7 +84,8 @@ package struct Project: Sendable {
     overrides: AlertingOverrides = AlertingOverrides()
   ) throws -> AlertingEngine {
     let channels = try AlertingConfig.channels(
-      config.vigil.channels, logger: logger, transport: CurlHTTPClient(), clock: clock, state: state)
+      config.vigil.channels, logger: logger, transport: CurlHTTPClient(), clock: clock, state: state,
+      language: try AlertingConfig.language(config.vigil.alerting))
     let policy = try alertingPolicy(channels: channels, override: overrides.function)
     var targetPolicies: [String: AlertPolicy] = [:]
     var unrouted: Set<String> = []

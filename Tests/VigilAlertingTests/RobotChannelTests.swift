@@ -255,7 +255,11 @@ func deliveryOutcome(_ channel: any Channel, _ notification: AlertNotification, 
   @Test func signedSendWithTemplateParameters() async throws {
     let channel = try await sms(["+8618511122266"])
     #expect(await deliveryOutcome(channel, notification()) == "sent")
-    #expect(channel.parameters(notification()) == ["api", "firing", "api is down:"])
+    // {status} is the status as messages show it (the English word here; 告警 in Chinese).
+    #expect(channel.parameters(notification()) == ["api", "FIRING", "api is down:"])
+    var chinese = notification()
+    chinese.language = .zh
+    #expect(channel.parameters(chinese) == ["api", "告警", "api is down:"])
     let wrongKey = await deliveryOutcome(
       try await sms(["+8618511122266"], key: "not-the-key"), notification())
     #expect(

@@ -29,7 +29,7 @@ enum ChannelCommand: Command {
     case "list":
       for (channelName, channel) in engine.channels.sorted(by: { $0.key < $1.key }) {
         Output.out(
-          "\(channelName)  \(String(describing: type(of: channel)))\(engine.policy.channels.contains(channelName) ? "  (default)" : "")"
+          "\(channelName)  \(String(describing: type(of: (channel as? PresentedChannel)?.inner ?? channel)))\(engine.policy.channels.contains(channelName) ? "  (default)" : "")"
         )
       }
       return ExitCode.success

@@ -31,17 +31,25 @@ package struct DiscordWebhook: Channel {
       return shown
     }
     var embeds: [JSONValue] = []
-    for notice in notification.notices.prefix(maximumEmbeds) {
-      guard let title = fit("[\(notice.status.rawValue.uppercased())] \(notice.candidate.target)", 256) else {
+    let wording = notification.wording
+    for (notice, block) in zip(notification.notices, notification.blocks).prefix(maximumEmbeds) {
+      guard
+        let title = fit("[\(block.label ?? wording.status(notice.status))] \(notice.candidate.target)", 256)
+      else {
         break
       }
       var embed: [String: JSONValue] = [
         "title": .string(title), "color": .int(notice.status == .resolved ? 3_066_993 : 15_158_332),
       ]
-      if let description = fit(notice.candidate.summary, 4096) { embed["description"] = .string(description) }
+      // With a template, its filled text is the description; otherwise the summary, and the facts as fields.
+      let description =
+        notification.template?.text == nil
+        ? block.headline : ([block.headline] + block.details).joined(separator: "\n")
+      if let description = fit(description, 4096) { embed["description"] = .string(description) }
       var fields: [JSONValue] = []
-      for fact in notice.facts.prefix(25) {
-        guard left > 2, let name = fit(fact.name, 256), let value = fit(fact.value, 1024) else { break }
+      for fact in (notification.template?.text == nil ? notice.facts : []).prefix(25) {
+        guard left > 2, let name = fit(wording.factName(fact.name), 256), let value = fit(fact.value, 1024)
+        else { break }
         fields.append(.object(["name": .string(name), "value": .string(value), "inline": .bool(false)]))
       }
       embed["fields"] = .array(fields)

@@ -31,10 +31,9 @@ package struct FeishuBot: Channel {
   package func body(_ notification: AlertNotification, at date: Instant) -> JSONValue {
     let firing = notification.notices.contains { $0.status != .resolved }
     var lines: [String] = []
-    for notice in notification.notices {
-      lines.append("**\(notice.status.rawValue.uppercased())** \(notice.candidate.summary)")
-      lines += notice.facts.map { "\($0.name): \($0.value)" }
-      lines.append("since \(notice.since) · \(notice.incidentID)")
+    for block in notification.blocks {
+      lines.append(block.label.map { "**\($0)** \(block.headline)" } ?? block.headline)
+      lines += block.details
     }
     var body: [String: JSONValue] = [
       "msg_type": .string("interactive"),

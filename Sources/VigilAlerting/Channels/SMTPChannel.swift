@@ -34,11 +34,9 @@ package struct SMTPChannel: Channel {
 
   /// The message for a notification.
   package func message(_ notification: AlertNotification, idempotencyKey: String) -> MailMessage {
-    let rows = notification.notices.map { notice in
-      "<li><b>\(Self.escape(notice.status.rawValue.uppercased()))</b> \(Self.escape(notice.candidate.summary))<br><small>"
-        + notice.facts.map { "\(Self.escape($0.name)): \(Self.escape($0.value))" }.joined(
-          separator: "<br>")
-        + "<br>since \(Self.escape(notice.since)) · incident \(Self.escape(notice.incidentID))</small></li>"
+    let rows = notification.blocks.map { block in
+      "<li>" + (block.label.map { "<b>\(Self.escape($0))</b> " } ?? "") + Self.escape(block.headline)
+        + "<br><small>" + block.details.map(Self.escape).joined(separator: "<br>") + "</small></li>"
     }
     let html =
       "<html><body><h3>\(Self.escape(notification.title))</h3><ul>\(rows.joined())</ul></body></html>"

@@ -15,11 +15,10 @@ package struct SlackWebhook: Channel {
   }
 
   package static func body(_ notification: AlertNotification) -> JSONValue {
-    let text = notification.notices.map { notice in
-      "*\(notice.status.rawValue.uppercased())* \(ChatWebhook.escapeMarkup(notice.candidate.summary))\n"
-        + notice.facts.map {
-          "• \(ChatWebhook.escapeMarkup($0.name)): \(ChatWebhook.escapeMarkup($0.value))"
-        }.joined(separator: "\n")
+    let text = notification.blocks.map { block in
+      (block.label.map { "*\(ChatWebhook.escapeMarkup($0))* " } ?? "")
+        + ChatWebhook.escapeMarkup(block.headline)
+        + "\n" + block.details.map { "• \(ChatWebhook.escapeMarkup($0))" }.joined(separator: "\n")
     }.joined(separator: "\n\n")
     return .object([
       "text": .string(ChatWebhook.escapeMarkup(notification.title)),

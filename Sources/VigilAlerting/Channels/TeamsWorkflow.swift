@@ -24,13 +24,13 @@ package struct TeamsWorkflow: Channel {
         "color": .string(firing ? "Attention" : "Good"),
       ])
     ]
-    for notice in notification.notices {
-      let facts = notice.facts.map { "\($0.name): \($0.value)" }.joined(separator: "\n\n")
+    for block in notification.blocks {
+      let details = block.details.joined(separator: "\n\n")
       blocks.append(
         .object([
           "type": .string("TextBlock"),
           "text": .string(
-            "**\(notice.status.rawValue.uppercased())** \(notice.candidate.summary)\n\n\(facts)"),
+            (block.label.map { "**\($0)** \(block.headline)" } ?? block.headline) + "\n\n\(details)"),
           "wrap": .bool(true),
         ]))
     }

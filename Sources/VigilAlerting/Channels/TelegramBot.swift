@@ -29,9 +29,10 @@ package struct TelegramBot: Channel {
     // Lines of (text, bold) pieces, escaped only when they are written: the cut counts the characters
     // Telegram shows and never splits an entity or leaves a tag open.
     var lines: [[(text: String, bold: Bool)]] = [[(notification.title, true)]]
-    for notice in notification.notices {
-      lines.append([(notice.status.rawValue.uppercased(), true), (" " + notice.candidate.summary, false)])
-      lines += notice.facts.map { [("\($0.name): \($0.value)", false)] }
+    for block in notification.blocks {
+      lines.append(
+        block.label.map { [($0, true), (" " + block.headline, false)] } ?? [(block.headline, false)])
+      lines += block.details.map { [($0, false)] }
     }
     var text = ""
     var left = maximumCharacters

@@ -58,13 +58,11 @@ enum VendorReply {
   /// Markdown for a notification (WeCom, DingTalk): title, one block per notice.
   static func markdown(_ notification: AlertNotification) -> String {
     var lines = ["### \(notification.title)"]
-    for notice in notification.notices {
+    for (notice, block) in zip(notification.notices, notification.blocks) {
       let color = notice.status == .resolved ? "info" : "warning"
       lines.append(
-        "**<font color=\"\(color)\">\(notice.status.rawValue.uppercased())</font>** \(notice.candidate.summary)"
-      )
-      for fact in notice.facts { lines.append("> \(fact.name): \(fact.value)") }
-      lines.append("> since \(notice.since) · \(notice.incidentID)")
+        block.label.map { "**<font color=\"\(color)\">\($0)</font>** \(block.headline)" } ?? block.headline)
+      for detail in block.details { lines.append("> \(detail)") }
     }
     return lines.joined(separator: "\n")
   }
