@@ -18,12 +18,13 @@ import VigilNet
 ///       channels: [console, ops-hook]
 /// ```
 package enum AlertingConfig {
-  /// Channel types this build has; the others are planned (issue 5).
-  static let builtTypes = [
-    "console", "webhook", "smtp", "wecom", "dingtalk", "feishu", "slack", "discord", "telegram", "pagerduty",
-    "tencent-sms", "wechat", "serverchan", "teams",
+  /// Every channel type this build has: each declares its keys and secrets and builds itself.
+  static let channelTypes: [any ConfigurableChannel.Type] = [
+    ConsoleChannel.self, WebhookChannel.self, SMTPChannel.self, WeComRobot.self, DingTalkRobot.self,
+    FeishuBot.self, SlackWebhook.self, DiscordWebhook.self, TelegramBot.self, PagerDutyEvents.self,
+    TencentSMS.self, WeChatTemplate.self, ServerChan.self, TeamsWorkflow.self,
   ]
-  static let plannedTypes: [String] = []
+  static var builtTypes: [String] { channelTypes.map { $0.type } }
 
   /// The configured channels by name (`console` always exists).
   package static func channels(
@@ -47,179 +48,28 @@ package enum AlertingConfig {
       let (item, templateValue) = withoutLanguage.splitting("template")
       let own = try languageValue.map { v throws(ConfigError) in try NoticeLanguage.read(v) } ?? language
       let template = try templateValue.map { v throws(ConfigError) in try MessageTemplate.read(v) }
-      defer {
-        if let built = channels[entry.key] {
-          channels[entry.key] = PresentedChannel(built, language: own, template: template)
-        }
-      }
       guard case .mapping(let fields) = entry.value.kind,
         let typeNode = fields.first(where: { $0.key == "type" })?.value
       else {
         throw ConfigError(
-          entry.keyMark,
-          "channel '\(entry.key)' needs a 'type' (\((builtTypes + plannedTypes).joined(separator: ", ")))")
+          entry.keyMark, "channel '\(entry.key)' needs a 'type' (\(builtTypes.joined(separator: ", ")))")
       }
       let type = try ConfigValue(typeNode, path: "\(item.path).type", substitution: value.substitution)
         .string()
-      switch type {
-      case "console":
-        _ = try item.mapping(allowed: ["type"])
-        channels[entry.key] = ConsoleChannel(name: entry.key, logger: logger)
-      case "webhook":
-        let map = try item.mapping(allowed: ["type", "url", "secret", "headers", "timeout"])
-        let urlValue = try map.required("url")
-        let url = try urlValue.string()
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-          throw urlValue.error(
-            "'url' must be an http(s) URL, found \(urlValue.shown(Redactor.redactURL(url)))")
-        }
-        Redactor.shared.registerSecrets(inURL: url)
-        let secret = try map.optional("secret")?.string()
-        if let secret { Redactor.shared.register(secret) }
-        let headers = try map.optional("headers")?.stringMap() ?? [:]
-        for (name, headerValue) in headers where name.containsLineBreak || headerValue.containsLineBreak {
-          throw (map.optional("headers") ?? item).error("header '\(name.excerpt())' contains a line break")
-        }
-        channels[entry.key] = WebhookChannel(
-          name: entry.key, url: url, secret: secret,
-          headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-          transport: transport, timeout: try map.optional("timeout")?.duration(within: 0.001...300) ?? 10)
-      case "smtp":
-        channels[entry.key] = try smtp(name: entry.key, item, clock: clock)
-      case "serverchan", "teams":
-        let map = try item.mapping(allowed: ["type", "url"])
-        let url = try vendorURL(map, "url")
-        Redactor.shared.registerSecrets(inURL: url)
-        if type == "serverchan", let key = ServerChan.sendKey(in: url) {
-          Redactor.shared.register(key)
-        }
-        channels[entry.key] =
-          type == "serverchan"
-          ? ServerChan(name: entry.key, url: url, transport: transport)
-          : TeamsWorkflow(name: entry.key, url: url, transport: transport)
-      case "wechat":
-        let map = try item.mapping(allowed: [
-          "type", "appId", "appSecret", "templateId", "openIds", "fields", "apiBase",
-        ])
-        let secret = try map.required("appSecret").string()
-        Redactor.shared.register(secret)
-        let apiBase = try vendorURL(map, "apiBase", default: "https://api.weixin.qq.com")
-        let openIDs = try map.required("openIds").stringList()
-        if openIDs.isEmpty { throw try map.required("openIds").error("'openIds' is empty") }
-        let fields =
-          try map.optional("fields")?.stringMap().sorted { $0.key < $1.key }.map {
-            (keyword: $0.key, template: $0.value)
-          }
-          ?? [
-            ("keyword1", "{target}"), ("keyword2", "{status}"), ("keyword3", "{summary}"),
-            ("keyword4", "{since}"),
-          ]
-        guard let state else {
-          throw item.error("the wechat channel needs a state folder for its access token")
-        }
-        channels[entry.key] = WeChatTemplate(
-          name: entry.key, apiBase: apiBase, appID: try map.required("appId").string(), appSecret: secret,
-          templateID: try map.required("templateId").string(), recipients: openIDs, fields: fields,
-          transport: transport,
-          clock: clock, state: state)
-      case "slack", "discord":
-        let map = try item.mapping(allowed: ["type", "url"])
-        let url = try vendorURL(map, "url")
-        // The webhook path is the secret for both.
-        Redactor.shared.register(String(url.split(separator: "/").suffix(2).joined(separator: "/")))
-        channels[entry.key] =
-          type == "slack"
-          ? SlackWebhook(name: entry.key, url: url, transport: transport)
-          : DiscordWebhook(name: entry.key, url: url, transport: transport)
-      case "telegram":
-        let map = try item.mapping(allowed: ["type", "token", "chatId", "apiBase"])
-        let token = try map.required("token").string()
-        Redactor.shared.register(token)
-        let apiBase = try vendorURL(map, "apiBase", default: "https://api.telegram.org")
-        channels[entry.key] = TelegramBot(
-          name: entry.key, apiBase: apiBase, token: token, chatID: try map.required("chatId").string(),
-          transport: transport)
-      case "tencent-sms":
-        let map = try item.mapping(allowed: [
-          "type", "secretId", "secretKey", "region", "endpoint", "appId", "signName", "templateId",
-          "templateParams", "maxParamLength", "phoneNumbers",
-        ])
-        let secretKey = try map.required("secretKey").string()
-        Redactor.shared.register(secretKey)
-        let endpoint = try vendorURL(map, "endpoint", default: "https://sms.tencentcloudapi.com/")
-        var numbers: [String] = []
-        for number in try map.required("phoneNumbers").list() {
-          let text = try number.string()
-          guard text.hasPrefix("+"), text.dropFirst().allSatisfy(\.isNumber), (8...16).contains(text.count)
-          else {
-            throw number.error("'\(text.excerpt())' is not an E.164 number like +8618511122266")
-          }
-          numbers.append(text)
-        }
-        guard (1...200).contains(numbers.count) else {
-          throw try map.required("phoneNumbers").error("'phoneNumbers' takes 1-200 numbers")
-        }
-        channels[entry.key] = TencentSMS(
-          name: entry.key, endpoint: endpoint,
-          signer: TC3Signer(
-            secretID: try map.required("secretId").string(), secretKey: secretKey, service: "sms",
-            host: "sms.tencentcloudapi.com"),
-          region: try map.optional("region")?.string() ?? "ap-guangzhou",
-          appID: try map.required("appId").string(),
-          signName: try map.required("signName").string(),
-          templateID: try map.required("templateId").string(),
-          templateParams: try map.optional("templateParams")?.stringList() ?? ["{target}", "{status}"],
-          maxParamLength: try map.optional("maxParamLength")?.int(within: 1...500) ?? 20,
-          phoneNumbers: numbers,
-          transport: transport,
-          clock: clock, state: state)
-      case "pagerduty":
-        let map = try item.mapping(allowed: ["type", "routingKey", "url"])
-        let key = try map.required("routingKey").string()
-        Redactor.shared.register(key)
-        let url = try vendorURL(map, "url", default: "https://events.pagerduty.com/v2/enqueue")
-        channels[entry.key] = PagerDutyEvents(
-          name: entry.key, url: url, routingKey: key, transport: transport)
-      case "wecom", "dingtalk", "feishu":
-        let map = try item.mapping(
-          allowed: type == "wecom"
-            ? ["type", "url", "msgtype", "mentionedMobiles", "mentionedUsers"] : ["type", "url", "secret"])
-        let url = try vendorURL(map, "url")
-        Redactor.shared.registerSecrets(inURL: url)
-        if let token = url.split(separator: "/").last, type == "feishu" {
-          Redactor.shared.register(String(token))
-        }
-        let secret = try map.optional("secret")?.string()
-        if let secret { Redactor.shared.register(secret) }
-        switch type {
-        case "wecom":
-          let messageType = try map.optional("msgtype")?.string() ?? "markdown"
-          guard messageType == "markdown" || messageType == "text" else {
-            throw try map.required("msgtype").error(
-              "'msgtype' must be markdown or text, found \(try map.required("msgtype").shown(messageType))")
-          }
-          channels[entry.key] = WeComRobot(
-            name: entry.key, url: url, transport: transport, messageType: messageType,
-            mentionedMobiles: try map.optional("mentionedMobiles")?.stringList() ?? [],
-            mentionedUsers: try map.optional("mentionedUsers")?.stringList() ?? [])
-        case "dingtalk":
-          channels[entry.key] = DingTalkRobot(
-            name: entry.key, url: url, secret: secret, transport: transport, clock: clock)
-        default:
-          channels[entry.key] = FeishuBot(
-            name: entry.key, url: url, secret: secret, transport: transport, clock: clock)
-        }
-      default:
-        if plannedTypes.contains(type) {
-          throw ConfigError(
-            typeNode.mark,
-            "channel type '\(type)' is not built yet (issue 5); built: \(builtTypes.joined(separator: ", "))")
-        }
+      guard let kind = channelTypes.first(where: { $0.type == type }) else {
         throw ConfigError(
           typeNode.mark,
-          "unknown channel type '\(type)'; expected one of: \((builtTypes + plannedTypes).joined(separator: ", "))"
-        )
+          "unknown channel type '\(type)'; expected one of: \(builtTypes.joined(separator: ", "))")
       }
+      let map = try item.mapping(allowed: ["type"] + kind.keys)
+      for key in kind.secretKeys {
+        if let secret = try map.optional(key)?.string() { Redactor.shared.register(secret) }
+      }
+      let built = try kind.make(
+        name: entry.key,
+        ChannelSettings(
+          map: map, item: item, logger: logger, transport: transport, clock: clock, state: state))
+      channels[entry.key] = PresentedChannel(built, language: own, template: template)
     }
     return channels
   }
@@ -372,64 +222,6 @@ package enum AlertingConfig {
   static func isOff(_ value: ConfigValue) -> Bool {
     guard case .scalar = value.node.kind else { return false }
     return (try? value.bool()) == false
-  }
-
-  private static func smtp(name: String, _ item: ConfigValue, clock: any WallClock) throws(ConfigError)
-    -> SMTPChannel
-  {
-    let map = try item.mapping(allowed: [
-      "type", "url", "username", "password", "from", "to", "caFile", "insecure",
-    ])
-    let urlValue = try map.required("url")
-    let url = try urlValue.string()
-    guard url.hasPrefix("smtps://") || url.hasPrefix("smtp://") else {
-      throw urlValue.error(
-        "'url' must be smtps://host:465 (implicit TLS) or smtp://host:587 (STARTTLS, required), found \(urlValue.shown(Redactor.redactURL(url)))"
-      )
-    }
-    let password = try map.optional("password")?.string()
-    if let password { Redactor.shared.register(password) }
-    let fromValue = try map.required("from")
-    guard let from = MailMessage.Address(try fromValue.string()) else {
-      throw fromValue.error(
-        "'from' must be one address like alerts@example.com or 'Vigil <alerts@example.com>'")
-    }
-    var to: [MailMessage.Address] = []
-    for recipient in try map.required("to").list() {
-      guard let address = MailMessage.Address(try recipient.string()) else {
-        throw recipient.error(
-          "'\((try? recipient.string()) ?? "")' is not one e-mail address (no spaces, commas, line breaks or angle brackets)"
-        )
-      }
-      to.append(address)
-    }
-    if to.isEmpty { throw try map.required("to").error("'to' is empty: list at least one recipient") }
-    return SMTPChannel(
-      name: name, url: url, username: try map.optional("username")?.string(), password: password, from: from,
-      to: to,
-      caFile: try map.optional("caFile")?.string(), insecure: try map.optional("insecure")?.bool() ?? false,
-      clock: clock)
-  }
-
-  /// A vendor URL from `key` (or `fallback`): https://, or http:// only to a loopback stand-in.
-  private static func vendorURL(
-    _ map: ConfigMapping, _ key: String, default fallback: String? = nil
-  ) throws(ConfigError) -> String {
-    let value: ConfigValue
-    if let present = map.optional(key) {
-      value = present
-    } else if let fallback {
-      return fallback
-    } else {
-      value = try map.required(key)  // throws the usual "missing the required key" error
-    }
-    let url = try value.string()
-    guard VendorReply.allowed(url) else {
-      throw value.error(
-        "'\(key)' must be https:// (http:// only for a loopback stand-in), found \(value.shown(Redactor.redactURL(url)))"
-      )
-    }
-    return url
   }
 
   private static func positive(_ value: ConfigValue) throws(ConfigError) -> Int {

@@ -21,3 +21,12 @@ package struct ConsoleChannel: Channel {
       ["channel": name, "alert": notification.text, "notices": String(notification.notices.count)])
   }
 }
+
+extension ConsoleChannel: ConfigurableChannel {
+  package static let type = "console"
+  package static let keys: [String] = []
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    ConsoleChannel(name: name, logger: settings.logger)
+  }
+}

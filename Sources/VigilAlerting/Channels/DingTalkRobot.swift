@@ -57,3 +57,15 @@ package struct DingTalkRobot: Channel {
     }
   }
 }
+
+extension DingTalkRobot: ConfigurableChannel {
+  package static let type = "dingtalk"
+  package static let keys = ["url", "secret"]
+  package static let secretKeys = ["secret"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    DingTalkRobot(
+      name: name, url: try settings.vendorURL("url"), secret: try settings.map.optional("secret")?.string(),
+      transport: settings.transport, clock: settings.clock)
+  }
+}

@@ -69,3 +69,14 @@ package struct DiscordWebhook: Channel {
     throw ChatWebhook.failure(response, url: url, hint: retryAfter)
   }
 }
+
+extension DiscordWebhook: ConfigurableChannel {
+  package static let type = "discord"
+  package static let keys = ["url"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    // The webhook path (id and token) is the secret.
+    DiscordWebhook(
+      name: name, url: try settings.vendorURL(secretPathSegments: 2), transport: settings.transport)
+  }
+}

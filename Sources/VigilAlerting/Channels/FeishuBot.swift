@@ -72,3 +72,17 @@ package struct FeishuBot: Channel {
     }
   }
 }
+
+extension FeishuBot: ConfigurableChannel {
+  package static let type = "feishu"
+  package static let keys = ["url", "secret"]
+  package static let secretKeys = ["secret"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    // The hook's last path segment is its token.
+    FeishuBot(
+      name: name, url: try settings.vendorURL(secretPathSegments: 1),
+      secret: try settings.map.optional("secret")?.string(), transport: settings.transport,
+      clock: settings.clock)
+  }
+}

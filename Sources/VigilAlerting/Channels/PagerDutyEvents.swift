@@ -65,3 +65,15 @@ package struct PagerDutyEvents: Channel {
     }
   }
 }
+
+extension PagerDutyEvents: ConfigurableChannel {
+  package static let type = "pagerduty"
+  package static let keys = ["routingKey", "url"]
+  package static let secretKeys = ["routingKey"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    PagerDutyEvents(
+      name: name, url: try settings.vendorURL("url", default: "https://events.pagerduty.com/v2/enqueue"),
+      routingKey: try settings.map.required("routingKey").string(), transport: settings.transport)
+  }
+}

@@ -75,3 +75,40 @@ package struct SMTPChannel: Channel {
     return result
   }
 }
+
+extension SMTPChannel: ConfigurableChannel {
+  package static let type = "smtp"
+  package static let keys = ["url", "username", "password", "from", "to", "caFile", "insecure"]
+  package static let secretKeys = ["password"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    let map = settings.map
+    let urlValue = try map.required("url")
+    let url = try urlValue.string()
+    guard url.hasPrefix("smtps://") || url.hasPrefix("smtp://") else {
+      throw urlValue.error(
+        "'url' must be smtps://host:465 (implicit TLS) or smtp://host:587 (STARTTLS, required), found \(urlValue.shown(Redactor.redactURL(url)))"
+      )
+    }
+    let fromValue = try map.required("from")
+    guard let from = MailMessage.Address(try fromValue.string()) else {
+      throw fromValue.error(
+        "'from' must be one address like alerts@example.com or 'Vigil <alerts@example.com>'")
+    }
+    var to: [MailMessage.Address] = []
+    for recipient in try map.required("to").list() {
+      guard let address = MailMessage.Address(try recipient.string()) else {
+        throw recipient.error(
+          "'\((try? recipient.string()) ?? "")' is not one e-mail address (no spaces, commas, line breaks or angle brackets)"
+        )
+      }
+      to.append(address)
+    }
+    if to.isEmpty { throw try map.required("to").error("'to' is empty: list at least one recipient") }
+    return SMTPChannel(
+      name: name, url: url, username: try map.optional("username")?.string(),
+      password: try map.optional("password")?.string(), from: from, to: to,
+      caFile: try map.optional("caFile")?.string(), insecure: try map.optional("insecure")?.bool() ?? false,
+      clock: settings.clock)
+  }
+}

@@ -44,3 +44,14 @@ package struct ServerChan: Channel {
     }
   }
 }
+
+extension ServerChan: ConfigurableChannel {
+  package static let type = "serverchan"
+  package static let keys = ["url"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    let url = try settings.vendorURL("url")
+    if let key = ServerChan.sendKey(in: url) { Redactor.shared.register(key) }
+    return ServerChan(name: name, url: url, transport: settings.transport)
+  }
+}

@@ -50,3 +50,14 @@ package struct SlackWebhook: Channel {
     throw ChatWebhook.failure(response, url: url)
   }
 }
+
+extension SlackWebhook: ConfigurableChannel {
+  package static let type = "slack"
+  package static let keys = ["url"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    // The webhook path is the secret.
+    SlackWebhook(
+      name: name, url: try settings.vendorURL(secretPathSegments: 2), transport: settings.transport)
+  }
+}

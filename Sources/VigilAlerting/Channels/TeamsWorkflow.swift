@@ -55,3 +55,12 @@ package struct TeamsWorkflow: Channel {
     throw ChatWebhook.failure(response, url: url)
   }
 }
+
+extension TeamsWorkflow: ConfigurableChannel {
+  package static let type = "teams"
+  package static let keys = ["url"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    TeamsWorkflow(name: name, url: try settings.vendorURL("url"), transport: settings.transport)
+  }
+}

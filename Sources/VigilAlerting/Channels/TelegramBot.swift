@@ -77,3 +77,17 @@ package struct TelegramBot: Channel {
       : .permanent("\(safeURL): \(description)")
   }
 }
+
+extension TelegramBot: ConfigurableChannel {
+  package static let type = "telegram"
+  package static let keys = ["token", "chatId", "apiBase"]
+  package static let secretKeys = ["token"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    TelegramBot(
+      name: name, apiBase: try settings.vendorURL("apiBase", default: "https://api.telegram.org"),
+      token: try settings.map.required("token").string(),
+      chatID: try settings.map.required("chatId").string(),
+      transport: settings.transport)
+  }
+}

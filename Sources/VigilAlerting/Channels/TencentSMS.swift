@@ -103,3 +103,40 @@ package struct TencentSMS: Channel {
       || code == "AuthFailure.SignatureExpire"
   }
 }
+
+extension TencentSMS: ConfigurableChannel {
+  package static let type = "tencent-sms"
+  package static let keys = [
+    "secretId", "secretKey", "region", "endpoint", "appId", "signName", "templateId", "templateParams",
+    "maxParamLength", "phoneNumbers",
+  ]
+  package static let secretKeys = ["secretKey"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    let map = settings.map
+    let endpoint = try settings.vendorURL("endpoint", default: "https://sms.tencentcloudapi.com/")
+    var numbers: [String] = []
+    for number in try map.required("phoneNumbers").list() {
+      let text = try number.string()
+      guard text.hasPrefix("+"), text.dropFirst().allSatisfy(\.isNumber), (8...16).contains(text.count) else {
+        throw number.error("'\(text.excerpt())' is not an E.164 number like +8618511122266")
+      }
+      numbers.append(text)
+    }
+    guard (1...200).contains(numbers.count) else {
+      throw try map.required("phoneNumbers").error("'phoneNumbers' takes 1-200 numbers")
+    }
+    return TencentSMS(
+      name: name, endpoint: endpoint,
+      signer: TC3Signer(
+        secretID: try map.required("secretId").string(), secretKey: try map.required("secretKey").string(),
+        service: "sms", host: "sms.tencentcloudapi.com"),
+      region: try map.optional("region")?.string() ?? "ap-guangzhou",
+      appID: try map.required("appId").string(),
+      signName: try map.required("signName").string(),
+      templateID: try map.required("templateId").string(),
+      templateParams: try map.optional("templateParams")?.stringList() ?? ["{target}", "{status}"],
+      maxParamLength: try map.optional("maxParamLength")?.int(within: 1...500) ?? 20,
+      phoneNumbers: numbers, transport: settings.transport, clock: settings.clock, state: settings.state)
+  }
+}

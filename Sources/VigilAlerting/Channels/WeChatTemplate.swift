@@ -114,3 +114,31 @@ package struct WeChatTemplate: Channel {
     }
   }
 }
+
+extension WeChatTemplate: ConfigurableChannel {
+  package static let type = "wechat"
+  package static let keys = ["appId", "appSecret", "templateId", "openIds", "fields", "apiBase"]
+  package static let secretKeys = ["appSecret"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    let map = settings.map
+    let apiBase = try settings.vendorURL("apiBase", default: "https://api.weixin.qq.com")
+    let openIDs = try map.required("openIds").stringList()
+    if openIDs.isEmpty { throw try map.required("openIds").error("'openIds' is empty") }
+    let fields =
+      try map.optional("fields")?.stringMap().sorted { $0.key < $1.key }.map {
+        (keyword: $0.key, template: $0.value)
+      }
+      ?? [
+        ("keyword1", "{target}"), ("keyword2", "{status}"), ("keyword3", "{summary}"),
+        ("keyword4", "{since}"),
+      ]
+    guard let state = settings.state else {
+      throw settings.item.error("the wechat channel needs a state folder for its access token")
+    }
+    return WeChatTemplate(
+      name: name, apiBase: apiBase, appID: try map.required("appId").string(),
+      appSecret: try map.required("appSecret").string(), templateID: try map.required("templateId").string(),
+      recipients: openIDs, fields: fields, transport: settings.transport, clock: settings.clock, state: state)
+  }
+}

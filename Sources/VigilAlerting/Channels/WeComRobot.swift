@@ -57,3 +57,21 @@ package struct WeComRobot: Channel {
     }
   }
 }
+
+extension WeComRobot: ConfigurableChannel {
+  package static let type = "wecom"
+  package static let keys = ["url", "msgtype", "mentionedMobiles", "mentionedUsers"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    let map = settings.map
+    let messageType = try map.optional("msgtype")?.string() ?? "markdown"
+    guard messageType == "markdown" || messageType == "text" else {
+      throw try map.required("msgtype").error(
+        "'msgtype' must be markdown or text, found \(try map.required("msgtype").shown(messageType))")
+    }
+    return WeComRobot(
+      name: name, url: try settings.vendorURL("url"), transport: settings.transport, messageType: messageType,
+      mentionedMobiles: try map.optional("mentionedMobiles")?.stringList() ?? [],
+      mentionedUsers: try map.optional("mentionedUsers")?.stringList() ?? [])
+  }
+}

@@ -107,3 +107,29 @@ package struct WebhookChannel: Channel {
     throw .permanent(message)
   }
 }
+
+extension WebhookChannel: ConfigurableChannel {
+  package static let type = "webhook"
+  package static let keys = ["url", "secret", "headers", "timeout"]
+  package static let secretKeys = ["secret"]
+
+  package static func make(name: String, _ settings: ChannelSettings) throws(ConfigError) -> any Channel {
+    let map = settings.map
+    let urlValue = try map.required("url")
+    let url = try urlValue.string()
+    guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+      throw urlValue.error("'url' must be an http(s) URL, found \(urlValue.shown(Redactor.redactURL(url)))")
+    }
+    Redactor.shared.registerSecrets(inURL: url)
+    let headers = try map.optional("headers")?.stringMap() ?? [:]
+    for (header, headerValue) in headers where header.containsLineBreak || headerValue.containsLineBreak {
+      throw (map.optional("headers") ?? settings.item).error(
+        "header '\(header.excerpt())' contains a line break")
+    }
+    return WebhookChannel(
+      name: name, url: url, secret: try map.optional("secret")?.string(),
+      headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+      transport: settings.transport, timeout: try map.optional("timeout")?.duration(within: 0.001...300) ?? 10
+    )
+  }
+}
