@@ -69,7 +69,8 @@ package enum AlertingConfig {
         name: entry.key,
         ChannelSettings(
           map: map, item: item, logger: logger, transport: transport, clock: clock, state: state))
-      channels[entry.key] = PresentedChannel(built, language: own, template: template)
+      channels[entry.key] = PresentedChannel(
+        built, language: own, ownLanguage: languageValue != nil, template: template)
     }
     return channels
   }

@@ -83,7 +83,7 @@ package struct Project: Sendable {
     logger: Logger, state: any StateStore, clock: any WallClock, function: FunctionSpec? = nil,
     overrides: AlertingOverrides = AlertingOverrides()
   ) throws -> AlertingEngine {
-    let channels = try AlertingConfig.channels(
+    var channels = try AlertingConfig.channels(
       config.vigil.channels, logger: logger, transport: CurlHTTPClient(), clock: clock, state: state,
       language: try AlertingConfig.language(config.vigil.alerting))
     let policy = try alertingPolicy(channels: channels, override: overrides.function)
@@ -95,9 +95,9 @@ package struct Project: Sendable {
       if Self.namesChannels(own) { unrouted.insert(target) }
     }
     // A function that names its own channels (or fallback chain) is not routed; nor is a target that does.
-    let routes =
-      Self.namesChannels(overrides.function)
-      ? AlertRoutes() : try AlertRoutes.read(config.vigil.routes, channels: channels)
+    let allRoutes = try AlertRoutes.read(config.vigil.routes, channels: channels)
+    channels = try allRoutes.applyingLanguages(to: channels)
+    let routes = Self.namesChannels(overrides.function) ? AlertRoutes() : allRoutes
     return AlertingEngine(
       policy: policy, channels: channels, state: state, clock: clock, environment: environment,
       routes: routes, ackLinks: try AckLinks.read(config.vigil.alerting),

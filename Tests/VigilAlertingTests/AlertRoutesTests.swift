@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 import VigilCron
+import VigilNet
 
 @testable import VigilAlerting
 
@@ -160,5 +161,36 @@ import VigilCron
     #expect(sent("ops-sms") == ["firing[2]", "resolved[0]"])
     #expect(sent("data-feishu") == ["resolved[0]"])
     #expect(sent("console").isEmpty)
+  }
+
+  /// A route's `language:` is its channels' (those without their own); one channel given two is an error.
+  @Test func aRouteGivesItsChannelsItsLanguage() throws {
+    func read(_ yaml: String, file: String = "serverless.yml") throws -> ConfigValue {
+      ConfigValue(
+        try YAMLParser.parse(yaml, file: file), path: "custom.vigil",
+        substitution: EnvironmentSubstitution(environment: [:]))
+    }
+    let channels = try AlertingConfig.channels(
+      read(
+        "data-feishu: {type: console}\nops-wecom: {type: console, language: en}\nconsole-2: {type: console}\n"
+      ),
+      logger: .silent, transport: CurlHTTPClient())
+    let routes = try AlertRoutes.read(
+      read(
+        "- match: {labels: {team: data}}\n  channels: [data-feishu, ops-wecom]\n  language: zh\n- channels: [console-2]\n"
+      ),
+      channels: channels)
+    let spoken = try routes.applyingLanguages(to: channels)
+    #expect((spoken["data-feishu"] as? PresentedChannel)?.language == .zh)
+    #expect((spoken["ops-wecom"] as? PresentedChannel)?.language == .en)  // its own
+    #expect((spoken["console-2"] as? PresentedChannel)?.language == .en)
+    let clash = try AlertRoutes.read(
+      read(
+        "- match: {function: a}\n  channels: [data-feishu]\n  language: zh\n- channels: [data-feishu]\n  language: en\n"
+      ),
+      channels: channels)
+    let error = try #require(throws: ConfigError.self) { try clash.applyingLanguages(to: channels) }
+    #expect("\(error)".hasPrefix("serverless.yml:4:3"), "\(error)")
+    #expect("\(error)".contains("channel 'data-feishu' would speak en here and zh"), "\(error)")
   }
 }

@@ -3,13 +3,22 @@
 package struct PresentedChannel: Channel {
   /// The channel itself (`vigil channel list` names its type).
   package let inner: any Channel
-  let language: NoticeLanguage
+  package let language: NoticeLanguage
+  /// Whether the channel names its language itself (a route's `language:` does not change it then).
+  package let ownLanguage: Bool
   let template: MessageTemplate?
 
-  init(_ inner: any Channel, language: NoticeLanguage, template: MessageTemplate?) {
+  init(_ inner: any Channel, language: NoticeLanguage, ownLanguage: Bool = false, template: MessageTemplate?)
+  {
     self.inner = inner
     self.language = language
+    self.ownLanguage = ownLanguage
     self.template = template
+  }
+
+  /// The same channel in `language`.
+  package func speaking(_ language: NoticeLanguage) -> PresentedChannel {
+    PresentedChannel(inner, language: language, ownLanguage: ownLanguage, template: template)
   }
 
   package var name: String { inner.name }

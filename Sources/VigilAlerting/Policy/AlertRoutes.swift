@@ -31,6 +31,8 @@ package struct AlertRoutes: Sendable, Hashable {
     package var statuses: Set<String>? = nil
     package var labels: [String: String]
     package var channels: [String]
+    /// The language of the channels it names (those without a `language:` of their own).
+    package var language: NoticeLanguage? = nil
     package var continues: Bool
     /// Where the route is written (`vigil validate --explain` names it).
     package var mark: SourceMark
@@ -88,11 +90,14 @@ package struct AlertRoutes: Sendable, Hashable {
     guard let value, !value.isNull else { return AlertRoutes() }
     var routes: [Route] = []
     for item in try value.list() {
-      let fields = try item.mapping(allowed: ["match", "channels", "continue"])
+      let fields = try item.mapping(allowed: ["match", "channels", "continue", "language"])
       var route = Route(
         function: nil, target: nil, severities: nil, labels: [:],
         channels: try AlertingConfig.channelNames(try fields.required("channels"), channels: channels),
         continues: try fields.optional("continue")?.bool() ?? false, mark: item.mark)
+      route.language = try fields.optional("language").map { v throws(ConfigError) in
+        try NoticeLanguage.read(v)
+      }
       if route.channels.isEmpty {
         throw try fields.required("channels").error("a route needs at least one channel")
       }
@@ -134,6 +139,30 @@ package struct AlertRoutes: Sendable, Hashable {
         "this route is never reached: the route before it (at \(route.mark)) matches every alert")
     }
     return AlertRoutes(routes: routes)
+  }
+
+  /// `channels` with each route's `language:` on the channels it names that have none of their own. A message
+  /// is one per channel, so two routes that give one channel different languages are an error.
+  package func applyingLanguages(to channels: [String: any Channel]) throws(ConfigError) -> [String:
+    any Channel]
+  {
+    var result = channels
+    var given: [String: (NoticeLanguage, SourceMark)] = [:]
+    for route in routes {
+      guard let language = route.language else { continue }
+      for name in route.channels {
+        guard let presented = channels[name] as? PresentedChannel, !presented.ownLanguage else { continue }
+        if let (other, mark) = given[name], other != language {
+          throw ConfigError(
+            route.mark,
+            "channel '\(name)' would speak \(language.rawValue) here and \(other.rawValue) by the route at \(mark); a message is one per channel, so give the channel its own 'language:'"
+          )
+        }
+        given[name] = (language, route.mark)
+        result[name] = presented.speaking(language)
+      }
+    }
+    return result
   }
 }
 
