@@ -1,4 +1,6 @@
+import VigilAlerting
 import VigilCore
+import VigilCron
 
 /// A command line split into positionals and `--option value` / `--flag` pairs, checked against what the
 /// command declares, with errors that say what to type.
@@ -94,5 +96,21 @@ extension Arguments {
       )
     }
     return value
+  }
+}
+
+extension Arguments {
+  /// `--by` (default $USER, else "cli") and `--comment`, bounded as notices and the store keep them.
+  func authorship(command: String) throws -> (by: String, comment: String?) {
+    let by = options["by"] ?? ProcessEnvironment.current["USER"] ?? "cli"
+    guard (1...Acknowledgement.maxName).contains(by.utf8.count) else {
+      throw Arguments.UsageError(command: command, message: "--by must be 1-\(Acknowledgement.maxName) bytes")
+    }
+    let comment = options["comment"]
+    if let comment, comment.utf8.count > Acknowledgement.maxComment {
+      throw Arguments.UsageError(
+        command: command, message: "--comment must be at most \(Acknowledgement.maxComment) bytes")
+    }
+    return (by, comment)
   }
 }

@@ -36,15 +36,7 @@ enum AckCommand: Command {
     else { return ExitCode.success }
     let id = try incidentArgument(arguments, command: name)
     let holds = try arguments.seconds("for", command: name, within: 60...31 * 86_400)
-    let by = arguments.options["by"] ?? ProcessEnvironment.current["USER"] ?? "cli"
-    guard (1...Acknowledgement.maxName).contains(by.utf8.count) else {
-      throw Arguments.UsageError(command: name, message: "--by must be 1-\(Acknowledgement.maxName) bytes")
-    }
-    let comment = arguments.options["comment"]
-    if let comment, comment.utf8.count > Acknowledgement.maxComment {
-      throw Arguments.UsageError(
-        command: name, message: "--comment must be at most \(Acknowledgement.maxComment) bytes")
-    }
+    let (by, comment) = try arguments.authorship(command: name)
     let project = try loadProject(arguments)
     let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
     let now = SystemClock().now

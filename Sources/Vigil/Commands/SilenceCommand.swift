@@ -80,15 +80,7 @@ enum SilenceCommand: Command {
       }
       starts = parsed.date(in: .utc)
     }
-    let by = arguments.options["by"] ?? ProcessEnvironment.current["USER"] ?? "cli"
-    guard (1...Acknowledgement.maxName).contains(by.utf8.count) else {
-      throw Arguments.UsageError(command: name, message: "--by must be 1-\(Acknowledgement.maxName) bytes")
-    }
-    let comment = arguments.options["comment"]
-    if let comment, comment.utf8.count > Acknowledgement.maxComment {
-      throw Arguments.UsageError(
-        command: name, message: "--comment must be at most \(Acknowledgement.maxComment) bytes")
-    }
+    let (by, comment) = try arguments.authorship(command: name)
     let project = try loadProject(arguments)
     let state = try openState(arguments, project: project, fallback: ".vigil", command: name)
     let silence = Silence(
