@@ -181,6 +181,14 @@ import Testing
     let told = try #require(afterAck.last)
     #expect(told.annotations["acknowledged"]?.contains("by alice") == true, "\(told)")
     #expect(told.annotations["acknowledge"] == nil)
+    // The incident's history (the status page's timeline) says who has it.
+    let history = try Data(contentsOf: URL(fileURLWithPath: state + "/history/shop/incidents.json"))
+    let log = try JSONSerialization.jsonObject(with: history) as? [String: Any]
+    let timeline = (log?["incidents"] as? [[String: Any]])?.first?["timeline"] as? [[Any]] ?? []
+    let acknowledgedEvent = timeline.first { $0.count > 2 && $0[1] as? String == "acknowledged" }
+    #expect(
+      (acknowledgedEvent?[2] as? String)?.hasPrefix("by alice at ") == true,
+      "\(String(decoding: history, as: UTF8.self))")
     let quiet = try await vigil(["invoke", "shop", "--state", state], in: folder, environment: environment)
     #expect(quiet.status == 0, "\(quiet.stderr)")
     #expect(try await Self.notices(tag: tag).count == 2)
