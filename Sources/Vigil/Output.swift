@@ -7,12 +7,22 @@ enum Output {
   static func out(_ text: String) { write(1, text) }
   static func err(_ text: String) { write(2, text) }
 
+  /// Writes `text` and a line break if it has none, from the string's own storage (a result of megabytes is
+  /// not copied to be printed).
   private static func write(_ descriptor: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
-    if bytes.last != 10 { bytes.append(10) }
+    var text = text
+    let ended = text.utf8.last == 10
+    text.withUTF8 { writeAll(descriptor, $0) }
+    if !ended {
+      let newline: [UInt8] = [10]
+      newline.withUnsafeBufferPointer { writeAll(descriptor, $0) }
+    }
+  }
+
+  private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
     var offset = 0
     while offset < bytes.count {
-      let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+      let written = Glibc.write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
       if written <= 0 {
         if errno == EINTR { continue }
         return

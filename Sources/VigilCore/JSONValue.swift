@@ -114,6 +114,12 @@ extension JSONValue {
     return out
   }
 
+  /// Writes the value where an enclosing writer stands: pretty at `indent` (the indentation of the line it
+  /// starts on), or compact.
+  package func write(to out: inout String, pretty: Bool, indent: String) {
+    if pretty { writePretty(to: &out, indent: indent) } else { write(to: &out) }
+  }
+
   private func writePretty(to out: inout String, indent: String) {
     let inner = indent + "  "
     switch self {
@@ -172,7 +178,7 @@ extension JSONValue {
     }
   }
 
-  private static func writeString(_ text: String, to out: inout String) {
+  package static func writeString(_ text: String, to out: inout String) {
     out += "\""
     var plain = true
     for byte in text.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
@@ -214,6 +220,11 @@ public enum JSONCoding {
 
   /// Encodes to a UTF-8 string.
   public static func encodeString(_ value: some Encodable, pretty: Bool = false) throws -> String {
+    if let streamed = value as? any JSONStreamable {
+      var out = ""
+      try streamed.writeJSON(to: &out, pretty: pretty)
+      return out
+    }
     let json = try JSONValueEncoder.encode(value)
     return pretty ? json.prettyString() : json.encodedString()
   }

@@ -68,6 +68,11 @@ package struct HandlerOutput: Sendable {
     try JSONCoding.encode(value, pretty: pretty)
   }
 
+  /// The result as JSON text (what is printed: no byte copy besides).
+  package func encodedString(pretty: Bool = false) throws -> String {
+    try JSONCoding.encodeString(value, pretty: pretty)
+  }
+
   /// The result as a JSON value (encodes and parses: for inspection, not the hot path).
   package var json: JSONValue {
     (try? encoded()).flatMap { try? JSONValue.parse($0) } ?? .null

@@ -1,0 +1,77 @@
+import Foundation
+import TestSupport
+import Testing
+import VigilCore
+import VigilCron
+import VigilNet
+
+@testable import VigilChecks
+
+/// The website-status result is written one target at a time; what is printed must stay the bytes the whole
+/// tree gave (the encoder every earlier version used), pretty and compact, in config order.
+@Suite(.serialized) struct WebsiteStatusStreamingTests {
+  /// The tree writer's output: the result as one `JSONValue`, then written.
+  static func tree(_ result: WebsiteStatusResult, pretty: Bool) throws -> String {
+    let json = try JSONValueEncoder.encode(result)
+    return pretty ? json.prettyString() : json.encodedString()
+  }
+
+  @Test func twoThousandRealTargetsAreWrittenAsTheTreeWroteThem() async throws {
+    let base = try await HTTPTestPeer.httpBase()
+    // Up, a wrong status, a failed body condition, refused, in turn: 2,000 targets at concurrency 64.
+    let down = "http://127.0.0.1:\(unusedLoopbackPort())/"
+    let targets = (0..<2_000).map { index -> String in
+      switch index % 4 {
+      case 0: return "  - {name: \"t\(index)\", url: '\(base)/ok'}"
+      case 1: return "  - {name: \"t\(index)\", url: '\(base)/status/503', conditions: [\"status == 200\"]}"
+      case 2: return "  - {name: \"t\(index) \\\"q\\\"\", url: '\(base)/ok', conditions: [\"body contains \\\"x\\\"\"]}"
+      default: return "  - {name: \"t\(index)\", url: '\(down)'}"
+      }
+    }
+    let yaml = "concurrency: 64\ntargets:\n" + targets.joined(separator: "\n") + "\n"
+    let context = Context(
+      requestID: "req-1", functionName: "website-status", region: "ap-test", memoryLimitMB: 64, timeLimit: 120,
+      deadline: Instant().addingTimeInterval(120), environment: [:], logger: .silent,
+      state: InMemoryStateStore(), clock: SystemClock(),
+      configuration: ConfigValue(
+        try YAMLParser.parse(yaml, file: "config.yml"), path: "config",
+        substitution: EnvironmentSubstitution(environment: [:])))
+    let result = try await WebsiteStatusHandler().handle(.raw(.object([:])), context: context)
+    #expect(result.targets.count == 2_000)
+    #expect(result.targets.map(\.name).prefix(4) == ["t0", "t1", "t2 \"q\"", "t3"])
+    #expect(result.targets.map(\.name).last == "t1999")
+    #expect(result.up == 500)
+    for pretty in [true, false] {
+      let streamed = try JSONCoding.encodeString(result, pretty: pretty)
+      #expect(streamed == (try Self.tree(result, pretty: pretty)), "pretty: \(pretty)")
+    }
+    // And through the handler output, as `vigil invoke` prints it.
+    let printed = try HandlerOutput(value: result).encodedString(pretty: true)
+    #expect(printed == (try Self.tree(result, pretty: true)))
+  }
+
+  @Test func everyFieldAndEdgeIsWrittenAsTheTreeWroteIt() throws {
+    let timings = HTTPTimings(
+      dnsMs: 0.125, connectMs: 1, tlsMs: 0, firstByteMs: 12.5, transferMs: 0.001, totalMs: 1e16,
+      redirectMs: 0)
+    let full = TargetResult(
+      name: "名前 \"quoted\"\n\t\\", url: "https://example.com/a?b=c", up: false, status: 500,
+      error: "refused\u{01}", errorKind: "refused",
+      failedConditions: [.init(condition: "status == 200", actual: "500")], timings: timings,
+      remoteIP: "127.0.0.1", httpVersion: "HTTP/2", bytes: 1_234, bodyTruncated: true,
+      certificateExpiry: 1_800_000_000)
+    let bare = TargetResult(
+      name: "bare", url: "http://x/", up: true, status: nil, error: nil, errorKind: nil, failedConditions: [],
+      timings: nil, remoteIP: nil, httpVersion: nil, bytes: nil, bodyTruncated: nil)
+    for targets in [[], [full], [bare, full, bare]] {
+      let result = WebsiteStatusResult(
+        function: "f", checkedAt: "2026-12-07T00:00:00.000+00:00", up: 1, down: 2, targets: targets,
+        alertCandidates: [])
+      for pretty in [true, false] {
+        #expect(
+          try JSONCoding.encodeString(result, pretty: pretty) == (try Self.tree(result, pretty: pretty)),
+          "\(targets.count) targets, pretty: \(pretty)")
+      }
+    }
+  }
+}
