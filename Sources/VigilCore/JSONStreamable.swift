@@ -52,6 +52,21 @@ package struct JSONObjectWriter {
     out += pretty ? "\n" + indent + "  ]" : "]"
   }
 
+  /// A member whose value is an object of `entries` (written in sorted key order), each value encoded (and its
+  /// tree released) before the next.
+  package mutating func member<Value: Encodable>(
+    _ name: String, entries: [String: Value], to out: inout String
+  ) throws {
+    key(name, to: &out)
+    var nested = JSONObjectWriter(to: &out, pretty: pretty, indent: indent + "  ")
+    for entryKey in entries.keys.sorted() {
+      guard let value = entries[entryKey] else { continue }
+      nested.key(entryKey, to: &out)
+      try JSONValueEncoder.encode(value).write(to: &out, pretty: pretty, indent: indent + "    ")
+    }
+    nested.finish(to: &out)
+  }
+
   /// Ends the object.
   package func finish(to out: inout String) {
     if count == 0 {

@@ -46,6 +46,18 @@ package struct HistoryHour: Sendable, Codable, Equatable {
   package init(hour: Int64) { self.hour = hour }
 }
 
+extension HistoryHour: JSONStreamable {
+  /// The tree's bytes, one target's points at a time (an hour of 10,000 targets as one tree was the peak of a
+  /// run).
+  package func writeJSON(to out: inout String, pretty: Bool) throws {
+    var object = JSONObjectWriter(to: &out, pretty: pretty)
+    object.member("hour", .int(hour), to: &out)
+    if let maintenance { object.member("maintenance", .array(maintenance.map { .int($0) }), to: &out) }
+    try object.member("targets", entries: targets, to: &out)
+    object.finish(to: &out)
+  }
+}
+
 /// One target's summary of one hour, kept for 90 days after its points are gone.
 package struct HourAggregate: Sendable, Codable, Hashable {
   /// Unix seconds of the hour's start.
