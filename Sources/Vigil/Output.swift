@@ -1,3 +1,5 @@
+import VigilCore
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -6,6 +8,15 @@
 enum Output {
   static func out(_ text: String) { write(1, text) }
   static func err(_ text: String) { write(2, text) }
+
+  /// A handler's result, pretty JSON, written to standard output piece by piece as it is encoded.
+  static func out(_ output: HandlerOutput) throws {
+    try output.write(pretty: true) { piece in
+      var piece = piece
+      piece.withUTF8 { writeAll(1, $0) }
+    }
+    write(1, "")
+  }
 
   /// Writes `text` and a line break if it has none, from the string's own storage (a result of megabytes is
   /// not copied to be printed).

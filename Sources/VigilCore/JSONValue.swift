@@ -221,12 +221,25 @@ public enum JSONCoding {
   /// Encodes to a UTF-8 string.
   public static func encodeString(_ value: some Encodable, pretty: Bool = false) throws -> String {
     if let streamed = value as? any JSONStreamable {
-      var out = ""
+      var out = JSONText()
       try streamed.writeJSON(to: &out, pretty: pretty)
-      return out
+      return out.text
     }
     let json = try JSONValueEncoder.encode(value)
     return pretty ? json.prettyString() : json.encodedString()
+  }
+
+  /// Encodes `value` into `drain` in pieces (about 64 KB each when the value streams itself, else whole).
+  package static func write(
+    _ value: some Encodable, pretty: Bool = false, to drain: @escaping (String) -> Void
+  ) throws {
+    guard let streamed = value as? any JSONStreamable else {
+      drain(try encodeString(value, pretty: pretty))
+      return
+    }
+    var out = JSONText(drain: drain)
+    try streamed.writeJSON(to: &out, pretty: pretty)
+    drain(out.text)
   }
 
   /// Decodes `type` from JSON bytes; malformed JSON names its byte offset, a wrong shape its coding path.

@@ -65,12 +65,12 @@ enum InvokeCommand: Command {
     let outcome = await invoker.invoke(functionName, event: event)
     switch outcome.result {
     case .success(let output):
-      Output.out(try output.encodedString(pretty: true))
+      try Output.out(output)
       return ExitCode.success
     case .failure(let failure):
       if let output = outcome.output {
         // The check ran, its alerts may not go out: its result on stdout, the problem on stderr, exit 1.
-        Output.out(try output.encodedString(pretty: true))
+        try Output.out(output)
         Output.err("vigil: \(failure.errorMessage)")
         return ExitCode.failure
       }

@@ -155,7 +155,7 @@ package struct WebsiteStatusResult: Sendable, Encodable, AlertProducing {
 extension WebsiteStatusResult: JSONStreamable {
   /// The same bytes as the encoded tree, one target's tree at a time (10,000 targets held as one tree took
   /// 39 MB at the peak of a run).
-  package func writeJSON(to out: inout String, pretty: Bool) throws {
+  package func writeJSON(to out: inout JSONText, pretty: Bool) throws {
     var object = JSONObjectWriter(to: &out, pretty: pretty)
     object.member("checkedAt", .string(checkedAt), to: &out)
     object.member("down", .int(Int64(down)), to: &out)

@@ -68,9 +68,14 @@ package struct HandlerOutput: Sendable {
     try JSONCoding.encode(value, pretty: pretty)
   }
 
-  /// The result as JSON text (what is printed: no byte copy besides).
+  /// The result as JSON text.
   package func encodedString(pretty: Bool = false) throws -> String {
     try JSONCoding.encodeString(value, pretty: pretty)
+  }
+
+  /// The result as JSON text handed to `drain` in pieces (what `vigil invoke` prints: never held whole).
+  package func write(pretty: Bool = false, to drain: @escaping (String) -> Void) throws {
+    try JSONCoding.write(value, pretty: pretty, to: drain)
   }
 
   /// The result as a JSON value (encodes and parses: for inspection, not the hot path).

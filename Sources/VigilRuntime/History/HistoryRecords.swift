@@ -49,7 +49,7 @@ package struct HistoryHour: Sendable, Codable, Equatable {
 extension HistoryHour: JSONStreamable {
   /// The tree's bytes, one target's points at a time (an hour of 10,000 targets as one tree was the peak of a
   /// run).
-  package func writeJSON(to out: inout String, pretty: Bool) throws {
+  package func writeJSON(to out: inout JSONText, pretty: Bool) throws {
     var object = JSONObjectWriter(to: &out, pretty: pretty)
     object.member("hour", .int(hour), to: &out)
     if let maintenance { object.member("maintenance", .array(maintenance.map { .int($0) }), to: &out) }
