@@ -35,7 +35,9 @@ let package = Package(
     .executableTarget(name: "VigilCommand", dependencies: ["Vigil"], path: "Sources/vigil"),
     // Benchmark helpers (run by the scripts in bench/, not shipped).
     .executableTarget(name: "cron-next-bench", dependencies: ["VigilCron"], path: "bench/cron-next-swift"),
-    .target(name: "TestSupport", path: "Tests/Support", exclude: ["peers", "tools", "crashpoint"]),
+    .target(
+      name: "TestSupport", dependencies: ["CSpawn"], path: "Tests/Support",
+      exclude: ["peers", "tools", "crashpoint"]),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "TestSupport"]),
     .testTarget(name: "VigilCronTests", dependencies: ["VigilCron"]),
     .testTarget(name: "VigilNetTests", dependencies: ["VigilNet", "TestSupport"]),

@@ -7,7 +7,7 @@ import Foundation
 public enum CrashPoint {
   private static let compiled: Result<String, any Error> = Result {
     let output = NSTemporaryDirectory() + "vigil-crashpoint-\(getpid()).so"
-    let process = Process()
+    let process = TestProcess()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [
       "clang", "-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-o", output,

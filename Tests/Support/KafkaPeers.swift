@@ -73,7 +73,7 @@ public func runToEnd(_ arguments: [String], environment: [String: String]? = nil
   -> Data
 {
   try await offPool {
-    let process = Process()
+    let process = TestProcess()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
     if let environment { process.environment = environment }

@@ -9,12 +9,12 @@ import Foundation
 public final class PeerProcess: @unchecked Sendable {
   // Safe: `process` and `stdin` are set once in init and only read afterwards.
   public let values: [String: String]
-  private let process: Process
+  private let process: TestProcess
   private let stdin: Pipe
 
   /// Starts `arguments` and waits (up to `timeout` seconds) for its READY line.
   public init(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 30) throws {
-    process = Process()
+    process = TestProcess()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
@@ -340,38 +340,4 @@ public func unusedLoopbackPort() -> Int {
     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
   }
   return Int(UInt16(bigEndian: address.sin_port))
-}
-
-extension Process {
-  /// Waits for the process to end and returns its exit status, or the signal that killed it (as Foundation's
-  /// `terminationStatus` does). A process still running after `killAfter` seconds is killed (SIGKILL), so no
-  /// test waits for ever on a child that hangs.
-  ///
-  /// `waitUntilExit()` can miss a child's end on Linux when several children exit at about the same time and
-  /// then waits forever; this polls `waitpid` instead, and reads Foundation's status when Foundation reaped
-  /// the child first.
-  public func waitForExit(killAfter timeout: Double = 300) -> Int32 {
-    var status: Int32 = 0
-    let deadline = Date().addingTimeInterval(timeout)
-    var killed = false
-    while true {
-      let reaped = waitpid(processIdentifier, &status, WNOHANG)
-      if reaped == processIdentifier {
-        let signal = status & 0x7F
-        return signal == 0 ? (status >> 8) & 0xFF : signal
-      }
-      if reaped == -1 && errno != EINTR {
-        // Foundation reaped it first: its status arrives a moment later.
-        for _ in 0..<5_000 where isRunning { usleep(1_000) }
-        return isRunning ? -1 : terminationStatus
-      }
-      if !killed && Date() > deadline {
-        FileHandle.standardError.write(
-          Data("test support: pid \(processIdentifier) still running after \(timeout) s; killing it\n".utf8))
-        kill(processIdentifier, SIGKILL)
-        killed = true
-      }
-      usleep(2_000)
-    }
-  }
 }

@@ -176,7 +176,7 @@ import Testing
     env["VIGIL_STATE_DIR"] = state
     let finalEnvironment = env
     let status = try await offPool { () throws -> Int32 in
-      let process = Process()
+      let process = TestProcess()
       process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
       process.arguments = ["-rm", "/bin/bash", "-c", script]
       process.currentDirectoryURL = URL(fileURLWithPath: folder)

@@ -175,7 +175,7 @@ import Testing
     let root = NSTemporaryDirectory() + "vigil-readme-www-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     try "ok\n".write(toFile: root + "/healthz", atomically: true, encoding: .utf8)
-    let server = Process()
+    let server = TestProcess()
     server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     server.arguments = ["python3", "-m", "http.server", "8080", "--bind", "127.0.0.1"]
     server.currentDirectoryURL = URL(fileURLWithPath: root)

@@ -6,7 +6,7 @@ import Testing
 /// `vigil schedule --only FUNCTION` in `project` as a background process whose stderr log lines are read as
 /// they come, so a test can wait for a line instead of sleeping.
 final class ScheduleProcess: @unchecked Sendable {
-  let process = Process()
+  let process = TestProcess()
   private let lines = Mutex<(text: [String], ended: Bool)>(([], false))
   private let reader = DispatchGroup()
 

@@ -40,7 +40,7 @@ func vigil(
 private func runVigil(
   _ arguments: [String], in directory: String, input: String, environment: [String: String], timeout: Double
 ) throws -> VigilRun {
-  let process = Process()
+  let process = TestProcess()
   process.executableURL = URL(fileURLWithPath: RepositoryPaths.products + "/vigil")
   process.arguments = arguments
   process.currentDirectoryURL = URL(fileURLWithPath: directory)
