@@ -84,3 +84,35 @@ import VigilNet
     }
   }
 }
+
+/// In-flight checks are bounded by memory as well as by count: the bodies that may be held at once fit half the
+/// function's memory.
+@Suite struct WebsiteStatusInFlightTests {
+  static func config(concurrency: Int, bodies: [String]) throws -> WebsiteStatusConfig {
+    let targets = bodies.enumerated().map { index, body in
+      "  - {name: t\(index), url: 'http://127.0.0.1:9/'\(body.isEmpty ? "" : ", maxBodyBytes: \(body)")}"
+    }
+    return try WebsiteStatusConfig.read(
+      ConfigValue(
+        try YAMLParser.parse(
+          "concurrency: \(concurrency)\ntargets:\n" + targets.joined(separator: "\n") + "\n",
+          file: "config.yml"),
+        path: "config", substitution: EnvironmentSubstitution(environment: [:])))
+  }
+
+  @Test(arguments: [
+    // concurrency, each target's maxBodyBytes ("" = the 1 MB default), function memory (MB) → at once
+    (64, ["", ""], 64, 32),  // 32 MB of bodies at 1 MB each
+    (64, ["", ""], 128, 64),
+    (16, ["", ""], 64, 16),  // the count is the smaller bound
+    (64, ["65536", "65536"], 64, 64),  // small bodies: count decides
+    (64, ["65536", "8388608"], 64, 4),  // the largest body decides: 32 MB / 8 MB
+    (8, ["67108864"], 64, 1),  // never fewer than one
+  ])
+  func atOnceIsTheSmallerOfCountAndMemory(
+    concurrency: Int, bodies: [String], memoryMB: Int, expected: Int
+  ) throws {
+    let config = try Self.config(concurrency: concurrency, bodies: bodies)
+    #expect(WebsiteStatusHandler.inFlightLimit(config, memoryLimitMB: memoryMB) == expected)
+  }
+}

@@ -13,7 +13,16 @@ package struct WebsiteStatusHandler: Handler {
 
   package func handle(_ event: InvocationEvent, context: Context) async throws -> WebsiteStatusResult {
     let config = try Self.configuration(event: event, context: context)
-    let results = await config.targets.concurrentMap(limit: config.concurrency) { target in
+    let limit = Self.inFlightLimit(config, memoryLimitMB: context.memoryLimitMB)
+    if limit < min(config.concurrency, config.targets.count) {
+      context.logger.info(
+        "fewer checks at once than 'concurrency' says: their response bodies must fit half the function's memory",
+        [
+          "concurrency": String(config.concurrency), "inFlight": String(limit),
+          "memoryLimitMB": String(context.memoryLimitMB),
+        ])
+    }
+    let results = await config.targets.concurrentMap(limit: limit) { target in
       await check(target, context: context)
     }
     let now = context.clock.now
@@ -23,6 +32,14 @@ package struct WebsiteStatusHandler: Handler {
       alertCandidates: zip(config.targets, results).map {
         candidate(target: $0.0, result: $0.1, context: context, at: now)
       })
+  }
+
+  /// How many targets are checked at once: `concurrency`, and no more than the response bodies that could be
+  /// held at once (each up to its target's `maxBodyBytes`) fit in half the function's memory; at least one.
+  static func inFlightLimit(_ config: WebsiteStatusConfig, memoryLimitMB: Int) -> Int {
+    let largestBody = max(1, config.targets.map(\.maxBodyBytes).max() ?? 1)
+    let budget = max(1, memoryLimitMB) << 19  // half, in bytes
+    return max(1, min(config.concurrency, budget / largestBody))
   }
 
   /// The targets: the event's `targets` when it carries some, else the function's configuration.
