@@ -195,7 +195,8 @@ import VigilCron
       } catch {
         #expect(error.description.contains(fragment), "\(mode): \(error)")
       }
-      #expect(Instant().timeIntervalSince(started) < 5, "\(mode) took too long")
+      // Bounded by the 1 s timeouts, not a hang; room for a loaded machine.
+      #expect(Instant().timeIntervalSince(started) < 15, "\(mode) took too long")
     }
   }
 
