@@ -106,7 +106,7 @@ import VigilNet
       }
     }
     // What the WeCom robot is sent: the template filled in Chinese, cut to 4096 bytes on a character boundary.
-    var filled = Self.notification(.firing, language: .zh, summary: String(repeating: "超时", count: 3000))
+    var filled = Self.notification(.firing, language: .zh, summary: String(repeating: "超时", count: 4000))
     filled.template = MessageTemplate(
       title: "{function} {status}",
       text: "**{status}** {target}：{summary}\n持续 {duration} · 状态码 {figure.status}")
@@ -120,6 +120,11 @@ import VigilNet
     #expect(
       WeComRobot.body(short)["markdown"]?["content"]?.stringValue
         == "### shop 告警\n**告警** home：连接被拒绝\n> 持续 10分 · 状态码 503")
+    // DingTalk's markdown is cut to its 20,000 bytes on a character boundary too.
+    let ding = DingTalkRobot.body(filled)["markdown"]?["text"]?.stringValue ?? ""
+    #expect(ding.hasPrefix("### shop 告警\n**告警** home：超时"), "\(ding.prefix(80))")
+    #expect(ding.utf8.count <= 20_000 && ding.utf8.count > 19_000, "\(ding.utf8.count)")
+    #expect(String(validating: Array(ding.utf8), as: UTF8.self) == ding)
     // DingTalk's title and Feishu's card header are the Chinese title.
     let chinese = Self.notification(.resolved, language: .zh)
     #expect(chinese.title == "[vigil] shop：1 条已恢复")
