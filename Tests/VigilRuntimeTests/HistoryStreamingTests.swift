@@ -25,6 +25,8 @@ import VigilCore
           == (pretty ? tree.prettyString() : tree.encodedString()),
         "pretty: \(pretty)")
     }
+    // As bytes (how the store gets it), the same.
+    #expect(try JSONCoding.encode(hour) == Array(JSONValueEncoder.encode(hour).encodedString().utf8))
     // And it reads back as it was.
     #expect(try JSONCoding.decode(HistoryHour.self, from: JSONCoding.encode(hour)) == hour)
     let empty = HistoryHour(hour: 0)
