@@ -134,7 +134,8 @@ import Testing
     let before = try Data(contentsOf: URL(fileURLWithPath: ledger))
     let (shown, form) = try await Self.request("\(base)/ack?\(query)")
     #expect(shown == 200, "\(form)")
-    #expect(form.contains("<form method=\"post\""))
+    // It posts back to the address it was opened at (behind a gateway's stage prefix too).
+    #expect(form.contains("<form method=\"post\">"))
     #expect(form.contains(incident))
     #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == before)
 

@@ -45,7 +45,7 @@ package struct IncidentAckHandler: Handler {
       context.logger.warning("acknowledgement link refused", ["reason": problem])
       return Self.page(403, "Link refused", "\(problem); nothing was changed.")
     }
-    guard method == "POST" else { return Self.form(fields, path: request.path) }
+    guard method == "POST" else { return Self.form(fields) }
     let by = (fields["by"] ?? "").trimming(" \t\r\n")
     guard (1...Acknowledgement.maxName).contains(by.utf8.count) else {
       return Self.page(400, "Who has it?", "Give your name (1-\(Acknowledgement.maxName) bytes).")
@@ -76,14 +76,15 @@ package struct IncidentAckHandler: Handler {
     }
   }
 
-  /// The confirmation form: the link's fields carried on, who, how long, and a comment.
-  static func form(_ fields: [String: String], path: String) -> GatewayResponse {
+  /// The confirmation form: the link's fields carried on, who, how long, and a comment. It posts to the address
+  /// it was opened at (no `action`), so it works behind a gateway whose stage prefix the event's path lacks.
+  static func form(_ fields: [String: String]) -> GatewayResponse {
     let escape = StatusPageHTML.escape
     let hidden = ["incident", "expires", "sig"].map {
       "<input type=\"hidden\" name=\"\($0)\" value=\"\(escape(fields[$0] ?? ""))\">"
     }.joined()
     let body = """
-      <form method="post" action="\(escape(path))">\(hidden)
+      <form method="post">\(hidden)
       <p><label>Your name <input name="by" required maxlength="\(Acknowledgement.maxName)"></label></p>
       <p><label>For <select name="for"><option value="">until it resolves</option><option>30m</option>\
       <option>1h</option><option>4h</option><option>1d</option></select></label></p>
