@@ -208,6 +208,7 @@ import Testing
       form: ["incident": incident, "expires": String(expires), "sig": good, "by": "alice"])
     #expect(replay.0 == 409, "\(replay.1)")
     #expect(replay.1.contains("no open incident"))
+    #expect(!replay.1.contains(state), "the public page names no store")
     #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == settled)
     serve.process.terminate()
     #expect(await serve.finish() == 0)

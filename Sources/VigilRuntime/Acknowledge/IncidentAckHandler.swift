@@ -72,7 +72,11 @@ package struct IncidentAckHandler: Handler {
         "\(incident) (\(changed.key)) acknowledged \(ack.describe(at: now)). Its escalation and reminders pause; the next run tells the channels."
       )
     } catch let refusal as IncidentAcknowledgements.Refusal {
-      return Self.page(409, "Not open", "\(refusal); nothing was changed.")
+      // The page is public: it names the incident, never the store (the log has the whole reason).
+      context.logger.info("acknowledgement by link refused", ["incident": incident, "reason": "\(refusal)"])
+      return Self.page(
+        409, "Not open",
+        "no open incident '\(incident)': it has resolved since the link was sent; nothing was changed.")
     }
   }
 
