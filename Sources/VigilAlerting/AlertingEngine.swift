@@ -161,7 +161,7 @@ package struct AlertingEngine: Sendable {
         if !routes.routes.isEmpty, !targets.unrouted.contains(candidate.target),
           let routed = routes.channels(
             function: function, target: candidate.target, severity: candidate.severity,
-            labels: labels.merging(targets.labels[candidate.target] ?? [:]) { _, target in target })
+            labels: labels(of: candidate.target))
         {
           effective.channels = routed
         }
@@ -171,8 +171,7 @@ package struct AlertingEngine: Sendable {
         }
         if due.contains(where: { !Self.sentThroughSilences.contains($0.kind) }) {
           if silences == nil { silences = await readSilences(problems: &problems) }
-          let labels = labels.merging(targets.labels[candidate.target] ?? [:]) { _, target in target }
-          if let silence = silences?.silencing(candidate, labels: labels, at: now) {
+          if let silence = silences?.silencing(candidate, labels: labels(of: candidate.target), at: now) {
             let kept = PolicyEngine.suppress(
               (next, due), keeping: Self.sentThroughSilences, previous: previous)
             if var incident = kept.state.incident, incident.silencedBy != silence.id {
@@ -260,7 +259,7 @@ package struct AlertingEngine: Sendable {
   func routeByStatus(
     _ due: inout [NotificationIntent], candidate: AlertCandidate, function: String, policy: AlertPolicy
   ) {
-    let labels = labels.merging(targets.labels[candidate.target] ?? [:]) { _, target in target }
+    let labels = labels(of: candidate.target)
     for index in due.indices {
       let intent = due[index]
       if let step = intent.step, policy.escalation.indices.contains(step - 1),
@@ -280,6 +279,11 @@ package struct AlertingEngine: Sendable {
       }
       due[index].channels = channels
     }
+  }
+
+  /// A target's labels over the function's: what routes and silences match on.
+  func labels(of target: String) -> [String: String] {
+    labels.merging(targets.labels[target] ?? [:]) { _, own in own }
   }
 
   /// What a silence does not hold back: the all-clear and who has it are not pages.
