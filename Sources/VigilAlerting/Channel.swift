@@ -86,12 +86,18 @@ package struct AlertNotification: Sendable, Codable, Hashable {
     }
 
     /// The check's facts, then the acknowledgement and the link to give one: what every channel shows.
-    package var facts: [AlertCandidate.Fact] {
+    package var facts: [AlertCandidate.Fact] { facts(in: Wording(.en)) }
+
+    /// The same in a message's language (the check's own facts keep their names and values).
+    package func facts(in wording: Wording) -> [AlertCandidate.Fact] {
       var facts = candidate.facts
       if let acknowledgement {
-        facts.append(.init("acknowledged", acknowledgement.describe(at: candidate.observedAt)))
+        facts.append(
+          .init(
+            wording.factName("acknowledged"),
+            wording.acknowledgement(acknowledgement, at: candidate.observedAt)))
       }
-      if let ackURL { facts.append(.init("acknowledge", ackURL)) }
+      if let ackURL { facts.append(.init(wording.factName("acknowledge"), ackURL)) }
       return facts
     }
   }
@@ -180,13 +186,7 @@ package struct AlertNotification: Sendable, Codable, Hashable {
           headline: String(lines.first ?? ""),
           details: lines.dropFirst().map(String.init))
       }
-      var details = notice.candidate.facts.map { "\($0.name): \($0.value)" }
-      if let ack = notice.acknowledgement {
-        details.append(
-          "\(wording.factName("acknowledged")): \(wording.acknowledgement(ack, at: notice.candidate.observedAt))"
-        )
-      }
-      if let url = notice.ackURL { details.append("\(wording.factName("acknowledge")): \(url)") }
+      var details = notice.facts(in: wording).map { "\($0.name): \($0.value)" }
       details.append(wording.sinceLine(since: notice.since, incident: notice.incidentID))
       return Block(
         label: label(notice), severity: wording.severity(notice.candidate.severity),

@@ -47,8 +47,8 @@ package struct DiscordWebhook: Channel {
         ? block.headline : ([block.headline] + block.details).joined(separator: "\n")
       if let description = fit(description, 4096) { embed["description"] = .string(description) }
       var fields: [JSONValue] = []
-      for fact in (notification.template?.text == nil ? notice.facts : []).prefix(25) {
-        guard left > 2, let name = fit(wording.factName(fact.name), 256), let value = fit(fact.value, 1024)
+      for fact in (notification.template?.text == nil ? notice.facts(in: wording) : []).prefix(25) {
+        guard left > 2, let name = fit(fact.name, 256), let value = fit(fact.value, 1024)
         else { break }
         fields.append(.object(["name": .string(name), "value": .string(value), "inline": .bool(false)]))
       }
